@@ -1,0 +1,338 @@
+package io.beamsuite.transforms.json;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.errors.RawRecord;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Parses JSON payloads into objects of a class with the {@link TolerantJson} reader; a payload
+ * that cannot become a valid object is sent to the dead letters with a reason instead of failing
+ * the pipeline.
+ *
+ * <p>Rejected, each with its own {@link DeadLetter.Reasons reason}: empty payloads, payloads over
+ * the size limit, invalid UTF-8, malformed or truncated JSON, JSON that is not an object, missing
+ * required fields ({@code @JsonProperty(required = true)} on a creator), wrong types, and values
+ * the target class's constructor refuses. Unknown fields are ignored and optional fields default.
+ *
+ * <p>Every input ends as exactly one parsed value or one dead letter; counters {@code records_in},
+ * {@code parsed} and {@code dead_letters} (plus one counter per reason) reconcile.
+ *
+ * <pre>{@code
+ * ParseJson.Result<Click> clicks =
+ *     rawRecords.apply("ParseClicks", ParseJson.of(Click.class).withStage("parse-clicks"));
+ * PCollection<Click> parsed = clicks.parsed();
+ * PCollection<DeadLetter> rejected = clicks.deadLetters();
+ * }</pre>
+ *
+ * <p>The output coder is the one registered for the class (for example a Beam schema) unless
+ * {@link #withCoder(Coder)} gives one; Java serialization is refused because it is neither compact
+ * nor deterministic.
+ */
+public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, ParseJson.Result<T>> {
+  /** Default upper bound on payload size: 1 MiB. */
+  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+
+  private static final int MAX_DETAIL_CHARS = 500;
+
+  private final Class<T> type;
+  private final String stage;
+  private final int maxPayloadBytes;
+  private final @Nullable Coder<T> coder;
+
+  private ParseJson(Class<T> type, String stage, int maxPayloadBytes, @Nullable Coder<T> coder) {
+    this.type = type;
+    this.stage = stage;
+    this.maxPayloadBytes = maxPayloadBytes;
+    this.coder = coder;
+  }
+
+  /** Parses into {@code type}; dead letters name the stage {@code parse-<SimpleName>}. */
+  public static <T> ParseJson<T> of(Class<T> type) {
+    checkArgumentNotNull(type, "type");
+    return new ParseJson<>(type, "parse-" + type.getSimpleName(), DEFAULT_MAX_PAYLOAD_BYTES, null);
+  }
+
+  /** The stage name written into dead letters. */
+  public ParseJson<T> withStage(String stage) {
+    if (stage == null || stage.isBlank()) {
+      throw new IllegalArgumentException("stage must be a non-blank name");
+    }
+    return new ParseJson<>(type, stage, maxPayloadBytes, coder);
+  }
+
+  /** Payloads longer than this many bytes are dead letters ({@code payload_too_large}). */
+  public ParseJson<T> withMaxPayloadBytes(int maxPayloadBytes) {
+    if (maxPayloadBytes <= 0) {
+      throw new IllegalArgumentException("maxPayloadBytes must be positive, got " + maxPayloadBytes);
+    }
+    return new ParseJson<>(type, stage, maxPayloadBytes, coder);
+  }
+
+  /** The coder of the parsed values, when the registry has none for the class. */
+  public ParseJson<T> withCoder(Coder<T> coder) {
+    checkArgumentNotNull(coder, "coder");
+    return new ParseJson<>(type, stage, maxPayloadBytes, coder);
+  }
+
+  @Override
+  public Result<T> expand(PCollection<RawRecord> input) {
+    TupleTag<T> parsedTag = new TupleTag<T>() {};
+    TupleTag<DeadLetter> deadLetterTag = new TupleTag<DeadLetter>() {};
+    PCollectionTuple outputs =
+        input.apply(
+            "Parse",
+            ParDo.of(new ParseFn<>(type, stage, maxPayloadBytes, parsedTag, deadLetterTag))
+                .withOutputTags(parsedTag, TupleTagList.of(deadLetterTag)));
+    PCollection<T> parsed = outputs.get(parsedTag).setCoder(outputCoder(input.getPipeline()));
+    return new Result<>(
+        input.getPipeline(), parsedTag, parsed, deadLetterTag, outputs.get(deadLetterTag));
+  }
+
+  private Coder<T> outputCoder(Pipeline pipeline) {
+    if (coder != null) {
+      return coder;
+    }
+    Coder<T> inferred;
+    try {
+      inferred = pipeline.getSchemaRegistry().getSchemaCoder(type);
+    } catch (Exception noSchema) {
+      try {
+        inferred = pipeline.getCoderRegistry().getCoder(type);
+      } catch (CannotProvideCoderException e) {
+        throw new IllegalStateException(
+            "No coder for " + type.getName() + ": give it a Beam schema or call withCoder(...)", e);
+      }
+    }
+    if (inferred instanceof SerializableCoder) {
+      throw new IllegalStateException(
+          "Only Java serialization is available for "
+              + type.getName()
+              + "; give it a Beam schema (@DefaultSchema) or call withCoder(...)");
+    }
+    return inferred;
+  }
+
+  /** The parsed values and the dead letters of a {@link ParseJson}. */
+  public static final class Result<T> implements POutput {
+    private final Pipeline pipeline;
+    private final TupleTag<T> parsedTag;
+    private final PCollection<T> parsed;
+    private final TupleTag<DeadLetter> deadLetterTag;
+    private final PCollection<DeadLetter> deadLetters;
+
+    Result(
+        Pipeline pipeline,
+        TupleTag<T> parsedTag,
+        PCollection<T> parsed,
+        TupleTag<DeadLetter> deadLetterTag,
+        PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.parsedTag = parsedTag;
+      this.parsed = parsed;
+      this.deadLetterTag = deadLetterTag;
+      this.deadLetters = deadLetters;
+    }
+
+    /** Successfully parsed values. */
+    public PCollection<T> parsed() {
+      return parsed;
+    }
+
+    /** Payloads that could not be parsed, with reasons. */
+    public PCollection<DeadLetter> deadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(parsedTag, parsed, deadLetterTag, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  private static final class ParseFn<T> extends DoFn<RawRecord, T> {
+    private final Class<T> type;
+    private final String stage;
+    private final int maxPayloadBytes;
+    private final TupleTag<T> parsedTag;
+    private final TupleTag<DeadLetter> deadLetterTag;
+
+    private final Counter recordsIn = Metrics.counter(ParseJson.class, "records_in");
+    private final Counter parsedCount = Metrics.counter(ParseJson.class, "parsed");
+    private final Counter deadLetterCount = Metrics.counter(ParseJson.class, "dead_letters");
+
+    private transient @Nullable ObjectReader reader;
+
+    ParseFn(
+        Class<T> type,
+        String stage,
+        int maxPayloadBytes,
+        TupleTag<T> parsedTag,
+        TupleTag<DeadLetter> deadLetterTag) {
+      this.type = type;
+      this.stage = stage;
+      this.maxPayloadBytes = maxPayloadBytes;
+      this.parsedTag = parsedTag;
+      this.deadLetterTag = deadLetterTag;
+    }
+
+    @Setup
+    public void setup() {
+      reader = TolerantJson.newMapper().readerFor(type);
+    }
+
+    @ProcessElement
+    public void processElement(@Element RawRecord record, MultiOutputReceiver out) {
+      recordsIn.inc();
+      byte[] payload = record.getPayload();
+      if (payload.length > maxPayloadBytes) {
+        reject(
+            record,
+            DeadLetter.Reasons.PAYLOAD_TOO_LARGE,
+            payload.length + " bytes exceeds the limit of " + maxPayloadBytes,
+            null,
+            out);
+        return;
+      }
+      String text;
+      try {
+        text = decodeStrictUtf8(payload);
+      } catch (CharacterCodingException e) {
+        reject(record, DeadLetter.Reasons.INVALID_UTF8, "payload is not valid UTF-8", e, out);
+        return;
+      }
+      if (text.isBlank()) {
+        reject(record, DeadLetter.Reasons.EMPTY_PAYLOAD, "payload is empty", null, out);
+        return;
+      }
+      T value;
+      try {
+        value = checkArgumentNotNull(reader).readValue(text);
+      } catch (JsonProcessingException e) {
+        reject(record, reasonFor(e), describe(e), e, out);
+        return;
+      } catch (RuntimeException e) {
+        // Custom deserializers may throw anything; still a property of the record, not the job.
+        reject(record, DeadLetter.Reasons.INVALID_VALUE, truncate(String.valueOf(e.getMessage())), e, out);
+        return;
+      }
+      if (value == null) {
+        reject(record, DeadLetter.Reasons.NOT_AN_OBJECT, "JSON null is not a " + type.getSimpleName(), null, out);
+        return;
+      }
+      parsedCount.inc();
+      out.get(parsedTag).output(value);
+    }
+
+    private void reject(
+        RawRecord record,
+        String reason,
+        String detail,
+        @Nullable Exception cause,
+        MultiOutputReceiver out) {
+      deadLetterCount.inc();
+      Metrics.counter(ParseJson.class, "dead_letters_" + reason).inc();
+      out.get(deadLetterTag)
+          .output(
+              DeadLetter.builder()
+                  .setStage(stage)
+                  .setReason(reason)
+                  .setDetail(detail)
+                  .setErrorClass(cause == null ? "" : cause.getClass().getName())
+                  .setPayload(record.getPayload())
+                  .setFailedAt(Instant.now())
+                  .setSource(record.getSource())
+                  .build());
+    }
+
+    private static String decodeStrictUtf8(byte[] payload) throws CharacterCodingException {
+      CharBuffer chars =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(payload));
+      return chars.toString();
+    }
+
+    private static String reasonFor(JsonProcessingException e) {
+      if (e instanceof StreamReadException) {
+        return DeadLetter.Reasons.MALFORMED_JSON;
+      }
+      if (e instanceof ValueInstantiationException) {
+        return DeadLetter.Reasons.INVALID_VALUE;
+      }
+      if (e instanceof MismatchedInputException) {
+        MismatchedInputException mismatch = (MismatchedInputException) e;
+        String message = String.valueOf(mismatch.getOriginalMessage());
+        if (message.startsWith("Missing required creator property")) {
+          return DeadLetter.Reasons.MISSING_REQUIRED_FIELD;
+        }
+        if (mismatch.getPath().isEmpty()) {
+          return DeadLetter.Reasons.NOT_AN_OBJECT;
+        }
+        return DeadLetter.Reasons.WRONG_TYPE;
+      }
+      if (e instanceof JsonMappingException) {
+        return DeadLetter.Reasons.WRONG_TYPE;
+      }
+      return DeadLetter.Reasons.MALFORMED_JSON;
+    }
+
+    private static String describe(JsonProcessingException e) {
+      String message = String.valueOf(e.getOriginalMessage());
+      if (e instanceof ValueInstantiationException && e.getCause() != null) {
+        message = String.valueOf(e.getCause().getMessage());
+      }
+      if (e instanceof JsonMappingException && !((JsonMappingException) e).getPath().isEmpty()) {
+        message = "at " + ((JsonMappingException) e).getPathReference() + ": " + message;
+      }
+      return truncate(message);
+    }
+
+    private static String truncate(String message) {
+      return message.length() <= MAX_DETAIL_CHARS
+          ? message
+          : message.substring(0, MAX_DETAIL_CHARS) + "...";
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.beamsuite.transforms.json;
+
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+/**
+ * The Jackson configuration of beamsuite's tolerant reader, in one place so every stage reads and
+ * writes events the same way.
+ *
+ * <ul>
+ *   <li>Unknown fields are ignored (a v2 producer never breaks a v1 reader).
+ *   <li>Missing optional fields take the defaults of the target class.
+ *   <li>Wrong types are errors, not guesses: {@code null} for a primitive, a fraction for an
+ *       integer, trailing garbage after the object.
+ *   <li>Nesting is capped so hostile input cannot exhaust the stack.
+ *   <li>{@code java.time} types are ISO-8601 strings.
+ * </ul>
+ *
+ * <pre>{@code
+ * ObjectMapper mapper = TolerantJson.newMapper();
+ * Click click = mapper.readValue(json, Click.class);
+ * }</pre>
+ */
+public final class TolerantJson {
+  /** Deepest nesting accepted; event payloads are two or three levels deep. */
+  public static final int MAX_NESTING_DEPTH = 64;
+
+  private TolerantJson() {}
+
+  /** A new mapper with the tolerant-reader settings; mappers are thread-safe once configured. */
+  public static ObjectMapper newMapper() {
+    JsonMapper mapper =
+        JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+    mapper
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+    return mapper;
+  }
+}
