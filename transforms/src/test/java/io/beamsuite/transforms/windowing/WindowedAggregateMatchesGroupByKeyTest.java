@@ -1,0 +1,194 @@
+package io.beamsuite.transforms.windowing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The same disordered, partly late stream goes through {@link WindowedAggregate} and through
+ * Beam's own {@code Window + Combine.perKey} with the same allowed lateness. Every window must end
+ * with the same records on both sides, and the records {@link WindowedAggregate} routes late must
+ * be exactly the ones the generator knows to be behind the watermark by more than the lateness
+ * (which are the ones Beam drops silently).
+ */
+@RunWith(JUnit4.class)
+public class WindowedAggregateMatchesGroupByKeyTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration WINDOW = Duration.standardMinutes(1);
+  private static final Duration LATENESS = Duration.standardSeconds(30);
+  private static final int RECORDS = 400;
+
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  @Test
+  public void finalPanesAndLateRecordsAgreeWithBeamsGroupByKey() {
+    Random random = new Random(42);
+    TestStream.Builder<String> stream = TestStream.create(StringUtf8Coder.of());
+    List<String> expectedLate = new ArrayList<>();
+    long watermark = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis(); // TestStream starts at -inf
+    for (int i = 0; i < RECORDS; i++) {
+      // Event time drifts forward; a record is up to 120 s behind the frontier, so some miss the
+      // window plus lateness, some land just inside it, most are on time.
+      long frontier = T0.getMillis() + i * 1_500L;
+      long eventTime = frontier - random.nextInt(120_000);
+      String record = "k" + random.nextInt(5) + ":" + i;
+      long windowMax = eventTime - Math.floorMod(eventTime, WINDOW.getMillis()) + WINDOW.getMillis() - 1;
+      if (windowMax + LATENESS.getMillis() < watermark) {
+        expectedLate.add(String.valueOf(i));
+      }
+      stream = stream.addElements(TimestampedValue.of(record, new Instant(eventTime)));
+      if (i % 10 == 9) {
+        // Watermarks land on multiples of 15 s, so they hit "window end + lateness" exactly, and
+        // every third one stops 1 ms short of it: both sides of the boundary are exercised.
+        long next = Math.floorDiv(frontier - 30_000, 15_000) * 15_000 - (i % 30 == 29 ? 1 : 0);
+        watermark = Math.max(watermark, next);
+        stream = stream.advanceWatermarkTo(new Instant(watermark));
+      }
+    }
+    // Guard against a vacuous comparison: the generated stream must contain late records.
+    org.junit.Assert.assertTrue(
+        "stream should contain late records, has " + expectedLate.size(), expectedLate.size() > 10);
+    PCollection<String> records = p.apply(stream.advanceWatermarkToInfinity());
+
+    WindowedAggregate.Result<String, String, String> ours =
+        records.apply(
+            "Ours",
+            WindowedAggregate.of(CollectIds::keyOf, new CollectIds())
+                .withKeyCoder(StringUtf8Coder.of())
+                .over(WindowSpec.tumbling(WINDOW).withAllowedLateness(LATENESS).accumulating()));
+    PCollection<KV<String, KV<Long, String>>> ourFinal =
+        ours.results()
+            .apply(
+                "OurPanes",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(),
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.strings())))
+                    .via(
+                        r ->
+                            KV.of(
+                                "ours " + r.key() + " " + r.windowStart().getMillis(),
+                                KV.of(r.paneIndex(), r.value()))))
+            .apply("OurGlobal", atEndOfInput())
+            .apply("OurFinalPane", Combine.perKey(new LastPane()));
+
+    PCollection<KV<String, KV<Long, String>>> beamFinal =
+        records
+            .apply(
+                "BeamWindows",
+                Window.<String>into(FixedWindows.of(WINDOW))
+                    .withAllowedLateness(LATENESS)
+                    .accumulatingFiredPanes())
+            .apply(
+                "BeamKeys",
+                WithKeys.of((SerializableFunction<String, String>) CollectIds::keyOf)
+                    .withKeyType(TypeDescriptors.strings()))
+            .apply("BeamCombine", Combine.perKey(new CollectIds()))
+            .apply("BeamPanes", ParDo.of(new TagWithWindowFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of())))
+            .apply("BeamGlobal", atEndOfInput())
+            .apply("BeamFinalPane", Combine.perKey(new LastPane()));
+
+    PCollection<String> mismatches =
+        PCollectionList.of(ourFinal)
+            .and(beamFinal)
+            .apply(Flatten.pCollections())
+            .apply(
+                "PairUp",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                    .via(kv -> KV.of(kv.getKey().substring(kv.getKey().indexOf(' ') + 1),
+                        kv.getKey().substring(0, kv.getKey().indexOf(' ')) + "=" + kv.getValue().getValue())))
+            .apply(GroupByKey.create())
+            .apply(
+                "Compare",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        kv -> {
+                          TreeSet<String> sides = new TreeSet<>();
+                          kv.getValue().forEach(sides::add);
+                          List<String> values = new ArrayList<>(sides);
+                          boolean same =
+                              values.size() == 2
+                                  && values.get(0).startsWith("beam=")
+                                  && values.get(1).startsWith("ours=")
+                                  && values.get(0).substring(5).equals(values.get(1).substring(5));
+                          return same ? "" : kv.getKey() + " " + values;
+                        }))
+            .apply("OnlyMismatches", org.apache.beam.sdk.transforms.Filter.by(s -> !s.isEmpty()));
+
+    PAssert.that(mismatches).empty();
+    PAssert.that(
+            ours.lateRecords()
+                .apply(
+                    "LateIds",
+                    MapElements.into(TypeDescriptors.strings()).via(l -> CollectIds.idOf(l.value()))))
+        .containsInAnyOrder(expectedLate);
+    p.run();
+  }
+
+  /** Global window firing once, when the (unbounded) test stream's watermark reaches the end. */
+  private static Window<KV<String, KV<Long, String>>> atEndOfInput() {
+    return Window.<KV<String, KV<Long, String>>>into(new GlobalWindows())
+        .triggering(Repeatedly.forever(AfterWatermark.pastEndOfWindow()))
+        .withAllowedLateness(Duration.ZERO)
+        .discardingFiredPanes();
+  }
+
+  /** Keeps the pane with the highest index: the complete value in accumulating mode. */
+  static final class LastPane
+      extends Combine.BinaryCombineFn<KV<Long, String>> {
+    @Override
+    public KV<Long, String> apply(KV<Long, String> left, KV<Long, String> right) {
+      return left.getKey() >= right.getKey() ? left : right;
+    }
+  }
+
+  static final class TagWithWindowFn extends DoFn<KV<String, String>, KV<String, KV<Long, String>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, String> kv,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<KV<String, KV<Long, String>>> out) {
+      out.output(
+          KV.of(
+              "beam " + kv.getKey() + " " + ((IntervalWindow) window).start().getMillis(),
+              KV.of(pane.getIndex(), kv.getValue())));
+    }
+  }
+}
