@@ -1,0 +1,175 @@
+package io.beamsuite.transforms.dedup;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * Exact-output tests of {@link Dedup}. Records are {@code "id@copy"}; a record starting with
+ * {@code "-"} has no id.
+ */
+@RunWith(JUnit4.class)
+public class DedupTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration RETENTION = Duration.standardMinutes(10);
+  private static final SerializableFunction<String, String> ID =
+      r -> r.startsWith("-") ? null : r.substring(0, r.indexOf('@'));
+
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  // Arrival order decides which copy is "first", so every test fixes it with a TestStream and
+  // puts copies of one id in separate steps.
+
+  @Test
+  public void keepsTheFirstArrivalAndCountsEveryLaterCopy() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("x@1", 0), at("y@1", 1))
+            .addElements(at("x@2", 2))
+            // The copy with the earliest event time arrives last: still a duplicate.
+            .addElements(at("x@3", -5), at("z@1", 3), at("y@2", 9))
+            .advanceWatermarkToInfinity();
+
+    Dedup.Result<String> out = p.apply(events).apply(Dedup.byId(ID).withRetention(RETENTION));
+
+    PAssert.that(out.unique()).containsInAnyOrder("x@1", "y@1", "z@1");
+    PAssert.that(out.duplicates()).containsInAnyOrder("x@2", "x@3", "y@2");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(6, counter(result, "records_in"));
+    assertEquals(3, counter(result, "unique"));
+    assertEquals(3, counter(result, "duplicates_dropped"));
+  }
+
+  @Test
+  public void remembersAnIdUntilTheWatermarkPassesLatestCopyPlusRetention() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("x@1", 0), at("y@1", 0))
+            // A later copy of y extends its retention to minute 5 + 10.
+            .addElements(at("y@2", 5))
+            // Watermark exactly at x's latest event time + retention: x is still remembered.
+            .advanceWatermarkTo(T0.plus(RETENTION))
+            .addElements(at("x@2", 0))
+            // One millisecond past it, x is forgotten; y is not.
+            .advanceWatermarkTo(T0.plus(RETENTION).plus(Duration.millis(1)))
+            .addElements(at("x@3", 0), at("y@3", 1))
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(15)).plus(Duration.millis(1)))
+            .addElements(at("y@4", 2))
+            .advanceWatermarkToInfinity();
+
+    Dedup.Result<String> out = p.apply(events).apply(Dedup.byId(ID).withRetention(RETENTION));
+
+    PAssert.that(out.unique()).containsInAnyOrder("x@1", "y@1", "x@3", "y@4");
+    PAssert.that(out.duplicates()).containsInAnyOrder("y@2", "x@2", "y@3");
+    p.run();
+  }
+
+  @Test
+  public void deduplicatesAcrossWindowsAndKeepsTheInputWindowing() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("x@1", 0))
+            .addElements(at("x@2", 1), at("y@1", 1))
+            .addElements(at("x@3", 2), at("y@2", 3))
+            .advanceWatermarkToInfinity();
+    PCollection<String> windowed =
+        p.apply(events).apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
+
+    Dedup.Result<String> out = windowed.apply(Dedup.byId(ID).withRetention(RETENTION));
+
+    // Copies fell into four different one-minute windows; only first arrivals survive, each still
+    // in its own one-minute window, so a per-window count sees them separately.
+    PAssert.that(out.unique().apply(ParDo.of(new WithWindowStartFn())))
+        .containsInAnyOrder("x@1 in 0", "y@1 in 1");
+    PAssert.that(
+            out.unique().apply(Combine.globally(Count.<String>combineFn()).withoutDefaults()))
+        .containsInAnyOrder(1L, 1L);
+    p.run();
+  }
+
+  @Test
+  public void recordsWithoutAnIdPassThroughAndReconcile() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("-a", 0), at("-a", 1), at("x@1", 0))
+            .addElements(at("x@2", 0))
+            .advanceWatermarkToInfinity();
+
+    Dedup.Result<String> out = p.apply(events).apply(Dedup.byId(ID));
+
+    PAssert.that(out.unique()).containsInAnyOrder("-a", "-a", "x@1");
+    PAssert.that(out.duplicates()).containsInAnyOrder("x@2");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(4, counter(result, "records_in"));
+    assertEquals(2, counter(result, "records_without_id"));
+    assertEquals(
+        counter(result, "records_in"),
+        counter(result, "unique") + counter(result, "duplicates_dropped"));
+  }
+
+  @Test
+  public void rejectsANonPositiveRetention() {
+    assertThrows(IllegalArgumentException.class, () -> Dedup.byId(ID).withRetention(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> Dedup.byId(ID).withRetention(null));
+  }
+
+  private static final class WithWindowStartFn extends DoFn<String, String> {
+    @ProcessElement
+    public void process(@Element String record, BoundedWindow window, OutputReceiver<String> out) {
+      long minute =
+          (((IntervalWindow) window).start().getMillis() - T0.getMillis()) / 60_000;
+      out.output(record + " in " + minute);
+    }
+  }
+
+  private static TestStream.Builder<String> stream() {
+    return TestStream.create(StringUtf8Coder.of());
+  }
+
+  private static TimestampedValue<String> at(String record, int minute) {
+    return TimestampedValue.of(record, T0.plus(Duration.standardMinutes(minute)));
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(Dedup.class, name))
+                    .build());
+    long total = 0;
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
+  }
+}
