@@ -33,9 +33,17 @@ public final class DeadLetters {
    * DeadLetter.Reasons#BAD_RECORD} unless the bad record came from {@link #toBadRecords()}, in
    * which case the original reason survives the round trip.
    */
-  public static MapElements<BadRecord, DeadLetter> fromBadRecords(String stage) {
-    return MapElements.into(TypeDescriptor.of(DeadLetter.class))
-        .via((BadRecord bad) -> fromBadRecord(stage, bad));
+  public static PTransform<PCollection<BadRecord>, PCollection<DeadLetter>> fromBadRecords(
+      String stage) {
+    return new PTransform<PCollection<BadRecord>, PCollection<DeadLetter>>() {
+      @Override
+      public PCollection<DeadLetter> expand(PCollection<BadRecord> input) {
+        return input.apply(
+            "ToDeadLetter",
+            MapElements.into(TypeDescriptor.of(DeadLetter.class))
+                .via((BadRecord bad) -> fromBadRecord(stage, bad)));
+      }
+    };
   }
 
   /**

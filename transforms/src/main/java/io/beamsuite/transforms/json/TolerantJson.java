@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
@@ -17,7 +20,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  *   <li>Unknown fields are ignored (a v2 producer never breaks a v1 reader).
  *   <li>Missing optional fields take the defaults of the target class.
  *   <li>Wrong types are errors, not guesses: {@code null} for a primitive, a fraction for an
- *       integer, trailing garbage after the object.
+ *       integer, a number or boolean for a string, a string for a number, trailing garbage.
  *   <li>Nesting is capped so hostile input cannot exhaust the stack.
  *   <li>{@code java.time} types are ISO-8601 strings.
  * </ul>
@@ -48,6 +51,12 @@ public final class TolerantJson {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
+    // A number or boolean where text is expected is a wrong type, not something to stringify.
+    mapper
+        .coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
     mapper
         .getFactory()
         .setStreamReadConstraints(

@@ -1,0 +1,4 @@
+/**
+ * The dead-letter shape shared by every stage ({@link io.beamsuite.transforms.errors.DeadLetter}), raw input records, and interoperation with Beam's {@code BadRecord} error handling.
+ */
+package io.beamsuite.transforms.errors;
