@@ -68,6 +68,41 @@ public final class DeadLetters {
     return MapElements.into(TypeDescriptors.strings()).via(DeadLetter::toJson);
   }
 
+  /**
+   * A dead letter for a record that was already decoded when it failed (for example during
+   * enrichment): the payload is the record as JSON, or its {@code toString()} if Jackson cannot
+   * write it.
+   */
+  public static DeadLetter forRecord(
+      String stage, String reason, Object record, @Nullable Throwable cause) {
+    byte[] payload;
+    try {
+      payload = RECORD_WRITER.writeValueAsBytes(record);
+    } catch (Exception notJson) {
+      payload = String.valueOf(record).getBytes(StandardCharsets.UTF_8);
+    }
+    String detail = cause == null ? "" : String.valueOf(cause.getMessage());
+    return DeadLetter.builder()
+        .setStage(stage)
+        .setReason(reason)
+        .setDetail(detail.length() > 500 ? detail.substring(0, 500) + "..." : detail)
+        .setErrorClass(cause == null ? "" : cause.getClass().getName())
+        .setPayload(payload)
+        .setFailedAt(Instant.now())
+        .build();
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectWriter RECORD_WRITER =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+          .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .build()
+          .setVisibility(
+              com.fasterxml.jackson.annotation.PropertyAccessor.FIELD,
+              com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.ANY)
+          .writer();
+
   static BadRecord toBadRecord(DeadLetter letter) {
     String text = letter.payloadUtf8();
     return BadRecord.builder()
