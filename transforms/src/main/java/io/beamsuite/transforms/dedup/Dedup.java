@@ -91,10 +91,10 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   @Override
   public Result<T> expand(PCollection<T> input) {
     Coder<T> coder = input.getCoder();
-    TupleTag<KV<String, T>> withIdTag = new TupleTag<KV<String, T>>() {};
-    TupleTag<T> withoutIdTag = new TupleTag<T>() {};
-    TupleTag<T> uniqueTag = new TupleTag<T>() {};
-    TupleTag<T> duplicatesTag = new TupleTag<T>() {};
+    TupleTag<KV<String, T>> withIdTag = new TupleTag<>();
+    TupleTag<T> withoutIdTag = new TupleTag<>();
+    TupleTag<T> uniqueTag = new TupleTag<>();
+    TupleTag<T> duplicatesTag = new TupleTag<>();
 
     PCollectionTuple keyed =
         input.apply(

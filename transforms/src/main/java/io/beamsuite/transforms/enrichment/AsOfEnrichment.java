@@ -147,11 +147,10 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     KvCoder<K, RecordOrChange<InputT, K, V>> keyedCoder =
         KvCoder.of(keyCoder, RecordOrChange.coder(input.getCoder(), changeCoder));
 
-    TupleTag<KV<K, RecordOrChange<InputT, K, V>>> keyedTag =
-        new TupleTag<KV<K, RecordOrChange<InputT, K, V>>>() {};
-    TupleTag<OutputT> enrichedTag = new TupleTag<OutputT>() {};
-    TupleTag<InputT> unmatchedTag = new TupleTag<InputT>() {};
-    TupleTag<DeadLetter> failuresTag = new TupleTag<DeadLetter>() {};
+    TupleTag<KV<K, RecordOrChange<InputT, K, V>>> keyedTag = new TupleTag<>();
+    TupleTag<OutputT> enrichedTag = new TupleTag<>();
+    TupleTag<InputT> unmatchedTag = new TupleTag<>();
+    TupleTag<DeadLetter> failuresTag = new TupleTag<>();
 
     PCollectionTuple keyedRecords =
         input.apply(
@@ -161,15 +160,7 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     PCollection<KV<K, RecordOrChange<InputT, K, V>>> keyedChanges =
         dimension.apply(
             "KeyChanges",
-            ParDo.of(
-                new DoFn<ChangeEvent<K, V>, KV<K, RecordOrChange<InputT, K, V>>>() {
-                  @ProcessElement
-                  public void process(
-                      @Element ChangeEvent<K, V> change,
-                      OutputReceiver<KV<K, RecordOrChange<InputT, K, V>>> out) {
-                    out.output(KV.of(change.key(), RecordOrChange.change(change)));
-                  }
-                }));
+            ParDo.of(new KeyChangesFn<InputT, K, V>()));
 
     PCollectionTuple joined =
         PCollectionList.of(
@@ -198,8 +189,8 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
             .and(joined.get(unmatchedTag).setCoder(input.getCoder()))
             .apply("AllUnmatched", Flatten.pCollections());
     PCollection<DeadLetter> failures =
-        PCollectionList.of(keyedRecords.get(failuresTag))
-            .and(joined.get(failuresTag))
+        PCollectionList.of(keyedRecords.get(failuresTag).setCoder(DeadLetter.coder()))
+            .and(joined.get(failuresTag).setCoder(DeadLetter.coder()))
             .apply("AllFailures", Flatten.pCollections());
     return new EnrichmentResult<>(
         input.getPipeline(),
@@ -209,6 +200,16 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
         unmatched,
         failuresTag,
         failures);
+  }
+
+  private static final class KeyChangesFn<InputT, K, V>
+      extends DoFn<ChangeEvent<K, V>, KV<K, RecordOrChange<InputT, K, V>>> {
+    @ProcessElement
+    public void process(
+        @Element ChangeEvent<K, V> change,
+        OutputReceiver<KV<K, RecordOrChange<InputT, K, V>>> out) {
+      out.output(KV.of(change.key(), RecordOrChange.change(change)));
+    }
   }
 
   private static final class KeyRecordsFn<K, V, InputT>

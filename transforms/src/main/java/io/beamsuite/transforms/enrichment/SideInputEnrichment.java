@@ -16,7 +16,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Impulse;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -176,7 +175,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
           "SideInputEnrichment needs the table's coders: call withTableCoders(keyCoder, valueCoder)");
     }
     Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input, joinFn);
-    PCollectionView<TableSnapshot<K, V>> snapshot =
+    PCollectionView<Iterable<TableSnapshot<K, V>>> snapshot =
         reloadTicks(input)
             .apply(
                 "OneTableVersionPerTick",
@@ -185,12 +184,12 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
                     .discardingFiredPanes())
             .apply("LoadTable", ParDo.of(new LoadTableFn<>(table)))
             .setCoder(TableSnapshot.coder(keyCoder, valueCoder))
-            .apply("NewestVersion", Combine.globally(new NewestSnapshot<K, V>()).withoutDefaults())
-            .apply("AsSideInput", View.asSingleton());
+            // The view holds the latest pane; if two loads share a pane, the reader takes the newest.
+            .apply("AsSideInput", View.asIterable());
 
-    TupleTag<OutputT> enrichedTag = new TupleTag<OutputT>() {};
-    TupleTag<InputT> unmatchedTag = new TupleTag<InputT>() {};
-    TupleTag<DeadLetter> failuresTag = new TupleTag<DeadLetter>() {};
+    TupleTag<OutputT> enrichedTag = new TupleTag<>();
+    TupleTag<InputT> unmatchedTag = new TupleTag<>();
+    TupleTag<DeadLetter> failuresTag = new TupleTag<>();
     PCollectionTuple outputs =
         input.apply(
             "JoinWithTable",
@@ -206,7 +205,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
         unmatchedTag,
         outputs.get(unmatchedTag).setCoder(input.getCoder()),
         failuresTag,
-        outputs.get(failuresTag));
+        outputs.get(failuresTag).setCoder(DeadLetter.coder()));
   }
 
   /** One element per reload, all under one key so versions can be numbered in state. */
@@ -272,19 +271,10 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     }
   }
 
-  /** If several loads land in one pane, the newest wins. */
-  private static final class NewestSnapshot<K, V>
-      extends Combine.BinaryCombineFn<TableSnapshot<K, V>> {
-    @Override
-    public TableSnapshot<K, V> apply(TableSnapshot<K, V> left, TableSnapshot<K, V> right) {
-      return left.version() >= right.version() ? left : right;
-    }
-  }
-
   private static final class JoinWithSnapshotFn<InputT, K, V, OutputT> extends DoFn<InputT, OutputT> {
     private final SerializableFunction<InputT, K> keyFn;
     private final JoinFn<InputT, V, OutputT> joinFn;
-    private final PCollectionView<TableSnapshot<K, V>> snapshotView;
+    private final PCollectionView<Iterable<TableSnapshot<K, V>>> snapshotView;
     private final String stage;
     private final TupleTag<OutputT> enrichedTag;
     private final TupleTag<InputT> unmatchedTag;
@@ -299,7 +289,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     JoinWithSnapshotFn(
         SerializableFunction<InputT, K> keyFn,
         JoinFn<InputT, V, OutputT> joinFn,
-        PCollectionView<TableSnapshot<K, V>> snapshotView,
+        PCollectionView<Iterable<TableSnapshot<K, V>>> snapshotView,
         String stage,
         TupleTag<OutputT> enrichedTag,
         TupleTag<InputT> unmatchedTag,
@@ -313,13 +303,25 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
       this.failuresTag = failuresTag;
     }
 
+    private static <K, V> @Nullable TableSnapshot<K, V> newest(Iterable<TableSnapshot<K, V>> loads) {
+      TableSnapshot<K, V> newest = null;
+      for (TableSnapshot<K, V> load : loads) {
+        if (newest == null || load.version() > newest.version()) {
+          newest = load;
+        }
+      }
+      return newest;
+    }
+
     @ProcessElement
     public void process(ProcessContext context, MultiOutputReceiver out) {
       recordsIn.inc();
       InputT record = context.element();
-      TableSnapshot<K, V> snapshot = context.sideInput(snapshotView);
-      tableVersion.set(snapshot.version());
-      tableRows.set(snapshot.rows().size());
+      TableSnapshot<K, V> snapshot = newest(context.sideInput(snapshotView));
+      if (snapshot != null) {
+        tableVersion.set(snapshot.version());
+        tableRows.set(snapshot.rows().size());
+      }
       K key;
       try {
         key = keyFn.apply(record);
@@ -328,7 +330,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
         out.get(failuresTag).output(DeadLetters.forRecord(stage, "key_failed", record, e));
         return;
       }
-      V row = key == null ? null : snapshot.rows().get(key);
+      V row = key == null || snapshot == null ? null : snapshot.rows().get(key);
       if (row == null) {
         unmatched.inc();
         out.get(unmatchedTag).output(record);

@@ -80,6 +80,16 @@ public abstract class DeadLetter implements Serializable {
   /** Where the record came from, if the source reported it. */
   public abstract @Nullable SourceCoordinates getSource();
 
+  /** The deterministic schema coder of dead letters. */
+  public static org.apache.beam.sdk.coders.Coder<DeadLetter> coder() {
+    try {
+      return org.apache.beam.sdk.schemas.SchemaRegistry.createDefault()
+          .getSchemaCoder(DeadLetter.class);
+    } catch (org.apache.beam.sdk.schemas.NoSuchSchemaException e) {
+      throw new IllegalStateException("DeadLetter has a schema by construction", e);
+    }
+  }
+
   /** Starts a dead letter. */
   public static Builder builder() {
     return new AutoValue_DeadLetter.Builder().setDetail("").setErrorClass("");

@@ -107,8 +107,8 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
 
   @Override
   public Result<T> expand(PCollection<RawRecord> input) {
-    TupleTag<T> parsedTag = new TupleTag<T>() {};
-    TupleTag<DeadLetter> deadLetterTag = new TupleTag<DeadLetter>() {};
+    TupleTag<T> parsedTag = new TupleTag<>();
+    TupleTag<DeadLetter> deadLetterTag = new TupleTag<>();
     PCollectionTuple outputs =
         input.apply(
             "Parse",
@@ -116,7 +116,11 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
                 .withOutputTags(parsedTag, TupleTagList.of(deadLetterTag)));
     PCollection<T> parsed = outputs.get(parsedTag).setCoder(outputCoder(input.getPipeline()));
     return new Result<>(
-        input.getPipeline(), parsedTag, parsed, deadLetterTag, outputs.get(deadLetterTag));
+        input.getPipeline(),
+        parsedTag,
+        parsed,
+        deadLetterTag,
+        outputs.get(deadLetterTag).setCoder(DeadLetter.coder()));
   }
 
   private Coder<T> outputCoder(Pipeline pipeline) {

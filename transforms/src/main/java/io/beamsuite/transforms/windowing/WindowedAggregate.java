@@ -114,8 +114,8 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
       throw new IllegalStateException("No coder for the accumulator or output of " + combineFn, e);
     }
 
-    TupleTag<WindowResult<K, OutputT>> resultsTag = new TupleTag<WindowResult<K, OutputT>>() {};
-    TupleTag<LateRecord<InputT>> lateTag = new TupleTag<LateRecord<InputT>>() {};
+    TupleTag<WindowResult<K, OutputT>> resultsTag = new TupleTag<>();
+    TupleTag<LateRecord<InputT>> lateTag = new TupleTag<>();
     PCollectionTuple outputs =
         input
             .apply("KeyRecords", WithKeys.of(keyFn))

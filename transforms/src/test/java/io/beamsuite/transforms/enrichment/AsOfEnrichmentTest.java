@@ -1,0 +1,204 @@
+package io.beamsuite.transforms.enrichment;
+
+import static org.junit.Assert.assertEquals;
+
+import io.beamsuite.transforms.cdc.ChangeEvent;
+import io.beamsuite.transforms.cdc.ChangePosition;
+import io.beamsuite.transforms.errors.DeadLetter;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * {@link AsOfEnrichment} driven by one {@link TestStream} that interleaves records ({@code
+ * "R key:id"}, timestamped with their event time) and dimension changes ({@code "C key value op
+ * lsn"}, timestamped with their commit time), so arrival order and watermark are exact.
+ */
+@RunWith(JUnit4.class)
+public class AsOfEnrichmentTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final TupleTag<String> RECORDS = new TupleTag<String>() {};
+  private static final TupleTag<ChangeEvent<String, String>> CHANGES =
+      new TupleTag<ChangeEvent<String, String>>() {};
+
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  @Test
+  public void joinsTheVersionValidAtEventTimeAndHoldsRecordsThatArriveBeforeIt() {
+    TestStream<String> events =
+        stream()
+            // Records first: their dimension versions have not arrived yet.
+            .addElements(at("R c1:r05", "0:05"), at("R c1:r20", "0:20"), at("R c1:r10", "0:10"))
+            .addElements(at("C c1 gold c 100", "0:10"))
+            .addElements(at("R c1:r30", "0:30"), at("C c1 silver u 200", "0:30"))
+            .addElements(at("R c1:r45", "0:45"), at("C c1 - d 300", "0:50"), at("R c1:r55", "0:55"))
+            .addElements(at("R nobody:r40", "0:40"), at("R c1:bad", "0:35"))
+            .advanceWatermarkTo(t("1:00"))
+            // Behind the watermark: joined immediately with what is known.
+            .addElements(at("R c1:r35", "0:35"))
+            .advanceWatermarkToInfinity();
+
+    EnrichmentResult<String, String> out = enrich(events, Duration.standardHours(1));
+
+    PAssert.that(out.enriched())
+        .containsInAnyOrder("r10=gold", "r20=gold", "r30=silver", "r45=silver", "r35=silver");
+    PAssert.that(out.unmatched()).containsInAnyOrder("c1:r05", "c1:r55", "nobody:r40");
+    PAssert.that(reasons(out)).containsInAnyOrder("join_failed \"c1:bad\"");
+    p.run();
+  }
+
+  @Test
+  public void aLateDimensionVersionAppliesFromItsArrivalAndIsCounted() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("C c1 gold c 100", "0:00"))
+            .addElements(at("R c1:r90", "1:30"))
+            .advanceWatermarkTo(t("2:00"))
+            // Committed at 1:20 but delivered after the watermark passed it.
+            .addElements(at("C c1 bronze u 200", "1:20"))
+            .addElements(at("R c1:r100", "1:40"), at("R c1:r70", "1:10"))
+            .advanceWatermarkToInfinity();
+
+    EnrichmentResult<String, String> out = enrich(events, Duration.standardHours(1));
+
+    // r90 was released at watermark 2:00 with the only version known then.
+    PAssert.that(out.enriched()).containsInAnyOrder("r90=gold", "r100=bronze", "r70=gold");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(1, counter(result, "late_dimension_changes"));
+  }
+
+  @Test
+  public void versionsExpireAndRecordsOlderThanTheRetentionBecomeFailures() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("C c1 v1 c 1", "0:00"))
+            .addElements(at("C c1 v2 u 2", "1:00"))
+            .addElements(at("C c1 v3 u 3", "2:00"))
+            .addElements(at("C c1 v4 u 4", "3:00"))
+            .advanceWatermarkTo(t("5:00"))
+            // Retention is 2 minutes: nothing at or after 3:00 can need v1, v2 or v3 any more.
+            .addElements(at("C c1 v5 u 5", "5:30"))
+            .addElements(at("R c1:a", "3:30"), at("R c1:b", "2:59"))
+            .advanceWatermarkToInfinity();
+
+    EnrichmentResult<String, String> out = enrich(events, Duration.standardMinutes(2));
+
+    PAssert.that(out.enriched()).containsInAnyOrder("a=v4");
+    PAssert.that(reasons(out)).containsInAnyOrder("too_late_for_as_of_join \"c1:b\"");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(3, counter(result, "versions_expired"));
+    assertEquals(
+        counter(result, "records_in"),
+        counter(result, "enriched") + counter(result, "unmatched") + counter(result, "failures"));
+  }
+
+  // ---- helpers ----
+
+  private EnrichmentResult<String, String> enrich(TestStream<String> events, Duration retention) {
+    PCollectionTuple split =
+        p.apply(events)
+            .apply(
+                "Split",
+                ParDo.of(new SplitFn()).withOutputTags(RECORDS, TupleTagList.of(CHANGES)));
+    PCollection<ChangeEvent<String, String>> changes =
+        split.get(CHANGES).setCoder(ChangeEvent.coder(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    return split
+        .get(RECORDS)
+        .setCoder(StringUtf8Coder.of())
+        .apply(
+            Enrichment.asOf(
+                    (String r) -> r.substring(0, r.indexOf(':')),
+                    changes,
+                    (String r, String tier) -> {
+                      String id = r.substring(r.indexOf(':') + 1);
+                      if (id.equals("bad")) {
+                        throw new IllegalArgumentException("cannot join " + r);
+                      }
+                      return id + "=" + tier;
+                    })
+                .withOutputCoder(StringUtf8Coder.of())
+                .withVersionRetention(retention));
+  }
+
+  private static PCollection<String> reasons(EnrichmentResult<String, String> out) {
+    return out.failures()
+        .apply(
+            "Reasons",
+            MapElements.into(TypeDescriptors.strings())
+                .via((DeadLetter d) -> d.getReason() + " " + d.payloadUtf8()));
+  }
+
+  static final class SplitFn extends DoFn<String, String> {
+    @ProcessElement
+    public void process(@Element String event, @Timestamp Instant time, MultiOutputReceiver out) {
+      String[] f = event.split(" ");
+      if (f[0].equals("R")) {
+        out.get(RECORDS).output(f[1]);
+        return;
+      }
+      ChangeEvent.Op op = ChangeEvent.Op.fromCode(f[3]);
+      String row = f[2].equals("-") ? null : f[2];
+      out.get(CHANGES)
+          .output(
+              ChangeEvent.of(
+                  op,
+                  f[1],
+                  null,
+                  row,
+                  ChangePosition.of(Long.parseLong(f[4]), 0),
+                  time));
+    }
+  }
+
+  private static TestStream.Builder<String> stream() {
+    return TestStream.create(StringUtf8Coder.of());
+  }
+
+  private static Instant t(String offset) {
+    String[] parts = offset.split(":");
+    return T0.plus(
+        Duration.standardMinutes(Long.parseLong(parts[0]))
+            .plus(Duration.standardSeconds(Long.parseLong(parts[1]))));
+  }
+
+  private static TimestampedValue<String> at(String event, String offset) {
+    return TimestampedValue.of(event, t(offset));
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long total = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(AsOfEnrichment.class, name))
+                    .build())
+            .getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
+  }
+}
