@@ -33,9 +33,19 @@ public final class DeadLetters {
    * DeadLetter.Reasons#BAD_RECORD} unless the bad record came from {@link #toBadRecords()}, in
    * which case the original reason survives the round trip.
    */
-  public static MapElements<BadRecord, DeadLetter> fromBadRecords(String stage) {
-    return MapElements.into(TypeDescriptor.of(DeadLetter.class))
-        .via((BadRecord bad) -> fromBadRecord(stage, bad));
+  public static PTransform<PCollection<BadRecord>, PCollection<DeadLetter>> fromBadRecords(
+      String stage) {
+    // Not a bare MapElements: its input type PCollection<? extends BadRecord> is refused by
+    // Pipeline.registerBadRecordErrorHandler.
+    return new PTransform<PCollection<BadRecord>, PCollection<DeadLetter>>() {
+      @Override
+      public PCollection<DeadLetter> expand(PCollection<BadRecord> input) {
+        return input.apply(
+            "FromBadRecord",
+            MapElements.into(TypeDescriptor.of(DeadLetter.class))
+                .via((BadRecord bad) -> fromBadRecord(stage, bad)));
+      }
+    };
   }
 
   /**
