@@ -35,11 +35,13 @@ public final class DeadLetters {
    */
   public static PTransform<PCollection<BadRecord>, PCollection<DeadLetter>> fromBadRecords(
       String stage) {
+    // Not a bare MapElements: its input type PCollection<? extends BadRecord> is refused by
+    // Pipeline.registerBadRecordErrorHandler.
     return new PTransform<PCollection<BadRecord>, PCollection<DeadLetter>>() {
       @Override
       public PCollection<DeadLetter> expand(PCollection<BadRecord> input) {
         return input.apply(
-            "ToDeadLetter",
+            "FromBadRecord",
             MapElements.into(TypeDescriptor.of(DeadLetter.class))
                 .via((BadRecord bad) -> fromBadRecord(stage, bad)));
       }

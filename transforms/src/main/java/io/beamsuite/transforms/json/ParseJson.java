@@ -3,9 +3,12 @@ package io.beamsuite.transforms.json;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.beamsuite.transforms.errors.DeadLetter;
@@ -22,6 +25,7 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -115,6 +119,8 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
             ParDo.of(new ParseFn<>(type, stage, maxPayloadBytes, parsedTag, deadLetterTag))
                 .withOutputTags(parsedTag, TupleTagList.of(deadLetterTag)));
     PCollection<T> parsed = outputs.get(parsedTag).setCoder(outputCoder(input.getPipeline()));
+    // ParDo gives a typed additional output the coder registry's coder, which for the
+    // Serializable DeadLetter is Java serialization; use its schema coder instead.
     return new Result<>(
         input.getPipeline(),
         parsedTag,
@@ -299,7 +305,21 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
     }
 
     private static String reasonFor(JsonProcessingException e) {
+      // A null for a required creator property (refused by TolerantJson) counts as missing; it
+      // is a MismatchedInputException with a path, so it must be caught before those below.
+      if (e instanceof InvalidNullException) {
+        return DeadLetter.Reasons.MISSING_REQUIRED_FIELD;
+      }
       if (e instanceof StreamReadException) {
+        return DeadLetter.Reasons.MALFORMED_JSON;
+      }
+      // A parser error inside a known field's value ("page":"/ho<EOF>, a bad escape) comes
+      // wrapped in a JsonMappingException with a path; the document is still malformed. A number
+      // out of range (InputCoercionException) is a well-formed value of the wrong type.
+      Throwable cause = e.getCause();
+      if (e instanceof JsonMappingException
+          && ((cause instanceof StreamReadException && !(cause instanceof InputCoercionException))
+              || cause instanceof StreamConstraintsException)) {
         return DeadLetter.Reasons.MALFORMED_JSON;
       }
       if (e instanceof ValueInstantiationException) {
@@ -310,6 +330,11 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         String message = String.valueOf(mismatch.getOriginalMessage());
         if (message.startsWith("Missing required creator property")) {
           return DeadLetter.Reasons.MISSING_REQUIRED_FIELD;
+        }
+        // More JSON after a complete value ("{...}{...}", "{...} 42"): the document is
+        // malformed, even though its first value is an object.
+        if (message.startsWith("Trailing token")) {
+          return DeadLetter.Reasons.MALFORMED_JSON;
         }
         if (mismatch.getPath().isEmpty()) {
           return DeadLetter.Reasons.NOT_AN_OBJECT;

@@ -1,5 +1,7 @@
 package io.beamsuite.transforms.json;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.introspect.Annotated;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -18,7 +23,11 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  *
  * <ul>
  *   <li>Unknown fields are ignored (a v2 producer never breaks a v1 reader).
- *   <li>Missing optional fields take the defaults of the target class.
+ *   <li>Missing optional fields take the defaults of the target class. Declare optional numbers
+ *       boxed ({@code Integer schemaVersion}): Jackson treats a missing primitive creator parameter
+ *       like an explicit {@code null}, which this reader rejects for primitives.
+ *   <li>A required field ({@code @JsonProperty(required = true)}) given as {@code null} counts as
+ *       missing.
  *   <li>Wrong types are errors, not guesses: {@code null} for a primitive, a fraction for an
  *       integer, a number or boolean for a string, a string for a number, trailing garbage.
  *   <li>Nesting is capped so hostile input cannot exhaust the stack.
@@ -41,6 +50,7 @@ public final class TolerantJson {
     JsonMapper mapper =
         JsonMapper.builder()
             .addModule(new JavaTimeModule())
+            .annotationIntrospector(new RequiredMeansNonNull())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -62,5 +72,26 @@ public final class TolerantJson {
         .setStreamReadConstraints(
             StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
     return mapper;
+  }
+
+  /**
+   * Jackson's {@code required} only checks that a creator property is present, so {@code
+   * {"event_id": null}} would reach the object (and fail its non-nullable coder later, taking the
+   * pipeline down); refuse null for required properties unless a {@code @JsonSetter} says
+   * otherwise.
+   */
+  private static final class RequiredMeansNonNull extends JacksonAnnotationIntrospector {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public JsonSetter.Value findSetterInfo(Annotated a) {
+      JsonSetter.Value setter = super.findSetterInfo(a);
+      if (setter.nonDefaultValueNulls() == null
+          && a instanceof AnnotatedMember
+          && Boolean.TRUE.equals(hasRequiredMarker((AnnotatedMember) a))) {
+        return setter.withValueNulls(Nulls.FAIL);
+      }
+      return setter;
+    }
   }
 }
