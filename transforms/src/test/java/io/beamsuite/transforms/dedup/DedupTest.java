@@ -1,14 +1,11 @@
 package io.beamsuite.transforms.dedup;
 
+import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -62,9 +59,9 @@ public class DedupTest {
     PAssert.that(out.duplicates()).containsInAnyOrder("x@2", "x@3", "y@2");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(6, counter(result, "records_in"));
-    assertEquals(3, counter(result, "unique"));
-    assertEquals(3, counter(result, "duplicates_dropped"));
+    assertEquals(6, counter(result, Dedup.class, "records_in"));
+    assertEquals(3, counter(result, Dedup.class, "unique"));
+    assertEquals(3, counter(result, Dedup.class, "duplicates_dropped"));
   }
 
   @Test
@@ -128,11 +125,11 @@ public class DedupTest {
     PAssert.that(out.duplicates()).containsInAnyOrder("x@2");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(4, counter(result, "records_in"));
-    assertEquals(2, counter(result, "records_without_id"));
+    assertEquals(4, counter(result, Dedup.class, "records_in"));
+    assertEquals(2, counter(result, Dedup.class, "records_without_id"));
     assertEquals(
-        counter(result, "records_in"),
-        counter(result, "unique") + counter(result, "duplicates_dropped"));
+        counter(result, Dedup.class, "records_in"),
+        counter(result, Dedup.class, "unique") + counter(result, Dedup.class, "duplicates_dropped"));
   }
 
   @Test
@@ -158,18 +155,4 @@ public class DedupTest {
     return TimestampedValue.of(record, T0.plus(Duration.standardMinutes(minute)));
   }
 
-  private static long counter(PipelineResult result, String name) {
-    MetricQueryResults metrics =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(Dedup.class, name))
-                    .build());
-    long total = 0;
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      total += counter.getAttempted();
-    }
-    return total;
-  }
 }

@@ -1,5 +1,6 @@
 package io.beamsuite.transforms.enrichment;
 
+import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
 import static org.junit.Assert.assertEquals;
 
 import io.beamsuite.transforms.cdc.ChangeEvent;
@@ -7,9 +8,6 @@ import io.beamsuite.transforms.cdc.ChangePosition;
 import io.beamsuite.transforms.errors.DeadLetter;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -85,7 +83,7 @@ public class AsOfEnrichmentTest {
     PAssert.that(out.enriched()).containsInAnyOrder("r90=gold", "r100=bronze", "r70=gold");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(1, counter(result, "late_dimension_changes"));
+    assertEquals(1, counter(result, AsOfEnrichment.class, "late_dimension_changes"));
   }
 
   @Test
@@ -108,10 +106,10 @@ public class AsOfEnrichmentTest {
     PAssert.that(reasons(out)).containsInAnyOrder("too_late_for_as_of_join \"c1:b\"");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(3, counter(result, "versions_expired"));
+    assertEquals(3, counter(result, AsOfEnrichment.class, "versions_expired"));
     assertEquals(
-        counter(result, "records_in"),
-        counter(result, "enriched") + counter(result, "unmatched") + counter(result, "failures"));
+        counter(result, AsOfEnrichment.class, "records_in"),
+        counter(result, AsOfEnrichment.class, "enriched") + counter(result, AsOfEnrichment.class, "unmatched") + counter(result, AsOfEnrichment.class, "failures"));
   }
 
   // ---- helpers ----
@@ -187,18 +185,4 @@ public class AsOfEnrichmentTest {
     return TimestampedValue.of(event, t(offset));
   }
 
-  private static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(AsOfEnrichment.class, name))
-                    .build())
-            .getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
-  }
 }

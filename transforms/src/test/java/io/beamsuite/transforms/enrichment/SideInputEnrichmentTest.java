@@ -1,5 +1,7 @@
 package io.beamsuite.transforms.enrichment;
 
+import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
+import static io.beamsuite.transforms.testing.PipelineMetrics.gauge;
 import static org.junit.Assert.assertEquals;
 
 import io.beamsuite.transforms.errors.DeadLetter;
@@ -7,11 +9,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.GaugeResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -77,8 +74,8 @@ public class SideInputEnrichmentTest {
     PAssert.that(reasons(out)).containsInAnyOrder("join_failed \"a:bad\"");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(1, counter(result, "table_loads"));
-    assertEquals(1, gauge(result, "table_version"));
+    assertEquals(1, counter(result, SideInputEnrichment.class, "table_loads"));
+    assertEquals(1, gauge(result, SideInputEnrichment.class, "table_version"));
   }
 
   @Test
@@ -100,9 +97,9 @@ public class SideInputEnrichmentTest {
     PAssert.that(out.unmatched()).containsInAnyOrder("b:2");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(3, counter(result, "table_loads"));
-    assertEquals(3, gauge(result, "table_version"));
-    assertEquals(5, counter(result, "records_in"));
+    assertEquals(3, counter(result, SideInputEnrichment.class, "table_loads"));
+    assertEquals(3, gauge(result, SideInputEnrichment.class, "table_version"));
+    assertEquals(5, counter(result, SideInputEnrichment.class, "records_in"));
   }
 
   @Test
@@ -123,8 +120,8 @@ public class SideInputEnrichmentTest {
     PAssert.that(out.enriched()).containsInAnyOrder("1=v1", "2=v1", "3=v3");
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertEquals(1, counter(result, "table_load_failures"));
-    assertEquals(2, counter(result, "table_loads"));
+    assertEquals(1, counter(result, SideInputEnrichment.class, "table_load_failures"));
+    assertEquals(2, counter(result, SideInputEnrichment.class, "table_loads"));
   }
 
   private EnrichmentResult<String, String> enrichWithSignal(
@@ -173,28 +170,4 @@ public class SideInputEnrichmentTest {
                 .via((DeadLetter d) -> d.getReason() + " " + d.payloadUtf8()));
   }
 
-  private static MetricQueryResults metrics(PipelineResult result, String name) {
-    return result
-        .metrics()
-        .queryMetrics(
-            MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.named(SideInputEnrichment.class, name))
-                .build());
-  }
-
-  private static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> c : metrics(result, name).getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
-  }
-
-  private static long gauge(PipelineResult result, String name) {
-    long value = -1;
-    for (MetricResult<GaugeResult> g : metrics(result, name).getGauges()) {
-      value = Math.max(value, g.getAttempted().getValue());
-    }
-    return value;
-  }
 }

@@ -1,5 +1,6 @@
 package io.beamsuite.transforms.flow;
 
+import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -21,9 +22,6 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -257,13 +255,4 @@ public class ParseDedupWindowReconciliationTest {
     return to < 0 ? null : json.substring(from, to);
   }
 
-  private static long counter(PipelineResult result, Class<?> namespace, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result.metrics().queryMetrics(MetricsFilter.builder()
-            .addNameFilter(MetricNameFilter.named(namespace, name)).build()).getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
-  }
 }
