@@ -100,7 +100,8 @@ public abstract class ChangeEvent<K, V> {
     return new ChangeEventCoder<>(keyCoder, valueCoder);
   }
 
-  private static final class ChangeEventCoder<K, V> extends StructuredCoder<ChangeEvent<K, V>> {
+  /** Package-private so {@link ApplyChanges} can take the key and row coders from its input. */
+  static final class ChangeEventCoder<K, V> extends StructuredCoder<ChangeEvent<K, V>> {
     private static final long serialVersionUID = 1L;
     private final Coder<K> keyCoder;
     private final Coder<V> valueCoder;
@@ -110,6 +111,14 @@ public abstract class ChangeEvent<K, V> {
       this.keyCoder = keyCoder;
       this.valueCoder = valueCoder;
       this.nullableValueCoder = NullableCoder.of(valueCoder);
+    }
+
+    Coder<K> keyCoder() {
+      return keyCoder;
+    }
+
+    Coder<V> valueCoder() {
+      return valueCoder;
     }
 
     @Override

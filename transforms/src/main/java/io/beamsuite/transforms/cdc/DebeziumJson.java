@@ -1,0 +1,569 @@
+package io.beamsuite.transforms.cdc;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.json.TolerantJson;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Parses Debezium change-event JSON (the value of a record on a topic such as {@code
+ * cdc.public.customers}) into {@link ChangeEvent}s keyed by one column of the row, rendered as a
+ * string.
+ *
+ * <p>Both forms of Debezium's {@code JsonConverter} are accepted: the bare envelope ({@code
+ * converter.schemas.enable=false}: {@code {"before":..,"after":..,"source":..,"op":..}}) and the
+ * envelope wrapped with its schema ({@code {"schema":..,"payload":{..envelope..}}}).
+ *
+ * <ul>
+ *   <li>{@code op} {@code c}, {@code u}, {@code d}, {@code r} become {@link ChangeEvent.Op}s;
+ *       snapshot reads ({@code r}) are ordinary changes at their snapshot's position.
+ *   <li>{@code before} and {@code after} are read into the row class with the {@link TolerantJson}
+ *       reader, so the row class decides how columns are mapped (Debezium's Postgres connector uses
+ *       the column names, typically snake_case; {@code decimal.handling.mode=string} gives decimals
+ *       as strings; {@code timestamp} columns arrive as epoch microseconds and {@code timestamptz}
+ *       as ISO-8601 strings).
+ *   <li>The position is {@code ChangePosition.of(source.lsn, n)} where {@code n} is the second
+ *       element of {@code source.sequence} (a JSON array in a string, e.g. {@code
+ *       "[\"24023120\",\"24023176\"]"}), or 0 when there is none.
+ *   <li>The commit time is {@code source.ts_ms}, else the envelope's {@code ts_ms}.
+ *   <li>The key is the {@link #withKeyField key field} of {@code after}, or of {@code before} for
+ *       deletes.
+ * </ul>
+ *
+ * <p><b>Tombstones are dropped.</b> After each delete Debezium emits a record with a {@code null}
+ * value so that Kafka log compaction can forget the key. It carries no change (the delete before it
+ * does), so an empty or blank payload, the JSON literal {@code null} and a wrapped envelope whose
+ * {@code payload} is {@code null} are counted in {@code tombstones} and dropped, not dead-lettered.
+ *
+ * <p>Any other record that is not a well-formed change goes to the dead letters, verbatim with its
+ * source coordinates, with one of the {@link Reasons} (or {@link DeadLetter.Reasons#INVALID_UTF8},
+ * {@link DeadLetter.Reasons#MALFORMED_JSON}, {@link DeadLetter.Reasons#NOT_AN_OBJECT}, {@link
+ * DeadLetter.Reasons#PAYLOAD_TOO_LARGE}). Nothing about a bad record fails the pipeline. Counters
+ * reconcile: {@code records_in = changes + tombstones + dead_letters}, plus one {@code
+ * dead_letters_<reason>} counter per reason.
+ *
+ * <p>With the Postgres connector's default replica identity, a delete's {@code before} holds the
+ * key columns only (the others are {@code null}): the row class must accept {@code null} in its
+ * non-key columns, or such deletes are dead letters ({@link Reasons#INVALID_ROW}).
+ *
+ * <pre>{@code
+ * DebeziumJson.Result<String, Customer> parsed =
+ *     rawRecords.apply("ParseCustomerChanges",
+ *         DebeziumJson.parse(Customer.class)
+ *             .withKeyField("customer_id")
+ *             .withStage("parse-customer-changes"));
+ * PCollection<ChangeEvent<String, Customer>> changes = parsed.changes();
+ * PCollection<DeadLetter> rejected = parsed.deadLetters();
+ * }</pre>
+ *
+ * <p>The row coder is the Beam schema coder of the row class (or the coder registered for it)
+ * unless {@link #withRowCoder(Coder)} gives one; Java serialization is refused.
+ */
+public final class DebeziumJson<V>
+    extends PTransform<PCollection<RawRecord>, DebeziumJson.Result<String, V>> {
+  /** Default upper bound on payload size: 1 MiB. */
+  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+
+  private static final int MAX_DETAIL_CHARS = 500;
+
+  /** Dead-letter reasons specific to change envelopes. */
+  public static final class Reasons {
+    /** The envelope has no textual {@code op}. */
+    public static final String MISSING_OP = "missing_op";
+
+    /** {@code op} is not one of {@code c, u, d, r} (e.g. truncate {@code t}, message {@code m}). */
+    public static final String UNKNOWN_OP = "unknown_op";
+
+    /** {@code after} is missing for op c, u or r; or {@code before} for op d. */
+    public static final String MISSING_ROW = "missing_row";
+
+    /** The row has no key field, or it is {@code null}. */
+    public static final String MISSING_KEY = "missing_key";
+
+    /** The key field is an object or an array, not a scalar. */
+    public static final String INVALID_KEY = "invalid_key";
+
+    /** {@code source.lsn} is missing or not an integer. */
+    public static final String MISSING_POSITION = "missing_source_position";
+
+    /** {@code source.sequence} is present but not a JSON array of integers. */
+    public static final String INVALID_POSITION = "invalid_source_position";
+
+    /** Neither {@code source.ts_ms} nor {@code ts_ms} is an integer. */
+    public static final String MISSING_COMMIT_TIME = "missing_commit_time";
+
+    /** {@code before} or {@code after} cannot be read into the row class. */
+    public static final String INVALID_ROW = "invalid_row";
+
+    private Reasons() {}
+  }
+
+  private final Class<V> rowClass;
+  private final @Nullable String keyField;
+  private final String stage;
+  private final int maxPayloadBytes;
+  private final @Nullable Coder<V> rowCoder;
+
+  private DebeziumJson(
+      Class<V> rowClass,
+      @Nullable String keyField,
+      String stage,
+      int maxPayloadBytes,
+      @Nullable Coder<V> rowCoder) {
+    this.rowClass = rowClass;
+    this.keyField = keyField;
+    this.stage = stage;
+    this.maxPayloadBytes = maxPayloadBytes;
+    this.rowCoder = rowCoder;
+  }
+
+  /**
+   * Parses change events whose rows are read into {@code rowClass}. {@link #withKeyField} is
+   * required; dead letters name the stage {@code parse-changes-<SimpleName>} unless {@link
+   * #withStage} says otherwise.
+   */
+  public static <V> DebeziumJson<V> parse(Class<V> rowClass) {
+    checkArgumentNotNull(rowClass, "rowClass");
+    return new DebeziumJson<>(
+        rowClass,
+        null,
+        "parse-changes-" + rowClass.getSimpleName(),
+        DEFAULT_MAX_PAYLOAD_BYTES,
+        null);
+  }
+
+  /** The row field (JSON name, e.g. {@code customer_id}) whose value is the change's key. */
+  public DebeziumJson<V> withKeyField(String keyField) {
+    if (keyField == null || keyField.isEmpty()) {
+      throw new IllegalArgumentException("keyField must be a non-empty field name");
+    }
+    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+  }
+
+  /** The stage name written into dead letters. */
+  public DebeziumJson<V> withStage(String stage) {
+    if (stage == null || stage.isBlank()) {
+      throw new IllegalArgumentException("stage must be a non-blank name");
+    }
+    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+  }
+
+  /** Payloads longer than this many bytes are dead letters ({@code payload_too_large}). */
+  public DebeziumJson<V> withMaxPayloadBytes(int maxPayloadBytes) {
+    if (maxPayloadBytes <= 0) {
+      throw new IllegalArgumentException(
+          "maxPayloadBytes must be positive, got " + maxPayloadBytes);
+    }
+    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+  }
+
+  /** The coder of the rows, when the row class has no Beam schema or registered coder. */
+  public DebeziumJson<V> withRowCoder(Coder<V> rowCoder) {
+    checkArgumentNotNull(rowCoder, "rowCoder");
+    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+  }
+
+  @Override
+  public Result<String, V> expand(PCollection<RawRecord> input) {
+    if (keyField == null) {
+      throw new IllegalStateException(
+          "DebeziumJson needs the key column: call withKeyField(\"<column>\")");
+    }
+    Coder<ChangeEvent<String, V>> changeCoder =
+        ChangeEvent.coder(StringUtf8Coder.of(), rowCoder(input.getPipeline()));
+    TupleTag<ChangeEvent<String, V>> changesTag = new TupleTag<ChangeEvent<String, V>>() {};
+    TupleTag<DeadLetter> deadLetterTag = new TupleTag<DeadLetter>() {};
+    PCollectionTuple outputs =
+        input.apply(
+            "ParseEnvelope",
+            ParDo.of(
+                    new ParseEnvelopeFn<>(
+                        rowClass, keyField, stage, maxPayloadBytes, changesTag, deadLetterTag))
+                .withOutputTags(changesTag, TupleTagList.of(deadLetterTag)));
+    return new Result<>(
+        input.getPipeline(),
+        changesTag,
+        outputs.get(changesTag).setCoder(changeCoder),
+        deadLetterTag,
+        outputs.get(deadLetterTag));
+  }
+
+  private Coder<V> rowCoder(Pipeline pipeline) {
+    if (rowCoder != null) {
+      return rowCoder;
+    }
+    Coder<V> inferred;
+    try {
+      inferred = pipeline.getSchemaRegistry().getSchemaCoder(rowClass);
+    } catch (Exception noSchema) {
+      try {
+        inferred = pipeline.getCoderRegistry().getCoder(rowClass);
+      } catch (CannotProvideCoderException e) {
+        throw new IllegalStateException(
+            "No coder for "
+                + rowClass.getName()
+                + ": give it a Beam schema or call withRowCoder(...)",
+            e);
+      }
+    }
+    if (inferred instanceof SerializableCoder) {
+      throw new IllegalStateException(
+          "Only Java serialization is available for "
+              + rowClass.getName()
+              + "; give it a Beam schema (@DefaultSchema) or call withRowCoder(...)");
+    }
+    return inferred;
+  }
+
+  /** The changes and the dead letters of a {@link DebeziumJson} parse. */
+  public static final class Result<K, V> implements POutput {
+    private final Pipeline pipeline;
+    private final TupleTag<ChangeEvent<K, V>> changesTag;
+    private final PCollection<ChangeEvent<K, V>> changes;
+    private final TupleTag<DeadLetter> deadLetterTag;
+    private final PCollection<DeadLetter> deadLetters;
+
+    Result(
+        Pipeline pipeline,
+        TupleTag<ChangeEvent<K, V>> changesTag,
+        PCollection<ChangeEvent<K, V>> changes,
+        TupleTag<DeadLetter> deadLetterTag,
+        PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.changesTag = changesTag;
+      this.changes = changes;
+      this.deadLetterTag = deadLetterTag;
+      this.deadLetters = deadLetters;
+    }
+
+    /**
+     * One change per well-formed envelope, with {@code ChangeEvent.coder(StringUtf8Coder,
+     * rowCoder)}.
+     */
+    public PCollection<ChangeEvent<K, V>> changes() {
+      return changes;
+    }
+
+    /** Records that are neither a change nor a tombstone, verbatim, with reasons. */
+    public PCollection<DeadLetter> deadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(changesTag, changes, deadLetterTag, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  /** Thrown inside the parser for a malformed envelope; never leaves {@link ParseEnvelopeFn}. */
+  private static final class Rejected extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String reason;
+    final @Nullable Exception cause;
+
+    Rejected(String reason, String detail, @Nullable Exception cause) {
+      super(detail, null, false, false);
+      this.reason = reason;
+      this.cause = cause;
+    }
+  }
+
+  private static final class ParseEnvelopeFn<V> extends DoFn<RawRecord, ChangeEvent<String, V>> {
+    private final Class<V> rowClass;
+    private final String keyField;
+    private final String stage;
+    private final int maxPayloadBytes;
+    private final TupleTag<ChangeEvent<String, V>> changesTag;
+    private final TupleTag<DeadLetter> deadLetterTag;
+
+    private final Counter recordsIn = Metrics.counter(DebeziumJson.class, "records_in");
+    private final Counter changes = Metrics.counter(DebeziumJson.class, "changes");
+    private final Counter tombstones = Metrics.counter(DebeziumJson.class, "tombstones");
+    private final Counter deadLetters = Metrics.counter(DebeziumJson.class, "dead_letters");
+
+    private transient @Nullable ObjectMapper mapper;
+    private transient @Nullable ObjectReader rowReader;
+
+    ParseEnvelopeFn(
+        Class<V> rowClass,
+        String keyField,
+        String stage,
+        int maxPayloadBytes,
+        TupleTag<ChangeEvent<String, V>> changesTag,
+        TupleTag<DeadLetter> deadLetterTag) {
+      this.rowClass = rowClass;
+      this.keyField = keyField;
+      this.stage = stage;
+      this.maxPayloadBytes = maxPayloadBytes;
+      this.changesTag = changesTag;
+      this.deadLetterTag = deadLetterTag;
+    }
+
+    @Setup
+    public void setup() {
+      mapper = TolerantJson.newMapper();
+      rowReader = mapper.readerFor(rowClass);
+    }
+
+    @ProcessElement
+    public void processElement(@Element RawRecord record, MultiOutputReceiver out) {
+      recordsIn.inc();
+      try {
+        ChangeEvent<String, V> change = parse(record.getPayload());
+        if (change == null) {
+          tombstones.inc();
+          return;
+        }
+        changes.inc();
+        out.get(changesTag).output(change);
+      } catch (Rejected rejected) {
+        deadLetters.inc();
+        Metrics.counter(DebeziumJson.class, "dead_letters_" + rejected.reason).inc();
+        out.get(deadLetterTag)
+            .output(
+                DeadLetter.builder()
+                    .setStage(stage)
+                    .setReason(rejected.reason)
+                    .setDetail(truncate(String.valueOf(rejected.getMessage())))
+                    .setErrorClass(
+                        rejected.cause == null ? "" : rejected.cause.getClass().getName())
+                    .setPayload(record.getPayload())
+                    .setFailedAt(Instant.now())
+                    .setSource(record.getSource())
+                    .build());
+      }
+    }
+
+    /** The change in {@code payload}, or {@code null} for a tombstone. */
+    private @Nullable ChangeEvent<String, V> parse(byte[] payload) throws Rejected {
+      if (payload.length == 0) {
+        return null;
+      }
+      if (payload.length > maxPayloadBytes) {
+        throw new Rejected(
+            DeadLetter.Reasons.PAYLOAD_TOO_LARGE,
+            payload.length + " bytes exceeds the limit of " + maxPayloadBytes,
+            null);
+      }
+      String text;
+      try {
+        text =
+            StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(payload))
+                .toString();
+      } catch (CharacterCodingException e) {
+        throw new Rejected(DeadLetter.Reasons.INVALID_UTF8, "payload is not valid UTF-8", e);
+      }
+      if (text.isBlank()) {
+        return null;
+      }
+      JsonNode root;
+      try {
+        root = checkArgumentNotNull(mapper).readTree(text);
+      } catch (JsonProcessingException e) {
+        throw new Rejected(
+            DeadLetter.Reasons.MALFORMED_JSON, String.valueOf(e.getOriginalMessage()), e);
+      }
+      if (root == null || root.isNull() || root.isMissingNode()) {
+        return null;
+      }
+      if (!root.isObject()) {
+        throw new Rejected(
+            DeadLetter.Reasons.NOT_AN_OBJECT, "envelope is a JSON " + root.getNodeType(), null);
+      }
+      JsonNode envelope = root;
+      // JsonConverter with schemas.enable=true wraps the envelope; its tombstone has payload null.
+      if (root.has("schema") && root.has("payload")) {
+        envelope = root.get("payload");
+        if (envelope.isNull()) {
+          return null;
+        }
+        if (!envelope.isObject()) {
+          throw new Rejected(
+              DeadLetter.Reasons.NOT_AN_OBJECT,
+              "payload is a JSON " + envelope.getNodeType(),
+              null);
+        }
+      }
+      return change(envelope);
+    }
+
+    private ChangeEvent<String, V> change(JsonNode envelope) throws Rejected {
+      JsonNode opNode = envelope.get("op");
+      if (opNode == null || !opNode.isTextual()) {
+        throw new Rejected(Reasons.MISSING_OP, "envelope has no textual op", null);
+      }
+      ChangeEvent.Op op = ChangeEvent.Op.fromCode(opNode.textValue());
+      if (op == null) {
+        throw new Rejected(Reasons.UNKNOWN_OP, "unknown op '" + opNode.textValue() + "'", null);
+      }
+      JsonNode beforeNode = present(envelope.get("before"));
+      JsonNode afterNode = op == ChangeEvent.Op.DELETE ? null : present(envelope.get("after"));
+      JsonNode keyRow = op == ChangeEvent.Op.DELETE ? beforeNode : afterNode;
+      if (keyRow == null) {
+        throw new Rejected(
+            Reasons.MISSING_ROW,
+            (op == ChangeEvent.Op.DELETE ? "before" : "after")
+                + " is missing for op '"
+                + op.code()
+                + "'",
+            null);
+      }
+      String key = key(keyRow);
+      JsonNode source = envelope.get("source");
+      ChangePosition position = position(source);
+      Instant commitTime = commitTime(source, envelope);
+      V before = beforeNode == null ? null : row(beforeNode, "before");
+      V after = afterNode == null ? null : row(afterNode, "after");
+      return ChangeEvent.of(op, key, before, after, position, commitTime);
+    }
+
+    private String key(JsonNode row) throws Rejected {
+      if (!row.isObject()) {
+        throw new Rejected(Reasons.INVALID_ROW, "row is a JSON " + row.getNodeType(), null);
+      }
+      JsonNode key = row.get(keyField);
+      if (key == null || key.isNull()) {
+        throw new Rejected(Reasons.MISSING_KEY, "row has no value for key field " + keyField, null);
+      }
+      if (key.isContainerNode()) {
+        throw new Rejected(
+            Reasons.INVALID_KEY, "key field " + keyField + " is a JSON " + key.getNodeType(), null);
+      }
+      return key.asText();
+    }
+
+    private static ChangePosition position(@Nullable JsonNode source) throws Rejected {
+      JsonNode lsn = source == null ? null : source.get("lsn");
+      if (lsn == null || !lsn.isIntegralNumber() || !lsn.canConvertToLong()) {
+        throw new Rejected(
+            Reasons.MISSING_POSITION, "source.lsn is missing or not an integer", null);
+      }
+      return ChangePosition.of(lsn.longValue(), sequence(source.get("sequence")));
+    }
+
+    /** The second element of Debezium's {@code sequence}, e.g. {@code "[\"1\",\"2\"]"} gives 2. */
+    private static long sequence(@Nullable JsonNode sequence) throws Rejected {
+      if (sequence == null || sequence.isNull()) {
+        return 0;
+      }
+      try {
+        JsonNode array =
+            sequence.isTextual() ? SEQUENCE_READER.readTree(sequence.textValue()) : sequence;
+        if (array == null || !array.isArray()) {
+          throw new Rejected(
+              Reasons.INVALID_POSITION, "source.sequence is not a JSON array: " + sequence, null);
+        }
+        JsonNode second = array.get(1);
+        if (second == null || second.isNull()) {
+          return 0;
+        }
+        if (second.isIntegralNumber() && second.canConvertToLong()) {
+          return second.longValue();
+        }
+        if (second.isTextual()) {
+          return Long.parseLong(second.textValue());
+        }
+        throw new Rejected(
+            Reasons.INVALID_POSITION, "source.sequence[1] is not an integer: " + sequence, null);
+      } catch (JsonProcessingException | NumberFormatException e) {
+        throw new Rejected(
+            Reasons.INVALID_POSITION,
+            "source.sequence is not a JSON array of integers: " + sequence,
+            e);
+      }
+    }
+
+    private static Instant commitTime(@Nullable JsonNode source, JsonNode envelope)
+        throws Rejected {
+      JsonNode tsMs = source == null ? null : source.get("ts_ms");
+      if (tsMs == null || !tsMs.isIntegralNumber() || !tsMs.canConvertToLong()) {
+        tsMs = envelope.get("ts_ms");
+      }
+      if (tsMs == null || !tsMs.isIntegralNumber() || !tsMs.canConvertToLong()) {
+        throw new Rejected(
+            Reasons.MISSING_COMMIT_TIME, "neither source.ts_ms nor ts_ms is an integer", null);
+      }
+      return Instant.ofEpochMilli(tsMs.longValue());
+    }
+
+    private V row(JsonNode node, String which) throws Rejected {
+      try {
+        V row = checkArgumentNotNull(rowReader).readValue(node);
+        if (row == null) {
+          throw new Rejected(Reasons.INVALID_ROW, which + " reads as null", null);
+        }
+        return row;
+      } catch (IOException | RuntimeException e) {
+        // Row classes may throw anything from their creators; that is the record's fault.
+        String message =
+            e instanceof JsonProcessingException
+                ? ((JsonProcessingException) e).getOriginalMessage()
+                : e.getMessage();
+        if (e instanceof ValueInstantiationException && e.getCause() != null) {
+          message = e.getCause().getMessage();
+        }
+        throw new Rejected(
+            Reasons.INVALID_ROW,
+            which + " is not a " + rowClass.getSimpleName() + ": " + message,
+            e);
+      }
+    }
+
+    private static @Nullable JsonNode present(@Nullable JsonNode node) {
+      return node == null || node.isNull() ? null : node;
+    }
+
+    private static String truncate(String message) {
+      return message.length() <= MAX_DETAIL_CHARS
+          ? message
+          : message.substring(0, MAX_DETAIL_CHARS) + "...";
+    }
+
+    // Only used for the small sequence array; plain settings suffice.
+    private static final ObjectMapper SEQUENCE_READER = new ObjectMapper();
+  }
+}
