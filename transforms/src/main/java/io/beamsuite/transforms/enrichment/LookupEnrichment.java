@@ -1,0 +1,759 @@
+package io.beamsuite.transforms.enrichment;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
+
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.errors.DeadLetters;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Enriches each record with a dimension value fetched from an external system by key, batching the
+ * keys of a bundle into few {@link LookupFn#lookup} calls and optionally caching the answers. The
+ * strategy behind {@code Enrichment.lookup(...)}.
+ *
+ * <p><b>Batching.</b> Records whose key is not cached are buffered with their timestamp and window.
+ * As soon as the buffer holds {@link #withBatchSize batchSize} distinct uncached keys, and again at
+ * the end of the bundle, the distinct keys are sent in one {@code lookup} call and the buffered
+ * records are joined. Records are emitted with their own timestamp and window: from
+ * {@code @ProcessElement} when that is allowed (same window, timestamp not earlier than the current
+ * record's), otherwise at {@code @FinishBundle}. Pane information is not preserved. Keys must have
+ * meaningful {@code equals}/{@code hashCode}.
+ *
+ * <p><b>Cache.</b> Off by default, because serving stale dimension data must be a deliberate
+ * choice. {@link #withCache} gives every DoFn instance (one per worker thread) its own LRU cache of
+ * at most {@code maxEntries} keys, each expiring {@code ttl} after it was written. Confirmed misses
+ * are cached as well, so a hot key without a value is not looked up again within the TTL; failed
+ * lookups are never cached. Memory is {@code maxEntries} per worker thread.
+ *
+ * <p><b>Retries and timeout.</b> A failed call is retried up to {@code maxAttempts} in total with
+ * exponential backoff (starting at {@code initialBackoff}, doubling, capped at 10 s, with jitter
+ * between half and the full delay). Each call runs on a separate thread and counts as failed when
+ * it exceeds the {@link #withTimeout timeout}; it is then interrupted. A call that ignores
+ * interruption keeps running in the background while the retry proceeds, so a {@code LookupFn} must
+ * tolerate overlapping calls (e.g. use a connection pool). {@code Error}s are not caught.
+ *
+ * <p><b>Outputs.</b> Every record ends in exactly one output of the {@link EnrichmentResult}:
+ *
+ * <ul>
+ *   <li>{@code enriched} — the {@link JoinFn} result for records whose key has a value;
+ *   <li>{@code unmatched} — the record unchanged when its key has no value or {@code keyFn}
+ *       returned {@code null};
+ *   <li>{@code failures} — a {@link DeadLetter} (payload = the record as JSON) with reason {@link
+ *       Reasons#LOOKUP_FAILED} or {@link Reasons#LOOKUP_TIMEOUT} for every record of a batch whose
+ *       lookup failed after all attempts (detail = the last error's message), {@link
+ *       Reasons#JOIN_FAILED} when the {@code JoinFn} threw or returned {@code null}, {@link
+ *       Reasons#KEY_FAILED} when {@code keyFn} threw.
+ * </ul>
+ *
+ * <p><b>Metrics</b> (namespace {@code LookupEnrichment.class}): counters {@code records_in =
+ * enriched + unmatched + failures} (plus {@code failures_<reason>}); {@code cache_hits} and {@code
+ * cache_misses} count keyed records answered or not answered by the cache (every keyed record is a
+ * miss when the cache is off); per {@code lookup} invocation, retries included: counter {@code
+ * lookup_calls}, counter {@code keys_looked_up}, distribution {@code keys_per_call}, distribution
+ * {@code lookup_latency_ms}; counter {@code lookup_retries} counts the invocations after a first
+ * failed one.
+ *
+ * <pre>{@code
+ * EnrichmentResult<Transaction, EnrichedTransaction> result =
+ *     transactions.apply(
+ *         "EnrichWithCustomer",
+ *         LookupEnrichment.of(
+ *                 (Transaction txn) -> txn.customerId,
+ *                 customerLookup, // LookupFn<String, Customer>
+ *                 (Transaction txn, Customer c) -> new EnrichedTransaction(txn, c.tier))
+ *             .withBatchSize(200)
+ *             .withCache(100_000, Duration.standardMinutes(5))
+ *             .withRetries(3, Duration.millis(100))
+ *             .withTimeout(Duration.standardSeconds(2))
+ *             .withOutputCoder(enrichedTransactionCoder)
+ *             .withStage("enrich-customer"));
+ * result.enriched().apply(...);
+ * }</pre>
+ */
+public final class LookupEnrichment<InputT, K, V, OutputT>
+    extends PTransform<PCollection<InputT>, EnrichmentResult<InputT, OutputT>> {
+  public static final int DEFAULT_BATCH_SIZE = 100;
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.millis(100);
+  public static final Duration DEFAULT_TIMEOUT = Duration.standardSeconds(30);
+  public static final String DEFAULT_STAGE = "enrich-lookup";
+
+  /** Upper bound of a single backoff delay between attempts. */
+  static final long MAX_BACKOFF_MILLIS = 10_000;
+
+  /** Dead-letter reasons written by this transform. */
+  public static final class Reasons {
+    /** The lookup threw on every attempt. */
+    public static final String LOOKUP_FAILED = "lookup_failed";
+
+    /** The last attempt of the lookup exceeded the timeout. */
+    public static final String LOOKUP_TIMEOUT = "lookup_timeout";
+
+    /** The join function threw or returned {@code null}. */
+    public static final String JOIN_FAILED = "join_failed";
+
+    /** The key function threw. */
+    public static final String KEY_FAILED = "key_failed";
+
+    private Reasons() {}
+  }
+
+  /** Source of time for cache expiry; injectable so tests need not sleep. */
+  @FunctionalInterface
+  interface Ticker extends Serializable {
+    long nanos();
+  }
+
+  private static final Ticker SYSTEM_TICKER = System::nanoTime;
+
+  private final SerializableFunction<InputT, K> keyFn;
+  private final LookupFn<K, V> lookupFn;
+  private final JoinFn<InputT, V, OutputT> joinFn;
+  // Not final only so that with* methods can set them on a fresh copy before it escapes; an
+  // instance is never changed once returned.
+  private int batchSize = DEFAULT_BATCH_SIZE;
+  private long cacheMaxEntries = 0; // 0: no cache
+  private Duration cacheTtl = Duration.ZERO;
+  private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+  private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+  private Duration timeout = DEFAULT_TIMEOUT;
+  private @Nullable Coder<OutputT> outputCoder = null;
+  private String stage = DEFAULT_STAGE;
+  private Ticker ticker = SYSTEM_TICKER;
+
+  private LookupEnrichment(
+      SerializableFunction<InputT, K> keyFn,
+      LookupFn<K, V> lookupFn,
+      JoinFn<InputT, V, OutputT> joinFn) {
+    this.keyFn = keyFn;
+    this.lookupFn = lookupFn;
+    this.joinFn = joinFn;
+  }
+
+  private LookupEnrichment<InputT, K, V, OutputT> copy() {
+    LookupEnrichment<InputT, K, V, OutputT> copy = new LookupEnrichment<>(keyFn, lookupFn, joinFn);
+    copy.batchSize = batchSize;
+    copy.cacheMaxEntries = cacheMaxEntries;
+    copy.cacheTtl = cacheTtl;
+    copy.maxAttempts = maxAttempts;
+    copy.initialBackoff = initialBackoff;
+    copy.timeout = timeout;
+    copy.outputCoder = outputCoder;
+    copy.stage = stage;
+    copy.ticker = ticker;
+    return copy;
+  }
+
+  /**
+   * Enriches records with the value {@code lookupFn} finds for the key {@code keyFn} extracts,
+   * combined by {@code joinFn}. Defaults: batches of {@link #DEFAULT_BATCH_SIZE} keys, no cache,
+   * {@link #DEFAULT_MAX_ATTEMPTS} attempts from {@link #DEFAULT_INITIAL_BACKOFF}, {@link
+   * #DEFAULT_TIMEOUT} per call, stage {@link #DEFAULT_STAGE}.
+   */
+  public static <InputT, K, V, OutputT> LookupEnrichment<InputT, K, V, OutputT> of(
+      SerializableFunction<InputT, K> keyFn,
+      LookupFn<K, V> lookupFn,
+      JoinFn<InputT, V, OutputT> joinFn) {
+    checkArgumentNotNull(keyFn, "keyFn");
+    checkArgumentNotNull(lookupFn, "lookupFn");
+    checkArgumentNotNull(joinFn, "joinFn");
+    return new LookupEnrichment<>(keyFn, lookupFn, joinFn);
+  }
+
+  /** At most this many distinct keys per {@code lookup} call. */
+  public LookupEnrichment<InputT, K, V, OutputT> withBatchSize(int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+    }
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.batchSize = batchSize;
+    return copy;
+  }
+
+  /**
+   * Caches up to {@code maxEntries} answers (values and confirmed misses) per worker thread, each
+   * for {@code ttl} after it was fetched.
+   */
+  public LookupEnrichment<InputT, K, V, OutputT> withCache(long maxEntries, Duration ttl) {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
+    }
+    if (ttl == null || !ttl.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("ttl must be positive, got " + ttl);
+    }
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.cacheMaxEntries = maxEntries;
+    copy.cacheTtl = ttl;
+    return copy;
+  }
+
+  /** Looks every uncached key up again (the default). */
+  public LookupEnrichment<InputT, K, V, OutputT> withoutCache() {
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.cacheMaxEntries = 0;
+    copy.cacheTtl = Duration.ZERO;
+    return copy;
+  }
+
+  /**
+   * Makes at most {@code maxAttempts} calls per batch (1 = no retry), waiting {@code
+   * initialBackoff} before the second, then twice as long each time (capped at 10 s).
+   */
+  public LookupEnrichment<InputT, K, V, OutputT> withRetries(
+      int maxAttempts, Duration initialBackoff) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
+    }
+    if (initialBackoff == null || initialBackoff.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException(
+          "initialBackoff must not be negative, got " + initialBackoff);
+    }
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.maxAttempts = maxAttempts;
+    copy.initialBackoff = initialBackoff;
+    return copy;
+  }
+
+  /** A single {@code lookup} call taking longer than this fails (and is interrupted). */
+  public LookupEnrichment<InputT, K, V, OutputT> withTimeout(Duration timeout) {
+    if (timeout == null || !timeout.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+    }
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.timeout = timeout;
+    return copy;
+  }
+
+  /**
+   * The coder of the enriched records. Needed when the {@code JoinFn} is a lambda: its output type
+   * is erased, so no coder can be inferred.
+   */
+  public LookupEnrichment<InputT, K, V, OutputT> withOutputCoder(Coder<OutputT> outputCoder) {
+    checkArgumentNotNull(outputCoder, "outputCoder");
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.outputCoder = outputCoder;
+    return copy;
+  }
+
+  /** The stage name written into dead letters. */
+  public LookupEnrichment<InputT, K, V, OutputT> withStage(String stage) {
+    if (stage == null || stage.isBlank()) {
+      throw new IllegalArgumentException("stage must be a non-blank name");
+    }
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.stage = stage;
+    return copy;
+  }
+
+  /** The clock of cache expiry; for tests. */
+  LookupEnrichment<InputT, K, V, OutputT> withTicker(Ticker ticker) {
+    checkArgumentNotNull(ticker, "ticker");
+    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
+    copy.ticker = ticker;
+    return copy;
+  }
+
+  @Override
+  public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
+    Coder<OutputT> enrichedCoder = enrichedCoder(input.getPipeline());
+    TupleTag<OutputT> enrichedTag = new TupleTag<OutputT>() {};
+    TupleTag<InputT> unmatchedTag = new TupleTag<InputT>() {};
+    TupleTag<DeadLetter> failuresTag = new TupleTag<DeadLetter>() {};
+    PCollectionTuple outputs =
+        input.apply(
+            "LookupAndJoin",
+            ParDo.of(new LookupJoinFn<>(this, enrichedTag, unmatchedTag, failuresTag))
+                .withOutputTags(enrichedTag, TupleTagList.of(unmatchedTag).and(failuresTag)));
+    return new EnrichmentResult<>(
+        input.getPipeline(),
+        enrichedTag,
+        outputs.get(enrichedTag).setCoder(enrichedCoder),
+        unmatchedTag,
+        outputs.get(unmatchedTag).setCoder(input.getCoder()),
+        failuresTag,
+        outputs.get(failuresTag));
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("lookupFn", lookupFn.getClass()).withLabel("Lookup function"))
+        .add(DisplayData.item("batchSize", batchSize).withLabel("Keys per lookup call"))
+        .add(DisplayData.item("cacheMaxEntries", cacheMaxEntries).withLabel("Cache entries"))
+        .add(DisplayData.item("cacheTtl", cacheTtl).withLabel("Cache TTL"))
+        .add(DisplayData.item("maxAttempts", maxAttempts).withLabel("Attempts per batch"))
+        .add(DisplayData.item("timeout", timeout).withLabel("Timeout per call"))
+        .add(DisplayData.item("stage", stage).withLabel("Dead-letter stage"));
+  }
+
+  private Coder<OutputT> enrichedCoder(Pipeline pipeline) {
+    if (outputCoder != null) {
+      return outputCoder;
+    }
+    TypeDescriptor<OutputT> type = joinOutputType();
+    if (type == null) {
+      throw new IllegalStateException(
+          "Cannot infer a coder for the enriched records: the output type of the JoinFn "
+              + joinFn.getClass().getName()
+              + " is erased (a lambda or a generic class); call withOutputCoder(...)");
+    }
+    Coder<OutputT> inferred;
+    try {
+      inferred = pipeline.getSchemaRegistry().getSchemaCoder(type);
+    } catch (NoSuchSchemaException noSchema) {
+      try {
+        inferred = pipeline.getCoderRegistry().getCoder(type);
+      } catch (CannotProvideCoderException e) {
+        throw new IllegalStateException(
+            "No coder for the enriched type "
+                + type
+                + ": give it a schema or call"
+                + " withOutputCoder(...)",
+            e);
+      }
+    }
+    if (inferred instanceof SerializableCoder) {
+      throw new IllegalStateException(
+          "Only Java serialization is available for the enriched type "
+              + type
+              + "; give it a Beam schema (@DefaultSchema) or call withOutputCoder(...)");
+    }
+    return inferred;
+  }
+
+  /** The JoinFn's {@code OutputT} when its class states it, e.g. an anonymous or named class. */
+  @SuppressWarnings("unchecked")
+  private @Nullable TypeDescriptor<OutputT> joinOutputType() {
+    TypeDescriptor<?> resolved =
+        TypeDescriptor.of(joinFn.getClass()).resolveType(JoinFn.class.getTypeParameters()[2]);
+    return resolved.hasUnresolvedParameters() ? null : (TypeDescriptor<OutputT>) resolved;
+  }
+
+  /** Where a record ends once its key has been resolved. */
+  private static final class Outcome<V> {
+    private static final Outcome<?> ABSENT = new Outcome<>(null, null, null);
+
+    final @Nullable V value; // non-null: found
+    final @Nullable String failureReason; // non-null: failed
+    final @Nullable Exception failure;
+
+    private Outcome(
+        @Nullable V value, @Nullable String failureReason, @Nullable Exception failure) {
+      this.value = value;
+      this.failureReason = failureReason;
+      this.failure = failure;
+    }
+
+    static <V> Outcome<V> of(@Nullable V value) {
+      return value == null ? absent() : new Outcome<>(value, null, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    static <V> Outcome<V> absent() {
+      return (Outcome<V>) ABSENT;
+    }
+
+    static <V> Outcome<V> failed(String reason, Exception failure) {
+      return new Outcome<>(null, reason, failure);
+    }
+  }
+
+  /** A record waiting for its key's lookup, then for a chance to be emitted. */
+  private static final class Buffered<InputT, K, V> {
+    final InputT element;
+    final K key;
+    final Instant timestamp;
+    final BoundedWindow window;
+    @Nullable Outcome<V> outcome;
+
+    Buffered(InputT element, K key, Instant timestamp, BoundedWindow window) {
+      this.element = element;
+      this.key = key;
+      this.timestamp = timestamp;
+      this.window = window;
+    }
+  }
+
+  /** Emits into one of the three outputs; differs between process and finish-bundle time. */
+  private interface Emitter {
+    <T> void emit(TupleTag<T> tag, T value, Instant timestamp, BoundedWindow window);
+  }
+
+  private static final class LookupJoinFn<InputT, K, V, OutputT> extends DoFn<InputT, OutputT> {
+    private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+    private final SerializableFunction<InputT, K> keyFn;
+    private final LookupFn<K, V> lookupFn;
+    private final JoinFn<InputT, V, OutputT> joinFn;
+    private final int batchSize;
+    private final long cacheMaxEntries;
+    private final long cacheTtlNanos;
+    private final int maxAttempts;
+    private final long initialBackoffMillis;
+    private final long timeoutMillis;
+    private final String stage;
+    private final Ticker ticker;
+    private final TupleTag<OutputT> enrichedTag;
+    private final TupleTag<InputT> unmatchedTag;
+    private final TupleTag<DeadLetter> failuresTag;
+
+    private final Counter recordsIn = Metrics.counter(LookupEnrichment.class, "records_in");
+    private final Counter enriched = Metrics.counter(LookupEnrichment.class, "enriched");
+    private final Counter unmatched = Metrics.counter(LookupEnrichment.class, "unmatched");
+    private final Counter failures = Metrics.counter(LookupEnrichment.class, "failures");
+    private final Counter cacheHits = Metrics.counter(LookupEnrichment.class, "cache_hits");
+    private final Counter cacheMisses = Metrics.counter(LookupEnrichment.class, "cache_misses");
+    private final Counter lookupCalls = Metrics.counter(LookupEnrichment.class, "lookup_calls");
+    private final Counter keysLookedUp = Metrics.counter(LookupEnrichment.class, "keys_looked_up");
+    private final Counter lookupRetries = Metrics.counter(LookupEnrichment.class, "lookup_retries");
+    private final Distribution keysPerCall =
+        Metrics.distribution(LookupEnrichment.class, "keys_per_call");
+    private final Distribution latencyMs =
+        Metrics.distribution(LookupEnrichment.class, "lookup_latency_ms");
+
+    // Per instance: one instance serves one thread at a time, so no synchronization.
+    private transient @Nullable LookupCache<K, V> cache;
+    private transient @Nullable ExecutorService executor;
+    private transient List<Buffered<InputT, K, V>> buffer = new ArrayList<>();
+    // Distinct uncached keys of the buffered records not yet looked up, in arrival order.
+    private transient LinkedHashSet<K> pendingKeys = new LinkedHashSet<>();
+
+    LookupJoinFn(
+        LookupEnrichment<InputT, K, V, OutputT> spec,
+        TupleTag<OutputT> enrichedTag,
+        TupleTag<InputT> unmatchedTag,
+        TupleTag<DeadLetter> failuresTag) {
+      this.keyFn = spec.keyFn;
+      this.lookupFn = spec.lookupFn;
+      this.joinFn = spec.joinFn;
+      this.batchSize = spec.batchSize;
+      this.cacheMaxEntries = spec.cacheMaxEntries;
+      this.cacheTtlNanos = TimeUnit.MILLISECONDS.toNanos(spec.cacheTtl.getMillis()); // saturates
+      this.maxAttempts = spec.maxAttempts;
+      this.initialBackoffMillis = spec.initialBackoff.getMillis();
+      this.timeoutMillis = spec.timeout.getMillis();
+      this.stage = spec.stage;
+      this.ticker = spec.ticker;
+      this.enrichedTag = enrichedTag;
+      this.unmatchedTag = unmatchedTag;
+      this.failuresTag = failuresTag;
+    }
+
+    @Setup
+    public void setup() throws Exception {
+      buffer = new ArrayList<>();
+      pendingKeys = new LinkedHashSet<>();
+      cache =
+          cacheMaxEntries > 0 ? new LookupCache<>(cacheMaxEntries, cacheTtlNanos, ticker) : null;
+      ThreadFactory threads =
+          runnable -> {
+            Thread thread =
+                new Thread(runnable, "lookup-enrichment-" + THREAD_IDS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+          };
+      // Cached, not single-threaded: a call stuck after its timeout must not block the retry.
+      executor = Executors.newCachedThreadPool(threads);
+      lookupFn.setup();
+    }
+
+    @StartBundle
+    public void startBundle() {
+      // A bundle that failed half-way may have left records behind; they will be retried.
+      buffer.clear();
+      pendingKeys.clear();
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element InputT element,
+        @Timestamp Instant timestamp,
+        BoundedWindow window,
+        MultiOutputReceiver out) {
+      recordsIn.inc();
+      Emitter now =
+          new Emitter() {
+            @Override
+            public <T> void emit(TupleTag<T> tag, T value, Instant ts, BoundedWindow w) {
+              out.get(tag).outputWithTimestamp(value, ts);
+            }
+          };
+      K key;
+      try {
+        key = keyFn.apply(element);
+      } catch (RuntimeException e) {
+        fail(element, timestamp, window, Reasons.KEY_FAILED, e, now);
+        return;
+      }
+      if (key == null) {
+        emitUnmatched(element, timestamp, window, now);
+        return;
+      }
+      LookupCache.Entry<V> cached = cache == null ? null : cache.get(key);
+      if (cached != null) {
+        cacheHits.inc();
+        Buffered<InputT, K, V> record = new Buffered<>(element, key, timestamp, window);
+        record.outcome = cached.found ? Outcome.of(cached.value) : Outcome.absent();
+        emit(record, now);
+        return;
+      }
+      cacheMisses.inc();
+      buffer.add(new Buffered<>(element, key, timestamp, window));
+      pendingKeys.add(key);
+      if (pendingKeys.size() >= batchSize) {
+        lookUpPendingKeys();
+        emitWhatCanBeEmittedNow(timestamp, window, now);
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      if (!pendingKeys.isEmpty()) {
+        lookUpPendingKeys();
+      }
+      Emitter atFinish =
+          new Emitter() {
+            @Override
+            public <T> void emit(TupleTag<T> tag, T value, Instant ts, BoundedWindow w) {
+              context.output(tag, value, ts, w);
+            }
+          };
+      for (Buffered<InputT, K, V> record : buffer) {
+        emit(record, atFinish);
+      }
+      buffer.clear();
+    }
+
+    @Teardown
+    public void teardown() throws Exception {
+      try {
+        lookupFn.teardown();
+      } finally {
+        if (executor != null) {
+          executor.shutdownNow();
+        }
+      }
+    }
+
+    /** One lookup (with retries) for all pending keys; resolves every waiting record. */
+    private void lookUpPendingKeys() {
+      List<K> keys = new ArrayList<>(pendingKeys);
+      pendingKeys.clear();
+      Map<K, V> values;
+      Outcome<V> failed = null;
+      try {
+        values = lookUpWithRetries(keys);
+        for (K key : keys) {
+          V value = values.get(key);
+          if (cache != null) {
+            if (value == null) {
+              cache.putAbsent(key);
+            } else {
+              cache.putFound(key, value);
+            }
+          }
+        }
+      } catch (LookupFailedException e) {
+        values = Map.of();
+        failed = Outcome.failed(e.reason, e.last);
+      }
+      // Every buffered record without an outcome has its key in this batch.
+      for (Buffered<InputT, K, V> record : buffer) {
+        if (record.outcome == null) {
+          record.outcome = failed != null ? failed : Outcome.of(values.get(record.key));
+        }
+      }
+    }
+
+    /**
+     * Emits resolved records that {@code @ProcessElement} may output: same window as the current
+     * record and a timestamp no earlier than its one. The rest wait for {@code @FinishBundle}.
+     */
+    private void emitWhatCanBeEmittedNow(
+        Instant currentTimestamp, BoundedWindow currentWindow, Emitter now) {
+      List<Buffered<InputT, K, V>> waiting = new ArrayList<>();
+      for (Buffered<InputT, K, V> record : buffer) {
+        if (record.outcome != null
+            && record.window.equals(currentWindow)
+            && !record.timestamp.isBefore(currentTimestamp)) {
+          emit(record, now);
+        } else {
+          waiting.add(record);
+        }
+      }
+      buffer = waiting;
+    }
+
+    private void emit(Buffered<InputT, K, V> record, Emitter emitter) {
+      Outcome<V> outcome = checkStateNotNull(record.outcome, "outcome");
+      if (outcome.failureReason != null) {
+        fail(
+            record.element,
+            record.timestamp,
+            record.window,
+            outcome.failureReason,
+            outcome.failure,
+            emitter);
+      } else if (outcome.value == null) {
+        emitUnmatched(record.element, record.timestamp, record.window, emitter);
+      } else {
+        OutputT joined;
+        try {
+          joined = joinFn.join(record.element, outcome.value);
+        } catch (Exception e) {
+          fail(record.element, record.timestamp, record.window, Reasons.JOIN_FAILED, e, emitter);
+          return;
+        }
+        if (joined == null) {
+          fail(
+              record.element,
+              record.timestamp,
+              record.window,
+              Reasons.JOIN_FAILED,
+              new NullPointerException("joinFn returned null"),
+              emitter);
+          return;
+        }
+        enriched.inc();
+        emitter.emit(enrichedTag, joined, record.timestamp, record.window);
+      }
+    }
+
+    private void emitUnmatched(
+        InputT element, Instant timestamp, BoundedWindow window, Emitter emitter) {
+      unmatched.inc();
+      emitter.emit(unmatchedTag, element, timestamp, window);
+    }
+
+    private void fail(
+        InputT element,
+        Instant timestamp,
+        BoundedWindow window,
+        String reason,
+        @Nullable Exception cause,
+        Emitter emitter) {
+      failures.inc();
+      Metrics.counter(LookupEnrichment.class, "failures_" + reason).inc();
+      emitter.emit(
+          failuresTag, DeadLetters.forRecord(stage, reason, element, cause), timestamp, window);
+    }
+
+    private Map<K, V> lookUpWithRetries(List<K> keys) throws LookupFailedException {
+      long backoffMillis = Math.min(initialBackoffMillis, MAX_BACKOFF_MILLIS);
+      Exception last = null;
+      for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+        if (attempt > 1) {
+          lookupRetries.inc();
+          sleep(backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1));
+          backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+        }
+        lookupCalls.inc();
+        keysLookedUp.inc(keys.size());
+        keysPerCall.update(keys.size());
+        long start = System.nanoTime();
+        try {
+          Map<K, V> values = callOnce(List.copyOf(keys));
+          if (values == null) {
+            throw new IllegalStateException("lookupFn returned null instead of a map");
+          }
+          return values;
+        } catch (Exception e) {
+          if (Thread.currentThread().isInterrupted()) {
+            // This worker thread is being stopped: fail the bundle, do not dead-letter it.
+            throw new IllegalStateException("Interrupted while looking up keys", e);
+          }
+          last = e;
+        } finally {
+          latencyMs.update(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }
+      }
+      throw new LookupFailedException(
+          last instanceof TimeoutException ? Reasons.LOOKUP_TIMEOUT : Reasons.LOOKUP_FAILED,
+          checkStateNotNull(last, "last failure"));
+    }
+
+    private Map<K, V> callOnce(List<K> keys) throws Exception {
+      Future<Map<K, V>> call =
+          checkStateNotNull(executor, "executor").submit(() -> lookupFn.lookup(keys));
+      try {
+        return call.get(timeoutMillis, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        call.cancel(true);
+        throw new TimeoutException(
+            "lookup of " + keys.size() + " key(s) did not finish within " + timeoutMillis + " ms");
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof Exception) {
+          throw (Exception) cause;
+        }
+        if (cause instanceof Error) {
+          throw (Error) cause;
+        }
+        throw e;
+      } catch (InterruptedException e) {
+        call.cancel(true);
+        Thread.currentThread().interrupt();
+        throw e;
+      }
+    }
+
+    private static void sleep(long millis) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("Interrupted while backing off before a retry", e);
+      }
+    }
+  }
+
+  /** All attempts of one lookup failed. */
+  private static final class LookupFailedException extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String reason;
+    final Exception last;
+
+    LookupFailedException(String reason, Exception last) {
+      super(last);
+      this.reason = reason;
+      this.last = last;
+    }
+  }
+}
