@@ -145,9 +145,9 @@ public final class ApplyChanges<K, V>
       rows = inputChangeCoder.valueCoder();
     }
     Coder<ChangeEvent<K, V>> changeCoder = ChangeEvent.coder(keys, rows);
-    TupleTag<Mutation<K, V>> mutationsTag = new TupleTag<Mutation<K, V>>() {};
-    TupleTag<ChangeEvent<K, V>> staleTag = new TupleTag<ChangeEvent<K, V>>() {};
-    TupleTag<DeadLetter> deadLetterTag = new TupleTag<DeadLetter>() {};
+    TupleTag<Mutation<K, V>> mutationsTag = new TupleTag<>();
+    TupleTag<ChangeEvent<K, V>> staleTag = new TupleTag<>();
+    TupleTag<DeadLetter> deadLetterTag = new TupleTag<>();
 
     PCollectionTuple applied =
         input
@@ -167,7 +167,7 @@ public final class ApplyChanges<K, V>
         staleTag,
         applied.get(staleTag).setCoder(changeCoder),
         deadLetterTag,
-        applied.get(deadLetterTag));
+        applied.get(deadLetterTag).setCoder(DeadLetter.coder()));
   }
 
   /** The outputs of {@link ApplyChanges}. */

@@ -202,8 +202,8 @@ public final class DebeziumJson<V>
     }
     Coder<ChangeEvent<String, V>> changeCoder =
         ChangeEvent.coder(StringUtf8Coder.of(), rowCoder(input.getPipeline()));
-    TupleTag<ChangeEvent<String, V>> changesTag = new TupleTag<ChangeEvent<String, V>>() {};
-    TupleTag<DeadLetter> deadLetterTag = new TupleTag<DeadLetter>() {};
+    TupleTag<ChangeEvent<String, V>> changesTag = new TupleTag<>();
+    TupleTag<DeadLetter> deadLetterTag = new TupleTag<>();
     PCollectionTuple outputs =
         input.apply(
             "ParseEnvelope",
@@ -216,7 +216,7 @@ public final class DebeziumJson<V>
         changesTag,
         outputs.get(changesTag).setCoder(changeCoder),
         deadLetterTag,
-        outputs.get(deadLetterTag));
+        outputs.get(deadLetterTag).setCoder(DeadLetter.coder()));
   }
 
   private Coder<V> rowCoder(Pipeline pipeline) {

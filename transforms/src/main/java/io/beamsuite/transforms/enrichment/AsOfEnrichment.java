@@ -135,7 +135,7 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
   @Override
   @SuppressWarnings("unchecked")
   public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
-    Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input, joinFn);
+    Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
     Coder<ChangeEvent<K, V>> changeCoder = dimension.getCoder();
     List<? extends Coder<?>> parts = changeCoder.getCoderArguments();
     if (parts.size() != 2) {

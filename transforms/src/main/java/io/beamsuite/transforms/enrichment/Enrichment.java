@@ -35,6 +35,17 @@ public final class Enrichment {
   }
 
   /**
+   * Joins with values looked up in an external system, batched per bundle and optionally cached;
+   * see {@link LookupEnrichment}.
+   */
+  public static <InputT, K, V, OutputT> LookupEnrichment<InputT, K, V, OutputT> lookup(
+      SerializableFunction<InputT, K> keyFn,
+      LookupFn<K, V> lookupFn,
+      JoinFn<InputT, V, OutputT> joinFn) {
+    return LookupEnrichment.of(keyFn, lookupFn, joinFn);
+  }
+
+  /**
    * Joins with the dimension version valid at each record's event time; see {@link
    * AsOfEnrichment}.
    */

@@ -1,8 +1,10 @@
 package io.beamsuite.transforms.enrichment;
 
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -11,24 +13,49 @@ final class EnrichmentCoders {
   private EnrichmentCoders() {}
 
   /**
-   * The explicit coder if given, else the registry's coder for the join function's declared output
-   * type; lambdas erase that type, hence the pointer to {@code withOutputCoder}.
+   * The explicit coder if given, else the schema (then registry) coder of the join function's
+   * declared output type. Lambdas erase that type, and Java serialization is refused, hence the
+   * pointers to {@code withOutputCoder}.
    */
-  @SuppressWarnings("unchecked")
   static <OutputT> Coder<OutputT> outputCoder(
-      @Nullable Coder<OutputT> explicit, PCollection<?> input, JoinFn<?, ?, OutputT> joinFn) {
+      @Nullable Coder<OutputT> explicit, Pipeline pipeline, JoinFn<?, ?, OutputT> joinFn) {
     if (explicit != null) {
       return explicit;
     }
-    try {
-      TypeDescriptor<OutputT> type =
-          (TypeDescriptor<OutputT>)
-              TypeDescriptor.of(joinFn.getClass())
-                  .resolveType(JoinFn.class.getTypeParameters()[2]);
-      return input.getPipeline().getCoderRegistry().getCoder(type);
-    } catch (CannotProvideCoderException | RuntimeException e) {
+    TypeDescriptor<OutputT> type = joinOutputType(joinFn);
+    if (type == null) {
       throw new IllegalStateException(
-          "Cannot infer the coder of the enriched records; call withOutputCoder(...)", e);
+          "Cannot infer a coder for the enriched records: the output type of the JoinFn "
+              + joinFn.getClass().getName()
+              + " is erased (a lambda or a generic class); call withOutputCoder(...)");
     }
+    Coder<OutputT> inferred;
+    try {
+      inferred = pipeline.getSchemaRegistry().getSchemaCoder(type);
+    } catch (NoSuchSchemaException noSchema) {
+      try {
+        inferred = pipeline.getCoderRegistry().getCoder(type);
+      } catch (CannotProvideCoderException e) {
+        throw new IllegalStateException(
+            "No coder for the enriched type " + type + ": give it a schema or call withOutputCoder(...)",
+            e);
+      }
+    }
+    if (inferred instanceof SerializableCoder) {
+      throw new IllegalStateException(
+          "Only Java serialization is available for the enriched type "
+              + type
+              + "; give it a Beam schema (@DefaultSchema) or call withOutputCoder(...)");
+    }
+    return inferred;
+  }
+
+  /** The JoinFn's {@code OutputT} when its class states it, e.g. an anonymous or named class. */
+  @SuppressWarnings("unchecked")
+  private static <OutputT> @Nullable TypeDescriptor<OutputT> joinOutputType(
+      JoinFn<?, ?, OutputT> joinFn) {
+    TypeDescriptor<?> resolved =
+        TypeDescriptor.of(joinFn.getClass()).resolveType(JoinFn.class.getTypeParameters()[2]);
+    return resolved.hasUnresolvedParameters() ? null : (TypeDescriptor<OutputT>) resolved;
   }
 }

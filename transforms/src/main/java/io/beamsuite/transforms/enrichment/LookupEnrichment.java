@@ -291,10 +291,11 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
 
   @Override
   public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
-    Coder<OutputT> enrichedCoder = enrichedCoder(input.getPipeline());
-    TupleTag<OutputT> enrichedTag = new TupleTag<OutputT>() {};
-    TupleTag<InputT> unmatchedTag = new TupleTag<InputT>() {};
-    TupleTag<DeadLetter> failuresTag = new TupleTag<DeadLetter>() {};
+    Coder<OutputT> enrichedCoder =
+        EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
+    TupleTag<OutputT> enrichedTag = new TupleTag<>();
+    TupleTag<InputT> unmatchedTag = new TupleTag<>();
+    TupleTag<DeadLetter> failuresTag = new TupleTag<>();
     PCollectionTuple outputs =
         input.apply(
             "LookupAndJoin",
@@ -307,7 +308,7 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
         unmatchedTag,
         outputs.get(unmatchedTag).setCoder(input.getCoder()),
         failuresTag,
-        outputs.get(failuresTag));
+        outputs.get(failuresTag).setCoder(DeadLetter.coder()));
   }
 
   @Override
@@ -321,49 +322,6 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
         .add(DisplayData.item("maxAttempts", maxAttempts).withLabel("Attempts per batch"))
         .add(DisplayData.item("timeout", timeout).withLabel("Timeout per call"))
         .add(DisplayData.item("stage", stage).withLabel("Dead-letter stage"));
-  }
-
-  private Coder<OutputT> enrichedCoder(Pipeline pipeline) {
-    if (outputCoder != null) {
-      return outputCoder;
-    }
-    TypeDescriptor<OutputT> type = joinOutputType();
-    if (type == null) {
-      throw new IllegalStateException(
-          "Cannot infer a coder for the enriched records: the output type of the JoinFn "
-              + joinFn.getClass().getName()
-              + " is erased (a lambda or a generic class); call withOutputCoder(...)");
-    }
-    Coder<OutputT> inferred;
-    try {
-      inferred = pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException noSchema) {
-      try {
-        inferred = pipeline.getCoderRegistry().getCoder(type);
-      } catch (CannotProvideCoderException e) {
-        throw new IllegalStateException(
-            "No coder for the enriched type "
-                + type
-                + ": give it a schema or call"
-                + " withOutputCoder(...)",
-            e);
-      }
-    }
-    if (inferred instanceof SerializableCoder) {
-      throw new IllegalStateException(
-          "Only Java serialization is available for the enriched type "
-              + type
-              + "; give it a Beam schema (@DefaultSchema) or call withOutputCoder(...)");
-    }
-    return inferred;
-  }
-
-  /** The JoinFn's {@code OutputT} when its class states it, e.g. an anonymous or named class. */
-  @SuppressWarnings("unchecked")
-  private @Nullable TypeDescriptor<OutputT> joinOutputType() {
-    TypeDescriptor<?> resolved =
-        TypeDescriptor.of(joinFn.getClass()).resolveType(JoinFn.class.getTypeParameters()[2]);
-    return resolved.hasUnresolvedParameters() ? null : (TypeDescriptor<OutputT>) resolved;
   }
 
   /** Where a record ends once its key has been resolved. */

@@ -174,7 +174,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
       throw new IllegalStateException(
           "SideInputEnrichment needs the table's coders: call withTableCoders(keyCoder, valueCoder)");
     }
-    Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input, joinFn);
+    Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
     PCollectionView<Iterable<TableSnapshot<K, V>>> snapshot =
         reloadTicks(input)
             .apply(
