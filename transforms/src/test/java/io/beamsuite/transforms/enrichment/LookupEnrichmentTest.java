@@ -43,6 +43,7 @@ import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
+import io.beamsuite.transforms.testing.PipelineMetrics;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -572,6 +573,7 @@ public class LookupEnrichmentTest {
   private PipelineResult run() {
     PipelineResult result = p.run();
     result.waitUntilFinish();
+    PipelineMetrics.settle(result);
     return result;
   }
 
