@@ -29,9 +29,9 @@ import org.joda.time.Instant;
  *     DeadLetter.builder()
  *         .setStage("parse-clicks")
  *         .setReason(DeadLetter.Reasons.MALFORMED_JSON)
- *         .setDetail("Unexpected end-of-input")
- *         .setErrorClass("com.fasterxml.jackson.core.io.JsonEOFException")
- *         .setPayload("{\"event_id\":".getBytes(StandardCharsets.UTF_8))
+ *         .setDetail("Unrecognized token 'not'")
+ *         .setErrorClass("com.fasterxml.jackson.core.JsonParseException")
+ *         .setPayload("not json".getBytes(StandardCharsets.UTF_8))
  *         .setFailedAt(Instant.now())
  *         .build();
  * String json = letter.toJson();
