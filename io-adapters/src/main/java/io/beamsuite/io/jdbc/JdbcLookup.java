@@ -10,11 +10,10 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -48,8 +47,9 @@ public final class JdbcLookup<K, V> implements LookupFn<K, V> {
   private final JdbcRowMapper<V> valueMapper;
 
   private transient @Nullable DataSource dataSource;
-  private transient @Nullable Counter queryCounter;
   private final AtomicLong queries = new AtomicLong();
+  // Queries per table in this JVM, for tests that cannot reach the deserialized instances.
+  private static final Map<String, AtomicLong> QUERIES_BY_TABLE = new ConcurrentHashMap<>();
 
   private JdbcLookup(
       JdbcConnectionSpec connection,
@@ -104,15 +104,20 @@ public final class JdbcLookup<K, V> implements LookupFn<K, V> {
         + SqlIdentifiers.quote(keyColumn) + " = ANY(?)";
   }
 
-  /** Queries run by this instance (tests; the pipeline metric is {@code queries}). */
+  /** Queries run by this instance. */
   long queriesRun() {
     return queries.get();
+  }
+
+  /** Queries run against {@code table} by all instances in this JVM. */
+  static long queriesRun(String table) {
+    AtomicLong count = QUERIES_BY_TABLE.get(table);
+    return count == null ? 0 : count.get();
   }
 
   @Override
   public void setup() {
     dataSource = connection.dataSource();
-    queryCounter = Metrics.counter(JdbcLookup.class, "queries");
   }
 
   @Override
@@ -125,13 +130,12 @@ public final class JdbcLookup<K, V> implements LookupFn<K, V> {
       setup();
     }
     List<K> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
-    String elementType = keyType.endsWith("[]") ? keyType : keyType;
     try (Connection c = dataSource.getConnection();
         PreparedStatement statement = c.prepareStatement(sql())) {
-      Array array = c.createArrayOf(elementType, distinct.toArray());
+      Array array = c.createArrayOf(keyType, distinct.toArray());
       statement.setArray(1, array);
       queries.incrementAndGet();
-      queryCounter.inc();
+      QUERIES_BY_TABLE.computeIfAbsent(table, t -> new AtomicLong()).incrementAndGet();
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           found.put(keyMapper.map(rows), valueMapper.map(rows));
