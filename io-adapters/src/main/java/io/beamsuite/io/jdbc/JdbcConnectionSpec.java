@@ -112,6 +112,9 @@ public final class JdbcConnectionSpec implements Serializable {
     }
     config.setMaximumPoolSize(maxPoolSize);
     config.setMinimumIdle(0);
+    // Open lazily: a database that is briefly unreachable surfaces as a connection error (SQLSTATE
+    // 08xxx) in getConnection(), which the sinks retry, instead of failing DoFn setup.
+    config.setInitializationFailTimeout(-1);
     config.setPoolName("beamsuite-jdbc-" + POOLS.size());
     return new HikariDataSource(config);
   }

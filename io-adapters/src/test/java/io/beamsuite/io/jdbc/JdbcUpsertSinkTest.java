@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.fixtures.EmbeddedPostgres;
@@ -190,6 +191,58 @@ public class JdbcUpsertSinkTest {
         "k1|Ok One|gold|10\nk3|Ok Three|silver|30\nk5|Ok Five|bronze|50", table("upsert_check"));
     assertEquals(2, Db.counter(run, JdbcUpsertSink.class, "failures"));
     assertEquals(3, Db.counter(run, JdbcUpsertSink.class, "rows_written"));
+  }
+
+  @Test
+  public void persistentTransientErrorsFailTheBundleInsteadOfDroppingRows() throws Exception {
+    Db.execute(
+        pg,
+        "CREATE TABLE upsert_always_busy (customer_id text PRIMARY KEY, name text, tier text,"
+            + " credit_limit_cents bigint)",
+        "CREATE FUNCTION always_busy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " RAISE EXCEPTION 'forced deadlock' USING ERRCODE = '40P01'; END $$",
+        "CREATE TRIGGER always_busy BEFORE INSERT ON upsert_always_busy FOR EACH ROW"
+            + " EXECUTE FUNCTION always_busy()");
+    Pipeline p = Db.pipeline();
+    p.apply(Create.of(new TestCustomer("b1", "B", "gold", 1)).withCoder(
+            SerializableCoder.of(TestCustomer.class)))
+        .apply(sink("upsert_always_busy").withRetries(2, Duration.millis(10)));
+    Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+    assertThat(String.valueOf(e.getMessage()), containsString("upsert_always_busy failed"));
+    assertEquals("", table("upsert_always_busy"));
+  }
+
+  @Test
+  public void extractorFailureIsADeadLetter() throws Exception {
+    Pipeline p = Db.pipeline();
+    JdbcUpsertSink.Result result =
+        p.apply(
+                Create.of(
+                        new TestCustomer("e1", "Fine", "gold", 1),
+                        new TestCustomer("e2", "Boom", "gold", 2))
+                    .withCoder(SerializableCoder.of(TestCustomer.class)))
+            .apply(
+                JdbcUpsertSink.<TestCustomer>to(db, "upsert_extract")
+                    .withColumn("customer_id", "text", c -> c.id)
+                    .withColumn(
+                        "name",
+                        "text",
+                        c -> {
+                          if (c.name.equals("Boom")) {
+                            throw new IllegalStateException("cannot extract");
+                          }
+                          return c.name;
+                        })
+                    .withKey("customer_id"));
+    PAssert.that(
+            result
+                .failures()
+                .apply(
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(d -> d.getReason() + "/" + d.getErrorClass() + "/" + d.getDetail())))
+        .containsInAnyOrder("invalid_value/java.lang.IllegalStateException/cannot extract");
+    p.run().waitUntilFinish();
+    assertEquals(List.of("e1|Fine"), Db.rows(pg, "SELECT * FROM upsert_extract"));
   }
 
   @Test
