@@ -62,7 +62,8 @@ public final class DeadLetterJdbcSink
         .withColumn("source_topic", "text", d -> source(d) == null ? null : source(d).getTopic())
         .withColumn(
             "source_partition", "integer", d -> source(d) == null ? null : source(d).getPartition())
-        .withColumn("source_offset", "bigint", d -> source(d) == null ? null : source(d).getOffset())
+        .withColumn(
+            "source_offset", "bigint", d -> source(d) == null ? null : source(d).getOffset())
         .withBatchSize(batchSize)
         .withStage("jdbc-dead-letters");
   }

@@ -11,8 +11,8 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Serializable connection settings for PostgreSQL (JDBC URL, user, password) and the per-JVM
- * shared HikariCP pool they open.
+ * Serializable connection settings for PostgreSQL (JDBC URL, user, password) and the per-JVM shared
+ * HikariCP pool they open.
  *
  * <p>The pool is keyed by URL and user, so every DoFn instance on a worker reuses the same
  * connections instead of opening a pool each. The password never appears in {@link #toString()} or
@@ -30,8 +30,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class JdbcConnectionSpec implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final Pattern URL_PASSWORD =
-      Pattern.compile("(?i)(password=)[^&;]*");
+  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
   private static final Map<String, HikariDataSource> POOLS = new ConcurrentHashMap<>();
 
   private final String jdbcUrl;

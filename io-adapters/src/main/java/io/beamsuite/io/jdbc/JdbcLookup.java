@@ -18,8 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A {@link LookupFn} over a PostgreSQL table: one query per batch of keys, {@code SELECT cols FROM
- * table WHERE key = ANY(?)} with the keys bound as one array parameter. Identifiers are validated by
- * {@link SqlIdentifiers} when the lookup is built; the pooled data source of {@link
+ * table WHERE key = ANY(?)} with the keys bound as one array parameter. Identifiers are validated
+ * by {@link SqlIdentifiers} when the lookup is built; the pooled data source of {@link
  * JdbcConnectionSpec} is opened in {@link #setup()} and shared by all instances in the JVM.
  *
  * <p>Keys with no row are absent from the answer; if several rows share a key the last one read
@@ -90,8 +90,7 @@ public final class JdbcLookup<K, V> implements LookupFn<K, V> {
 
   /** The SQL type of the key column, used for the bound array (e.g. {@code bigint}). */
   public JdbcLookup<K, V> withKeyType(String sqlType) {
-    return new JdbcLookup<>(
-        connection, table, keyColumn, sqlType, columns, keyMapper, valueMapper);
+    return new JdbcLookup<>(connection, table, keyColumn, sqlType, columns, keyMapper, valueMapper);
   }
 
   /** The query this lookup runs once per batch. */
@@ -100,8 +99,13 @@ public final class JdbcLookup<K, V> implements LookupFn<K, V> {
         columns.isEmpty()
             ? "*"
             : columns.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
-    return "SELECT " + selected + " FROM " + SqlIdentifiers.quoteQualified(table) + " WHERE "
-        + SqlIdentifiers.quote(keyColumn) + " = ANY(?)";
+    return "SELECT "
+        + selected
+        + " FROM "
+        + SqlIdentifiers.quoteQualified(table)
+        + " WHERE "
+        + SqlIdentifiers.quote(keyColumn)
+        + " = ANY(?)";
   }
 
   /** Queries run by this instance. */

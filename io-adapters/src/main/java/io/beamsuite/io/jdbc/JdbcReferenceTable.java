@@ -11,9 +11,9 @@ import java.util.stream.Collectors;
 
 /**
  * A {@link ReferenceTable} that loads a whole PostgreSQL table (or the selected columns) on every
- * {@link #load()}, for {@code Enrichment.sideInput}. Identifiers are validated when it is built; the
- * query runs on the pooled data source of {@link JdbcConnectionSpec}. If several rows share a key
- * the last one read wins.
+ * {@link #load()}, for {@code Enrichment.sideInput}. Identifiers are validated when it is built;
+ * the query runs on the pooled data source of {@link JdbcConnectionSpec}. If several rows share a
+ * key the last one read wins.
  *
  * <pre>{@code
  * ReferenceTable<String, String> countries =

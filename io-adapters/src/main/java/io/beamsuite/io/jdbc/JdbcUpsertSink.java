@@ -30,24 +30,31 @@ import org.joda.time.Instant;
 
 /**
  * Writes records to a PostgreSQL table as idempotent upserts keyed by the natural key: batched
- * {@code INSERT ... ON CONFLICT (keys) DO UPDATE SET ...} with bound parameters, so writing the same
- * input twice (a retried bundle, a replayed topic) leaves the same table.
+ * {@code INSERT ... ON CONFLICT (keys) DO UPDATE SET ...} with bound parameters, so writing the
+ * same input twice (a retried bundle, a replayed topic) leaves the same table.
  *
  * <p><b>Schema.</b> Columns are declared with a name, an SQL type and a value extractor; names and
- * types are validated by {@link SqlIdentifiers} when the transform is built. The table is created on
- * demand ({@code CREATE TABLE IF NOT EXISTS}, primary key on the key columns); an existing table is
- * used as it is, constraints included. Without key columns the sink appends (plain {@code INSERT}).
+ * types are validated by {@link SqlIdentifiers} when the transform is built. The table is created
+ * on demand ({@code CREATE TABLE IF NOT EXISTS}, primary key on the key columns); an existing table
+ * is used as it is, constraints included. Without key columns the sink appends (plain {@code
+ * INSERT}).
  *
  * <p><b>Errors.</b> A batch runs in one transaction. Transient errors (SQLSTATE {@code 40001}
  * serialization failure, {@code 40P01} deadlock, class {@code 08} connection errors) are retried
  * with exponential backoff up to {@link #withRetries max attempts}; if they persist the bundle
  * fails and the runner retries it, which is safe because the writes are idempotent. A batch refused
  * for a row's content (class {@code 23} integrity constraint, class {@code 22} data exception) is
- * retried row by row, and each refused row goes to {@link Result#failures()} as a {@link DeadLetter}
- * with reason {@code constraint_violation} or {@code data_exception} and the record as payload; the
- * other rows are written. An extractor that throws gives reason {@code invalid_value}. Other errors
- * (missing privileges, wrong column types) are configuration errors and fail the bundle. No value
- * is ever logged or put into an exception message by this sink.
+ * retried row by row, and each refused row goes to {@link Result#failures()} as a {@link
+ * DeadLetter} with reason {@code constraint_violation} or {@code data_exception} and the record as
+ * payload; the other rows are written. An extractor that throws gives reason {@code invalid_value}.
+ * Other errors (missing privileges, wrong column types) are configuration errors and fail the
+ * bundle. No value is ever logged or put into an exception message by this sink.
+ *
+ * <p><b>Ordering.</b> Records of one key are applied in the order the sink sees them; the sink
+ * does not reorder. When a key can receive competing versions out of order, use {@link
+ * MutationSink}, which only applies newer source positions. Keep pgjdbc's {@code
+ * reWriteBatchedInserts} off: it merges a batch into one multi-row statement, and PostgreSQL refuses
+ * an {@code ON CONFLICT DO UPDATE} that touches the same key twice in one statement.
  *
  * <p><b>Metrics</b> (namespace {@code JdbcUpsertSink.class}): {@code rows_written}, {@code
  * batches}, {@code retries}, {@code failures}.
@@ -136,8 +143,15 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     }
     SqlIdentifiers.qualifiedName(table);
     return new JdbcUpsertSink<>(
-        connection, table, List.of(), List.of(), DEFAULT_BATCH_SIZE, DEFAULT_MAX_ATTEMPTS, 100,
-        "jdbc-upsert-" + table, null);
+        connection,
+        table,
+        List.of(),
+        List.of(),
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_MAX_ATTEMPTS,
+        100,
+        "jdbc-upsert-" + table,
+        null);
   }
 
   /** Declares a column with its SQL type (e.g. {@code numeric(12,2)}) and value extractor. */
@@ -150,7 +164,14 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     List<Column<T>> more = new ArrayList<>(columns);
     more.add(column);
     return new JdbcUpsertSink<>(
-        connection, table, more, keys, batchSize, maxAttempts, initialBackoffMillis, stage,
+        connection,
+        table,
+        more,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
         conflictGuard);
   }
 
@@ -161,7 +182,14 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       valid.add(SqlIdentifiers.name(key));
     }
     return new JdbcUpsertSink<>(
-        connection, table, columns, valid, batchSize, maxAttempts, initialBackoffMillis, stage,
+        connection,
+        table,
+        columns,
+        valid,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
         conflictGuard);
   }
 
@@ -171,7 +199,14 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
     }
     return new JdbcUpsertSink<>(
-        connection, table, columns, keys, batchSize, maxAttempts, initialBackoffMillis, stage,
+        connection,
+        table,
+        columns,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
         conflictGuard);
   }
 
@@ -181,8 +216,15 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       throw new IllegalArgumentException("maxAttempts >= 1 and a positive backoff are required");
     }
     return new JdbcUpsertSink<>(
-        connection, table, columns, keys, batchSize, maxAttempts, initialBackoff.getMillis(),
-        stage, conflictGuard);
+        connection,
+        table,
+        columns,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoff.getMillis(),
+        stage,
+        conflictGuard);
   }
 
   /** The stage name written into dead letters; default {@code jdbc-upsert-<table>}. */
@@ -191,13 +233,27 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
     return new JdbcUpsertSink<>(
-        connection, table, columns, keys, batchSize, maxAttempts, initialBackoffMillis, stage,
+        connection,
+        table,
+        columns,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
         conflictGuard);
   }
 
   JdbcUpsertSink<T> withConflictGuard(String guard) {
     return new JdbcUpsertSink<>(
-        connection, table, columns, keys, batchSize, maxAttempts, initialBackoffMillis, stage,
+        connection,
+        table,
+        columns,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
         guard);
   }
 
@@ -213,7 +269,11 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
             : ", PRIMARY KEY ("
                 + keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
                 + ")";
-    return "CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.quoteQualified(table) + " (" + cols + pk
+    return "CREATE TABLE IF NOT EXISTS "
+        + SqlIdentifiers.quoteQualified(table)
+        + " ("
+        + cols
+        + pk
         + ")";
   }
 
@@ -392,8 +452,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
 
     @ProcessElement
     public void processElement(
-        @Element T record, @Timestamp Instant timestamp, BoundedWindow window)
-        throws SQLException {
+        @Element T record, @Timestamp Instant timestamp, BoundedWindow window) throws SQLException {
       @Nullable Object[] values = new Object[columns.size()];
       try {
         for (int i = 0; i < columns.size(); i++) {
@@ -436,8 +495,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
           if (kind == JdbcWrites.ErrorKind.TRANSIENT && attempt < maxAttempts) {
             retries.inc();
             JdbcWrites.backoff(initialBackoffMillis, attempt);
-          } else if (kind == JdbcWrites.ErrorKind.CONSTRAINT
-              || kind == JdbcWrites.ErrorKind.DATA) {
+          } else if (kind == JdbcWrites.ErrorKind.CONSTRAINT || kind == JdbcWrites.ErrorKind.DATA) {
             writeRowByRow(batch);
             return;
           } else {

@@ -11,8 +11,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Applies CDC {@link Mutation}s to a PostgreSQL replica table so that the result does not depend
- * on delivery order or repetition: replays, retried bundles and out-of-order mutations never move a
+ * Applies CDC {@link Mutation}s to a PostgreSQL replica table so that the result does not depend on
+ * delivery order or repetition: replays, retried bundles and out-of-order mutations never move a
  * row back to an older state.
  *
  * <p><b>Design: position guard plus tombstones.</b> Every row stores the source position of the
@@ -26,13 +26,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   WHERE (t._position_log, t._position_seq) &lt; (EXCLUDED._position_log, EXCLUDED._position_seq)
  * </pre>
  *
- * An UPSERT writes the row image with {@code _deleted = false}; a DELETE writes a <em>tombstone</em>:
- * the key, {@code NULL} in every value column and {@code _deleted = true}. A physical {@code DELETE
- * WHERE key = ?} would forget the delete's position, so a stale upsert delivered later (an
- * out-of-order retry, a replay from an older offset) would re-insert the row; {@link
- * io.beamsuite.transforms.cdc.ApplyChanges} orders changes per key only within one run and cannot
- * prevent that across restarts. The tombstone keeps the position, and the guard refuses anything
- * older. A mutation with the same position as the stored row (a replay) changes nothing.
+ * An UPSERT writes the row image with {@code _deleted = false}; a DELETE writes a
+ * <em>tombstone</em>: the key, {@code NULL} in every value column and {@code _deleted = true}. A
+ * physical {@code DELETE WHERE key = ?} would forget the delete's position, so a stale upsert
+ * delivered later (an out-of-order retry, a replay from an older offset) would re-insert the row;
+ * {@link io.beamsuite.transforms.cdc.ApplyChanges} orders changes per key only within one run and
+ * cannot prevent that across restarts. The tombstone keeps the position, and the guard refuses
+ * anything older. A mutation with the same position as the stored row (a replay) changes nothing.
  *
  * <p>Readers select live rows with {@code WHERE NOT _deleted} (or a view doing so). Value columns
  * must be nullable, since tombstones carry no values; a table created by this sink is. Tombstones
@@ -145,15 +145,15 @@ public final class MutationSink<K, V>
     for (Col<V> value : valueColumns) {
       SerializableFunction<V, @Nullable Object> fn = value.extractor;
       sink =
-          sink.withColumn(
-              value.name, value.sqlType, m -> m.isDelete() ? null : fn.apply(m.row()));
+          sink.withColumn(value.name, value.sqlType, m -> m.isDelete() ? null : fn.apply(m.row()));
     }
     return sink.withColumn(DELETED_COLUMN, "boolean", Mutation::isDelete)
         .withColumn(POSITION_LOG_COLUMN, "bigint", m -> m.position().logPosition())
         .withColumn(POSITION_SEQUENCE_COLUMN, "bigint", m -> m.position().sequence())
         .withKey(keys.toArray(new String[0]))
         .withConflictGuard(
-            "(t._position_log, t._position_seq) < (EXCLUDED._position_log, EXCLUDED._position_seq)");
+            "(t._position_log, t._position_seq) < (EXCLUDED._position_log,"
+                + " EXCLUDED._position_seq)");
   }
 
   @Override

@@ -3,8 +3,8 @@ package io.beamsuite.io.jdbc;
 import java.util.regex.Pattern;
 
 /**
- * Strict validation of SQL identifiers and column types that come from options, so they can be
- * put into SQL text safely. Names must match {@code [a-z_][a-z0-9_]{0,62}} (PostgreSQL's unquoted,
+ * Strict validation of SQL identifiers and column types that come from options, so they can be put
+ * into SQL text safely. Names must match {@code [a-z_][a-z0-9_]{0,62}} (PostgreSQL's unquoted,
  * lower-case form, at most 63 bytes), optionally qualified by one schema name ({@code
  * schema.table}). Anything else is rejected with an {@link IllegalArgumentException} before any SQL
  * runs; there is no escaping fallback on purpose. Values never go through here: they are always
@@ -20,7 +20,8 @@ public final class SqlIdentifiers {
   private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   // A type name of lower-case words with an optional (p) or (p,s) modifier and an optional [].
   private static final Pattern TYPE =
-      Pattern.compile("[a-z][a-z0-9_]*( [a-z][a-z0-9_]*){0,3}(\\(\\d{1,4}(, ?\\d{1,4})?\\))?(\\[\\])?");
+      Pattern.compile(
+          "[a-z][a-z0-9_]*( [a-z][a-z0-9_]*){0,3}(\\(\\d{1,4}(, ?\\d{1,4})?\\))?(\\[\\])?");
 
   private SqlIdentifiers() {}
 
@@ -71,7 +72,9 @@ public final class SqlIdentifiers {
         : quote(valid.substring(0, dot)) + "." + quote(valid.substring(dot + 1));
   }
 
-  /** Returns {@code type} if it is a plain column type such as {@code numeric(12,2)}, else throws. */
+  /**
+   * Returns {@code type} if it is a plain column type such as {@code numeric(12,2)}, else throws.
+   */
   public static String sqlType(String type) {
     if (type == null || !TYPE.matcher(type).matches()) {
       throw new IllegalArgumentException(

@@ -50,8 +50,9 @@ final class Db {
   }
 
   static boolean tableExists(EmbeddedPostgres pg, String table) throws SQLException {
-    return !rows(pg, "SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = '"
-            + table + "'")
+    return !rows(
+            pg,
+            "SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename = '" + table + "'")
         .isEmpty();
   }
 

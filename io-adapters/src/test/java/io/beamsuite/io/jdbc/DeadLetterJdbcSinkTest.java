@@ -59,8 +59,9 @@ public class DeadLetterJdbcSinkTest {
         DeadLetter.builder()
             .setStage("enrich")
             .setReason("lookup_failed")
-            .setPayload("{\"event_id\":\"e1'); DROP TABLE dead_letters; --\"}"
-                .getBytes(StandardCharsets.UTF_8))
+            .setPayload(
+                "{\"event_id\":\"e1'); DROP TABLE dead_letters; --\"}"
+                    .getBytes(StandardCharsets.UTF_8))
             .setFailedAt(Instant.parse("2026-11-23T10:16:00Z"))
             .build();
     Pipeline p = Db.pipeline();
@@ -73,8 +74,9 @@ public class DeadLetterJdbcSinkTest {
     assertEquals(
         List.of(
             "enrich|lookup_failed|||2026-11-23 10:16:00+00|null|null|null",
-            "parse-clicks|invalid_utf8|payload is not valid UTF-8"
-                + "|java.nio.charset.MalformedInputException|2026-11-23 10:15:30.123+00|clicks|3|4711"),
+            "parse-clicks|invalid_utf8|payload is not valid"
+                + " UTF-8|java.nio.charset.MalformedInputException|2026-11-23"
+                + " 10:15:30.123+00|clicks|3|4711"),
         Db.rows(
             pg,
             "SELECT stage, reason, detail, error_class, failed_at, source_topic,"
@@ -95,6 +97,7 @@ public class DeadLetterJdbcSinkTest {
         Db.rows(
             pg,
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
-                + " 'dead_letters'::regclass AND attname IN ('payload', 'failed_at') ORDER BY attname"));
+                + " 'dead_letters'::regclass AND attname IN ('payload', 'failed_at') ORDER BY"
+                + " attname"));
   }
 }

@@ -30,8 +30,7 @@ public class JdbcConnectionSpecTest {
   @Test
   public void passwordNeverAppearsInToStringOrDisplayData() {
     JdbcConnectionSpec spec = JdbcConnectionSpec.of(URL, "beam").withPassword("hunter2-secret");
-    assertEquals(
-        "JdbcConnectionSpec{url=" + URL + ", user=beam, password=***}", spec.toString());
+    assertEquals("JdbcConnectionSpec{url=" + URL + ", user=beam, password=***}", spec.toString());
     JdbcConnectionSpec inUrl =
         JdbcConnectionSpec.of(URL + "?ssl=true&password=hunter2-secret&x=1", "beam");
     assertEquals(

@@ -80,7 +80,11 @@ public class JdbcLookupTest {
   public void numericKeysUseTheDeclaredArrayType() throws Exception {
     JdbcLookup<Long, String> rates =
         JdbcLookup.<Long, String>of(
-                db, "rates", "id", rs -> rs.getLong("id"), rs -> rs.getBigDecimal("rate").toString())
+                db,
+                "rates",
+                "id",
+                rs -> rs.getLong("id"),
+                rs -> rs.getBigDecimal("rate").toString())
             .withKeyType("bigint");
     rates.setup();
     assertEquals(Map.of(2L, "0.500"), rates.lookup(List.of(2L, 9L)));
@@ -94,8 +98,7 @@ public class JdbcLookupTest {
             .withColumns("customer_id", "tier");
     assertEquals(
         Map.of(
-            "c1", "gold", "c2", "silver", "c3", "bronze",
-            "x'); DROP TABLE customers; --", "none"),
+            "c1", "gold", "c2", "silver", "c3", "bronze", "x'); DROP TABLE customers; --", "none"),
         table.load());
   }
 
@@ -104,7 +107,9 @@ public class JdbcLookupTest {
     long queriesBefore = JdbcLookup.queriesRun("customers");
     Pipeline p = Db.pipeline();
     EnrichmentResult<String, String> result =
-        p.apply(Create.of(List.of("t1:c1", "t2:c2", "t3:c9", "t4:c1")).withCoder(StringUtf8Coder.of()))
+        p.apply(
+                Create.of(List.of("t1:c1", "t2:c2", "t3:c9", "t4:c1"))
+                    .withCoder(StringUtf8Coder.of()))
             .apply(
                 Enrichment.lookup(
                         (String txn) -> txn.substring(txn.indexOf(':') + 1),

@@ -76,8 +76,11 @@ public class JdbcUpsertSinkTest {
   private static String table(String name) throws Exception {
     return String.join(
         "\n",
-        Db.rows(pg, "SELECT customer_id, name, tier, credit_limit_cents FROM " + name
-            + " ORDER BY customer_id"));
+        Db.rows(
+            pg,
+            "SELECT customer_id, name, tier, credit_limit_cents FROM "
+                + name
+                + " ORDER BY customer_id"));
   }
 
   @Test
@@ -184,7 +187,8 @@ public class JdbcUpsertSinkTest {
                 .apply(
                     "ErrorClass",
                     MapElements.into(TypeDescriptors.strings()).via(DeadLetter::getErrorClass)))
-        .containsInAnyOrder("org.postgresql.util.PSQLException", "org.postgresql.util.PSQLException");
+        .containsInAnyOrder(
+            "org.postgresql.util.PSQLException", "org.postgresql.util.PSQLException");
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertEquals(
@@ -204,8 +208,9 @@ public class JdbcUpsertSinkTest {
         "CREATE TRIGGER always_busy BEFORE INSERT ON upsert_always_busy FOR EACH ROW"
             + " EXECUTE FUNCTION always_busy()");
     Pipeline p = Db.pipeline();
-    p.apply(Create.of(new TestCustomer("b1", "B", "gold", 1)).withCoder(
-            SerializableCoder.of(TestCustomer.class)))
+    p.apply(
+            Create.of(new TestCustomer("b1", "B", "gold", 1))
+                .withCoder(SerializableCoder.of(TestCustomer.class)))
         .apply(sink("upsert_always_busy").withRetries(2, Duration.millis(10)));
     Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
     assertThat(String.valueOf(e.getMessage()), containsString("upsert_always_busy failed"));

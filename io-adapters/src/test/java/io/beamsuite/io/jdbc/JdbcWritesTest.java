@@ -41,7 +41,6 @@ public class JdbcWritesTest {
     assertEquals(ErrorKind.CONSTRAINT, JdbcWrites.classify(wrapped));
 
     assertEquals(
-        ErrorKind.FATAL,
-        JdbcWrites.classify(new BatchUpdateException("no state", null, 0, null)));
+        ErrorKind.FATAL, JdbcWrites.classify(new BatchUpdateException("no state", null, 0, null)));
   }
 }

@@ -71,16 +71,15 @@ public class MutationSinkTest {
   private static List<String> table(String table) throws Exception {
     return Db.rows(
         pg,
-        "SELECT customer_id, name, credit_limit_cents, _deleted, _position_log FROM " + table
+        "SELECT customer_id, name, credit_limit_cents, _deleted, _position_log FROM "
+            + table
             + " ORDER BY customer_id");
   }
 
   @Test
   public void outOfOrderReplayedAndStaleMutationsNeverRegressARow() throws Exception {
     // Run 1: the newest change of each key arrives first.
-    apply(
-        "replica",
-        List.of(up("a", "a-v3", 30), del("b", 50), del("c", 20), up("d", "d-v6", 60)));
+    apply("replica", List.of(up("a", "a-v3", 30), del("b", 50), del("c", 20), up("d", "d-v6", 60)));
     List<String> expected =
         List.of(
             "a|a-v3|30|f|30", // newest image
@@ -118,10 +117,16 @@ public class MutationSinkTest {
   public void sequenceOrdersChangesWithTheSameLogPosition() throws Exception {
     Mutation<String, TestCustomer> first =
         Mutation.upsert(
-            "s", new TestCustomer("s", "first", "gold", 1), ChangePosition.of(100, 1), new Instant(1));
+            "s",
+            new TestCustomer("s", "first", "gold", 1),
+            ChangePosition.of(100, 1),
+            new Instant(1));
     Mutation<String, TestCustomer> second =
         Mutation.upsert(
-            "s", new TestCustomer("s", "second", "gold", 2), ChangePosition.of(100, 2), new Instant(1));
+            "s",
+            new TestCustomer("s", "second", "gold", 2),
+            ChangePosition.of(100, 2),
+            new Instant(1));
     apply("replica_seq", List.of(second));
     apply("replica_seq", List.of(first));
     assertEquals(List.of("s|second|2|f|100"), table("replica_seq"));

@@ -71,9 +71,7 @@ public class SqlIdentifiersTest {
           IllegalArgumentException.class,
           () -> JdbcReferenceTable.of(NOWHERE, bad, rs -> "", rs -> ""));
       assertThrows(
-          bad,
-          IllegalArgumentException.class,
-          () -> DeadLetterJdbcSink.to(NOWHERE).withTable(bad));
+          bad, IllegalArgumentException.class, () -> DeadLetterJdbcSink.to(NOWHERE).withTable(bad));
     }
     assertThrows(IllegalArgumentException.class, () -> SqlIdentifiers.name(null));
   }

@@ -24,7 +24,9 @@ final class TestCustomer implements Serializable {
       return false;
     }
     TestCustomer c = (TestCustomer) o;
-    return id.equals(c.id) && name.equals(c.name) && tier.equals(c.tier)
+    return id.equals(c.id)
+        && name.equals(c.name)
+        && tier.equals(c.tier)
         && limitCents == c.limitCents;
   }
 
