@@ -25,17 +25,18 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
 
 /**
- * JSON-lines files as a bounded source and a sink: the batch counterpart of the Kafka adapters
- * (the Lambda master dataset, {@code --source=file:...}).
+ * JSON-lines files as a bounded source and a sink: the batch counterpart of the Kafka adapters (the
+ * Lambda master dataset, {@code --source=file:...}).
  *
- * <p>{@link #read(String)} emits every line of every matched file as a {@link RawRecord}: the line's
- * bytes verbatim (without the {@code \n} or {@code \r\n} terminator; never decoded, so invalid
- * UTF-8 reaches the dead letters byte for byte) and {@link SourceCoordinates}(file path, 0, line
- * number), line numbers starting at 1. Empty lines are emitted too (as empty payloads the parser
- * dead-letters), so nothing vanishes. With {@link Read#withTimestamps()} each record is timestamped
- * with its {@code event_time}, like {@code KafkaJsonSource}; a record without a readable one keeps
- * the file element's timestamp (the minimum timestamp in a bounded read; file systems do not
- * reliably report modification times) and is dead-lettered by the parser downstream. Counter: {@code lines_read}.
+ * <p>{@link #read(String)} emits every line of every matched file as a {@link RawRecord}: the
+ * line's bytes verbatim (without the {@code \n} or {@code \r\n} terminator; never decoded, so
+ * invalid UTF-8 reaches the dead letters byte for byte) and {@link SourceCoordinates}(file path, 0,
+ * line number), line numbers starting at 1. Empty lines are emitted too (as empty payloads the
+ * parser dead-letters), so nothing vanishes. With {@link Read#withTimestamps()} each record is
+ * timestamped with its {@code event_time}, like {@code KafkaJsonSource}; a record without a
+ * readable one keeps the file element's timestamp (the minimum timestamp in a bounded read; file
+ * systems do not reliably report modification times) and is dead-lettered by the parser downstream.
+ * Counter: {@code lines_read}.
  *
  * <p>{@link #write(String, String)} writes strings one per line to {@code
  * <dir>/<prefix>-SSSSS-of-NNNNN.jsonl}. For bounded input; an unbounded input must be windowed and
@@ -114,7 +115,8 @@ public final class JsonLinesFiles {
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<RawRecord> out)
         throws IOException {
       String name = file.getMetadata().resourceId().toString();
-      try (InputStream in = new BufferedInputStream(Channels.newInputStream(file.open()), 1 << 16)) {
+      try (InputStream in =
+          new BufferedInputStream(Channels.newInputStream(file.open()), 1 << 16)) {
         ByteArrayOutputStream line = new ByteArrayOutputStream(256);
         long lineNumber = 0;
         int b;
@@ -136,8 +138,7 @@ public final class JsonLinesFiles {
       }
     }
 
-    private void emit(
-        OutputReceiver<RawRecord> out, String file, long lineNumber, byte[] bytes) {
+    private void emit(OutputReceiver<RawRecord> out, String file, long lineNumber, byte[] bytes) {
       byte[] payload =
           bytes.length > 0 && bytes[bytes.length - 1] == '\r'
               ? Arrays.copyOf(bytes, bytes.length - 1)
@@ -176,11 +177,7 @@ public final class JsonLinesFiles {
     @Override
     public WriteFilesResult<Void> expand(PCollection<String> input) {
       FileIO.Write<Void, String> write =
-          FileIO.<String>write()
-              .via(TextIO.sink())
-              .to(dir)
-              .withPrefix(prefix)
-              .withSuffix(SUFFIX);
+          FileIO.<String>write().via(TextIO.sink()).to(dir).withPrefix(prefix).withSuffix(SUFFIX);
       if (numShards > 0) {
         write = write.withNumShards(numShards);
       }

@@ -15,9 +15,9 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -116,8 +116,16 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       throw new IllegalArgumentException("groupId must be non-blank");
     }
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, consumerConfig, badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        consumerConfig,
+        badRecordHandler);
   }
 
   /** Bound on out-of-orderness of {@code event_time}; the watermark trails the max by this. */
@@ -127,8 +135,16 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       throw new IllegalArgumentException("maxDelay must not be negative");
     }
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, consumerConfig, badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        consumerConfig,
+        badRecordHandler);
   }
 
   /** Bounded: stop after this many records (across all partitions). */
@@ -137,23 +153,49 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       throw new IllegalArgumentException("maxNumRecords must be positive");
     }
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, consumerConfig, badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        consumerConfig,
+        badRecordHandler);
   }
 
   /** Bounded: stop reading after this much processing time. */
   public KafkaJsonSource withMaxReadTime(Duration maxReadTime) {
     checkArgumentNotNull(maxReadTime, "maxReadTime");
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, consumerConfig, badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        consumerConfig,
+        badRecordHandler);
   }
 
-  /** Only read committed transactional records (use after an exactly-once {@link KafkaJsonSink}). */
+  /**
+   * Only read committed transactional records (use after an exactly-once {@link KafkaJsonSink}).
+   */
   public KafkaJsonSource withReadCommitted() {
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, true,
-        offsetReset, consumerConfig, badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        true,
+        offsetReset,
+        consumerConfig,
+        badRecordHandler);
   }
 
   /**
@@ -165,28 +207,52 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       throw new IllegalArgumentException("offsetReset must be earliest or latest");
     }
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, consumerConfig, badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        consumerConfig,
+        badRecordHandler);
   }
 
   /**
-   * Extra consumer properties (for example security settings). They are passed to the consumer
-   * only and never logged or rendered by this transform.
+   * Extra consumer properties (for example security settings). They are passed to the consumer only
+   * and never logged or rendered by this transform.
    */
   public KafkaJsonSource withConsumerConfig(Map<String, Object> extra) {
     Map<String, Object> merged = new HashMap<>(consumerConfig);
     merged.putAll(extra);
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, Map.copyOf(merged), badRecordHandler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        Map.copyOf(merged),
+        badRecordHandler);
   }
 
   /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
   public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "handler");
     return new KafkaJsonSource(
-        bootstrapServers, topics, groupId, maxDelay, maxNumRecords, maxReadTime, readCommitted,
-        offsetReset, consumerConfig, handler);
+        bootstrapServers,
+        topics,
+        groupId,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        readCommitted,
+        offsetReset,
+        consumerConfig,
+        handler);
   }
 
   @Override
@@ -234,7 +300,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   }
 
   /** The payload's event time, else the Kafka record timestamp. */
-  static final class EventTimeFn implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
+  static final class EventTimeFn
+      implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
     private static final long serialVersionUID = 1L;
 
     @Override

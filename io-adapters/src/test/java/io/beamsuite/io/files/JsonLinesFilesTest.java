@@ -93,7 +93,14 @@ public class JsonLinesFilesTest {
     Path dir = tmp.newFolder("out").toPath();
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      lines.add("{\"event_id\":\"e" + i + "\",\"page\":\"/p/ü" + i + "\",\"event_time\":\"2024-01-01T00:00:0" + (i % 10) + "Z\"}");
+      lines.add(
+          "{\"event_id\":\"e"
+              + i
+              + "\",\"page\":\"/p/ü"
+              + i
+              + "\",\"event_time\":\"2024-01-01T00:00:0"
+              + (i % 10)
+              + "Z\"}");
     }
     Pipeline writer = Pipeline.create(PipelineOptionsFactory.create());
     writer
@@ -129,15 +136,23 @@ public class JsonLinesFilesTest {
     PCollection<RawRecord> read = p.apply(JsonLinesFiles.read(name));
     PAssert.that(read)
         .containsInAnyOrder(
-            RawRecord.of("{\"a\":1}".getBytes(StandardCharsets.UTF_8), SourceCoordinates.of(name, 0, 1)),
+            RawRecord.of(
+                "{\"a\":1}".getBytes(StandardCharsets.UTF_8), SourceCoordinates.of(name, 0, 1)),
             RawRecord.of(new byte[0], SourceCoordinates.of(name, 0, 2)),
             RawRecord.of(invalidUtf8, SourceCoordinates.of(name, 0, 3)),
-            RawRecord.of("{\"b\":2}".getBytes(StandardCharsets.UTF_8), SourceCoordinates.of(name, 0, 4)));
+            RawRecord.of(
+                "{\"b\":2}".getBytes(StandardCharsets.UTF_8), SourceCoordinates.of(name, 0, 4)));
     p.run().waitUntilFinish();
   }
 
   static String describe(String file, long line, byte[] payload, Instant ts) {
-    return file + ":" + line + "|" + Base64.getEncoder().encodeToString(payload) + "|" + ts.getMillis();
+    return file
+        + ":"
+        + line
+        + "|"
+        + Base64.getEncoder().encodeToString(payload)
+        + "|"
+        + ts.getMillis();
   }
 
   static final class DescribeFn extends DoFn<RawRecord, String> {

@@ -22,8 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.beam.sdk.Pipeline;
@@ -37,11 +37,18 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Instant;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -98,8 +105,7 @@ public class KafkaAdaptersTest {
       expected.add(describe(CLICKS, 0, offset, r.payload(), expectedTimestamp(r)));
     }
     assertThat(
-        clicks.stream().filter(r -> r.label() == RecordLabel.MALFORMED).count() > 0,
-        equalTo(true));
+        clicks.stream().filter(r -> r.label() == RecordLabel.MALFORMED).count() > 0, equalTo(true));
 
     PCollection<RawRecord> read =
         p.apply(
@@ -115,7 +121,8 @@ public class KafkaAdaptersTest {
     int n = 50;
     List<RawRecord> expected =
         IntStream.range(0, n)
-            .mapToObj(i -> RawRecord.of(clicks.get(i).payload(), SourceCoordinates.of(CLICKS, 0, i)))
+            .mapToObj(
+                i -> RawRecord.of(clicks.get(i).payload(), SourceCoordinates.of(CLICKS, 0, i)))
             .collect(Collectors.toList());
     PCollection<RawRecord> read =
         p.apply(
@@ -124,6 +131,56 @@ public class KafkaAdaptersTest {
                 .withMaxNumRecords(n)
                 .withMaxReadTime(MAX_READ));
     PAssert.that(read).containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void groupIdCommitsReadOffsetsToKafka() throws Exception {
+    int n = 40;
+    String group = "commit-test";
+    p.apply(
+        KafkaJsonSource.of(kafka.bootstrapServers(), CLICKS)
+            .withGroupId(group)
+            .withMaxNumRecords(n)
+            .withMaxReadTime(MAX_READ));
+    p.run().waitUntilFinish();
+
+    TopicPartition tp = new TopicPartition(CLICKS, 0);
+    try (Admin admin = kafka.admin()) {
+      OffsetAndMetadata committed =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(30, TimeUnit.SECONDS)
+              .get(tp);
+      // The committed offset is the next one to read: every record read was acknowledged.
+      assertEquals(n, committed == null ? -1 : committed.offset());
+    }
+  }
+
+  @Test
+  public void tombstoneBecomesEmptyPayloadWithCoordinates() throws Exception {
+    String topic = "tombstones";
+    kafka.createTopic(topic, 1);
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(new ProducerRecord<>(topic, "k", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)))
+          .get();
+      producer.send(new ProducerRecord<>(topic, "k", null)).get();
+    }
+    PCollection<RawRecord> read =
+        p.apply(
+            KafkaJsonSource.of(kafka.bootstrapServers(), topic)
+                .withMaxNumRecords(2)
+                .withMaxReadTime(MAX_READ));
+    PAssert.that(read)
+        .containsInAnyOrder(
+            RawRecord.of(
+                "{\"a\":1}".getBytes(StandardCharsets.UTF_8), SourceCoordinates.of(topic, 0, 0)),
+            RawRecord.of(new byte[0], SourceCoordinates.of(topic, 0, 1)));
     p.run().waitUntilFinish();
   }
 
@@ -138,12 +195,15 @@ public class KafkaAdaptersTest {
     Pipeline writer = Pipeline.create(PipelineOptionsFactory.create());
     writer
         .apply(Create.of(records).withCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())))
-        .apply(KafkaJsonSink.to(kafka.bootstrapServers(), topic).withExactlyOnce(1, "eos-test-sink"));
+        .apply(
+            KafkaJsonSink.to(kafka.bootstrapServers(), topic).withExactlyOnce(1, "eos-test-sink"));
     writer.run().waitUntilFinish();
 
     // Every committed record exactly once: read the whole topic with read_committed.
     List<String> committed =
-        readAll(topic, true).stream().map(r -> r.key() + "=" + r.value()).collect(Collectors.toList());
+        readAll(topic, true).stream()
+            .map(r -> r.key() + "=" + r.value())
+            .collect(Collectors.toList());
     assertThat(
         committed,
         containsInAnyOrder(
@@ -204,7 +264,11 @@ public class KafkaAdaptersTest {
     assertEquals(17L, first.get("source").get("offset").asLong());
     JsonNode second =
         json.readTree(
-            written.stream().filter(r -> r.key().equals("parse-transactions")).findFirst().get().value());
+            written.stream()
+                .filter(r -> r.key().equals("parse-transactions"))
+                .findFirst()
+                .get()
+                .value());
     assertEquals("base64", second.get("payload_encoding").asText());
     assertEquals(
         Base64.getEncoder().encodeToString(new byte[] {(byte) 0xff, (byte) 0xfe, 'x'}),
@@ -219,13 +283,17 @@ public class KafkaAdaptersTest {
         EventTimes.eventTimeOrNull(
             "{\"a\":{\"event_time\":\"1999-01-01T00:00:00Z\"},\"event_time\":\"2024-01-01T00:00:01Z\"}"
                 .getBytes(StandardCharsets.UTF_8)));
-    assertNull(EventTimes.eventTimeOrNull("{\"event_time\":\"yesterday\"}".getBytes(StandardCharsets.UTF_8)));
+    assertNull(
+        EventTimes.eventTimeOrNull(
+            "{\"event_time\":\"yesterday\"}".getBytes(StandardCharsets.UTF_8)));
     assertNull(EventTimes.eventTimeOrNull("{\"event_time\":17}".getBytes(StandardCharsets.UTF_8)));
     assertNull(EventTimes.eventTimeOrNull("[1,2".getBytes(StandardCharsets.UTF_8)));
     assertNull(EventTimes.eventTimeOrNull(new byte[0]));
   }
 
-  /** Valid events carry their event_time; malformed ones the readable event_time or arrival time. */
+  /**
+   * Valid events carry their event_time; malformed ones the readable event_time or arrival time.
+   */
   private static Instant expectedTimestamp(GeneratedRecord r) {
     if (r.label() != RecordLabel.MALFORMED) {
       return new Instant(r.eventTime().toEpochMilli());
@@ -235,8 +303,15 @@ public class KafkaAdaptersTest {
   }
 
   static String describe(String topic, int partition, long offset, byte[] payload, Instant ts) {
-    return topic + "/" + partition + "/" + offset + "|" + Base64.getEncoder().encodeToString(payload)
-        + "|" + ts.getMillis();
+    return topic
+        + "/"
+        + partition
+        + "/"
+        + offset
+        + "|"
+        + Base64.getEncoder().encodeToString(payload)
+        + "|"
+        + ts.getMillis();
   }
 
   static final class DescribeFn extends DoFn<RawRecord, String> {
@@ -257,7 +332,9 @@ public class KafkaAdaptersTest {
   private static List<ConsumerRecord<String, String>> readAll(String topic, boolean readCommitted) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+    props.put(
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        readCommitted ? "read_committed" : "read_uncommitted");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     List<ConsumerRecord<String, String>> out = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer =
