@@ -10,8 +10,10 @@ import java.util.Map;
 import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaSourceDescriptor;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -21,6 +23,7 @@ import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -67,6 +70,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   private final String offsetReset;
   private final Map<String, Object> consumerConfig;
   private final transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
+  // partition -> {start, stop}; when non-empty the read is an explicit, bounded offset replay.
+  private Map<Integer, long[]> offsetRanges = Map.of();
 
   private KafkaJsonSource(
       String bootstrapServers,
@@ -115,17 +120,18 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("groupId must be non-blank");
     }
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        consumerConfig,
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
   }
 
   /** Bound on out-of-orderness of {@code event_time}; the watermark trails the max by this. */
@@ -134,17 +140,18 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (maxDelay.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("maxDelay must not be negative");
     }
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        consumerConfig,
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
   }
 
   /** Bounded: stop after this many records (across all partitions). */
@@ -152,50 +159,53 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (maxNumRecords <= 0) {
       throw new IllegalArgumentException("maxNumRecords must be positive");
     }
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        consumerConfig,
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
   }
 
   /** Bounded: stop reading after this much processing time. */
   public KafkaJsonSource withMaxReadTime(Duration maxReadTime) {
     checkArgumentNotNull(maxReadTime, "maxReadTime");
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        consumerConfig,
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
   }
 
   /**
    * Only read committed transactional records (use after an exactly-once {@link KafkaJsonSink}).
    */
   public KafkaJsonSource withReadCommitted() {
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        true,
-        offsetReset,
-        consumerConfig,
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            true,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
   }
 
   /**
@@ -206,17 +216,18 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (!"earliest".equals(offsetReset) && !"latest".equals(offsetReset)) {
       throw new IllegalArgumentException("offsetReset must be earliest or latest");
     }
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        consumerConfig,
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
   }
 
   /**
@@ -226,40 +237,133 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   public KafkaJsonSource withConsumerConfig(Map<String, Object> extra) {
     Map<String, Object> merged = new HashMap<>(consumerConfig);
     merged.putAll(extra);
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        Map.copyOf(merged),
-        badRecordHandler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            Map.copyOf(merged),
+            badRecordHandler));
   }
 
   /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
   public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "handler");
-    return new KafkaJsonSource(
-        bootstrapServers,
-        topics,
-        groupId,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        readCommitted,
-        offsetReset,
-        consumerConfig,
-        handler);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            handler));
+  }
+
+  /**
+   * Bounded replay of offsets {@code [startOffset, stopOffset)} of one partition (call once per
+   * partition; single-topic sources only). Uses KafkaIO's SDF reader ({@code
+   * readSourceDescriptors}); record timestamps are still the {@code event_time}, but the watermark
+   * follows the SDF's default estimator instead of {@link #withMaxDelay} — fine for a bounded
+   * replay, where nothing is read after the watermark reaches the end.
+   */
+  public KafkaJsonSource withOffsetRange(int partition, long startOffset, long stopOffset) {
+    if (topics.size() != 1) {
+      throw new IllegalArgumentException("offset ranges need a single-topic source");
+    }
+    if (partition < 0 || startOffset < 0 || stopOffset <= startOffset) {
+      throw new IllegalArgumentException(
+          "need partition >= 0 and 0 <= startOffset < stopOffset, got "
+              + partition
+              + ", "
+              + startOffset
+              + ", "
+              + stopOffset);
+    }
+    if (maxNumRecords != null || maxReadTime != null) {
+      throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
+    }
+    Map<Integer, long[]> ranges = new java.util.TreeMap<>(offsetRanges);
+    ranges.put(partition, new long[] {startOffset, stopOffset});
+    KafkaJsonSource copy =
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler);
+    copy.offsetRanges = java.util.Collections.unmodifiableMap(ranges);
+    return copy;
+  }
+
+  // Every with* returns a fresh instance; the offset ranges travel along (set only here and in
+  // withOffsetRange, before the instance is published, so instances stay effectively immutable).
+  private KafkaJsonSource carry(KafkaJsonSource copy) {
+    if (!offsetRanges.isEmpty() && (copy.maxNumRecords != null || copy.maxReadTime != null)) {
+      throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
+    }
+    copy.offsetRanges = offsetRanges;
+    return copy;
   }
 
   @Override
   public PCollection<RawRecord> expand(PBegin input) {
-    return input
-        .apply("ReadKafka", kafkaRead())
-        .apply("ToRawRecord", ParDo.of(new ToRawRecordFn()));
+    PCollection<KafkaRecord<byte[], byte[]>> records =
+        offsetRanges.isEmpty()
+            ? input.apply("ReadKafka", kafkaRead())
+            : input
+                .apply("OffsetRanges", Create.of(sourceDescriptors()))
+                .apply("ReadOffsetRanges", offsetRangeRead());
+    return records.apply("ToRawRecord", ParDo.of(new ToRawRecordFn()));
+  }
+
+  private List<KafkaSourceDescriptor> sourceDescriptors() {
+    List<KafkaSourceDescriptor> descriptors = new java.util.ArrayList<>();
+    for (Map.Entry<Integer, long[]> range : offsetRanges.entrySet()) {
+      descriptors.add(
+          KafkaSourceDescriptor.of(
+              new TopicPartition(topics.get(0), range.getKey()),
+              range.getValue()[0],
+              null,
+              range.getValue()[1],
+              null,
+              List.of(bootstrapServers)));
+    }
+    return descriptors;
+  }
+
+  private KafkaIO.ReadSourceDescriptors<byte[], byte[]> offsetRangeRead() {
+    Map<String, Object> config = new HashMap<>(consumerConfig);
+    if (groupId != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    }
+    KafkaIO.ReadSourceDescriptors<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>readSourceDescriptors()
+            .withBootstrapServers(bootstrapServers)
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(config)
+            .withExtractOutputTimestampFn(new EventTimeFn());
+    if (readCommitted) {
+      read = read.withReadCommitted();
+    }
+    if (badRecordHandler != null) {
+      read = read.withBadRecordErrorHandler(badRecordHandler);
+    }
+    return read;
   }
 
   /** The configured {@code KafkaIO} read, for inspection and tests. */

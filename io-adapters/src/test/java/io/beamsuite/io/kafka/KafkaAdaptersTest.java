@@ -135,6 +135,30 @@ public class KafkaAdaptersTest {
   }
 
   @Test
+  public void offsetRangeReplayReturnsExactlyThatRange() {
+    long start = 100;
+    long stop = 160;
+    List<String> expected = new ArrayList<>();
+    for (long offset = start; offset < stop; offset++) {
+      GeneratedRecord r = clicks.get((int) offset);
+      expected.add(describe(CLICKS, 0, offset, r.payload(), expectedTimestamp(r)));
+    }
+    PCollection<RawRecord> read =
+        p.apply(
+            KafkaJsonSource.of(kafka.bootstrapServers(), CLICKS)
+                .withOffsetRange(0, start, stop)
+                // later with* calls keep the range
+                .withReadCommitted());
+    PAssert.that(read.apply(ParDo.of(new DescribeFn()))).containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+  }
+
+  @Test(expected = IllegalArgumentException.class)
+  public void offsetRangeRefusesMaxRecords() {
+    KafkaJsonSource.of("127.0.0.1:1", CLICKS).withOffsetRange(0, 0, 10).withMaxNumRecords(5);
+  }
+
+  @Test
   public void groupIdCommitsReadOffsetsToKafka() throws Exception {
     int n = 40;
     String group = "commit-test";
