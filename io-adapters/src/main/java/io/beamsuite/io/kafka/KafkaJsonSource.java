@@ -43,7 +43,8 @@ import org.joda.time.Instant;
  * handler given with {@link #withBadRecordErrorHandler}.
  *
  * <p>Unbounded by default. {@link #withMaxNumRecords} or {@link #withMaxReadTime} make it bounded
- * (both use KafkaIO's legacy reader). With a {@link #withGroupId group id}, offsets are committed
+ * (both use KafkaIO's legacy reader); {@link #withOffsetRange} replays explicit offsets of one
+ * partition (KafkaIO's SDF reader). With a {@link #withGroupId group id}, offsets are committed
  * back to Kafka when the runner finalizes a checkpoint ({@code commitOffsetsInFinalize}), so a
  * restarted pipeline resumes there. Counter: {@code records_read}.
  *
