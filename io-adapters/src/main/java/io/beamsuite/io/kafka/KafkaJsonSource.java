@@ -116,7 +116,12 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
         null);
   }
 
-  /** Consumer group; enables committing offsets when checkpoints are finalized. */
+  /**
+   * Consumer group; enables committing offsets when checkpoints are finalized, so an unbounded read
+   * resumes where it stopped. Do not rely on the committed offset after a bounded {@link
+   * #withMaxNumRecords} read: KafkaIO can commit past the last record it emitted (seen on the
+   * DirectRunner); replay exact ranges with {@link #withOffsetRange} instead.
+   */
   public KafkaJsonSource withGroupId(String groupId) {
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("groupId must be non-blank");
