@@ -1,0 +1,440 @@
+package io.beamsuite.io.kafka;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.errors.SourceCoordinates;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaSourceDescriptor;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Reads JSON topics with {@code KafkaIO} as {@link RawRecord}s: the value bytes verbatim plus
+ * {@link SourceCoordinates}(topic, partition, offset), timestamped with the payload's {@code
+ * event_time}.
+ *
+ * <p>Event time uses a bounded-out-of-orderness policy ({@link
+ * CustomTimestampPolicyWithLimitedDelay}): the watermark trails the largest event time seen by
+ * {@link #withMaxDelay max delay}. A record whose {@code event_time} cannot be read keeps its Kafka
+ * record timestamp; {@code ParseJson} dead-letters it downstream. A record with a null value (a
+ * tombstone) becomes an empty payload, which the parser dead-letters as {@code empty_payload}, so
+ * nothing vanishes and nothing crashes the read. Deserializer failures inside KafkaIO go to the
+ * handler given with {@link #withBadRecordErrorHandler}.
+ *
+ * <p>Unbounded by default. {@link #withMaxNumRecords} or {@link #withMaxReadTime} make it bounded
+ * (both use KafkaIO's legacy reader); {@link #withOffsetRange} replays explicit offsets of one
+ * partition (KafkaIO's SDF reader). With a {@link #withGroupId group id}, offsets are committed
+ * back to Kafka when the runner finalizes a checkpoint ({@code commitOffsetsInFinalize}), so a
+ * restarted pipeline resumes there. Counter: {@code records_read}.
+ *
+ * <pre>{@code
+ * PCollection<RawRecord> clicks =
+ *     p.apply("ReadClicks",
+ *         KafkaJsonSource.of("127.0.0.1:9092", "clicks")
+ *             .withGroupId("clickstream")
+ *             .withMaxDelay(Duration.standardMinutes(1)));
+ * ParseJson.Result<Click> parsed = clicks.apply(ParseJson.of(Click.class));
+ * }</pre>
+ */
+public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRecord>> {
+  /** Default bound on out-of-orderness: the watermark trails the max event time by this much. */
+  public static final Duration DEFAULT_MAX_DELAY = Duration.standardMinutes(1);
+
+  private final String bootstrapServers;
+  private final List<String> topics;
+  private final @Nullable String groupId;
+  private final Duration maxDelay;
+  private final @Nullable Long maxNumRecords;
+  private final @Nullable Duration maxReadTime;
+  private final boolean readCommitted;
+  private final String offsetReset;
+  private final Map<String, Object> consumerConfig;
+  private final transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
+  // partition -> {start, stop}; when non-empty the read is an explicit, bounded offset replay.
+  private Map<Integer, long[]> offsetRanges = Map.of();
+
+  private KafkaJsonSource(
+      String bootstrapServers,
+      List<String> topics,
+      @Nullable String groupId,
+      Duration maxDelay,
+      @Nullable Long maxNumRecords,
+      @Nullable Duration maxReadTime,
+      boolean readCommitted,
+      String offsetReset,
+      Map<String, Object> consumerConfig,
+      @Nullable ErrorHandler<BadRecord, ?> badRecordHandler) {
+    this.bootstrapServers = bootstrapServers;
+    this.topics = topics;
+    this.groupId = groupId;
+    this.maxDelay = maxDelay;
+    this.maxNumRecords = maxNumRecords;
+    this.maxReadTime = maxReadTime;
+    this.readCommitted = readCommitted;
+    this.offsetReset = offsetReset;
+    this.consumerConfig = consumerConfig;
+    this.badRecordHandler = badRecordHandler;
+  }
+
+  /** Reads {@code topics} (at least one) from the cluster at {@code bootstrapServers}. */
+  public static KafkaJsonSource of(String bootstrapServers, String... topics) {
+    checkArgumentNotNull(bootstrapServers, "bootstrapServers");
+    if (bootstrapServers.isBlank() || topics.length == 0) {
+      throw new IllegalArgumentException("bootstrapServers and at least one topic are required");
+    }
+    return new KafkaJsonSource(
+        bootstrapServers,
+        List.of(topics),
+        null,
+        DEFAULT_MAX_DELAY,
+        null,
+        null,
+        false,
+        "earliest",
+        Map.of(),
+        null);
+  }
+
+  /**
+   * Consumer group; enables committing offsets when checkpoints are finalized, so an unbounded read
+   * resumes where it stopped. Do not rely on the committed offset after a bounded {@link
+   * #withMaxNumRecords} read: KafkaIO can commit past the last record it emitted (seen on the
+   * DirectRunner); replay exact ranges with {@link #withOffsetRange} instead.
+   */
+  public KafkaJsonSource withGroupId(String groupId) {
+    if (groupId == null || groupId.isBlank()) {
+      throw new IllegalArgumentException("groupId must be non-blank");
+    }
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
+  }
+
+  /** Bound on out-of-orderness of {@code event_time}; the watermark trails the max by this. */
+  public KafkaJsonSource withMaxDelay(Duration maxDelay) {
+    checkArgumentNotNull(maxDelay, "maxDelay");
+    if (maxDelay.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("maxDelay must not be negative");
+    }
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
+  }
+
+  /** Bounded: stop after this many records (across all partitions). */
+  public KafkaJsonSource withMaxNumRecords(long maxNumRecords) {
+    if (maxNumRecords <= 0) {
+      throw new IllegalArgumentException("maxNumRecords must be positive");
+    }
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
+  }
+
+  /** Bounded: stop reading after this much processing time. */
+  public KafkaJsonSource withMaxReadTime(Duration maxReadTime) {
+    checkArgumentNotNull(maxReadTime, "maxReadTime");
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
+  }
+
+  /**
+   * Only read committed transactional records (use after an exactly-once {@link KafkaJsonSink}).
+   */
+  public KafkaJsonSource withReadCommitted() {
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            true,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
+  }
+
+  /**
+   * Where to start when the group has no committed offset: {@code earliest} (default, a full
+   * replay) or {@code latest}.
+   */
+  public KafkaJsonSource withOffsetReset(String offsetReset) {
+    if (!"earliest".equals(offsetReset) && !"latest".equals(offsetReset)) {
+      throw new IllegalArgumentException("offsetReset must be earliest or latest");
+    }
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler));
+  }
+
+  /**
+   * Extra consumer properties (for example security settings). They are passed to the consumer only
+   * and never logged or rendered by this transform.
+   */
+  public KafkaJsonSource withConsumerConfig(Map<String, Object> extra) {
+    Map<String, Object> merged = new HashMap<>(consumerConfig);
+    merged.putAll(extra);
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            Map.copyOf(merged),
+            badRecordHandler));
+  }
+
+  /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
+  public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgumentNotNull(handler, "handler");
+    return carry(
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            handler));
+  }
+
+  /**
+   * Bounded replay of offsets {@code [startOffset, stopOffset)} of one partition (call once per
+   * partition; single-topic sources only). Uses KafkaIO's SDF reader ({@code
+   * readSourceDescriptors}); record timestamps are still the {@code event_time}, but the watermark
+   * follows the SDF's default estimator instead of {@link #withMaxDelay} — fine for a bounded
+   * replay, where nothing is read after the watermark reaches the end.
+   */
+  public KafkaJsonSource withOffsetRange(int partition, long startOffset, long stopOffset) {
+    if (topics.size() != 1) {
+      throw new IllegalArgumentException("offset ranges need a single-topic source");
+    }
+    if (partition < 0 || startOffset < 0 || stopOffset <= startOffset) {
+      throw new IllegalArgumentException(
+          "need partition >= 0 and 0 <= startOffset < stopOffset, got "
+              + partition
+              + ", "
+              + startOffset
+              + ", "
+              + stopOffset);
+    }
+    if (maxNumRecords != null || maxReadTime != null) {
+      throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
+    }
+    Map<Integer, long[]> ranges = new java.util.TreeMap<>(offsetRanges);
+    ranges.put(partition, new long[] {startOffset, stopOffset});
+    KafkaJsonSource copy =
+        new KafkaJsonSource(
+            bootstrapServers,
+            topics,
+            groupId,
+            maxDelay,
+            maxNumRecords,
+            maxReadTime,
+            readCommitted,
+            offsetReset,
+            consumerConfig,
+            badRecordHandler);
+    copy.offsetRanges = java.util.Collections.unmodifiableMap(ranges);
+    return copy;
+  }
+
+  // Every with* returns a fresh instance; the offset ranges travel along (set only here and in
+  // withOffsetRange, before the instance is published, so instances stay effectively immutable).
+  private KafkaJsonSource carry(KafkaJsonSource copy) {
+    if (!offsetRanges.isEmpty() && (copy.maxNumRecords != null || copy.maxReadTime != null)) {
+      throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
+    }
+    copy.offsetRanges = offsetRanges;
+    return copy;
+  }
+
+  @Override
+  public PCollection<RawRecord> expand(PBegin input) {
+    PCollection<KafkaRecord<byte[], byte[]>> records =
+        offsetRanges.isEmpty()
+            ? input.apply("ReadKafka", kafkaRead())
+            : input
+                .apply("OffsetRanges", Create.of(sourceDescriptors()))
+                .apply("ReadOffsetRanges", offsetRangeRead());
+    return records.apply("ToRawRecord", ParDo.of(new ToRawRecordFn()));
+  }
+
+  private List<KafkaSourceDescriptor> sourceDescriptors() {
+    List<KafkaSourceDescriptor> descriptors = new java.util.ArrayList<>();
+    for (Map.Entry<Integer, long[]> range : offsetRanges.entrySet()) {
+      descriptors.add(
+          KafkaSourceDescriptor.of(
+              new TopicPartition(topics.get(0), range.getKey()),
+              range.getValue()[0],
+              null,
+              range.getValue()[1],
+              null,
+              List.of(bootstrapServers)));
+    }
+    return descriptors;
+  }
+
+  private KafkaIO.ReadSourceDescriptors<byte[], byte[]> offsetRangeRead() {
+    Map<String, Object> config = new HashMap<>(consumerConfig);
+    if (groupId != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    }
+    KafkaIO.ReadSourceDescriptors<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>readSourceDescriptors()
+            .withBootstrapServers(bootstrapServers)
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(config)
+            .withExtractOutputTimestampFn(new EventTimeFn());
+    if (readCommitted) {
+      read = read.withReadCommitted();
+    }
+    if (badRecordHandler != null) {
+      read = read.withBadRecordErrorHandler(badRecordHandler);
+    }
+    return read;
+  }
+
+  /** The configured {@code KafkaIO} read, for inspection and tests. */
+  KafkaIO.Read<byte[], byte[]> kafkaRead() {
+    Map<String, Object> config = new HashMap<>(consumerConfig);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
+    if (groupId != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    }
+    Duration delay = maxDelay;
+    KafkaIO.Read<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>read()
+            .withBootstrapServers(bootstrapServers)
+            .withTopics(topics)
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(config)
+            .withTimestampPolicyFactory(
+                (tp, previousWatermark) ->
+                    new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
+                        new EventTimeFn(), delay, previousWatermark));
+    if (groupId != null) {
+      read = read.commitOffsetsInFinalize();
+    }
+    if (readCommitted) {
+      read = read.withReadCommitted();
+    }
+    if (maxNumRecords != null) {
+      read = read.withMaxNumRecords(maxNumRecords);
+    }
+    if (maxReadTime != null) {
+      read = read.withMaxReadTime(maxReadTime);
+    }
+    if (badRecordHandler != null) {
+      read = read.withBadRecordErrorHandler(badRecordHandler);
+    }
+    return read;
+  }
+
+  /** The payload's event time, else the Kafka record timestamp. */
+  static final class EventTimeFn
+      implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Instant apply(KafkaRecord<byte[], byte[]> record) {
+      Instant eventTime = EventTimes.eventTimeOrNull(record.getKV().getValue());
+      return eventTime != null ? eventTime : new Instant(record.getTimestamp());
+    }
+  }
+
+  static final class ToRawRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, RawRecord> {
+    private static final long serialVersionUID = 1L;
+    private final Counter recordsRead = Metrics.counter(KafkaJsonSource.class, "records_read");
+
+    @ProcessElement
+    public void process(
+        @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<RawRecord> out) {
+      recordsRead.inc();
+      byte[] value = record.getKV().getValue();
+      // Tombstones become empty payloads: the parser dead-letters them with their coordinates.
+      out.output(
+          RawRecord.of(
+              value == null ? new byte[0] : value,
+              SourceCoordinates.of(record.getTopic(), record.getPartition(), record.getOffset())));
+    }
+  }
+}
