@@ -61,40 +61,38 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   /** Default bound on out-of-orderness: the watermark trails the max event time by this much. */
   public static final Duration DEFAULT_MAX_DELAY = Duration.standardMinutes(1);
 
+  // Set only by the factory, copy() and the with* method that owns them, before an instance is
+  // published: every with* returns a fresh copy, so instances stay effectively immutable.
   private final String bootstrapServers;
   private final List<String> topics;
-  private final @Nullable String groupId;
-  private final Duration maxDelay;
-  private final @Nullable Long maxNumRecords;
-  private final @Nullable Duration maxReadTime;
-  private final boolean readCommitted;
-  private final String offsetReset;
-  private final Map<String, Object> consumerConfig;
-  private final transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
+  private @Nullable String groupId;
+  private Duration maxDelay = DEFAULT_MAX_DELAY;
+  private @Nullable Long maxNumRecords;
+  private @Nullable Duration maxReadTime;
+  private boolean readCommitted;
+  private String offsetReset = "earliest";
+  private Map<String, Object> consumerConfig = Map.of();
+  private transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
   // partition -> {start, stop}; when non-empty the read is an explicit, bounded offset replay.
   private Map<Integer, long[]> offsetRanges = Map.of();
 
-  private KafkaJsonSource(
-      String bootstrapServers,
-      List<String> topics,
-      @Nullable String groupId,
-      Duration maxDelay,
-      @Nullable Long maxNumRecords,
-      @Nullable Duration maxReadTime,
-      boolean readCommitted,
-      String offsetReset,
-      Map<String, Object> consumerConfig,
-      @Nullable ErrorHandler<BadRecord, ?> badRecordHandler) {
+  private KafkaJsonSource(String bootstrapServers, List<String> topics) {
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
-    this.groupId = groupId;
-    this.maxDelay = maxDelay;
-    this.maxNumRecords = maxNumRecords;
-    this.maxReadTime = maxReadTime;
-    this.readCommitted = readCommitted;
-    this.offsetReset = offsetReset;
-    this.consumerConfig = consumerConfig;
-    this.badRecordHandler = badRecordHandler;
+  }
+
+  private KafkaJsonSource copy() {
+    KafkaJsonSource copy = new KafkaJsonSource(bootstrapServers, topics);
+    copy.groupId = groupId;
+    copy.maxDelay = maxDelay;
+    copy.maxNumRecords = maxNumRecords;
+    copy.maxReadTime = maxReadTime;
+    copy.readCommitted = readCommitted;
+    copy.offsetReset = offsetReset;
+    copy.consumerConfig = consumerConfig;
+    copy.badRecordHandler = badRecordHandler;
+    copy.offsetRanges = offsetRanges;
+    return copy;
   }
 
   /** Reads {@code topics} (at least one) from the cluster at {@code bootstrapServers}. */
@@ -103,17 +101,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (bootstrapServers.isBlank() || topics.length == 0) {
       throw new IllegalArgumentException("bootstrapServers and at least one topic are required");
     }
-    return new KafkaJsonSource(
-        bootstrapServers,
-        List.of(topics),
-        null,
-        DEFAULT_MAX_DELAY,
-        null,
-        null,
-        false,
-        "earliest",
-        Map.of(),
-        null);
+    return new KafkaJsonSource(bootstrapServers, List.of(topics));
   }
 
   /**
@@ -126,18 +114,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("groupId must be non-blank");
     }
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.groupId = groupId;
+    return checked(copy);
   }
 
   /** Bound on out-of-orderness of {@code event_time}; the watermark trails the max by this. */
@@ -146,18 +125,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (maxDelay.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("maxDelay must not be negative");
     }
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.maxDelay = maxDelay;
+    return checked(copy);
   }
 
   /** Bounded: stop after this many records (across all partitions). */
@@ -165,53 +135,26 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (maxNumRecords <= 0) {
       throw new IllegalArgumentException("maxNumRecords must be positive");
     }
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.maxNumRecords = maxNumRecords;
+    return checked(copy);
   }
 
   /** Bounded: stop reading after this much processing time. */
   public KafkaJsonSource withMaxReadTime(Duration maxReadTime) {
     checkArgumentNotNull(maxReadTime, "maxReadTime");
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.maxReadTime = maxReadTime;
+    return checked(copy);
   }
 
   /**
    * Only read committed transactional records (use after an exactly-once {@link KafkaJsonSink}).
    */
   public KafkaJsonSource withReadCommitted() {
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            true,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.readCommitted = true;
+    return checked(copy);
   }
 
   /**
@@ -222,18 +165,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (!"earliest".equals(offsetReset) && !"latest".equals(offsetReset)) {
       throw new IllegalArgumentException("offsetReset must be earliest or latest");
     }
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.offsetReset = offsetReset;
+    return checked(copy);
   }
 
   /**
@@ -243,35 +177,17 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   public KafkaJsonSource withConsumerConfig(Map<String, Object> extra) {
     Map<String, Object> merged = new HashMap<>(consumerConfig);
     merged.putAll(extra);
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            Map.copyOf(merged),
-            badRecordHandler));
+    KafkaJsonSource copy = copy();
+    copy.consumerConfig = Map.copyOf(merged);
+    return checked(copy);
   }
 
   /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
   public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "handler");
-    return carry(
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            handler));
+    KafkaJsonSource copy = copy();
+    copy.badRecordHandler = handler;
+    return checked(copy);
   }
 
   /**
@@ -299,29 +215,15 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     }
     Map<Integer, long[]> ranges = new java.util.TreeMap<>(offsetRanges);
     ranges.put(partition, new long[] {startOffset, stopOffset});
-    KafkaJsonSource copy =
-        new KafkaJsonSource(
-            bootstrapServers,
-            topics,
-            groupId,
-            maxDelay,
-            maxNumRecords,
-            maxReadTime,
-            readCommitted,
-            offsetReset,
-            consumerConfig,
-            badRecordHandler);
+    KafkaJsonSource copy = copy();
     copy.offsetRanges = java.util.Collections.unmodifiableMap(ranges);
     return copy;
   }
 
-  // Every with* returns a fresh instance; the offset ranges travel along (set only here and in
-  // withOffsetRange, before the instance is published, so instances stay effectively immutable).
-  private KafkaJsonSource carry(KafkaJsonSource copy) {
-    if (!offsetRanges.isEmpty() && (copy.maxNumRecords != null || copy.maxReadTime != null)) {
+  private static KafkaJsonSource checked(KafkaJsonSource copy) {
+    if (!copy.offsetRanges.isEmpty() && (copy.maxNumRecords != null || copy.maxReadTime != null)) {
       throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
     }
-    copy.offsetRanges = offsetRanges;
     return copy;
   }
 
