@@ -11,10 +11,7 @@ import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.RawRecord;
 import io.beamsuite.transforms.json.TolerantJson;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -95,7 +92,6 @@ public final class DebeziumJson<V>
   /** Default upper bound on payload size: 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
 
-  private static final int MAX_DETAIL_CHARS = 500;
 
   /** Dead-letter reasons specific to change envelopes. */
   public static final class Reasons {
@@ -349,7 +345,7 @@ public final class DebeziumJson<V>
     public void processElement(@Element RawRecord record, MultiOutputReceiver out) {
       recordsIn.inc();
       try {
-        ChangeEvent<String, V> change = parse(record.getPayload());
+        ChangeEvent<String, V> change = parse(record);
         if (change == null) {
           tombstones.inc();
           return;
@@ -364,7 +360,7 @@ public final class DebeziumJson<V>
                 DeadLetter.builder()
                     .setStage(stage)
                     .setReason(rejected.reason)
-                    .setDetail(truncate(String.valueOf(rejected.getMessage())))
+                    .setDetail(String.valueOf(rejected.getMessage()))
                     .setErrorClass(
                         rejected.cause == null ? "" : rejected.cause.getClass().getName())
                     .setPayload(record.getPayload())
@@ -374,8 +370,9 @@ public final class DebeziumJson<V>
       }
     }
 
-    /** The change in {@code payload}, or {@code null} for a tombstone. */
-    private @Nullable ChangeEvent<String, V> parse(byte[] payload) throws Rejected {
+    /** The change in {@code record}, or {@code null} for a tombstone. */
+    private @Nullable ChangeEvent<String, V> parse(RawRecord record) throws Rejected {
+      byte[] payload = record.getPayload();
       if (payload.length == 0) {
         return null;
       }
@@ -387,13 +384,7 @@ public final class DebeziumJson<V>
       }
       String text;
       try {
-        text =
-            StandardCharsets.UTF_8
-                .newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(payload))
-                .toString();
+        text = record.utf8Text();
       } catch (CharacterCodingException e) {
         throw new Rejected(DeadLetter.Reasons.INVALID_UTF8, "payload is not valid UTF-8", e);
       }
@@ -555,12 +546,6 @@ public final class DebeziumJson<V>
 
     private static @Nullable JsonNode present(@Nullable JsonNode node) {
       return node == null || node.isNull() ? null : node;
-    }
-
-    private static String truncate(String message) {
-      return message.length() <= MAX_DETAIL_CHARS
-          ? message
-          : message.substring(0, MAX_DETAIL_CHARS) + "...";
     }
 
     // Only used for the small sequence array; plain settings suffice.

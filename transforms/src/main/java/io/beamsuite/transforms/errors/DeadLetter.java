@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
@@ -43,6 +40,9 @@ import org.joda.time.Instant;
 public abstract class DeadLetter implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Longest detail kept; parser messages can quote a whole hostile payload. */
+  public static final int MAX_DETAIL_CHARS = 500;
 
   /** Reason codes used by beamsuite's own transforms; other stages may add their own. */
   public static final class Reasons {
@@ -100,16 +100,12 @@ public abstract class DeadLetter implements Serializable {
    */
   public @Nullable String payloadUtf8() {
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(getPayload()))
-          .toString();
+      return RawRecord.strictUtf8(getPayload());
     } catch (CharacterCodingException e) {
       return null;
     }
   }
+
 
   /**
    * The wire form of DESIGN.md §3 for the {@code dead-letters} topic: {@code stage, reason, detail,
@@ -158,6 +154,17 @@ public abstract class DeadLetter implements Serializable {
 
     public abstract Builder setSource(@Nullable SourceCoordinates source);
 
-    public abstract DeadLetter build();
+    abstract String getDetail();
+
+    abstract DeadLetter autoBuild();
+
+    /** Builds the dead letter; a detail longer than {@link #MAX_DETAIL_CHARS} is cut there. */
+    public DeadLetter build() {
+      String detail = getDetail();
+      if (detail.length() > MAX_DETAIL_CHARS) {
+        setDetail(detail.substring(0, MAX_DETAIL_CHARS) + "...");
+      }
+      return autoBuild();
+    }
   }
 }

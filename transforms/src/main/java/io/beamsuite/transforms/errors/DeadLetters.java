@@ -87,7 +87,7 @@ public final class DeadLetters {
     return DeadLetter.builder()
         .setStage(stage)
         .setReason(reason)
-        .setDetail(detail.length() > 500 ? detail.substring(0, 500) + "..." : detail)
+        .setDetail(detail)
         .setErrorClass(cause == null ? "" : cause.getClass().getName())
         .setPayload(payload)
         .setFailedAt(Instant.now())

@@ -2,6 +2,9 @@ package io.beamsuite.transforms.errors;
 
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
@@ -41,6 +44,23 @@ public abstract class RawRecord implements Serializable {
   /** A record without source coordinates. */
   public static RawRecord of(byte[] payload) {
     return of(payload, null);
+  }
+
+  /**
+   * The payload as text; fails on any byte sequence that is not valid UTF-8 instead of replacing
+   * it, so a parser can dead-letter the record with the bytes intact.
+   */
+  public String utf8Text() throws CharacterCodingException {
+    return strictUtf8(getPayload());
+  }
+
+  static String strictUtf8(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
   }
 
   /** A record whose payload is the UTF-8 encoding of {@code text}. */

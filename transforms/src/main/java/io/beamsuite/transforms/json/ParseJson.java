@@ -13,11 +13,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.RawRecord;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -67,7 +63,6 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
   /** Default upper bound on payload size: 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
 
-  private static final int MAX_DETAIL_CHARS = 500;
 
   private final Class<T> type;
   private final String stage;
@@ -245,7 +240,7 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
       }
       String text;
       try {
-        text = decodeStrictUtf8(payload);
+        text = record.utf8Text();
       } catch (CharacterCodingException e) {
         reject(record, DeadLetter.Reasons.INVALID_UTF8, "payload is not valid UTF-8", e, out);
         return;
@@ -262,7 +257,7 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         return;
       } catch (RuntimeException e) {
         // Custom deserializers may throw anything; still a property of the record, not the job.
-        reject(record, DeadLetter.Reasons.INVALID_VALUE, truncate(String.valueOf(e.getMessage())), e, out);
+        reject(record, DeadLetter.Reasons.INVALID_VALUE, String.valueOf(e.getMessage()), e, out);
         return;
       }
       if (value == null) {
@@ -292,16 +287,6 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
                   .setFailedAt(Instant.now())
                   .setSource(record.getSource())
                   .build());
-    }
-
-    private static String decodeStrictUtf8(byte[] payload) throws CharacterCodingException {
-      CharBuffer chars =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(payload));
-      return chars.toString();
     }
 
     private static String reasonFor(JsonProcessingException e) {
@@ -355,13 +340,7 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
       if (e instanceof JsonMappingException && !((JsonMappingException) e).getPath().isEmpty()) {
         message = "at " + ((JsonMappingException) e).getPathReference() + ": " + message;
       }
-      return truncate(message);
-    }
-
-    private static String truncate(String message) {
-      return message.length() <= MAX_DETAIL_CHARS
-          ? message
-          : message.substring(0, MAX_DETAIL_CHARS) + "...";
+      return message;
     }
   }
 }

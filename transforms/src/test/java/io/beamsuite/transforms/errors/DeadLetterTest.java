@@ -47,6 +47,15 @@ public class DeadLetterTest {
   }
 
   @Test
+  public void detailsAreCappedAtBuildSoNoStageCanStoreAWholeHostilePayloadTwice() {
+    String exact = "x".repeat(DeadLetter.MAX_DETAIL_CHARS);
+    String longer = exact + "yz";
+
+    assertEquals(exact, letter(new byte[0]).setDetail(exact).build().getDetail());
+    assertEquals(exact + "...", letter(new byte[0]).setDetail(longer).build().getDetail());
+  }
+
+  @Test
   public void toJsonOfUtf8PayloadKeepsItVerbatimWithSource() throws Exception {
     // JSON metacharacters, a newline, non-ASCII and U+2028 must all survive the embedding.
     String payload = "{\"event_id\":\"caf\u00e9 \u65e5\u672c\u2028\",\n\"x\":\"a\\\"b\"";
