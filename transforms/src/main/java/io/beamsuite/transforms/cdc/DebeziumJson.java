@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.RawRecord;
 import io.beamsuite.transforms.json.TolerantJson;
@@ -14,9 +15,7 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -29,6 +28,7 @@ import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -216,31 +216,11 @@ public final class DebeziumJson<V>
   }
 
   private Coder<V> rowCoder(Pipeline pipeline) {
-    if (rowCoder != null) {
-      return rowCoder;
-    }
-    Coder<V> inferred;
-    try {
-      inferred = pipeline.getSchemaRegistry().getSchemaCoder(rowClass);
-    } catch (Exception noSchema) {
-      try {
-        inferred = pipeline.getCoderRegistry().getCoder(rowClass);
-      } catch (CannotProvideCoderException e) {
-        throw new IllegalStateException(
-            "No coder for "
-                + rowClass.getName()
-                + ": give it a Beam schema or call withRowCoder(...)",
-            e);
-      }
-    }
-    if (inferred instanceof SerializableCoder) {
-      throw new IllegalStateException(
-          "Only Java serialization is available for "
-              + rowClass.getName()
-              + "; give it a Beam schema (@DefaultSchema) or call withRowCoder(...)");
-    }
-    return inferred;
+    return rowCoder != null
+        ? rowCoder
+        : EfficientCoders.infer(pipeline, TypeDescriptor.of(rowClass), "withRowCoder(...)");
   }
+
 
   /** The changes and the dead letters of a {@link DebeziumJson} parse. */
   public static final class Result<K, V> implements POutput {

@@ -1,10 +1,8 @@
 package io.beamsuite.transforms.enrichment;
 
+import io.beamsuite.transforms.coders.EfficientCoders;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -29,25 +27,7 @@ final class EnrichmentCoders {
               + joinFn.getClass().getName()
               + " is erased (a lambda or a generic class); call withOutputCoder(...)");
     }
-    Coder<OutputT> inferred;
-    try {
-      inferred = pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (NoSuchSchemaException noSchema) {
-      try {
-        inferred = pipeline.getCoderRegistry().getCoder(type);
-      } catch (CannotProvideCoderException e) {
-        throw new IllegalStateException(
-            "No coder for the enriched type " + type + ": give it a schema or call withOutputCoder(...)",
-            e);
-      }
-    }
-    if (inferred instanceof SerializableCoder) {
-      throw new IllegalStateException(
-          "Only Java serialization is available for the enriched type "
-              + type
-              + "; give it a Beam schema (@DefaultSchema) or call withOutputCoder(...)");
-    }
-    return inferred;
+    return EfficientCoders.infer(pipeline, type, "withOutputCoder(...)");
   }
 
   /** The JoinFn's {@code OutputT} when its class states it, e.g. an anonymous or named class. */

@@ -11,17 +11,15 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.RawRecord;
 import java.nio.charset.CharacterCodingException;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -31,6 +29,7 @@ import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -125,28 +124,11 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
   }
 
   private Coder<T> outputCoder(Pipeline pipeline) {
-    if (coder != null) {
-      return coder;
-    }
-    Coder<T> inferred;
-    try {
-      inferred = pipeline.getSchemaRegistry().getSchemaCoder(type);
-    } catch (Exception noSchema) {
-      try {
-        inferred = pipeline.getCoderRegistry().getCoder(type);
-      } catch (CannotProvideCoderException e) {
-        throw new IllegalStateException(
-            "No coder for " + type.getName() + ": give it a Beam schema or call withCoder(...)", e);
-      }
-    }
-    if (inferred instanceof SerializableCoder) {
-      throw new IllegalStateException(
-          "Only Java serialization is available for "
-              + type.getName()
-              + "; give it a Beam schema (@DefaultSchema) or call withCoder(...)");
-    }
-    return inferred;
+    return coder != null
+        ? coder
+        : EfficientCoders.infer(pipeline, TypeDescriptor.of(type), "withCoder(...)");
   }
+
 
   /** The parsed values and the dead letters of a {@link ParseJson}. */
   public static final class Result<T> implements POutput {
