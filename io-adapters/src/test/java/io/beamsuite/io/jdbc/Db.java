@@ -73,7 +73,7 @@ final class Db {
                       .addNameFilter(MetricNameFilter.named(namespace, name))
                       .build())
               .getCounters()) {
-        total += c.getAttempted();
+        total += c.getCommitted();
       }
       if (total == previous) {
         return total;

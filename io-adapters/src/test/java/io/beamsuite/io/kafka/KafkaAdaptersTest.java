@@ -155,7 +155,7 @@ public class KafkaAdaptersTest {
                       .addNameFilter(MetricNameFilter.named(namespace, name))
                       .build())
               .getCounters()) {
-        value += c.getAttempted();
+        value += c.getCommitted();
       }
       if (value == expected) {
         return value;

@@ -47,7 +47,6 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import io.beamsuite.transforms.testing.PipelineMetrics;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -649,7 +648,6 @@ public class ParseJsonTest {
     run.waitUntilFinish();
 
     Map<String, Long> counters = new HashMap<>();
-    PipelineMetrics.settle(run);
     for (MetricResult<Long> counter :
         run.metrics()
             .queryMetrics(
