@@ -1,0 +1,112 @@
+package io.beamsuite.pipelines.options;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Options every beamsuite pipeline shares: where events come from, where results and dead letters
+ * go, and the event-time policy. Each pipeline extends it with its own options; {@link
+ * OptionsValidation#validate} rejects bad values with a message naming the option.
+ *
+ * <pre>{@code
+ * ClickstreamOptions options =
+ *     PipelineOptionsFactory.fromArgs("--source=file:/data/clicks/**.jsonl")
+ *         .withValidation()
+ *         .as(ClickstreamOptions.class);
+ * }</pre>
+ */
+public interface BeamsuiteOptions extends PipelineOptions {
+  @Description(
+      "Where the input comes from: 'kafka' (the pipeline's topic; unbounded unless --maxRecords"
+          + " or --maxReadSeconds) or 'file:<glob>' (JSON-lines files, bounded)")
+  @Default.String("kafka")
+  String getSource();
+
+  void setSource(String source);
+
+  @Description("Kafka bootstrap servers (host:port[,host:port])")
+  @Default.String("127.0.0.1:9092")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String bootstrapServers);
+
+  @Description("Kafka consumer group; when set, offsets are committed as bundles finalize")
+  @Nullable
+  String getGroupId();
+
+  void setGroupId(@Nullable String groupId);
+
+  @Description("Stop after reading this many Kafka records (a bounded run); 0 = no limit")
+  @Default.Long(0)
+  long getMaxRecords();
+
+  void setMaxRecords(long maxRecords);
+
+  @Description("Stop reading Kafka after this many seconds (a bounded run); 0 = no limit")
+  @Default.Long(0)
+  long getMaxReadSeconds();
+
+  void setMaxReadSeconds(long maxReadSeconds);
+
+  @Description(
+      "Event-time disorder the Kafka watermark allows: it trails the largest event time seen by"
+          + " this many seconds")
+  @Default.Long(60)
+  long getMaxOutOfOrdernessSeconds();
+
+  void setMaxOutOfOrdernessSeconds(long seconds);
+
+  @Description("How long after a window's end records are still accepted (then routed late)")
+  @Default.Long(600)
+  long getAllowedLatenessSeconds();
+
+  void setAllowedLatenessSeconds(long seconds);
+
+  @Description("Event-time span within which a repeated event_id counts as a duplicate")
+  @Default.Long(60)
+  long getDedupRetentionMinutes();
+
+  void setDedupRetentionMinutes(long minutes);
+
+  @Description("JDBC URL of the PostgreSQL database receiving results and dead letters")
+  @Default.String("jdbc:postgresql://127.0.0.1:5432/postgres")
+  String getJdbcUrl();
+
+  void setJdbcUrl(String jdbcUrl);
+
+  @Description("Database user")
+  @Default.String("postgres")
+  String getJdbcUser();
+
+  void setJdbcUser(String jdbcUser);
+
+  @Description(
+      "Database password. Prefer --jdbcPasswordEnv: a password given here is kept out of printed"
+          + " options and job specs, but it is still on the command line")
+  @JsonIgnore
+  @Nullable
+  String getJdbcPassword();
+
+  void setJdbcPassword(@Nullable String jdbcPassword);
+
+  @Description("Name of an environment variable holding the database password (read on workers)")
+  @Nullable
+  String getJdbcPasswordEnv();
+
+  void setJdbcPasswordEnv(@Nullable String name);
+
+  @Description("Kafka topic that also receives dead letters (besides the dead_letters table); empty = none")
+  @Default.String("")
+  String getDeadLetterTopic();
+
+  void setDeadLetterTopic(String topic);
+
+  @Description("Delivery guarantee of Kafka outputs: at-least-once or exactly-once")
+  @Default.String("at-least-once")
+  String getGuarantee();
+
+  void setGuarantee(String guarantee);
+}

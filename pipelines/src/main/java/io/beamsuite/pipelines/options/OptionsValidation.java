@@ -1,0 +1,65 @@
+package io.beamsuite.pipelines.options;
+
+import io.beamsuite.io.jdbc.JdbcConnectionSpec;
+
+/**
+ * Checks the values of {@link BeamsuiteOptions} before a pipeline is built, so a typo fails at once
+ * with a message naming the option instead of deep inside a runner.
+ *
+ * <pre>{@code
+ * OptionsValidation.validate(options); // IllegalArgumentException("--source: ...")
+ * }</pre>
+ */
+public final class OptionsValidation {
+  private OptionsValidation() {}
+
+  /** Throws {@link IllegalArgumentException} naming the first bad option. */
+  public static void validate(BeamsuiteOptions options) {
+    SourceSpec.parse(options.getSource());
+    requireNonBlank("--bootstrapServers", options.getBootstrapServers());
+    requireAtLeast("--maxRecords", options.getMaxRecords(), 0);
+    requireAtLeast("--maxReadSeconds", options.getMaxReadSeconds(), 0);
+    requireAtLeast("--maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0);
+    requireAtLeast("--allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0);
+    requireAtLeast("--dedupRetentionMinutes", options.getDedupRetentionMinutes(), 1);
+    if (!options.getJdbcUrl().startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException(
+          "--jdbcUrl: expected jdbc:postgresql://host:port/database, got '"
+              + options.getJdbcUrl() + "'");
+    }
+    requireNonBlank("--jdbcUser", options.getJdbcUser());
+    if (options.getJdbcPassword() != null && options.getJdbcPasswordEnv() != null) {
+      throw new IllegalArgumentException("give --jdbcPassword or --jdbcPasswordEnv, not both");
+    }
+    Guarantee.parse(options.getGuarantee());
+  }
+
+  /** The database connection the options describe; the password is never printed. */
+  public static JdbcConnectionSpec database(BeamsuiteOptions options) {
+    JdbcConnectionSpec spec = JdbcConnectionSpec.of(options.getJdbcUrl(), options.getJdbcUser());
+    if (options.getJdbcPassword() != null) {
+      spec = spec.withPassword(options.getJdbcPassword());
+    } else if (options.getJdbcPasswordEnv() != null) {
+      spec = spec.withPasswordFromEnv(options.getJdbcPasswordEnv());
+    }
+    return spec;
+  }
+
+  public static void requireAtLeast(String option, long value, long min) {
+    if (value < min) {
+      throw new IllegalArgumentException(option + ": must be >= " + min + ", got " + value);
+    }
+  }
+
+  public static void requireAtLeast(String option, double value, double min) {
+    if (!(value >= min)) {
+      throw new IllegalArgumentException(option + ": must be >= " + min + ", got " + value);
+    }
+  }
+
+  public static void requireNonBlank(String option, String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(option + ": must not be empty");
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Pipeline options shared by all beamsuite pipelines, and their validation. */
+package io.beamsuite.pipelines.options;

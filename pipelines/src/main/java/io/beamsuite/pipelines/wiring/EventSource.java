@@ -1,0 +1,70 @@
+package io.beamsuite.pipelines.wiring;
+
+import io.beamsuite.io.files.JsonLinesFiles;
+import io.beamsuite.io.kafka.KafkaJsonSource;
+import io.beamsuite.pipelines.options.BeamsuiteOptions;
+import io.beamsuite.pipelines.options.SourceSpec;
+import io.beamsuite.transforms.errors.RawRecord;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * The raw records of one input of a pipeline, from Kafka or from JSON-lines files, timestamped with
+ * their {@code event_time}. Whether the read is bounded follows from the options: files always,
+ * Kafka with {@code --maxRecords} or {@code --maxReadSeconds}.
+ *
+ * <pre>{@code
+ * PCollection<RawRecord> raw =
+ *     p.apply("ReadClicks", EventSource.of(options.getSource(), options, options.getClicksTopic()));
+ * }</pre>
+ */
+public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>> {
+  private final SourceSpec source;
+  private final String topic;
+  private final String bootstrapServers;
+  private final @Nullable String groupId;
+  private final long maxRecords;
+  private final long maxReadSeconds;
+  private final long maxOutOfOrdernessSeconds;
+
+  private EventSource(SourceSpec source, String topic, BeamsuiteOptions options) {
+    this.source = source;
+    this.topic = topic;
+    this.bootstrapServers = options.getBootstrapServers();
+    this.groupId = options.getGroupId();
+    this.maxRecords = options.getMaxRecords();
+    this.maxReadSeconds = options.getMaxReadSeconds();
+    this.maxOutOfOrdernessSeconds = options.getMaxOutOfOrdernessSeconds();
+  }
+
+  /**
+   * Reads {@code source} ({@code kafka} or {@code file:<glob>}); {@code topic} is the Kafka topic
+   * used when the source is Kafka. Bounds and the watermark delay come from {@code options}.
+   */
+  public static EventSource of(String source, BeamsuiteOptions options, String topic) {
+    return new EventSource(SourceSpec.parse(source), topic, options);
+  }
+
+  @Override
+  public PCollection<RawRecord> expand(PBegin input) {
+    if (source.isFile()) {
+      return input.apply("ReadJsonLines", JsonLinesFiles.read(source.fileGlob()).withTimestamps());
+    }
+    KafkaJsonSource read =
+        KafkaJsonSource.of(bootstrapServers, topic)
+            .withMaxDelay(Duration.standardSeconds(maxOutOfOrdernessSeconds));
+    if (groupId != null) {
+      read = read.withGroupId(groupId);
+    }
+    if (maxRecords > 0) {
+      read = read.withMaxNumRecords(maxRecords);
+    }
+    if (maxReadSeconds > 0) {
+      read = read.withMaxReadTime(Duration.standardSeconds(maxReadSeconds));
+    }
+    return input.apply("ReadKafka", read);
+  }
+}

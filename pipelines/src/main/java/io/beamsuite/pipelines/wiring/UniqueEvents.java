@@ -1,0 +1,94 @@
+package io.beamsuite.pipelines.wiring;
+
+import io.beamsuite.pipelines.model.Event;
+import io.beamsuite.transforms.dedup.Dedup;
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.json.ParseJson;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Duration;
+
+/**
+ * The first two steps of every event pipeline: parse raw records with the tolerant reader
+ * (malformed ones become dead letters) and drop duplicates by {@code event_id}.
+ *
+ * <pre>{@code
+ * UniqueEvents.Result<Click> clicks =
+ *     raw.apply("UniqueClicks",
+ *         UniqueEvents.of(Click.class, "parse-clicks", Duration.standardHours(1)));
+ * PCollection<Click> unique = clicks.unique();
+ * PCollection<DeadLetter> malformed = clicks.deadLetters();
+ * }</pre>
+ */
+public final class UniqueEvents<T extends Event>
+    extends PTransform<PCollection<RawRecord>, UniqueEvents.Result<T>> {
+  private final Class<T> type;
+  private final String stage;
+  private final Duration retention;
+
+  private UniqueEvents(Class<T> type, String stage, Duration retention) {
+    this.type = type;
+    this.stage = stage;
+    this.retention = retention;
+  }
+
+  /** Parses into {@code type} (dead letters name {@code stage}); dedup keeps ids {@code retention}. */
+  public static <T extends Event> UniqueEvents<T> of(Class<T> type, String stage, Duration retention) {
+    return new UniqueEvents<>(type, stage, retention);
+  }
+
+  @Override
+  public Result<T> expand(PCollection<RawRecord> input) {
+    ParseJson.Result<T> parsed = input.apply("Parse", ParseJson.of(type).withStage(stage));
+    PCollection<T> unique =
+        parsed
+            .parsed()
+            .apply("Dedup", Dedup.<T>byId(T::eventId).withRetention(retention))
+            .unique();
+    return new Result<>(unique, parsed.deadLetters());
+  }
+
+  /** Unique events and the dead letters of the parse. */
+  public static final class Result<T> implements POutput {
+    private static final TupleTag<Object> UNIQUE = new TupleTag<>("unique");
+    private static final TupleTag<Object> DEAD_LETTERS = new TupleTag<>("deadLetters");
+    private final PCollection<T> unique;
+    private final PCollection<DeadLetter> deadLetters;
+
+    Result(PCollection<T> unique, PCollection<DeadLetter> deadLetters) {
+      this.unique = unique;
+      this.deadLetters = deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return unique.getPipeline();
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(UNIQUE, unique, DEAD_LETTERS, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+
+    /** Valid events, first copy of each {@code event_id} only. */
+    public PCollection<T> unique() {
+      return unique;
+    }
+
+    /** Records that did not parse into a valid event. */
+    public PCollection<DeadLetter> deadLetters() {
+      return deadLetters;
+    }
+  }
+}
