@@ -89,8 +89,9 @@ final class JdbcWrites {
 
   /**
    * Runs {@code ddl} once per JVM and target. Concurrent {@code CREATE TABLE IF NOT EXISTS} from
-   * several workers can still collide in PostgreSQL's catalog (23505 / 42P07); the table then
-   * exists, which is all we need.
+   * several workers collide in PostgreSQL's catalog (23505, 42P07, or 42710 for the row type), so
+   * the DDL runs under a transaction-scoped advisory lock per target; a collision with a writer
+   * that does not take the lock still means the table exists, which is all we need.
    */
   static void ensureCreated(DataSource dataSource, String target, String ddl) throws SQLException {
     if (CREATED.contains(target)) {
@@ -98,10 +99,21 @@ final class JdbcWrites {
     }
     try (Connection connection = dataSource.getConnection();
         Statement statement = connection.createStatement()) {
-      statement.execute(ddl);
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        statement.execute("SELECT pg_advisory_xact_lock(" + target.hashCode() + ")");
+        statement.execute(ddl);
+        connection.commit();
+      } catch (SQLException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
     } catch (SQLException e) {
       String state = sqlState(e);
-      if (!"23505".equals(state) && !"42P07".equals(state)) {
+      if (!"23505".equals(state) && !"42P07".equals(state) && !"42710".equals(state)) {
         throw e;
       }
     }

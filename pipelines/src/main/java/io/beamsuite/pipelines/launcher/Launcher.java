@@ -1,0 +1,177 @@
+package io.beamsuite.pipelines.launcher;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar beamsuite-pipelines-bundled.jar <pipeline> [--runner=...] [options]}: runs one
+ * of the {@link PipelineCatalog pipelines} on the runner the flags choose, logs progress while it
+ * runs and prints a {@link RunSummary} at the end. {@code --help} lists the pipelines and their
+ * options; an unknown pipeline or a bad option exits with status 2 and a message, a failed run
+ * with 1.
+ *
+ * <pre>{@code
+ * java -jar pipelines/target/beamsuite-pipelines-bundled.jar clickstream \
+ *     --source=file:/data/master/clicks/**.jsonl --jdbcUrl=jdbc:postgresql://127.0.0.1:5432/postgres
+ * java -jar pipelines/target/beamsuite-pipelines-bundled.jar fraud --runner=FlinkRunner \
+ *     --flinkMaster=127.0.0.1:8081 --bootstrapServers=127.0.0.1:9092 --checkpointingInterval=10000
+ * }</pre>
+ */
+public final class Launcher {
+  /** Exit status of a usage error (unknown pipeline, bad option). */
+  public static final int USAGE_ERROR = 2;
+
+  /** Exit status of a run that did not end {@code DONE}. */
+  public static final int RUN_FAILED = 1;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+  private static final String JAR = "beamsuite-pipelines-bundled.jar";
+
+  private Launcher() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the command line; returns the process exit status. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      usage(err);
+      return USAGE_ERROR;
+    }
+    if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      usage(out);
+      return 0;
+    }
+    Optional<PipelineDefinition<?>> found = PipelineCatalog.find(args[0]);
+    if (found.isEmpty()) {
+      err.printf("error: unknown pipeline '%s'; known pipelines: %s%n", args[0], names());
+      err.printf("Run 'java -jar %s --help' for usage.%n", JAR);
+      return USAGE_ERROR;
+    }
+    PipelineDefinition<?> definition = found.get();
+    List<String> pipelineArgs = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+    if (pipelineArgs.contains("--help") || pipelineArgs.contains("-h")) {
+      pipelineHelp(definition, out);
+      return 0;
+    }
+
+    Pipeline pipeline;
+    try {
+      pipeline = Pipeline.create(parseOptions(definition, pipelineArgs));
+      definition.build(pipeline);
+    } catch (IllegalArgumentException e) {
+      err.printf("error: %s%n", e.getMessage());
+      err.printf("Run 'java -jar %s %s --help' for its options.%n", JAR, definition.name());
+      return USAGE_ERROR;
+    }
+    return runToEnd(definition.name(), pipeline, out);
+  }
+
+  /** Parses and validates the options; the Direct runner is made non-blocking for progress logs. */
+  static PipelineOptions parseOptions(PipelineDefinition<?> definition, List<String> args) {
+    PipelineOptionsFactory.register(definition.optionsClass());
+    PipelineOptionsFactory.register(LauncherOptions.class);
+    PipelineOptions options =
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+            .withValidation()
+            .as(definition.optionsClass());
+    boolean direct = options.getRunner().getSimpleName().equals("DirectRunner");
+    if (direct && args.stream().noneMatch(a -> a.startsWith("--blockOnRun"))) {
+      List<String> nonBlocking = new ArrayList<>(args);
+      nonBlocking.add("--blockOnRun=false");
+      options =
+          PipelineOptionsFactory.fromArgs(nonBlocking.toArray(new String[0]))
+              .withValidation()
+              .as(definition.optionsClass());
+    }
+    return options;
+  }
+
+  private static int runToEnd(String name, Pipeline pipeline, PrintStream out) {
+    long progressSeconds = pipeline.getOptions().as(LauncherOptions.class).getProgressSeconds();
+    long start = System.nanoTime();
+    PipelineResult result = pipeline.run();
+    AtomicReference<PipelineResult.State> finalState = new AtomicReference<>();
+    Thread cancelOnExit =
+        new Thread(
+            () -> {
+              if (finalState.get() == null) {
+                try {
+                  result.cancel();
+                } catch (Exception e) {
+                  LOG.warn("could not cancel {} on exit: {}", name, e.toString());
+                }
+              }
+            },
+            "cancel-" + name);
+    Runtime.getRuntime().addShutdownHook(cancelOnExit);
+    PipelineResult.State state;
+    while (true) {
+      state = result.waitUntilFinish(Duration.standardSeconds(Math.max(1, progressSeconds)));
+      if (state != null && state.isTerminal()) {
+        break;
+      }
+      long elapsed = (System.nanoTime() - start) / 1_000_000;
+      try {
+        LOG.info("{} running {} s: {}", name, elapsed / 1000, RunSummary.of(result, elapsed, false).progressLine());
+      } catch (RuntimeException e) {
+        LOG.info("{} running {} s (metrics not available yet)", name, elapsed / 1000);
+      }
+    }
+    finalState.set(state);
+    try {
+      Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+    } catch (IllegalStateException shuttingDown) {
+      // already exiting; the hook sees the final state and does nothing
+    }
+    long elapsed = (System.nanoTime() - start) / 1_000_000;
+    RunSummary.of(result, elapsed, true).print(out, name, state);
+    return state == PipelineResult.State.DONE ? 0 : RUN_FAILED;
+  }
+
+  private static String names() {
+    StringBuilder names = new StringBuilder();
+    for (PipelineDefinition<?> p : PipelineCatalog.all()) {
+      names.append(names.length() == 0 ? "" : ", ").append(p.name());
+    }
+    return names.toString();
+  }
+
+  private static void usage(PrintStream out) {
+    out.printf("usage: java -jar %s <pipeline> [--runner=DirectRunner|FlinkRunner|SparkRunner] [options]%n", JAR);
+    out.printf("       java -jar %s <pipeline> --help%n%n", JAR);
+    out.println("pipelines:");
+    for (PipelineDefinition<?> p : PipelineCatalog.all()) {
+      out.printf("  %-16s %s%n", p.name(), p.description());
+    }
+    out.println();
+    out.println("runners (same jar, only flags change):");
+    out.println("  --runner=DirectRunner                         (default) in-process");
+    out.println("  --runner=FlinkRunner                          embedded Flink mini cluster");
+    out.println("  --runner=FlinkRunner --flinkMaster=host:port  a Flink session cluster (REST port)");
+    out.println("  --runner=SparkRunner --sparkMaster=local[2]   Spark, bounded runs (needs Java 17 --add-opens, see run-scripts/run-spark.sh)");
+    out.println();
+    for (PipelineDefinition<?> p : PipelineCatalog.all()) {
+      pipelineHelp(p, out);
+      out.println();
+    }
+  }
+
+  private static void pipelineHelp(PipelineDefinition<?> p, PrintStream out) {
+    out.printf("%s: %s%n  options:%n", p.name(), p.description());
+    OptionsHelp.print(p.optionsClass(), out);
+    OptionsHelp.print(LauncherOptions.class, out);
+  }
+}

@@ -1,0 +1,2 @@
+/** The one command-line entry point of the bundled jar, its pipeline catalog and run summary. */
+package io.beamsuite.pipelines.launcher;
