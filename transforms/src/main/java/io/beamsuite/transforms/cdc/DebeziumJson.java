@@ -71,8 +71,10 @@ import org.joda.time.Instant;
  * dead_letters_<reason>} counter per reason.
  *
  * <p>With the Postgres connector's default replica identity, a delete's {@code before} holds the
- * key columns only (the others are {@code null}): the row class must accept {@code null} in its
- * non-key columns, or such deletes are dead letters ({@link Reasons#INVALID_ROW}).
+ * key columns only (the others are {@code null}). A delete needs only its key, so when that old
+ * image does not read as a whole row the change keeps {@code before = null} instead of being
+ * dead-lettered; the old image of other operations must be a valid row ({@link
+ * Reasons#INVALID_ROW} otherwise).
  *
  * <pre>{@code
  * DebeziumJson.Result<String, Customer> parsed =
@@ -427,9 +429,22 @@ public final class DebeziumJson<V>
       JsonNode source = envelope.get("source");
       ChangePosition position = position(source);
       Instant commitTime = commitTime(source, envelope);
-      V before = beforeNode == null ? null : row(beforeNode, "before");
+      // With PostgreSQL's default replica identity a delete logs only the key columns: the key is
+      // all a delete needs, so an old image that is not a whole row is dropped, not dead-lettered.
+      V before =
+          beforeNode == null
+              ? null
+              : op == ChangeEvent.Op.DELETE ? rowOrNull(beforeNode) : row(beforeNode, "before");
       V after = afterNode == null ? null : row(afterNode, "after");
       return ChangeEvent.of(op, key, before, after, position, commitTime);
+    }
+
+    private @Nullable V rowOrNull(JsonNode node) {
+      try {
+        return row(node, "before");
+      } catch (Rejected partialImage) {
+        return null;
+      }
     }
 
     private String key(JsonNode row) throws Rejected {

@@ -2,6 +2,8 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
@@ -9,6 +11,9 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.coders.InstantCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -55,6 +60,15 @@ import org.joda.time.Instant;
  * is treated as new: retention bounds state, so choose it above the largest expected gap between
  * copies (as for Beam's {@code Deduplicate}).
  *
+ * <p><b>State keys.</b> By default every id is its own state key with its own expiry timer, like
+ * Beam's {@code Deduplicate}: the best layout for runners that spread keys cheaply (Dataflow,
+ * Flink). {@link #withKeyBuckets withKeyBuckets(n)} hashes ids into {@code n} state keys holding a
+ * map of ids each, with one expiry timer per bucket. That is much faster on the DirectRunner,
+ * which processes every state key and every timer firing as a bundle of its own; the price is a
+ * coarser expiry: an id is remembered at least {@code retention} and at most {@code retention +
+ * retention/16} after its latest copy (timers are rounded up to slots of {@code retention/16}, so
+ * a bucket's timer fires at most once per slot). Parallelism of the step is at most {@code n}.
+ *
  * <pre>{@code
  * Dedup.Result<Click> deduped =
  *     clicks.apply("DropDuplicateClicks",
@@ -68,16 +82,18 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
 
   private final SerializableFunction<T, String> idFn;
   private final Duration retention;
+  private final int keyBuckets;
 
-  private Dedup(SerializableFunction<T, String> idFn, Duration retention) {
+  private Dedup(SerializableFunction<T, String> idFn, Duration retention, int keyBuckets) {
     this.idFn = idFn;
     this.retention = retention;
+    this.keyBuckets = keyBuckets;
   }
 
   /** Deduplicates by the id {@code idFn} extracts, with {@link #DEFAULT_RETENTION}. */
   public static <T> Dedup<T> byId(SerializableFunction<T, String> idFn) {
     checkArgumentNotNull(idFn, "idFn");
-    return new Dedup<>(idFn, DEFAULT_RETENTION);
+    return new Dedup<>(idFn, DEFAULT_RETENTION, 0);
   }
 
   /** How long, in event time after the latest copy, an id is remembered. */
@@ -85,7 +101,18 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (retention == null || !retention.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("retention must be positive, got " + retention);
     }
-    return new Dedup<>(idFn, retention);
+    return new Dedup<>(idFn, retention, keyBuckets);
+  }
+
+  /**
+   * Spreads ids over {@code buckets} state keys instead of one key per id ({@code 0}, the default);
+   * see the class documentation for when that pays off and what it costs.
+   */
+  public Dedup<T> withKeyBuckets(int buckets) {
+    if (buckets < 0) {
+      throw new IllegalArgumentException("buckets must be >= 0, got " + buckets);
+    }
+    return new Dedup<>(idFn, retention, buckets);
   }
 
   @Override
@@ -101,15 +128,25 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
             "KeyById",
             ParDo.of(new KeyByIdFn<>(idFn, withIdTag, withoutIdTag))
                 .withOutputTags(withIdTag, TupleTagList.of(withoutIdTag)));
-    PCollectionTuple deduplicated =
+    PCollection<KV<String, T>> withIds =
         keyed
             .get(withIdTag)
             .setCoder(KvCoder.of(StringUtf8Coder.of(), coder))
-            .apply("IntoGlobalWindow", Window.<KV<String, T>>into(new GlobalWindows()))
-            .apply(
+            .apply("IntoGlobalWindow", Window.<KV<String, T>>into(new GlobalWindows()));
+    PCollectionTuple deduplicated =
+        keyBuckets == 0
+            ? withIds.apply(
                 "DropDuplicates",
                 ParDo.of(new DedupFn<>(retention, uniqueTag, duplicatesTag))
-                    .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+                    .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)))
+            : withIds
+                .apply("KeyByBucket", ParDo.of(new KeyByBucketFn<T>(keyBuckets)))
+                .setCoder(
+                    KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
+                .apply(
+                    "DropDuplicatesPerBucket",
+                    ParDo.of(new BucketedDedupFn<>(retention, uniqueTag, duplicatesTag))
+                        .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
 
     WindowingStrategy<?, ?> original = input.getWindowingStrategy();
     PCollection<T> unique =
@@ -267,6 +304,116 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     @OnTimer(EXPIRY)
     public void onExpiry(@StateId(LATEST_EVENT_TIME) ValueState<Instant> latestEventTime) {
       latestEventTime.clear();
+    }
+  }
+
+  private static final class KeyByBucketFn<T> extends DoFn<KV<String, T>, KV<Integer, KV<String, T>>> {
+    private final int buckets;
+
+    KeyByBucketFn(int buckets) {
+      this.buckets = buckets;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, T> element, OutputReceiver<KV<Integer, KV<String, T>>> out) {
+      out.output(KV.of(Math.floorMod(element.getKey().hashCode(), buckets), element));
+    }
+  }
+
+  /** One state key per bucket of ids: a map id -> latest event time, one slotted expiry timer. */
+  private static final class BucketedDedupFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
+    private static final String LATEST_BY_ID = "latestEventTimeById";
+    private static final String NEXT_EXPIRY = "nextExpiry";
+    private static final String EXPIRY = "expiry";
+
+    private final Duration retention;
+    private final long slotMillis;
+    private final TupleTag<T> uniqueTag;
+    private final TupleTag<T> duplicatesTag;
+    private final Counter unique = Metrics.counter(Dedup.class, "unique");
+    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+
+    @StateId(LATEST_BY_ID)
+    private final StateSpec<MapState<String, Instant>> latestByIdSpec =
+        StateSpecs.map(StringUtf8Coder.of(), InstantCoder.of());
+
+    @StateId(NEXT_EXPIRY)
+    private final StateSpec<ValueState<Instant>> nextExpirySpec = StateSpecs.value(InstantCoder.of());
+
+    @TimerId(EXPIRY)
+    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    BucketedDedupFn(Duration retention, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+      this.retention = retention;
+      this.slotMillis = Math.max(1L, retention.getMillis() / 16);
+      this.uniqueTag = uniqueTag;
+      this.duplicatesTag = duplicatesTag;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, KV<String, T>> element,
+        @Timestamp Instant timestamp,
+        @StateId(LATEST_BY_ID) MapState<String, Instant> latestById,
+        @StateId(NEXT_EXPIRY) ValueState<Instant> nextExpiry,
+        @TimerId(EXPIRY) Timer expiry,
+        MultiOutputReceiver out) {
+      String id = element.getValue().getKey();
+      Instant latest = latestById.get(id).read();
+      if (latest == null) {
+        unique.inc();
+        out.get(uniqueTag).output(element.getValue().getValue());
+      } else {
+        duplicates.inc();
+        out.get(duplicatesTag).output(element.getValue().getValue());
+      }
+      if (latest == null || timestamp.isAfter(latest)) {
+        latestById.put(id, timestamp);
+        Instant slot = slotAfter(timestamp.plus(retention));
+        Instant scheduled = nextExpiry.read();
+        if (scheduled == null || slot.isBefore(scheduled)) {
+          nextExpiry.write(slot);
+          expiry.set(slot);
+        }
+      }
+    }
+
+    @OnTimer(EXPIRY)
+    public void onExpiry(
+        @Timestamp Instant firedAt,
+        @StateId(LATEST_BY_ID) MapState<String, Instant> latestById,
+        @StateId(NEXT_EXPIRY) ValueState<Instant> nextExpiry,
+        @TimerId(EXPIRY) Timer expiry) {
+      // The watermark is past firedAt: every id whose retention ends by then is forgotten.
+      Instant next = null;
+      List<String> forgotten = new ArrayList<>();
+      for (Map.Entry<String, Instant> entry : latestById.entries().read()) {
+        Instant forgetAt = entry.getValue().plus(retention);
+        if (!forgetAt.isAfter(firedAt)) {
+          forgotten.add(entry.getKey());
+        } else {
+          Instant slot = slotAfter(forgetAt);
+          next = next == null || slot.isBefore(next) ? slot : next;
+        }
+      }
+      forgotten.forEach(latestById::remove);
+      if (next == null) {
+        nextExpiry.clear();
+      } else {
+        nextExpiry.write(next);
+        expiry.set(next);
+      }
+    }
+
+    /** The end of the expiry slot holding {@code time}, capped at the end of the global window. */
+    private Instant slotAfter(Instant time) {
+      Instant last = GlobalWindow.INSTANCE.maxTimestamp();
+      if (!time.isBefore(last.minus(Duration.millis(slotMillis)))) {
+        return last;
+      }
+      long millis = time.getMillis();
+      return new Instant(millis - Math.floorMod(millis, slotMillis) + slotMillis);
     }
   }
 }

@@ -89,6 +89,53 @@ public class DedupTest {
   }
 
   @Test
+  public void keyBucketsKeepTheFirstArrivalOfEveryId() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("x@1", 0), at("y@1", 1))
+            .addElements(at("x@2", 2))
+            .addElements(at("x@3", -5), at("z@1", 3), at("y@2", 9))
+            .advanceWatermarkToInfinity();
+
+    // Two buckets for three ids: at least two ids share a bucket's map.
+    Dedup.Result<String> out =
+        p.apply(events).apply(Dedup.byId(ID).withRetention(RETENTION).withKeyBuckets(2));
+
+    PAssert.that(out.unique()).containsInAnyOrder("x@1", "y@1", "z@1");
+    PAssert.that(out.duplicates()).containsInAnyOrder("x@2", "x@3", "y@2");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(3, counter(result, Dedup.class, "unique"));
+    assertEquals(3, counter(result, Dedup.class, "duplicates_dropped"));
+  }
+
+  @Test
+  public void keyBucketsRememberAnIdForRetentionAndForgetItWithinOneSlotMore() {
+    // RETENTION is 10 minutes, so slots are 37.5 s: expiry at minute 10 is rounded up to 10:37.5.
+    Duration slot = Duration.millis(RETENTION.getMillis() / 16);
+    TestStream<String> events =
+        stream()
+            .addElements(at("x@1", 0), at("y@1", 0))
+            .addElements(at("y@2", 5))
+            // Exactly at x's retention end: remembered, as without buckets.
+            .advanceWatermarkTo(T0.plus(RETENTION))
+            .addElements(at("x@2", 0))
+            // Past the slot holding x's retention end: forgotten; y (retention to minute 15) is not.
+            .advanceWatermarkTo(T0.plus(RETENTION).plus(slot).plus(Duration.millis(1)))
+            .addElements(at("x@3", 0), at("y@3", 1))
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(15)).plus(slot).plus(Duration.millis(1)))
+            .addElements(at("y@4", 2))
+            .advanceWatermarkToInfinity();
+
+    Dedup.Result<String> out =
+        p.apply(events).apply(Dedup.byId(ID).withRetention(RETENTION).withKeyBuckets(1));
+
+    PAssert.that(out.unique()).containsInAnyOrder("x@1", "y@1", "x@3", "y@4");
+    PAssert.that(out.duplicates()).containsInAnyOrder("y@2", "x@2", "y@3");
+    p.run();
+  }
+
+  @Test
   public void deduplicatesAcrossWindowsAndKeepsTheInputWindowing() {
     TestStream<String> events =
         stream()
@@ -130,6 +177,11 @@ public class DedupTest {
     assertEquals(
         counter(result, Dedup.class, "records_in"),
         counter(result, Dedup.class, "unique") + counter(result, Dedup.class, "duplicates_dropped"));
+  }
+
+  @Test
+  public void rejectsANegativeBucketCount() {
+    assertThrows(IllegalArgumentException.class, () -> Dedup.byId(ID).withKeyBuckets(-1));
   }
 
   @Test
