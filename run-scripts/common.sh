@@ -126,8 +126,9 @@ check_pipeline_args() {
 # The classes dir must hold the compiled fixtures and the flink-cluster-*.classpath resources
 # that FlinkCluster reads to build the cluster JVMs' classpath (Flink is `provided` scope, so it
 # is not in the launcher JVM's classpath and need not be). The runtime-scope dependency list is
-# written by the build to target/run-scripts.classpath; when it is missing or older than the pom
-# it is (re)written once with `mvn dependency:build-classpath` and cached there.
+# written by every build of test-fixtures to target/run-scripts.classpath; when it is missing
+# (e.g. target/ built by an older pom) it is written once with `mvn dependency:build-classpath`
+# and cached there. A listed jar that no longer exists is reported with the build command.
 fixtures_classpath() {
   local classes="${BEAMSUITE_FIXTURES_DIR}/target/classes"
   local res="${classes}/io/beamsuite/fixtures"
@@ -138,19 +139,16 @@ fixtures_classpath() {
   (run from ${BEAMSUITE_ROOT})"
   fi
   local cp_file="${BEAMSUITE_FIXTURES_CLASSPATH_FILE}"
-  if [[ ! -s "${cp_file}" || "${BEAMSUITE_FIXTURES_DIR}/pom.xml" -nt "${cp_file}" \
-    || "${BEAMSUITE_ROOT}/pom.xml" -nt "${cp_file}" ]]; then
+  if [[ ! -s "${cp_file}" ]]; then
     if command -v mvn >/dev/null 2>&1; then
       log_info "writing the test-fixtures runtime classpath to ${cp_file} (mvn dependency:build-classpath, once)"
       local tmp="${cp_file}.tmp.$$"
       if ! (cd "${BEAMSUITE_ROOT}" && mvn -B -ntp -q -pl test-fixtures dependency:build-classpath \
-        -Dmdep.includeScope=runtime -Dmdep.outputFile="${tmp}" >&2); then
+        -DincludeScope=runtime -Dmdep.outputFile="${tmp}" >&2); then
         rm -f "${tmp}"
         die "mvn dependency:build-classpath failed for test-fixtures; build it with: ${BEAMSUITE_FIXTURES_BUILD_CMD}"
       fi
       mv -f "${tmp}" "${cp_file}"
-    elif [[ -s "${cp_file}" ]]; then
-      log_warn "${cp_file} is older than the pom and mvn is not on PATH; using it anyway"
     else
       die "no ${cp_file} and mvn is not on PATH; build test-fixtures with: ${BEAMSUITE_FIXTURES_BUILD_CMD}"
     fi
