@@ -63,7 +63,7 @@ require_java() {
     [[ -n "${java_bin}" ]] || die "java not found: install Java 17 or newer and put it on PATH (or set JAVA_HOME)"
   fi
   local version_line version major
-  version_line="$("${java_bin}" -version 2>&1 | head -n 1 || true)"
+  version_line="$("${java_bin}" -version 2>&1 | sed -n 1p || true)"
   # e.g. openjdk version "17.0.15" 2025-04-15 | java version "1.8.0_392" | openjdk version "21" ...
   version="$(sed -n 's/^[^"]*"\([^"]*\)".*/\1/p' <<<"${version_line}")"
   if [[ "${version}" == 1.* ]]; then

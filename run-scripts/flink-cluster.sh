@@ -150,9 +150,9 @@ start_maven() {
     rm -f "${STATE_FILE}"
     die "the Flink cluster did not start (full log: ${LOG_FILE})"
   fi
-  FLINK_MASTER="$(sed -n 's/^flinkMaster=//p' "${LOG_FILE}" | head -n 1)"
-  FLINK_WEB_UI="$(sed -n 's/^webUi=//p' "${LOG_FILE}" | head -n 1)"
-  FLINK_WORK_DIR="$(sed -n 's/^workDir=//p' "${LOG_FILE}" | head -n 1)"
+  FLINK_MASTER="$(sed -n "/^flinkMaster=/{s///p;q}" "${LOG_FILE}")"
+  FLINK_WEB_UI="$(sed -n "/^webUi=/{s///p;q}" "${LOG_FILE}")"
+  FLINK_WORK_DIR="$(sed -n "/^workDir=/{s///p;q}" "${LOG_FILE}")"
   write_state "${STATE_FILE}" FLINK_CLUSTER_MODE maven FLINK_CLUSTER_PID "${pid}" \
     FLINK_CLUSTER_PGID "${pid}" FLINK_MASTER "${FLINK_MASTER}" FLINK_WEB_UI "${FLINK_WEB_UI}" \
     FLINK_WORK_DIR "${FLINK_WORK_DIR}" FLINK_CLUSTER_LOG "${LOG_FILE}"

@@ -42,6 +42,7 @@ recorded_master() {
     # shellcheck source=/dev/null
     master="$(. "${FLINK_STATE_FILE}" && printf '%s' "${FLINK_MASTER:-}")"
     if [[ -n "${master}" ]]; then
+      log_info "using the Flink cluster recorded by flink-cluster.sh (${FLINK_STATE_FILE}): ${master}"
       printf '%s\n' "${master}"
       return 0
     fi
@@ -50,6 +51,7 @@ recorded_master() {
     # shellcheck source=/dev/null
     master="$(. "${SANDBOX_STATE_FILE}" && printf '%s' "${SANDBOX_FLINK_MASTER:-}")"
     if [[ -n "${master}" ]]; then
+      log_info "using the Flink cluster of the sandbox (${SANDBOX_STATE_FILE}): ${master}"
       printf '%s\n' "${master}"
       return 0
     fi
@@ -94,7 +96,6 @@ if [[ -z "${flink_master}" ]]; then
     || die "no Flink cluster is recorded in ${BEAMSUITE_STATE_DIR} and no --flink-master was given;
   start one with run-scripts/flink-cluster.sh start
   (or pass --flink-master HOST:PORT, or --flink-master=[local] to run embedded)"
-  log_info "using the Flink cluster recorded by flink-cluster.sh: ${flink_master}"
 fi
 
 case "${flink_master}" in
