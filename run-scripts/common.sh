@@ -233,7 +233,7 @@ start_background() {
 # extended regex PATTERN. Fails if PID dies or TIMEOUT_S passes, printing the log tail.
 wait_for_line() {
   local log="$1" pattern="$2" pid="$3" timeout="$4"
-  local waited=0
+  local deadline=$((SECONDS + timeout)) last_dot="${SECONDS}"
   printf '%s: waiting' "$(_bs_prog)" >&2
   while ! grep -Eq "${pattern}" "${log}" 2>/dev/null; do
     if ! pid_alive "${pid}"; then
@@ -242,17 +242,17 @@ wait_for_line() {
       tail -n 40 "${log}" >&2 || true
       return 1
     fi
-    if ((waited >= timeout * 2)); then
+    if ((SECONDS >= deadline)); then
       printf ' timed out\n' >&2
       log_error "not ready within ${timeout} s; last lines of ${log}:"
       tail -n 40 "${log}" >&2 || true
       return 1
     fi
-    if ((waited % 2 == 0)); then
+    if ((SECONDS > last_dot)); then
       printf '.' >&2
+      last_dot="${SECONDS}"
     fi
     sleep 0.5
-    waited=$((waited + 1))
   done
   printf ' ready\n' >&2
 }
@@ -260,7 +260,8 @@ wait_for_line() {
 # stop_group PID PGID TIMEOUT_S: SIGTERM to PID (its shutdown hook stops its children), wait up to
 # TIMEOUT_S for the whole process group to go, then SIGKILL the group. Returns 0 when gone.
 stop_group() {
-  local pid="$1" pgid="$2" timeout="$3" waited=0
+  local pid="$1" pgid="$2" timeout="$3"
+  local deadline=$((SECONDS + timeout)) last_dot="${SECONDS}"
   if pid_alive "${pid}"; then
     kill -TERM "${pid}" 2>/dev/null || true
   fi
@@ -272,18 +273,18 @@ stop_group() {
       kill -TERM -- "-${pgid}" 2>/dev/null || true
       group_termed=1
     fi
-    if ((waited >= timeout * 2)); then
+    if ((SECONDS >= deadline)); then
       printf ' still running after %s s, sending SIGKILL' "${timeout}" >&2
       kill -KILL -- "-${pgid}" 2>/dev/null || true
       kill -KILL "${pid}" 2>/dev/null || true
       sleep 1
       break
     fi
-    if ((waited % 2 == 0)); then
+    if ((SECONDS > last_dot)); then
       printf '.' >&2
+      last_dot="${SECONDS}"
     fi
     sleep 0.5
-    waited=$((waited + 1))
   done
   if group_alive "${pgid}" || pid_alive "${pid}"; then
     printf ' FAILED\n' >&2

@@ -123,6 +123,9 @@ cmd_start() {
     log_info "a Flink cluster is already running (flinkMaster=${FLINK_MASTER}, state ${STATE_FILE})"
     exit 0
   fi
+  if load_state && [[ "${FLINK_CLUSTER_MODE}" == maven ]]; then
+    stop_maven # a stale record: clean up what its dead launcher may have left
+  fi
   rm -f "${STATE_FILE}"
 
   if [[ -n "${FLINK_HOME:-}" ]]; then
@@ -209,6 +212,12 @@ cmd_stop() {
     log_info "no Flink cluster is running (no state file ${STATE_FILE})"
     return 0
   fi
+  stop_maven
+}
+
+# Stops the cluster of the loaded maven-mode state (also a stale one: a launcher that died and
+# left its JobManager/TaskManager behind) and removes the state file.
+stop_maven() {
   if ! pid_alive "${FLINK_CLUSTER_PID}" && ! group_alive "${FLINK_CLUSTER_PGID}"; then
     log_info "no Flink cluster is running (pid ${FLINK_CLUSTER_PID} is gone); removing stale ${STATE_FILE}"
     kill_leftovers

@@ -82,6 +82,9 @@ cmd_start() {
     log_info "the sandbox is already running (pid ${SANDBOX_PID}, settings in ${PROPERTIES_FILE})"
     exit 0
   fi
+  if [[ -f "${STATE_FILE}" ]]; then
+    cmd_stop # a stale record: clean up what its dead sandbox may have left
+  fi
   rm -f "${STATE_FILE}" "${PROPERTIES_FILE}"
   require_java
   local classpath pid
