@@ -3,8 +3,6 @@ package io.beamsuite.pipelines.fraud;
 import static org.junit.Assert.assertEquals;
 
 import io.beamsuite.fixtures.CustomersTable;
-import io.beamsuite.fixtures.DebeziumCapture;
-import io.beamsuite.fixtures.EmbeddedKafka;
 import io.beamsuite.fixtures.EmbeddedPostgres;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.enrichment.AsOfEnrichment;
@@ -22,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
+import javax.sql.DataSource;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -43,6 +42,7 @@ import org.junit.BeforeClass;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The fraud pipeline end to end on the DirectRunner against a real PostgreSQL: a bounded run from
@@ -189,26 +189,20 @@ public class FraudPipelineTest {
 
   @Test
   public void overLimitAlertsFromRealChangeDataCapture() throws Exception {
-    try (EmbeddedKafka kafka = new EmbeddedKafka().start()) {
-      kafka.createTopic("transactions", 1);
-      kafka.createTopic("alerts", 1);
-      CustomersTable customers = new CustomersTable(pg.dataSource());
-      customers.create();
-      // Snapshot rows (op=r), committed before the capture starts.
+    try (SandboxProcess sandbox = SandboxProcess.start(tmp.newFolder("sandbox").toPath())) {
+      String bootstrap = sandbox.setting("kafka.bootstrap");
+      String jdbcUrl = sandbox.setting("postgres.jdbcUrl");
+      PGSimpleDataSource sandboxDb = new PGSimpleDataSource();
+      sandboxDb.setURL(jdbcUrl);
+      sandboxDb.setUser(sandbox.setting("postgres.user"));
+      // Debezium streams every change (the table was empty when the capture started); each is
+      // committed now, but valid from its updated_at.
+      CustomersTable customers = new CustomersTable(sandboxDb);
       customers.insert(
           row("c-1", 500_000, "2026-01-05T10:00:00Z"), row("c-2", 1_000_000, "2026-01-05T10:00:00Z"));
-      try (DebeziumCapture capture =
-          DebeziumCapture.builder()
-              .postgres(pg)
-              .kafkaBootstrapServers(kafka.bootstrapServers())
-              .offsetDir(tmp.newFolder("offsets").toPath())
-              .build()) {
-        capture.start();
-        // Streamed (op=u, op=c), committed now but valid from their updated_at.
-        customers.update(row("c-1", 800_000, "2026-01-05T10:30:00Z"));
-        customers.insert(row("c-3", 100_000, "2026-01-05T10:10:00Z"));
-        awaitRecords(kafka, CDC_TOPIC, 4);
-      }
+      customers.update(row("c-1", 800_000, "2026-01-05T10:30:00Z"));
+      customers.insert(row("c-3", 100_000, "2026-01-05T10:10:00Z"));
+      awaitRecords(bootstrap, CDC_TOPIC, 4);
 
       List<String[]> txns =
           List.of(
@@ -219,7 +213,7 @@ public class FraudPipelineTest {
               new String[] {"x5", "c-3", "200000", "2026-01-05T10:05:00Z"}, // before 10:10: unmatched
               new String[] {"x6", "c-3", "100001", "2026-01-05T10:15:00Z"}, // > 100000: alert
               new String[] {"x7", "c-4", "5", "2026-01-05T10:15:00Z"}); // no such customer
-      try (KafkaProducer<String, String> producer = producer(kafka)) {
+      try (KafkaProducer<String, String> producer = producer(bootstrap)) {
         for (String[] t : txns) {
           producer.send(
               new ProducerRecord<>(
@@ -229,7 +223,9 @@ public class FraudPipelineTest {
       }
 
       FraudOptions options = options();
-      options.setBootstrapServers(kafka.bootstrapServers());
+      options.setJdbcUrl(jdbcUrl);
+      options.setJdbcUser(sandbox.setting("postgres.user"));
+      options.setBootstrapServers(bootstrap);
       options.setMaxRecords(txns.size());
       options.setCustomersMaxRecords(4);
       Pipeline p = Pipeline.create(options);
@@ -237,13 +233,14 @@ public class FraudPipelineTest {
       PipelineResult result = p.run();
       result.waitUntilFinish();
 
-      List<String> expected =
+      // By commit time instead, x1, x2, x3 would all see 500000 and x6 no customer.
+      assertEquals(
           List.of(
               "amount_over_limit|x1|c-1|2026-01-05T10:20:00Z|600000|500000",
               "amount_over_limit|x3|c-1|2026-01-05T10:40:01Z|800001|800000",
-              "amount_over_limit|x6|c-3|2026-01-05T10:15:00Z|100001|100000");
-      assertEquals(expected, alerts());
-      assertEquals(List.of(), deadLetters());
+              "amount_over_limit|x6|c-3|2026-01-05T10:15:00Z|100001|100000"),
+          alerts(sandboxDb));
+      assertEquals(List.of(), deadLetters(sandboxDb));
       assertEquals(2, counter(result, AsOfEnrichment.class, "unmatched")); // x5, x7
       assertEquals(
           new TreeSet<>(
@@ -254,7 +251,7 @@ public class FraudPipelineTest {
                       + "\"event_time\":\"2026-01-05T10:40:01Z\",\"observed\":800001,\"threshold\":800000}",
                   "c-3={\"rule\":\"amount_over_limit\",\"alert_key\":\"x6\",\"customer_id\":\"c-3\","
                       + "\"event_time\":\"2026-01-05T10:15:00Z\",\"observed\":100001,\"threshold\":100000}")),
-          new TreeSet<>(consume(kafka, "alerts", 3)));
+          new TreeSet<>(consume(bootstrap, "alerts", 3)));
     }
   }
 
@@ -290,8 +287,12 @@ public class FraudPipelineTest {
   }
 
   private static List<String> alerts() throws Exception {
+    return alerts(pg.dataSource());
+  }
+
+  private static List<String> alerts(DataSource db) throws Exception {
     List<String> rows = new ArrayList<>();
-    try (Connection c = pg.connection();
+    try (Connection c = db.getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -314,8 +315,12 @@ public class FraudPipelineTest {
 
   /** {@code stage|reason} of every dead letter; none when the table was never created. */
   private static List<String> deadLetters() throws Exception {
+    return deadLetters(pg.dataSource());
+  }
+
+  private static List<String> deadLetters(DataSource db) throws Exception {
     List<String> rows = new ArrayList<>();
-    try (Connection c = pg.connection();
+    try (Connection c = db.getConnection();
         Statement s = c.createStatement()) {
       try (ResultSet exists = s.executeQuery("SELECT to_regclass('public.dead_letters')")) {
         exists.next();
@@ -347,17 +352,17 @@ public class FraudPipelineTest {
     return total;
   }
 
-  private static KafkaProducer<String, String> producer(EmbeddedKafka kafka) {
+  private static KafkaProducer<String, String> producer(String bootstrap) {
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     return new KafkaProducer<>(props);
   }
 
-  private static KafkaConsumer<String, String> consumer(EmbeddedKafka kafka) {
+  private static KafkaConsumer<String, String> consumer(String bootstrap) {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -365,10 +370,10 @@ public class FraudPipelineTest {
   }
 
   /** Waits until partition 0 of {@code topic} holds {@code count} records. */
-  private static void awaitRecords(EmbeddedKafka kafka, String topic, long count) throws Exception {
+  private static void awaitRecords(String bootstrap, String topic, long count) throws Exception {
     TopicPartition tp = new TopicPartition(topic, 0);
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    try (KafkaConsumer<String, String> consumer = consumer(kafka)) {
+    try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       while (true) {
         Map<TopicPartition, Long> end = consumer.endOffsets(List.of(tp));
         long n = end.getOrDefault(tp, 0L);
@@ -385,11 +390,11 @@ public class FraudPipelineTest {
   }
 
   /** {@code key=value} of the first {@code count} records of partition 0 of {@code topic}. */
-  private static List<String> consume(EmbeddedKafka kafka, String topic, int count) {
+  private static List<String> consume(String bootstrap, String topic, int count) {
     TopicPartition tp = new TopicPartition(topic, 0);
     List<String> records = new ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    try (KafkaConsumer<String, String> consumer = consumer(kafka)) {
+    try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       while (records.size() < count && System.nanoTime() < deadline) {
