@@ -255,6 +255,29 @@ public class FraudPipelineTest {
     }
   }
 
+  @Test
+  public void badOptionsAreRefusedNamingTheOption() {
+    assertRefused("--minCountries: must be >= 1, got 0", o -> o.setMinCountries(0));
+    assertRefused("--velocityWindowMinutes: must be >= 1, got 0", o -> o.setVelocityWindowMinutes(0));
+    assertRefused(
+        "--customersSource: expected 'kafka' or 'file:<glob>', got 'cdc'",
+        o -> o.setCustomersSource("cdc"));
+    assertRefused(
+        "--customerVersionRetentionMinutes: must be >= 0, got -1",
+        o -> o.setCustomerVersionRetentionMinutes(-1));
+  }
+
+  private static void assertRefused(String message, java.util.function.Consumer<FraudOptions> edit) {
+    FraudOptions options = options();
+    edit.accept(options);
+    try {
+      FraudPipeline.build(Pipeline.create(options), options);
+      throw new AssertionError("accepted: " + message);
+    } catch (IllegalArgumentException e) {
+      assertEquals(message, e.getMessage());
+    }
+  }
+
   private static FraudOptions options() {
     FraudOptions options = PipelineOptionsFactory.create().as(FraudOptions.class);
     options.setJdbcUrl(pg.jdbcUrl());
