@@ -8,8 +8,8 @@ import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A transaction joined with the credit limit of its customer's row valid at the transaction's
- * event time (the as-of join of {@link FraudPipeline}).
+ * A transaction joined with the credit limit of its customer's row valid at the transaction's event
+ * time (the as-of join of {@link FraudPipeline}).
  *
  * <pre>{@code
  * EnrichedTransaction e = new EnrichedTransaction(txn, customer.creditLimitCents);

@@ -51,8 +51,8 @@ public final class FraudAlert {
   }
 
   /**
-   * An alert about one window of one customer: the key is {@code <customer_id>@<window_start>},
-   * the start rendered as ISO-8601 by {@link java.time.Instant#toString()} (e.g. {@code
+   * An alert about one window of one customer: the key is {@code <customer_id>@<window_start>}, the
+   * start rendered as ISO-8601 by {@link java.time.Instant#toString()} (e.g. {@code
    * 2026-01-05T10:20:00Z}), and the event time is the window start.
    */
   public static FraudAlert windowed(

@@ -15,10 +15,10 @@ import io.beamsuite.pipelines.wiring.LateRecordSink;
 import io.beamsuite.pipelines.wiring.UniqueEvents;
 import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.cdc.DebeziumJson;
-import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.enrichment.Enrichment;
 import io.beamsuite.transforms.enrichment.EnrichmentResult;
 import io.beamsuite.transforms.enrichment.JoinFn;
+import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
@@ -48,8 +48,8 @@ import org.joda.time.Duration;
  *       least {@code --velocityCount} transactions.
  * </ul>
  *
- * <p>The two window rules see every unique transaction, matched or not; unmatched transactions
- * (no customer version valid at their time) are counted by the join ({@code unmatched}) and used
+ * <p>The two window rules see every unique transaction, matched or not; unmatched transactions (no
+ * customer version valid at their time) are counted by the join ({@code unmatched}) and used
  * nowhere else. Alerts are upserted into {@code fraud_alerts} keyed {@code (rule, alert_key)} and
  * sent as JSON to {@code --alertsTopic} (key {@code customer_id}; exactly once with {@code
  * --guarantee=exactly-once}). Window panes accumulate, so a late pane rewrites its alert row with
@@ -120,7 +120,8 @@ public final class FraudPipeline {
             .unique()
             .apply(
                 "CreditLimitAsOfEventTime",
-                Enrichment.asOf((Transaction t) -> t.customerId, customerVersions, new WithCreditLimit())
+                Enrichment.asOf(
+                        (Transaction t) -> t.customerId, customerVersions, new WithCreditLimit())
                     .withVersionRetention(
                         Duration.standardMinutes(options.getCustomerVersionRetentionMinutes()))
                     .withStage("enrich-customers"));
@@ -133,10 +134,12 @@ public final class FraudPipeline {
             .apply(
                 "CountriesPerCustomer",
                 WindowedAggregate.of(
-                        (Transaction t) -> t.customerId, DistinctCount.of((Transaction t) -> t.country))
+                        (Transaction t) -> t.customerId,
+                        DistinctCount.of((Transaction t) -> t.country))
                     .withKeyCoder(StringUtf8Coder.of())
                     .over(
-                        WindowSpec.tumbling(Duration.standardMinutes(options.getCountryWindowMinutes()))
+                        WindowSpec.tumbling(
+                                Duration.standardMinutes(options.getCountryWindowMinutes()))
                             .withAllowedLateness(lateness)
                             .accumulating()));
     WindowedAggregate.Result<String, Long, Transaction> velocity =
@@ -144,10 +147,12 @@ public final class FraudPipeline {
             .unique()
             .apply(
                 "TransactionsPerCustomer",
-                WindowedAggregate.of((Transaction t) -> t.customerId, Count.<Transaction>combineFn())
+                WindowedAggregate.of(
+                        (Transaction t) -> t.customerId, Count.<Transaction>combineFn())
                     .withKeyCoder(StringUtf8Coder.of())
                     .over(
-                        WindowSpec.tumbling(Duration.standardMinutes(options.getVelocityWindowMinutes()))
+                        WindowSpec.tumbling(
+                                Duration.standardMinutes(options.getVelocityWindowMinutes()))
                             .withAllowedLateness(lateness)
                             .accumulating()));
 
@@ -162,7 +167,8 @@ public final class FraudPipeline {
             .and(
                 velocity
                     .results()
-                    .apply("Velocity", ParDo.of(new AtLeastFn(VELOCITY, options.getVelocityCount()))))
+                    .apply(
+                        "Velocity", ParDo.of(new AtLeastFn(VELOCITY, options.getVelocityCount()))))
             .apply("AllAlerts", Flatten.pCollections());
 
     PCollection<DeadLetter> alertFailures =
@@ -180,7 +186,8 @@ public final class FraudPipeline {
                     .withStage("write-" + ALERTS_TABLE))
             .failures();
     if (!options.getAlertsTopic().isEmpty()) {
-      KafkaJsonSink sink = KafkaJsonSink.to(options.getBootstrapServers(), options.getAlertsTopic());
+      KafkaJsonSink sink =
+          KafkaJsonSink.to(options.getBootstrapServers(), options.getAlertsTopic());
       if (Guarantee.parse(options.getGuarantee()) == Guarantee.EXACTLY_ONCE) {
         sink = sink.withExactlyOnce(1, "beamsuite-fraud-" + options.getAlertsTopic());
       }
@@ -198,7 +205,10 @@ public final class FraudPipeline {
             countries
                 .lateRecords()
                 .apply("LateManyCountries", LateRecordSink.<Transaction>to(db, MANY_COUNTRIES)))
-        .and(velocity.lateRecords().apply("LateVelocity", LateRecordSink.<Transaction>to(db, VELOCITY)))
+        .and(
+            velocity
+                .lateRecords()
+                .apply("LateVelocity", LateRecordSink.<Transaction>to(db, VELOCITY)))
         .apply(
             "DeadLetters",
             DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
@@ -221,9 +231,11 @@ public final class FraudPipeline {
       throw new IllegalArgumentException("--alertsTopic: give a topic, or an empty value for none");
     }
     OptionsValidation.requireAtLeast("--customersMaxRecords", options.getCustomersMaxRecords(), 0);
-    OptionsValidation.requireAtLeast("--countryWindowMinutes", options.getCountryWindowMinutes(), 1);
+    OptionsValidation.requireAtLeast(
+        "--countryWindowMinutes", options.getCountryWindowMinutes(), 1);
     OptionsValidation.requireAtLeast("--minCountries", options.getMinCountries(), 1);
-    OptionsValidation.requireAtLeast("--velocityWindowMinutes", options.getVelocityWindowMinutes(), 1);
+    OptionsValidation.requireAtLeast(
+        "--velocityWindowMinutes", options.getVelocityWindowMinutes(), 1);
     OptionsValidation.requireAtLeast("--velocityCount", options.getVelocityCount(), 1);
     OptionsValidation.requireAtLeast(
         "--customerVersionRetentionMinutes", options.getCustomerVersionRetentionMinutes(), 0);
@@ -248,7 +260,12 @@ public final class FraudPipeline {
         return change;
       }
       return ChangeEvent.of(
-          change.op(), change.key(), change.before(), row, change.position(), row.updatedAtMillis());
+          change.op(),
+          change.key(),
+          change.before(),
+          row,
+          change.position(),
+          row.updatedAtMillis());
     }
   }
 
@@ -291,7 +308,8 @@ public final class FraudPipeline {
     @ProcessElement
     public void process(@Element WindowResult<String, Long> pane, OutputReceiver<FraudAlert> out) {
       if (pane.value() >= minimum) {
-        out.output(FraudAlert.windowed(rule, pane.key(), pane.windowStart(), pane.value(), minimum));
+        out.output(
+            FraudAlert.windowed(rule, pane.key(), pane.windowStart(), pane.value(), minimum));
       }
     }
   }

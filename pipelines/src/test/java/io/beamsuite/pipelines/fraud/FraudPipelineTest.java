@@ -88,9 +88,24 @@ public class FraudPipelineTest {
         List.of(
             // Snapshot: c-1 limit 500000 from 09:00, c-2 limit 1000000 from 09:00:01.5,
             // c-3 limit 250000 from 09:00:02.123 (updated_at's microseconds rounded down).
-            envelope("r", null, customer("c-1", 500_000, "2026-01-05T09:00:00.000000Z"), 100, LATE_COMMIT_MS),
-            envelope("r", null, customer("c-2", 1_000_000, "2026-01-05T09:00:01.500000Z"), 101, LATE_COMMIT_MS),
-            envelope("r", null, customer("c-3", 250_000, "2026-01-05T09:00:02.123456Z"), 102, LATE_COMMIT_MS),
+            envelope(
+                "r",
+                null,
+                customer("c-1", 500_000, "2026-01-05T09:00:00.000000Z"),
+                100,
+                LATE_COMMIT_MS),
+            envelope(
+                "r",
+                null,
+                customer("c-2", 1_000_000, "2026-01-05T09:00:01.500000Z"),
+                101,
+                LATE_COMMIT_MS),
+            envelope(
+                "r",
+                null,
+                customer("c-3", 250_000, "2026-01-05T09:00:02.123456Z"),
+                102,
+                LATE_COMMIT_MS),
             // c-1 raised to 750000 from 10:01 (business time), committed much later.
             envelope(
                 "u",
@@ -199,7 +214,8 @@ public class FraudPipelineTest {
       // committed now, but valid from its updated_at.
       CustomersTable customers = new CustomersTable(sandboxDb);
       customers.insert(
-          row("c-1", 500_000, "2026-01-05T10:00:00Z"), row("c-2", 1_000_000, "2026-01-05T10:00:00Z"));
+          row("c-1", 500_000, "2026-01-05T10:00:00Z"),
+          row("c-2", 1_000_000, "2026-01-05T10:00:00Z"));
       customers.update(row("c-1", 800_000, "2026-01-05T10:30:00Z"));
       customers.insert(row("c-3", 100_000, "2026-01-05T10:10:00Z"));
       awaitRecords(bootstrap, CDC_TOPIC, 4);
@@ -210,7 +226,9 @@ public class FraudPipelineTest {
               new String[] {"x2", "c-1", "600000", "2026-01-05T10:40:00Z"}, // > 800000? no
               new String[] {"x3", "c-1", "800001", "2026-01-05T10:40:01Z"}, // > 800000: alert
               new String[] {"x4", "c-2", "1000000", "2026-01-05T10:20:00Z"}, // > 1000000? no
-              new String[] {"x5", "c-3", "200000", "2026-01-05T10:05:00Z"}, // before 10:10: unmatched
+              new String[] {
+                "x5", "c-3", "200000", "2026-01-05T10:05:00Z"
+              }, // before 10:10: unmatched
               new String[] {"x6", "c-3", "100001", "2026-01-05T10:15:00Z"}, // > 100000: alert
               new String[] {"x7", "c-4", "5", "2026-01-05T10:15:00Z"}); // no such customer
       try (KafkaProducer<String, String> producer = producer(bootstrap)) {
@@ -258,7 +276,8 @@ public class FraudPipelineTest {
   @Test
   public void badOptionsAreRefusedNamingTheOption() {
     assertRefused("--minCountries: must be >= 1, got 0", o -> o.setMinCountries(0));
-    assertRefused("--velocityWindowMinutes: must be >= 1, got 0", o -> o.setVelocityWindowMinutes(0));
+    assertRefused(
+        "--velocityWindowMinutes: must be >= 1, got 0", o -> o.setVelocityWindowMinutes(0));
     assertRefused(
         "--customersSource: expected 'kafka' or 'file:<glob>', got 'cdc'",
         o -> o.setCustomersSource("cdc"));
@@ -267,7 +286,8 @@ public class FraudPipelineTest {
         o -> o.setCustomerVersionRetentionMinutes(-1));
   }
 
-  private static void assertRefused(String message, java.util.function.Consumer<FraudOptions> edit) {
+  private static void assertRefused(
+      String message, java.util.function.Consumer<FraudOptions> edit) {
     FraudOptions options = options();
     edit.accept(options);
     try {
@@ -286,22 +306,50 @@ public class FraudPipelineTest {
   }
 
   private static String customer(String id, long limit, String updatedAt) {
-    return "{\"customer_id\":\"" + id + "\",\"name\":\"Name " + id + "\",\"tier\":\"silver\","
-        + "\"home_country\":\"GB\",\"credit_limit_cents\":" + limit + ",\"updated_at\":\""
-        + updatedAt + "\"}";
+    return "{\"customer_id\":\""
+        + id
+        + "\",\"name\":\"Name "
+        + id
+        + "\",\"tier\":\"silver\","
+        + "\"home_country\":\"GB\",\"credit_limit_cents\":"
+        + limit
+        + ",\"updated_at\":\""
+        + updatedAt
+        + "\"}";
   }
 
   private static String envelope(String op, String before, String after, long lsn, long commitMs) {
-    return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"connector\":\"postgresql\","
-        + "\"ts_ms\":" + commitMs + ",\"snapshot\":\"" + ("r".equals(op) ? "true" : "false")
-        + "\",\"schema\":\"public\",\"table\":\"customers\",\"lsn\":" + lsn + "},\"op\":\"" + op
-        + "\",\"ts_ms\":" + (commitMs + 5) + "}";
+    return "{\"before\":"
+        + before
+        + ",\"after\":"
+        + after
+        + ",\"source\":{\"connector\":\"postgresql\","
+        + "\"ts_ms\":"
+        + commitMs
+        + ",\"snapshot\":\""
+        + ("r".equals(op) ? "true" : "false")
+        + "\",\"schema\":\"public\",\"table\":\"customers\",\"lsn\":"
+        + lsn
+        + "},\"op\":\""
+        + op
+        + "\",\"ts_ms\":"
+        + (commitMs + 5)
+        + "}";
   }
 
   private static String txn(String id, String customer, long amount, String country, String time) {
-    return "{\"event_id\":\"" + id + "\",\"customer_id\":\"" + customer + "\",\"merchant_id\":\"m-1\","
-        + "\"amount_cents\":" + amount + ",\"currency\":\"EUR\",\"country\":\"" + country
-        + "\",\"event_time\":\"" + time + "\"}";
+    return "{\"event_id\":\""
+        + id
+        + "\",\"customer_id\":\""
+        + customer
+        + "\",\"merchant_id\":\"m-1\","
+        + "\"amount_cents\":"
+        + amount
+        + ",\"currency\":\"EUR\",\"country\":\""
+        + country
+        + "\",\"event_time\":\""
+        + time
+        + "\"}";
   }
 
   private static CustomersTable.Customer row(String id, long limit, String updatedAt) {
@@ -361,14 +409,18 @@ public class FraudPipelineTest {
     return rows;
   }
 
-  /** Committed value (see transforms' PipelineMetrics: attempted values lag on the DirectRunner). */
+  /**
+   * Committed value (see transforms' PipelineMetrics: attempted values lag on the DirectRunner).
+   */
   private static long counter(PipelineResult result, Class<?> namespace, String name) {
     long total = 0;
     for (MetricResult<Long> m :
         result
             .metrics()
             .queryMetrics(
-                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build())
             .getCounters()) {
       total += m.getCommitted();
     }

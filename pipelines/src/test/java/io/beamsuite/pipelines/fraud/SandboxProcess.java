@@ -57,7 +57,8 @@ final class SandboxProcess implements AutoCloseable {
     Process process = builder.start();
     try {
       BufferedReader out =
-          new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       CompletableFuture<Map<String, String>> ready =
           CompletableFuture.supplyAsync(
               () -> {
@@ -97,7 +98,8 @@ final class SandboxProcess implements AutoCloseable {
       process.destroyForcibly();
       String tail = Files.exists(log) ? Files.readString(log) : "";
       throw new IllegalStateException(
-          "sandbox did not start: " + e + "\n" + tail.substring(Math.max(0, tail.length() - 4000)), e);
+          "sandbox did not start: " + e + "\n" + tail.substring(Math.max(0, tail.length() - 4000)),
+          e);
     }
   }
 
@@ -141,9 +143,14 @@ final class SandboxProcess implements AutoCloseable {
       // <repo>/org/scala-lang/<artifact>/<version>/<jar>: the 2.13 jars sit beside the 2.12 ones.
       Path scalaLang = scala212.getParent().getParent().getParent();
       for (String artifact : List.of("scala-library", "scala-reflect")) {
-        Path jar = scalaLang.resolve(artifact).resolve(SCALA_213).resolve(artifact + "-" + SCALA_213 + ".jar");
+        Path jar =
+            scalaLang
+                .resolve(artifact)
+                .resolve(SCALA_213)
+                .resolve(artifact + "-" + SCALA_213 + ".jar");
         if (!Files.isRegularFile(jar)) {
-          throw new IllegalStateException("Kafka needs " + jar + " (run the test-fixtures build once)");
+          throw new IllegalStateException(
+              "Kafka needs " + jar + " (run the test-fixtures build once)");
         }
         entries.add(jar.toString());
       }
