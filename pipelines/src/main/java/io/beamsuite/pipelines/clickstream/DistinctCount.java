@@ -18,14 +18,15 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  * CombineFn<Click, Set<String>, Long> users = DistinctCount.of(c -> c.userId);
  * }</pre>
  */
-final class DistinctCount<T> extends CombineFn<T, Set<String>, Long> {
+public final class DistinctCount<T> extends CombineFn<T, Set<String>, Long> {
   private final SerializableFunction<T, String> valueFn;
 
   private DistinctCount(SerializableFunction<T, String> valueFn) {
     this.valueFn = valueFn;
   }
 
-  static <T> DistinctCount<T> of(SerializableFunction<T, String> valueFn) {
+  /** Counts the distinct values of {@code valueFn} among the inputs. */
+  public static <T> DistinctCount<T> of(SerializableFunction<T, String> valueFn) {
     return new DistinctCount<>(valueFn);
   }
 

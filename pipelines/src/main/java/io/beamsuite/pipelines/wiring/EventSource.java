@@ -31,13 +31,31 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
   private final long maxOutOfOrdernessSeconds;
 
   private EventSource(SourceSpec source, String topic, BeamsuiteOptions options) {
+    this(
+        source,
+        topic,
+        options.getBootstrapServers(),
+        options.getGroupId(),
+        options.getMaxRecords(),
+        options.getMaxReadSeconds(),
+        options.getMaxOutOfOrdernessSeconds());
+  }
+
+  private EventSource(
+      SourceSpec source,
+      String topic,
+      String bootstrapServers,
+      @Nullable String groupId,
+      long maxRecords,
+      long maxReadSeconds,
+      long maxOutOfOrdernessSeconds) {
     this.source = source;
     this.topic = topic;
-    this.bootstrapServers = options.getBootstrapServers();
-    this.groupId = options.getGroupId();
-    this.maxRecords = options.getMaxRecords();
-    this.maxReadSeconds = options.getMaxReadSeconds();
-    this.maxOutOfOrdernessSeconds = options.getMaxOutOfOrdernessSeconds();
+    this.bootstrapServers = bootstrapServers;
+    this.groupId = groupId;
+    this.maxRecords = maxRecords;
+    this.maxReadSeconds = maxReadSeconds;
+    this.maxOutOfOrdernessSeconds = maxOutOfOrdernessSeconds;
   }
 
   /**
@@ -46,6 +64,25 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
    */
   public static EventSource of(String source, BeamsuiteOptions options, String topic) {
     return new EventSource(SourceSpec.parse(source), topic, options);
+  }
+
+  /**
+   * The same source with its own Kafka record bound instead of {@code --maxRecords} (0 = no limit),
+   * for a pipeline whose inputs hold different numbers of records (e.g. a change stream beside an
+   * event topic).
+   */
+  public EventSource withMaxRecords(long maxRecords) {
+    if (maxRecords < 0) {
+      throw new IllegalArgumentException("maxRecords must be >= 0, got " + maxRecords);
+    }
+    return new EventSource(
+        source,
+        topic,
+        bootstrapServers,
+        groupId,
+        maxRecords,
+        maxReadSeconds,
+        maxOutOfOrdernessSeconds);
   }
 
   @Override

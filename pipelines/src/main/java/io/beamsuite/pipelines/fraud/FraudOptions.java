@@ -1,0 +1,86 @@
+package io.beamsuite.pipelines.fraud;
+
+import io.beamsuite.pipelines.options.BeamsuiteOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/**
+ * Options of {@link FraudPipeline}.
+ *
+ * <pre>{@code
+ * FraudOptions options =
+ *     PipelineOptionsFactory.fromArgs(
+ *             "--source=file:/data/transactions/*.jsonl",
+ *             "--customersSource=file:/data/cdc/customers.jsonl",
+ *             "--alertsTopic=")
+ *         .as(FraudOptions.class);
+ * }</pre>
+ */
+public interface FraudOptions extends BeamsuiteOptions {
+  @Description("Kafka topic of card transactions")
+  @Default.String("transactions")
+  String getTransactionsTopic();
+
+  void setTransactionsTopic(String topic);
+
+  @Description(
+      "Where customer changes come from: 'kafka' (--customersTopic) or 'file:<glob>' of Debezium"
+          + " JSON envelopes, one per line (bounded)")
+  @Default.String("kafka")
+  String getCustomersSource();
+
+  void setCustomersSource(String source);
+
+  @Description("Kafka topic of the Debezium change stream of the customers table")
+  @Default.String("cdc.public.customers")
+  String getCustomersTopic();
+
+  void setCustomersTopic(String topic);
+
+  @Description(
+      "Stop reading the customers topic after this many records; 0 = the same bound as"
+          + " --maxRecords (which otherwise applies to each input)")
+  @Default.Long(0)
+  long getCustomersMaxRecords();
+
+  void setCustomersMaxRecords(long maxRecords);
+
+  @Description("Kafka topic receiving one JSON message per alert row written; empty = none")
+  @Default.String("alerts")
+  String getAlertsTopic();
+
+  void setAlertsTopic(String topic);
+
+  @Description("Tumbling window of the many_countries rule, in minutes")
+  @Default.Long(10)
+  long getCountryWindowMinutes();
+
+  void setCountryWindowMinutes(long minutes);
+
+  @Description("many_countries fires when a customer pays in at least this many countries a window")
+  @Default.Long(3)
+  long getMinCountries();
+
+  void setMinCountries(long countries);
+
+  @Description("Tumbling window of the velocity rule, in minutes")
+  @Default.Long(1)
+  long getVelocityWindowMinutes();
+
+  void setVelocityWindowMinutes(long minutes);
+
+  @Description("velocity fires when a customer makes at least this many transactions a window")
+  @Default.Long(5)
+  long getVelocityCount();
+
+  void setVelocityCount(long count);
+
+  @Description(
+      "How far (event time) behind the watermark a transaction may be and still be joined with the"
+          + " customer version valid then; older ones become too_late_for_as_of_join dead letters."
+          + " Keep it above the lateness the workload has")
+  @Default.Long(1440)
+  long getCustomerVersionRetentionMinutes();
+
+  void setCustomerVersionRetentionMinutes(long minutes);
+}

@@ -1,0 +1,324 @@
+package io.beamsuite.pipelines.fraud;
+
+import io.beamsuite.io.jdbc.JdbcConnectionSpec;
+import io.beamsuite.io.jdbc.JdbcUpsertSink;
+import io.beamsuite.io.kafka.KafkaJsonSink;
+import io.beamsuite.pipelines.clickstream.DistinctCount;
+import io.beamsuite.pipelines.model.Customer;
+import io.beamsuite.pipelines.model.Transaction;
+import io.beamsuite.pipelines.options.Guarantee;
+import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.SourceSpec;
+import io.beamsuite.pipelines.wiring.DeadLetterOutput;
+import io.beamsuite.pipelines.wiring.EventSource;
+import io.beamsuite.pipelines.wiring.LateRecordSink;
+import io.beamsuite.pipelines.wiring.UniqueEvents;
+import io.beamsuite.transforms.cdc.ChangeEvent;
+import io.beamsuite.transforms.cdc.DebeziumJson;
+import io.beamsuite.transforms.enrichment.Enrichment;
+import io.beamsuite.transforms.enrichment.EnrichmentResult;
+import io.beamsuite.transforms.enrichment.JoinFn;
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.windowing.WindowResult;
+import io.beamsuite.transforms.windowing.WindowSpec;
+import io.beamsuite.transforms.windowing.WindowedAggregate;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SimpleFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Duration;
+
+/**
+ * {@code fraud}: unique transactions joined <em>as of their event time</em> with the customer row
+ * valid then (from the customers CDC stream), and three rules (docs/pipelines.md, fraud):
+ *
+ * <ul>
+ *   <li>{@code amount_over_limit} — a matched transaction whose amount exceeds the credit limit;
+ *   <li>{@code many_countries} — per customer and tumbling {@code --countryWindowMinutes} window,
+ *       at least {@code --minCountries} distinct countries;
+ *   <li>{@code velocity} — per customer and tumbling {@code --velocityWindowMinutes} window, at
+ *       least {@code --velocityCount} transactions.
+ * </ul>
+ *
+ * <p>The two window rules see every unique transaction, matched or not; unmatched transactions (no
+ * customer version valid at their time) are counted by the join ({@code unmatched}) and used
+ * nowhere else. Alerts are upserted into {@code fraud_alerts} keyed {@code (rule, alert_key)} and
+ * sent as JSON to {@code --alertsTopic} (key {@code customer_id}; exactly once with {@code
+ * --guarantee=exactly-once}). Window panes accumulate, so a late pane rewrites its alert row with
+ * the larger observed value. Malformed transactions and change envelopes, failed joins and refused
+ * rows go to the dead letters; records too late for a window rule go to {@code late_records}.
+ *
+ * <p><b>Validity time of customer versions.</b> A version is valid from the row's {@code
+ * updated_at}, not from the CDC commit time: {@code updated_at} is the business time the row
+ * carries and the time the workload is expressed in, while the commit time is merely when the row
+ * reached Postgres (a snapshot row, for example, is "committed" when the capture started). So each
+ * created, updated or snapshot change is re-stamped with {@code updated_at} before the join;
+ * deletes carry no {@code updated_at} of their own and end validity at their commit time.
+ *
+ * <pre>{@code
+ * FraudOptions options = PipelineOptionsFactory.fromArgs(args).as(FraudOptions.class);
+ * Pipeline p = Pipeline.create(options);
+ * FraudPipeline.build(p, options);
+ * p.run().waitUntilFinish();
+ * }</pre>
+ */
+public final class FraudPipeline {
+  /** The alerts table. */
+  public static final String ALERTS_TABLE = "fraud_alerts";
+
+  public static final String AMOUNT_OVER_LIMIT = "amount_over_limit";
+  public static final String MANY_COUNTRIES = "many_countries";
+  public static final String VELOCITY = "velocity";
+
+  private FraudPipeline() {}
+
+  /** Adds the fraud steps to {@code pipeline}. */
+  public static void build(Pipeline pipeline, FraudOptions options) {
+    validate(options);
+    JdbcConnectionSpec db = OptionsValidation.database(options);
+    Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
+
+    UniqueEvents.Result<Transaction> transactions =
+        pipeline
+            .apply(
+                "ReadTransactions",
+                EventSource.of(options.getSource(), options, options.getTransactionsTopic()))
+            .apply(
+                "UniqueTransactions",
+                UniqueEvents.of(
+                    Transaction.class,
+                    "parse-transactions",
+                    Duration.standardMinutes(options.getDedupRetentionMinutes())));
+
+    DebeziumJson.Result<String, Customer> customerChanges =
+        pipeline
+            .apply(
+                "ReadCustomerChanges",
+                EventSource.of(options.getCustomersSource(), options, options.getCustomersTopic())
+                    .withMaxRecords(customersMaxRecords(options)))
+            .apply(
+                "ParseCustomerChanges",
+                DebeziumJson.parse(Customer.class)
+                    .withKeyField("customer_id")
+                    .withStage("parse-" + options.getCustomersTopic()));
+    PCollection<ChangeEvent<String, Customer>> customerVersions =
+        customerChanges
+            .changes()
+            .apply("ValidFromUpdatedAt", MapElements.via(new ValidFromUpdatedAt()))
+            .setCoder(customerChanges.changes().getCoder());
+
+    EnrichmentResult<Transaction, EnrichedTransaction> withLimits =
+        transactions
+            .unique()
+            .apply(
+                "CreditLimitAsOfEventTime",
+                Enrichment.asOf(
+                        (Transaction t) -> t.customerId, customerVersions, new WithCreditLimit())
+                    .withVersionRetention(
+                        Duration.standardMinutes(options.getCustomerVersionRetentionMinutes()))
+                    .withStage("enrich-customers"));
+    PCollection<FraudAlert> overLimit =
+        withLimits.enriched().apply("AmountOverLimit", ParDo.of(new AmountOverLimitFn()));
+
+    WindowedAggregate.Result<String, Long, Transaction> countries =
+        transactions
+            .unique()
+            .apply(
+                "CountriesPerCustomer",
+                WindowedAggregate.of(
+                        (Transaction t) -> t.customerId,
+                        DistinctCount.of((Transaction t) -> t.country))
+                    .withKeyCoder(StringUtf8Coder.of())
+                    .over(
+                        WindowSpec.tumbling(
+                                Duration.standardMinutes(options.getCountryWindowMinutes()))
+                            .withAllowedLateness(lateness)
+                            .accumulating()));
+    WindowedAggregate.Result<String, Long, Transaction> velocity =
+        transactions
+            .unique()
+            .apply(
+                "TransactionsPerCustomer",
+                WindowedAggregate.of(
+                        (Transaction t) -> t.customerId, Count.<Transaction>combineFn())
+                    .withKeyCoder(StringUtf8Coder.of())
+                    .over(
+                        WindowSpec.tumbling(
+                                Duration.standardMinutes(options.getVelocityWindowMinutes()))
+                            .withAllowedLateness(lateness)
+                            .accumulating()));
+
+    PCollection<FraudAlert> alerts =
+        PCollectionList.of(overLimit)
+            .and(
+                countries
+                    .results()
+                    .apply(
+                        "ManyCountries",
+                        ParDo.of(new AtLeastFn(MANY_COUNTRIES, options.getMinCountries()))))
+            .and(
+                velocity
+                    .results()
+                    .apply(
+                        "Velocity", ParDo.of(new AtLeastFn(VELOCITY, options.getVelocityCount()))))
+            .apply("AllAlerts", Flatten.pCollections());
+
+    PCollection<DeadLetter> alertFailures =
+        alerts
+            .apply(
+                "WriteAlerts",
+                JdbcUpsertSink.<FraudAlert>to(db, ALERTS_TABLE)
+                    .withColumn("rule", "text", a -> a.rule)
+                    .withColumn("alert_key", "text", a -> a.alertKey)
+                    .withColumn("customer_id", "text", a -> a.customerId)
+                    .withColumn("event_time", "timestamptz", FraudAlert::eventTime)
+                    .withColumn("observed", "bigint", a -> a.observed)
+                    .withColumn("threshold", "bigint", a -> a.threshold)
+                    .withKey("rule", "alert_key")
+                    .withStage("write-" + ALERTS_TABLE))
+            .failures();
+    if (!options.getAlertsTopic().isEmpty()) {
+      KafkaJsonSink sink =
+          KafkaJsonSink.to(options.getBootstrapServers(), options.getAlertsTopic());
+      if (Guarantee.parse(options.getGuarantee()) == Guarantee.EXACTLY_ONCE) {
+        sink = sink.withExactlyOnce(1, "beamsuite-fraud-" + options.getAlertsTopic());
+      }
+      alerts
+          .apply("AlertsAsJson", MapElements.via(new ToKeyedJson()))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+          .apply("PublishAlerts", sink);
+    }
+
+    PCollectionList.of(transactions.deadLetters())
+        .and(customerChanges.deadLetters())
+        .and(withLimits.failures())
+        .and(alertFailures)
+        .and(
+            countries
+                .lateRecords()
+                .apply("LateManyCountries", LateRecordSink.<Transaction>to(db, MANY_COUNTRIES)))
+        .and(
+            velocity
+                .lateRecords()
+                .apply("LateVelocity", LateRecordSink.<Transaction>to(db, VELOCITY)))
+        .apply(
+            "DeadLetters",
+            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+  }
+
+  private static void validate(FraudOptions options) {
+    OptionsValidation.validate(options);
+    OptionsValidation.requireNonBlank("--transactionsTopic", options.getTransactionsTopic());
+    OptionsValidation.requireNonBlank("--customersTopic", options.getCustomersTopic());
+    try {
+      SourceSpec.parse(options.getCustomersSource());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--customersSource: expected 'kafka' or 'file:<glob>', got '"
+              + options.getCustomersSource()
+              + "'",
+          e);
+    }
+    if (options.getAlertsTopic() == null) {
+      throw new IllegalArgumentException("--alertsTopic: give a topic, or an empty value for none");
+    }
+    OptionsValidation.requireAtLeast("--customersMaxRecords", options.getCustomersMaxRecords(), 0);
+    OptionsValidation.requireAtLeast(
+        "--countryWindowMinutes", options.getCountryWindowMinutes(), 1);
+    OptionsValidation.requireAtLeast("--minCountries", options.getMinCountries(), 1);
+    OptionsValidation.requireAtLeast(
+        "--velocityWindowMinutes", options.getVelocityWindowMinutes(), 1);
+    OptionsValidation.requireAtLeast("--velocityCount", options.getVelocityCount(), 1);
+    OptionsValidation.requireAtLeast(
+        "--customerVersionRetentionMinutes", options.getCustomerVersionRetentionMinutes(), 0);
+  }
+
+  private static long customersMaxRecords(FraudOptions options) {
+    return options.getCustomersMaxRecords() > 0
+        ? options.getCustomersMaxRecords()
+        : options.getMaxRecords();
+  }
+
+  /**
+   * Makes a created, updated or snapshot version valid from the row's {@code updated_at} (see the
+   * class documentation); a delete keeps its commit time.
+   */
+  static final class ValidFromUpdatedAt
+      extends SimpleFunction<ChangeEvent<String, Customer>, ChangeEvent<String, Customer>> {
+    @Override
+    public ChangeEvent<String, Customer> apply(ChangeEvent<String, Customer> change) {
+      Customer row = change.after();
+      if (change.isDelete() || row == null) {
+        return change;
+      }
+      return ChangeEvent.of(
+          change.op(),
+          change.key(),
+          change.before(),
+          row,
+          change.position(),
+          row.updatedAtMillis());
+    }
+  }
+
+  /** The join of the as-of enrichment: the transaction and the customer's credit limit. */
+  static final class WithCreditLimit implements JoinFn<Transaction, Customer, EnrichedTransaction> {
+    @Override
+    public EnrichedTransaction join(Transaction transaction, Customer customer) {
+      return new EnrichedTransaction(transaction, customer.creditLimitCents);
+    }
+  }
+
+  /** {@code amount_over_limit}: strictly more than the limit; keyed by the transaction's id. */
+  static final class AmountOverLimitFn extends DoFn<EnrichedTransaction, FraudAlert> {
+    @ProcessElement
+    public void process(@Element EnrichedTransaction e, OutputReceiver<FraudAlert> out) {
+      Transaction t = e.transaction;
+      if (t.amountCents > e.creditLimitCents) {
+        out.output(
+            new FraudAlert(
+                AMOUNT_OVER_LIMIT,
+                t.eventId,
+                t.customerId,
+                t.eventTimeMillis,
+                t.amountCents,
+                e.creditLimitCents));
+      }
+    }
+  }
+
+  /** A window rule: an alert for every pane whose value is at least {@code minimum}. */
+  static final class AtLeastFn extends DoFn<WindowResult<String, Long>, FraudAlert> {
+    private final String rule;
+    private final long minimum;
+
+    AtLeastFn(String rule, long minimum) {
+      this.rule = rule;
+      this.minimum = minimum;
+    }
+
+    @ProcessElement
+    public void process(@Element WindowResult<String, Long> pane, OutputReceiver<FraudAlert> out) {
+      if (pane.value() >= minimum) {
+        out.output(
+            FraudAlert.windowed(rule, pane.key(), pane.windowStart(), pane.value(), minimum));
+      }
+    }
+  }
+
+  /** The alerts-topic record: key {@code customer_id}, value the alert as JSON. */
+  static final class ToKeyedJson extends SimpleFunction<FraudAlert, KV<String, String>> {
+    @Override
+    public KV<String, String> apply(FraudAlert alert) {
+      return KV.of(alert.customerId, alert.toJson());
+    }
+  }
+}

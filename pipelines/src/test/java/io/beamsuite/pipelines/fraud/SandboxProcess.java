@@ -1,0 +1,160 @@
+package io.beamsuite.pipelines.fraud;
+
+import io.beamsuite.fixtures.Sandbox;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The test-fixtures {@link Sandbox} (PostgreSQL, Kafka, Debezium on {@code customers}) in a child
+ * JVM.
+ *
+ * <p>Why a child JVM: the Kafka broker is Scala 2.13, and this module's test classpath carries
+ * Spark's Scala 2.12 (the Spark runner is a dependency of the bundled jar), so Maven mediates
+ * {@code scala-library} to 2.12 and {@code EmbeddedKafka} cannot start in this JVM. The child gets
+ * this JVM's classpath without the {@code _2.12} artifacts and Scala 2.12, plus the Scala 2.13
+ * library Kafka needs, taken from the same local repository.
+ *
+ * <pre>{@code
+ * try (SandboxProcess sandbox = SandboxProcess.start(workDir)) {
+ *   String bootstrap = sandbox.setting("kafka.bootstrap");
+ * }
+ * }</pre>
+ */
+final class SandboxProcess implements AutoCloseable {
+  /** The Scala version of the Kafka broker (kafka_2.13 3.9.x). */
+  private static final String SCALA_213 = "2.13.15";
+
+  private final Process process;
+  private final Map<String, String> settings;
+
+  private SandboxProcess(Process process, Map<String, String> settings) {
+    this.process = process;
+    this.settings = settings;
+  }
+
+  /** Starts the sandbox and waits (at most 90 s) for its settings; logs go to {@code workDir}. */
+  static SandboxProcess start(Path workDir) throws IOException, InterruptedException {
+    Path log = workDir.resolve("sandbox.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                childClasspath(),
+                Sandbox.class.getName())
+            .redirectError(log.toFile());
+    Process process = builder.start();
+    try {
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      CompletableFuture<Map<String, String>> ready =
+          CompletableFuture.supplyAsync(
+              () -> {
+                Map<String, String> settings = new HashMap<>();
+                try {
+                  String line;
+                  while ((line = out.readLine()) != null) {
+                    if (line.equals(Sandbox.READY_LINE)) {
+                      return settings;
+                    }
+                    int eq = line.indexOf('=');
+                    if (eq > 0) {
+                      settings.put(line.substring(0, eq), line.substring(eq + 1));
+                    }
+                  }
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+                throw new IllegalStateException("sandbox exited before it was ready");
+              });
+      Map<String, String> settings = ready.get(90, TimeUnit.SECONDS);
+      // Keep draining stdout so the child never blocks on a full pipe.
+      Thread drain =
+          new Thread(
+              () -> {
+                try {
+                  while (out.readLine() != null) {}
+                } catch (IOException ignored) {
+                  // The child is gone.
+                }
+              },
+              "sandbox-stdout");
+      drain.setDaemon(true);
+      drain.start();
+      return new SandboxProcess(process, settings);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      String tail = Files.exists(log) ? Files.readString(log) : "";
+      throw new IllegalStateException(
+          "sandbox did not start: " + e + "\n" + tail.substring(Math.max(0, tail.length() - 4000)),
+          e);
+    }
+  }
+
+  /** A setting the sandbox printed, e.g. {@code kafka.bootstrap}. */
+  String setting(String key) {
+    String value = settings.get(key);
+    if (value == null) {
+      throw new IllegalStateException("sandbox printed no " + key + ": " + settings.keySet());
+    }
+    return value;
+  }
+
+  /** SIGTERM: the sandbox's shutdown hook stops Debezium, Kafka and PostgreSQL. */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String childClasspath() {
+    String testClasspath = System.getProperty("surefire.test.class.path");
+    if (testClasspath == null || testClasspath.isBlank()) {
+      testClasspath = System.getProperty("java.class.path");
+    }
+    List<String> entries = new ArrayList<>();
+    Path scala212 = null;
+    for (String entry : testClasspath.split(File.pathSeparator)) {
+      String name = Path.of(entry).getFileName().toString();
+      if (name.startsWith("scala-library-2.12") || name.startsWith("scala-reflect-2.12")) {
+        scala212 = Path.of(entry);
+        continue;
+      }
+      if (name.contains("_2.12")) {
+        continue;
+      }
+      entries.add(entry);
+    }
+    if (scala212 != null) {
+      // <repo>/org/scala-lang/<artifact>/<version>/<jar>: the 2.13 jars sit beside the 2.12 ones.
+      Path scalaLang = scala212.getParent().getParent().getParent();
+      for (String artifact : List.of("scala-library", "scala-reflect")) {
+        Path jar =
+            scalaLang
+                .resolve(artifact)
+                .resolve(SCALA_213)
+                .resolve(artifact + "-" + SCALA_213 + ".jar");
+        if (!Files.isRegularFile(jar)) {
+          throw new IllegalStateException(
+              "Kafka needs " + jar + " (run the test-fixtures build once)");
+        }
+        entries.add(jar.toString());
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+}
