@@ -2,16 +2,14 @@ package io.beamsuite.pipelines.sensors;
 
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SortedMapCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.state.MapState;
-import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -36,12 +34,15 @@ import org.joda.time.Instant;
  *
  * <p>The input is the per-pane output of an accumulating {@code WindowedAggregate}: a window may
  * fire several panes (EARLY, ON_TIME, LATE), in any order relative to its neighbours. Per key, the
- * latest statistics of each window are kept in state; whenever a window's statistics arrive this
- * emits (1) that window scored against its predecessor, if the predecessor is known and qualifies,
- * and (2) the successor window (start + period) scored against it again, if the successor is known
- * and this window qualifies. Every pane that changes either side of a pair therefore re-emits the
- * pair's row with the latest values of both, so a sink that upserts by {@code (key, windowStart)}
- * ends with the row computed from the final statistics, whatever the pane order.
+ * latest statistics of each window are kept in state (a map by window start); whenever a window's
+ * statistics arrive this emits (1) that window scored against its predecessor, if the predecessor
+ * is known and qualifies, and (2) the successor window (start + period) scored against it again,
+ * if the successor is known and this window qualifies. Every pane that changes either side of a
+ * pair therefore re-emits the pair's row with the latest values of both, so a sink that upserts by
+ * {@code (key, windowStart)} in emission order ends with the row computed from the final
+ * statistics, whatever the pane order. (With accumulating panes a predecessor that qualifies keeps
+ * qualifying: readings only grow, and values that differ keep a standard deviation above 0; so no
+ * row ever needs retracting.)
  *
  * <p>Give it the {@link WindowSpec} the statistics were aggregated over. A window's statistics are
  * dropped from state once neither it nor its successor can change any more: at {@code windowEnd +
@@ -132,9 +133,11 @@ public final class ScoreAgainstPreviousWindow<K>
     private final long allowedLatenessMillis;
     private final double zThreshold;
 
+    // One small map per key (about (size + period + lateness) / period windows) in a ValueState
+    // rather than a MapState: every runner supports it, and each pane needs three of its entries.
     @StateId(STATS_STATE)
-    private final StateSpec<MapState<Long, SeriesStats>> statsSpec =
-        StateSpecs.map(VarLongCoder.of(), SeriesStats.coder());
+    private final StateSpec<ValueState<SortedMap<Long, SeriesStats>>> statsSpec =
+        StateSpecs.value(SortedMapCoder.of(VarLongCoder.of(), SeriesStats.coder()));
 
     @StateId(CLEANUP_AT_STATE)
     private final StateSpec<ValueState<Long>> cleanupAtSpec = StateSpecs.value(VarLongCoder.of());
@@ -159,7 +162,7 @@ public final class ScoreAgainstPreviousWindow<K>
     @ProcessElement
     public void processElement(
         @Element KV<K, WindowResult<K, SeriesStats>> element,
-        @StateId(STATS_STATE) MapState<Long, SeriesStats> statsByStart,
+        @StateId(STATS_STATE) ValueState<SortedMap<Long, SeriesStats>> statsState,
         @StateId(CLEANUP_AT_STATE) ValueState<Long> cleanupAt,
         @TimerId(CLEANUP_TIMER) Timer cleanup,
         OutputReceiver<ScoredWindow<K>> out) {
@@ -169,18 +172,20 @@ public final class ScoreAgainstPreviousWindow<K>
       long start = result.windowStart().getMillis();
       SeriesStats current = result.value();
 
-      ReadableState<SeriesStats> predecessorState = statsByStart.get(start - periodMillis);
-      ReadableState<SeriesStats> successorState = statsByStart.get(start + periodMillis);
-      predecessorState.readLater();
-      successorState.readLater();
+      cleanupAt.readLater();
+      SortedMap<Long, SeriesStats> statsByStart = statsState.read();
+      if (statsByStart == null) {
+        statsByStart = new TreeMap<>();
+      }
       statsByStart.put(start, current);
+      statsState.write(statsByStart);
 
-      SeriesStats predecessor = predecessorState.read();
+      SeriesStats predecessor = statsByStart.get(start - periodMillis);
       if (predecessor != null && ScoredWindow.canScoreAgainst(predecessor)) {
         emit(out, ScoredWindow.score(
             key, result.windowStart(), result.windowEnd(), current, predecessor, zThreshold));
       }
-      SeriesStats successor = successorState.read();
+      SeriesStats successor = statsByStart.get(start + periodMillis);
       if (successor != null && ScoredWindow.canScoreAgainst(current)) {
         long successorStart = start + periodMillis;
         emit(out, ScoredWindow.score(
@@ -203,29 +208,27 @@ public final class ScoreAgainstPreviousWindow<K>
     @OnTimer(CLEANUP_TIMER)
     public void onCleanup(
         OnTimerContext context,
-        @StateId(STATS_STATE) MapState<Long, SeriesStats> statsByStart,
+        @StateId(STATS_STATE) ValueState<SortedMap<Long, SeriesStats>> statsState,
         @StateId(CLEANUP_AT_STATE) ValueState<Long> cleanupAt,
         @TimerId(CLEANUP_TIMER) Timer cleanup) {
       long firedAt = context.fireTimestamp().getMillis();
-      Iterable<Map.Entry<Long, SeriesStats>> entries = statsByStart.entries().read();
-      long next = Long.MAX_VALUE;
-      List<Long> expired = new ArrayList<>();
-      for (Map.Entry<Long, SeriesStats> entry : entries) {
-        long start = entry.getKey();
-        long expiry = expiryOf(start);
-        if (expiry <= firedAt) {
-          expired.add(start);
-        } else {
-          next = Math.min(next, expiry);
-        }
+      SortedMap<Long, SeriesStats> statsByStart = statsState.read();
+      if (statsByStart == null) {
+        cleanupAt.clear();
+        return;
       }
-      for (Long start : expired) {
-        statsByStart.remove(start);
+      // Expiry grows with the start, so the expired windows are a prefix of the sorted map.
+      int before = statsByStart.size();
+      while (!statsByStart.isEmpty() && expiryOf(statsByStart.firstKey()) <= firedAt) {
+        statsByStart.remove(statsByStart.firstKey());
       }
-      windowsExpired.inc(expired.size());
-      if (next == Long.MAX_VALUE) {
+      windowsExpired.inc(before - statsByStart.size());
+      if (statsByStart.isEmpty()) {
+        statsState.clear();
         cleanupAt.clear();
       } else {
+        statsState.write(statsByStart);
+        long next = expiryOf(statsByStart.firstKey());
         cleanup.set(new Instant(next));
         cleanupAt.write(next);
       }
