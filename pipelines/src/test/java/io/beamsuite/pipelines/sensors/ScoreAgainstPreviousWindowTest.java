@@ -90,7 +90,7 @@ public class ScoreAgainstPreviousWindowTest {
     double sd = Math.sqrt(224.0 / 3.0);
     ScoredWindow<String> w2VsW1v2 = row(2, 1, 20, 18, sd, 2.0 / sd, false);
 
-    PAssert.that(rows).containsInAnyOrder(w2VsW1v1, w1v1VsW0v2, w1v2VsW0v2, w2VsW1v2);
+    PAssert.that(rows).containsInAnyOrder(List.of(w2VsW1v1, w1v1VsW0v2, w1v2VsW0v2, w2VsW1v2));
     p.run().waitUntilFinish();
 
     // What an upsert by window start ends with: the last row emitted for each window.
@@ -124,8 +124,10 @@ public class ScoreAgainstPreviousWindowTest {
     // W1 vs W0: (5 - 2) / 1 = 3, not > 3. W2 vs W1: (5 - 5) / 1 = 0, twice.
     PAssert.that(rows)
         .containsInAnyOrder(
-            row(1, 2, 5, 2, 1, 3.0, false), row(2, 1, 5, 5, 1, 0.0, false),
-            row(2, 1, 5, 5, 1, 0.0, false));
+            List.of(
+                row(1, 2, 5, 2, 1, 3.0, false),
+                row(2, 1, 5, 5, 1, 0.0, false),
+                row(2, 1, 5, 5, 1, 0.0, false)));
     p.run().waitUntilFinish();
   }
 
