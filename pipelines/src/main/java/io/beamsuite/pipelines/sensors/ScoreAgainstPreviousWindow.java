@@ -1,0 +1,255 @@
+package io.beamsuite.pipelines.sensors;
+
+import io.beamsuite.transforms.windowing.WindowResult;
+import io.beamsuite.transforms.windowing.WindowSpec;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SortedMapCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Scores each sliding window of a series against its predecessor, the window starting one {@code
+ * period} earlier: {@code z = (mean - prev_mean) / prev_stddev}, an anomaly when {@code |z| >
+ * zThreshold}. Only windows whose predecessor has at least 2 readings and a standard deviation
+ * above 0 are scored (docs/pipelines.md, {@code sensors}).
+ *
+ * <p>The input is the per-pane output of an accumulating {@code WindowedAggregate}: a window may
+ * fire several panes (EARLY, ON_TIME, LATE), in any order relative to its neighbours. Per key, the
+ * latest statistics of each window are kept in state (a map by window start); whenever a window's
+ * statistics arrive this emits (1) that window scored against its predecessor, if the predecessor
+ * is known and qualifies, and (2) the successor window (start + period) scored against it again,
+ * if the successor is known and this window qualifies. Every pane that changes either side of a
+ * pair therefore re-emits the pair's row with the latest values of both, so a sink that upserts by
+ * {@code (key, windowStart)} in emission order ends with the row computed from the final
+ * statistics, whatever the pane order. (With accumulating panes a predecessor that qualifies keeps
+ * qualifying: readings only grow, and values that differ keep a standard deviation above 0; so no
+ * row ever needs retracting.)
+ *
+ * <p>Give it the {@link WindowSpec} the statistics were aggregated over. A window's statistics are
+ * dropped from state once neither it nor its successor can change any more: at {@code windowEnd +
+ * period + allowedLateness} of event time (one event-time timer per key, armed for the earliest
+ * such deadline).
+ *
+ * <p>Counters ({@code ScoreAgainstPreviousWindow.class}): {@code panes_in}, {@code rows_out},
+ * {@code anomaly_rows_out} (row versions, not distinct windows), {@code windows_expired}.
+ *
+ * <pre>{@code
+ * WindowSpec spec =
+ *     WindowSpec.sliding(Duration.standardMinutes(5), Duration.standardMinutes(1))
+ *         .withAllowedLateness(Duration.standardMinutes(10))
+ *         .accumulating();
+ * WindowedAggregate.Result<String, SeriesStats, SensorReading> stats = ...; // over(spec)
+ * PCollection<ScoredWindow<String>> scored =
+ *     stats.results().apply("Score",
+ *         ScoreAgainstPreviousWindow.<String>of(spec, 3.0).withKeyCoder(StringUtf8Coder.of()));
+ * }</pre>
+ */
+public final class ScoreAgainstPreviousWindow<K>
+    extends PTransform<PCollection<WindowResult<K, SeriesStats>>, PCollection<ScoredWindow<K>>> {
+
+  private final WindowSpec windows;
+  private final double zThreshold;
+  private final @Nullable Coder<K> keyCoder;
+
+  private ScoreAgainstPreviousWindow(
+      WindowSpec windows, double zThreshold, @Nullable Coder<K> keyCoder) {
+    this.windows = windows;
+    this.zThreshold = zThreshold;
+    this.keyCoder = keyCoder;
+  }
+
+  /**
+   * Scores the windows of {@code windows} (the sliding or tumbling spec the statistics were
+   * aggregated over: its period gives the predecessor, its allowed lateness how long statistics
+   * are kept) with threshold {@code zThreshold} (> 0). Call {@link #withKeyCoder} next.
+   */
+  public static <K> ScoreAgainstPreviousWindow<K> of(WindowSpec windows, double zThreshold) {
+    if (windows == null || windows.getKind() == WindowSpec.Kind.SESSIONS) {
+      throw new IllegalArgumentException(
+          "windows must be a sliding or tumbling spec (sessions have no predecessor), got "
+              + windows);
+    }
+    if (!(zThreshold > 0) || Double.isInfinite(zThreshold)) {
+      throw new IllegalArgumentException("zThreshold must be a positive number, got " + zThreshold);
+    }
+    return new ScoreAgainstPreviousWindow<>(windows, zThreshold, null);
+  }
+
+  /** The (deterministic) coder of the series keys. Required. */
+  public ScoreAgainstPreviousWindow<K> withKeyCoder(Coder<K> keyCoder) {
+    if (keyCoder == null) {
+      throw new IllegalArgumentException("keyCoder must not be null");
+    }
+    return new ScoreAgainstPreviousWindow<>(windows, zThreshold, keyCoder);
+  }
+
+  @Override
+  public PCollection<ScoredWindow<K>> expand(PCollection<WindowResult<K, SeriesStats>> input) {
+    if (keyCoder == null) {
+      throw new IllegalStateException(
+          "ScoreAgainstPreviousWindow needs the key coder: call withKeyCoder(...)");
+    }
+    return input
+        .apply("KeyBySeries", WithKeys.of((WindowResult<K, SeriesStats> r) -> r.key()))
+        .setCoder(KvCoder.of(keyCoder, input.getCoder()))
+        .apply(
+            "ScorePanes",
+            ParDo.of(
+                new ScoreFn<K>(
+                    windows.getSize().getMillis(),
+                    windows.getPeriod().getMillis(),
+                    windows.getAllowedLateness().getMillis(),
+                    zThreshold)))
+        .setCoder(ScoredWindow.coder(keyCoder));
+  }
+
+  /** The stateful scoring, per series key, in the global window. */
+  static final class ScoreFn<K> extends DoFn<KV<K, WindowResult<K, SeriesStats>>, ScoredWindow<K>> {
+    static final String STATS_STATE = "statsByWindowStart";
+    static final String CLEANUP_AT_STATE = "cleanupAt";
+    static final String CLEANUP_TIMER = "cleanup";
+
+    private final long sizeMillis;
+    private final long periodMillis;
+    private final long allowedLatenessMillis;
+    private final double zThreshold;
+
+    // One small map per key (about (size + period + lateness) / period windows) in a ValueState
+    // rather than a MapState: every runner supports it, and each pane needs three of its entries.
+    @StateId(STATS_STATE)
+    private final StateSpec<ValueState<SortedMap<Long, SeriesStats>>> statsSpec =
+        StateSpecs.value(SortedMapCoder.of(VarLongCoder.of(), SeriesStats.coder()));
+
+    @StateId(CLEANUP_AT_STATE)
+    private final StateSpec<ValueState<Long>> cleanupAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId(CLEANUP_TIMER)
+    private final TimerSpec cleanupSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final Counter panesIn = Metrics.counter(ScoreAgainstPreviousWindow.class, "panes_in");
+    private final Counter rowsOut = Metrics.counter(ScoreAgainstPreviousWindow.class, "rows_out");
+    private final Counter anomalyRowsOut =
+        Metrics.counter(ScoreAgainstPreviousWindow.class, "anomaly_rows_out");
+    private final Counter windowsExpired =
+        Metrics.counter(ScoreAgainstPreviousWindow.class, "windows_expired");
+
+    ScoreFn(long sizeMillis, long periodMillis, long allowedLatenessMillis, double zThreshold) {
+      this.sizeMillis = sizeMillis;
+      this.periodMillis = periodMillis;
+      this.allowedLatenessMillis = allowedLatenessMillis;
+      this.zThreshold = zThreshold;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<K, WindowResult<K, SeriesStats>> element,
+        @StateId(STATS_STATE) ValueState<SortedMap<Long, SeriesStats>> statsState,
+        @StateId(CLEANUP_AT_STATE) ValueState<Long> cleanupAt,
+        @TimerId(CLEANUP_TIMER) Timer cleanup,
+        OutputReceiver<ScoredWindow<K>> out) {
+      panesIn.inc();
+      WindowResult<K, SeriesStats> result = element.getValue();
+      K key = element.getKey();
+      long start = result.windowStart().getMillis();
+      SeriesStats current = result.value();
+
+      cleanupAt.readLater();
+      SortedMap<Long, SeriesStats> statsByStart = statsState.read();
+      if (statsByStart == null) {
+        statsByStart = new TreeMap<>();
+      }
+      statsByStart.put(start, current);
+      statsState.write(statsByStart);
+
+      SeriesStats predecessor = statsByStart.get(start - periodMillis);
+      if (predecessor != null && ScoredWindow.canScoreAgainst(predecessor)) {
+        emit(out, ScoredWindow.score(
+            key, result.windowStart(), result.windowEnd(), current, predecessor, zThreshold));
+      }
+      SeriesStats successor = statsByStart.get(start + periodMillis);
+      if (successor != null && ScoredWindow.canScoreAgainst(current)) {
+        long successorStart = start + periodMillis;
+        emit(out, ScoredWindow.score(
+            key,
+            new Instant(successorStart),
+            new Instant(successorStart + sizeMillis),
+            successor,
+            current,
+            zThreshold));
+      }
+
+      long expiry = expiryOf(start);
+      Long armed = cleanupAt.read();
+      if (armed == null || expiry < armed) {
+        cleanup.set(new Instant(expiry));
+        cleanupAt.write(expiry);
+      }
+    }
+
+    @OnTimer(CLEANUP_TIMER)
+    public void onCleanup(
+        OnTimerContext context,
+        @StateId(STATS_STATE) ValueState<SortedMap<Long, SeriesStats>> statsState,
+        @StateId(CLEANUP_AT_STATE) ValueState<Long> cleanupAt,
+        @TimerId(CLEANUP_TIMER) Timer cleanup) {
+      long firedAt = context.fireTimestamp().getMillis();
+      SortedMap<Long, SeriesStats> statsByStart = statsState.read();
+      if (statsByStart == null) {
+        cleanupAt.clear();
+        return;
+      }
+      // Expiry grows with the start, so the expired windows are a prefix of the sorted map.
+      int before = statsByStart.size();
+      while (!statsByStart.isEmpty() && expiryOf(statsByStart.firstKey()) <= firedAt) {
+        statsByStart.remove(statsByStart.firstKey());
+      }
+      windowsExpired.inc(before - statsByStart.size());
+      if (statsByStart.isEmpty()) {
+        statsState.clear();
+        cleanupAt.clear();
+      } else {
+        statsState.write(statsByStart);
+        long next = expiryOf(statsByStart.firstKey());
+        cleanup.set(new Instant(next));
+        cleanupAt.write(next);
+      }
+    }
+
+    /**
+     * When the statistics of the window starting at {@code start} can go: both it and its
+     * successor are final once the watermark passes the successor's end plus the allowed lateness
+     * (the aggregation accepts the successor's last late record at a watermark of at most its end
+     * - 1 ms + lateness, and the pane it fires reaches this step before the watermark moves on).
+     */
+    private long expiryOf(long start) {
+      return start + sizeMillis + periodMillis + allowedLatenessMillis;
+    }
+
+    private void emit(OutputReceiver<ScoredWindow<K>> out, ScoredWindow<K> row) {
+      rowsOut.inc();
+      if (row.anomaly()) {
+        anomalyRowsOut.inc();
+      }
+      out.output(row);
+    }
+  }
+}
