@@ -52,10 +52,7 @@ public final class ClickstreamPipeline {
             .apply("ReadClicks", EventSource.of(options.getSource(), options, options.getClicksTopic()))
             .apply(
                 "UniqueClicks",
-                UniqueEvents.of(
-                    Click.class,
-                    "parse-clicks",
-                    Duration.standardMinutes(options.getDedupRetentionMinutes())));
+                UniqueEvents.of(Click.class, "parse-clicks", options));
 
     WindowedAggregate.Result<String, Long, Click> pageViews =
         clicks

@@ -93,10 +93,7 @@ public final class FraudPipeline {
                 EventSource.of(options.getSource(), options, options.getTransactionsTopic()))
             .apply(
                 "UniqueTransactions",
-                UniqueEvents.of(
-                    Transaction.class,
-                    "parse-transactions",
-                    Duration.standardMinutes(options.getDedupRetentionMinutes())));
+                UniqueEvents.of(Transaction.class, "parse-transactions", options));
 
     DebeziumJson.Result<String, Customer> customerChanges =
         pipeline

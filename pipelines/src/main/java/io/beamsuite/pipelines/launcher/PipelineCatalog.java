@@ -4,6 +4,10 @@ import io.beamsuite.pipelines.cdc.CdcReplicationOptions;
 import io.beamsuite.pipelines.cdc.CdcReplicationPipeline;
 import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
 import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
+import io.beamsuite.pipelines.fraud.FraudOptions;
+import io.beamsuite.pipelines.fraud.FraudPipeline;
+import io.beamsuite.pipelines.sensors.SensorsOptions;
+import io.beamsuite.pipelines.sensors.SensorsPipeline;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,6 +26,16 @@ public final class PipelineCatalog {
               "clicks -> page views per minute, user sessions, active users",
               ClickstreamOptions.class,
               ClickstreamPipeline::build),
+          PipelineDefinition.of(
+              "fraud",
+              "transactions + customers CDC -> as-of enrichment -> fraud_alerts (+ alerts topic)",
+              FraudOptions.class,
+              FraudPipeline::build),
+          PipelineDefinition.of(
+              "sensors",
+              "sensor readings -> sliding-window z-score vs previous window -> sensor_anomalies",
+              SensorsOptions.class,
+              SensorsPipeline::build),
           PipelineDefinition.of(
               "cdc-replication",
               "Debezium changes of customers -> customers_replica",

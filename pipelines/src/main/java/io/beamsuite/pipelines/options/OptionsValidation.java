@@ -22,6 +22,7 @@ public final class OptionsValidation {
     requireAtLeast("--maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0);
     requireAtLeast("--allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0);
     requireAtLeast("--dedupRetentionMinutes", options.getDedupRetentionMinutes(), 1);
+    requireAtLeast("--dedupKeyBuckets", options.getDedupKeyBuckets(), 0);
     if (!options.getJdbcUrl().startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException(
           "--jdbcUrl: expected jdbc:postgresql://host:port/database, got '"

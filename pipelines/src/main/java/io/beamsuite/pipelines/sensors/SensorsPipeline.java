@@ -83,10 +83,7 @@ public final class SensorsPipeline {
                 EventSource.of(options.getSource(), options, options.getReadingsTopic()))
             .apply(
                 "UniqueReadings",
-                UniqueEvents.of(
-                    SensorReading.class,
-                    "parse-sensor-readings",
-                    Duration.standardMinutes(options.getDedupRetentionMinutes())));
+                UniqueEvents.of(SensorReading.class, "parse-sensor-readings", options));
 
     WindowedAggregate.Result<KV<String, String>, SeriesStats, SensorReading> stats =
         readings

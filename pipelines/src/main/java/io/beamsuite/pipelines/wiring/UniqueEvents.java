@@ -1,6 +1,7 @@
 package io.beamsuite.pipelines.wiring;
 
 import io.beamsuite.pipelines.model.Event;
+import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.RawRecord;
@@ -21,8 +22,7 @@ import org.joda.time.Duration;
  *
  * <pre>{@code
  * UniqueEvents.Result<Click> clicks =
- *     raw.apply("UniqueClicks",
- *         UniqueEvents.of(Click.class, "parse-clicks", Duration.standardHours(1)));
+ *     raw.apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
  * PCollection<Click> unique = clicks.unique();
  * PCollection<DeadLetter> malformed = clicks.deadLetters();
  * }</pre>
@@ -32,16 +32,26 @@ public final class UniqueEvents<T extends Event>
   private final Class<T> type;
   private final String stage;
   private final Duration retention;
+  private final int keyBuckets;
 
-  private UniqueEvents(Class<T> type, String stage, Duration retention) {
+  private UniqueEvents(Class<T> type, String stage, Duration retention, int keyBuckets) {
     this.type = type;
     this.stage = stage;
     this.retention = retention;
+    this.keyBuckets = keyBuckets;
   }
 
-  /** Parses into {@code type} (dead letters name {@code stage}); dedup keeps ids {@code retention}. */
-  public static <T extends Event> UniqueEvents<T> of(Class<T> type, String stage, Duration retention) {
-    return new UniqueEvents<>(type, stage, retention);
+  /**
+   * Parses into {@code type} (dead letters name {@code stage}); dedup retention and state keys come
+   * from {@code --dedupRetentionMinutes} and {@code --dedupKeyBuckets}.
+   */
+  public static <T extends Event> UniqueEvents<T> of(
+      Class<T> type, String stage, BeamsuiteOptions options) {
+    return new UniqueEvents<>(
+        type,
+        stage,
+        Duration.standardMinutes(options.getDedupRetentionMinutes()),
+        options.getDedupKeyBuckets());
   }
 
   @Override
@@ -50,7 +60,9 @@ public final class UniqueEvents<T extends Event>
     PCollection<T> unique =
         parsed
             .parsed()
-            .apply("Dedup", Dedup.<T>byId(T::eventId).withRetention(retention))
+            .apply(
+                "Dedup",
+                Dedup.<T>byId(T::eventId).withRetention(retention).withKeyBuckets(keyBuckets))
             .unique();
     return new Result<>(unique, parsed.deadLetters());
   }
