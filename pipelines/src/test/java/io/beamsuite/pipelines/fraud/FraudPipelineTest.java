@@ -1,8 +1,10 @@
 package io.beamsuite.pipelines.fraud;
 
+import static io.beamsuite.pipelines.testing.CommittedCounters.of;
 import static org.junit.Assert.assertEquals;
 
 import io.beamsuite.fixtures.CustomersTable;
+import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.fixtures.EmbeddedPostgres;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.enrichment.AsOfEnrichment;
@@ -196,10 +198,10 @@ public class FraudPipelineTest {
             "parse-transactions|malformed_json"),
         deadLetters());
     // t11 (c-2 deleted at its time) and t12..t15 (no c-9 row).
-    assertEquals(5, counter(result, AsOfEnrichment.class, "unmatched"));
+    assertEquals(5, of(result, AsOfEnrichment.class, "unmatched"));
     // c-1: 6, c-2: t07..t10 = 4, c-3: t16..t24 = 9.
-    assertEquals(19, counter(result, AsOfEnrichment.class, "enriched"));
-    assertEquals(1, counter(result, Dedup.class, "duplicates_dropped"));
+    assertEquals(19, of(result, AsOfEnrichment.class, "enriched"));
+    assertEquals(1, of(result, Dedup.class, "duplicates_dropped"));
   }
 
   @Test
@@ -259,7 +261,7 @@ public class FraudPipelineTest {
               "amount_over_limit|x6|c-3|2026-01-05T10:15:00Z|100001|100000"),
           alerts(sandboxDb));
       assertEquals(List.of(), deadLetters(sandboxDb));
-      assertEquals(2, counter(result, AsOfEnrichment.class, "unmatched")); // x5, x7
+      assertEquals(2, of(result, AsOfEnrichment.class, "unmatched")); // x5, x7
       assertEquals(
           new TreeSet<>(
               List.of(
@@ -409,23 +411,6 @@ public class FraudPipelineTest {
     return rows;
   }
 
-  /**
-   * Committed value (see transforms' PipelineMetrics: attempted values lag on the DirectRunner).
-   */
-  private static long counter(PipelineResult result, Class<?> namespace, String name) {
-    long total = 0;
-    for (MetricResult<Long> m :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build())
-            .getCounters()) {
-      total += m.getCommitted();
-    }
-    return total;
-  }
 
   private static KafkaProducer<String, String> producer(String bootstrap) {
     Properties props = new Properties();

@@ -1,5 +1,6 @@
 package io.beamsuite.pipelines.sensors;
 
+import io.beamsuite.pipelines.testing.CommittedCounters;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -146,10 +147,10 @@ public class SensorsPipelineTest {
     if (!strings("SELECT to_regclass('public.late_records')::text").contains(null)) {
       assertEquals(List.of("0"), strings("SELECT count(*)::text FROM late_records"));
     }
-    assertEquals(1, committedCounter(result, Dedup.class, "duplicates_dropped"));
+    assertEquals(1, CommittedCounters.of(result, Dedup.class, "duplicates_dropped"));
     // Bounded: one pane per window, so each scored row is emitted exactly once.
-    assertEquals(8, committedCounter(result, ScoreAgainstPreviousWindow.class, "rows_out"));
-    assertEquals(1, committedCounter(result, ScoreAgainstPreviousWindow.class, "anomaly_rows_out"));
+    assertEquals(8, CommittedCounters.of(result, ScoreAgainstPreviousWindow.class, "rows_out"));
+    assertEquals(1, CommittedCounters.of(result, ScoreAgainstPreviousWindow.class, "anomaly_rows_out"));
   }
 
   private static String reading(
@@ -286,19 +287,4 @@ public class SensorsPipelineTest {
     return out;
   }
 
-  /** Committed counter value (the DirectRunner commits these with each bundle's outputs). */
-  private static long committedCounter(PipelineResult result, Class<?> namespace, String name) {
-    long total = 0;
-    for (MetricResult<Long> counter :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build())
-            .getCounters()) {
-      total += counter.getCommitted();
-    }
-    return total;
-  }
 }

@@ -1,4 +1,4 @@
-package io.beamsuite.pipelines.fraud;
+package io.beamsuite.pipelines.testing;
 
 import io.beamsuite.fixtures.Sandbox;
 import java.io.BufferedReader;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  */
-final class SandboxProcess implements AutoCloseable {
+public final class SandboxProcess implements AutoCloseable {
   /** The Scala version of the Kafka broker (kafka_2.13 3.9.x). */
   private static final String SCALA_213 = "2.13.15";
 
@@ -44,7 +44,7 @@ final class SandboxProcess implements AutoCloseable {
   }
 
   /** Starts the sandbox and waits (at most 90 s) for its settings; logs go to {@code workDir}. */
-  static SandboxProcess start(Path workDir) throws IOException, InterruptedException {
+  public static SandboxProcess start(Path workDir) throws IOException, InterruptedException {
     Path log = workDir.resolve("sandbox.log");
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -104,7 +104,7 @@ final class SandboxProcess implements AutoCloseable {
   }
 
   /** A setting the sandbox printed, e.g. {@code kafka.bootstrap}. */
-  String setting(String key) {
+  public String setting(String key) {
     String value = settings.get(key);
     if (value == null) {
       throw new IllegalStateException("sandbox printed no " + key + ": " + settings.keySet());

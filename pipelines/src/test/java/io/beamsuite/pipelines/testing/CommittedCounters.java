@@ -1,0 +1,28 @@
+package io.beamsuite.pipelines.testing;
+
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+
+/**
+ * Committed counter values of a finished run, summed over steps. Committed, because the
+ * DirectRunner commits them with each bundle's outputs while attempted values lag behind.
+ */
+public final class CommittedCounters {
+  private CommittedCounters() {}
+
+  /** The committed total of counter {@code name} in namespace {@code namespace}. */
+  public static long of(PipelineResult result, Class<?> namespace, String name) {
+    long total = 0;
+    for (MetricResult<Long> m :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+            .getCounters()) {
+      total += m.getCommitted();
+    }
+    return total;
+  }
+}
