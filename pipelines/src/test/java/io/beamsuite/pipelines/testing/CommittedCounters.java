@@ -25,4 +25,27 @@ public final class CommittedCounters {
     }
     return total;
   }
+
+  /**
+   * The final value of a counter on any runner: committed where the runner has committed values,
+   * attempted (final once the run has finished) where it does not, as on Flink and Spark.
+   */
+  public static long ofFinishedRun(PipelineResult result, Class<?> namespace, String name) {
+    try {
+      return of(result, namespace, name);
+    } catch (UnsupportedOperationException noCommittedMetrics) {
+      long total = 0;
+      for (MetricResult<Long> m :
+          result
+              .metrics()
+              .queryMetrics(
+                  MetricsFilter.builder()
+                      .addNameFilter(MetricNameFilter.named(namespace, name))
+                      .build())
+              .getCounters()) {
+        total += m.getAttempted();
+      }
+      return total;
+    }
+  }
 }

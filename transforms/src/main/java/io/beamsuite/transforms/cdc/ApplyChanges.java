@@ -32,6 +32,8 @@ import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -165,7 +167,9 @@ public final class ApplyChanges<K, V>
         mutationsTag,
         applied.get(mutationsTag).setCoder(Mutation.coder(keys, rows)),
         staleTag,
-        applied.get(staleTag).setCoder(changeCoder),
+        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
+        PCollectionList.of(applied.get(staleTag).setCoder(changeCoder))
+            .apply("StaleChanges", Flatten.pCollections()),
         deadLetterTag,
         applied.get(deadLetterTag).setCoder(DeadLetter.coder()));
   }

@@ -30,6 +30,8 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
@@ -214,7 +216,9 @@ public final class DebeziumJson<V>
         changesTag,
         outputs.get(changesTag).setCoder(changeCoder),
         deadLetterTag,
-        outputs.get(deadLetterTag).setCoder(DeadLetter.coder()));
+        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
+        PCollectionList.of(outputs.get(deadLetterTag).setCoder(DeadLetter.coder()))
+            .apply("DeadLetters", Flatten.pCollections()));
   }
 
   private Coder<V> rowCoder(Pipeline pipeline) {

@@ -154,8 +154,14 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
                 restoreWindowing(deduplicated.get(uniqueTag).setCoder(coder), original, "Unique"))
             .and(keyed.get(withoutIdTag).setCoder(coder))
             .apply("WithRecordsWithoutId", Flatten.pCollections());
+    // The duplicates output always gets a consumer: Beam's Spark runner (2.70) merges an unconsumed
+    // additional output of a two-output ParDo into its main output (duplicates became "unique").
     PCollection<T> duplicates =
-        restoreWindowing(deduplicated.get(duplicatesTag).setCoder(coder), original, "Duplicates");
+        restoreWindowing(
+            PCollectionList.of(deduplicated.get(duplicatesTag).setCoder(coder))
+                .apply("Duplicates", Flatten.pCollections()),
+            original,
+            "Duplicates");
     return new Result<>(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);
   }
 

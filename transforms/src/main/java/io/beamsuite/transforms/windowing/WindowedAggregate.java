@@ -10,6 +10,7 @@ import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -17,6 +18,7 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
@@ -127,12 +129,17 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
                         new WindowedAggregateFn<>(
                             spec, combineFn, accumulatorCoder, resultsTag, lateTag))
                     .withOutputTags(resultsTag, TupleTagList.of(lateTag)));
+    // The late output always gets a consumer: Beam's Spark runner (2.70) merges an unconsumed
+    // additional output of a two-output ParDo into its main output.
+    PCollection<LateRecord<InputT>> late =
+        PCollectionList.of(outputs.get(lateTag).setCoder(LateRecord.coder(inputCoder)))
+            .apply("LateRecords", Flatten.pCollections());
     return new Result<>(
         input.getPipeline(),
         resultsTag,
         outputs.get(resultsTag).setCoder(WindowResult.coder(resolvedKeyCoder, outputCoder)),
         lateTag,
-        outputs.get(lateTag).setCoder(LateRecord.coder(inputCoder)));
+        late);
   }
 
   private Coder<K> resolveKeyCoder(CoderRegistry registry) {
