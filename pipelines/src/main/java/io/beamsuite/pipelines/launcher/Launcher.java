@@ -83,10 +83,15 @@ public final class Launcher {
   static PipelineOptions parseOptions(PipelineDefinition<?> definition, List<String> args) {
     PipelineOptionsFactory.register(definition.optionsClass());
     PipelineOptionsFactory.register(LauncherOptions.class);
-    PipelineOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
-            .withValidation()
-            .as(definition.optionsClass());
+    PipelineOptions options;
+    try {
+      options =
+          PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+              .withValidation()
+              .as(definition.optionsClass());
+    } catch (IllegalArgumentException e) {
+      throw namingTheOption(definition, args, e);
+    }
     boolean direct = options.getRunner().getSimpleName().equals("DirectRunner");
     if (direct && args.stream().noneMatch(a -> a.startsWith("--blockOnRun"))) {
       List<String> nonBlocking = new ArrayList<>(args);
@@ -97,6 +102,29 @@ public final class Launcher {
               .as(definition.optionsClass());
     }
     return options;
+  }
+
+  /**
+   * Beam's message for a value of the wrong type ({@code Cannot deserialize value of type `long`
+   * from String "lots"}) does not say which option it is: find the argument by parsing them one at
+   * a time and put its name in front. Messages that already name the option are kept.
+   */
+  private static IllegalArgumentException namingTheOption(
+      PipelineDefinition<?> definition, List<String> args, IllegalArgumentException e) {
+    for (String arg : args) {
+      try {
+        PipelineOptionsFactory.fromArgs(arg).as(definition.optionsClass());
+      } catch (IllegalArgumentException single) {
+        String name = arg.replaceFirst("^--?", "").split("=", 2)[0];
+        String message = String.valueOf(single.getMessage());
+        if (message.contains(name)) {
+          return e;
+        }
+        String firstLine = message.lines().findFirst().orElse("");
+        return new IllegalArgumentException("--" + name + ": " + firstLine, e);
+      }
+    }
+    return e;
   }
 
   private static int runToEnd(String name, Pipeline pipeline, PrintStream out) {
