@@ -24,9 +24,9 @@ public final class OptionsValidation {
     requireAtLeast("--dedupRetentionMinutes", options.getDedupRetentionMinutes(), 1);
     requireAtLeast("--dedupKeyBuckets", options.getDedupKeyBuckets(), 0);
     if (!options.getJdbcUrl().startsWith("jdbc:postgresql:")) {
+      // The value is not echoed: a URL can carry a password parameter.
       throw new IllegalArgumentException(
-          "--jdbcUrl: expected jdbc:postgresql://host:port/database, got '"
-              + options.getJdbcUrl() + "'");
+          "--jdbcUrl: expected jdbc:postgresql://host:port/database");
     }
     requireNonBlank("--jdbcUser", options.getJdbcUser());
     if (options.getJdbcPassword() != null && options.getJdbcPasswordEnv() != null) {
