@@ -17,6 +17,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -93,38 +94,21 @@ public final class ClickstreamPipeline {
             .results()
             .apply(
                 "WritePageViews",
-                JdbcUpsertSink.<WindowResult<String, Long>>to(db, PAGE_VIEWS)
-                    .withColumn("page", "text", WindowResult::key)
-                    .withColumn("window_start", "timestamptz", WindowResult::windowStart)
-                    .withColumn("window_end", "timestamptz", WindowResult::windowEnd)
-                    .withColumn("views", "bigint", WindowResult::value)
-                    .withKey("page", "window_start")
-                    .withStage("write-" + PAGE_VIEWS))
+                windowTable(db, PAGE_VIEWS, "page", "window_start", "window_end", "views"))
             .failures();
     PCollection<DeadLetter> sessionFailures =
         sessions
             .results()
             .apply(
                 "WriteUserSessions",
-                JdbcUpsertSink.<WindowResult<String, Long>>to(db, USER_SESSIONS)
-                    .withColumn("user_id", "text", WindowResult::key)
-                    .withColumn("session_start", "timestamptz", WindowResult::windowStart)
-                    .withColumn("session_end", "timestamptz", WindowResult::windowEnd)
-                    .withColumn("clicks", "bigint", WindowResult::value)
-                    .withKey("user_id", "session_start")
-                    .withStage("write-" + USER_SESSIONS))
+                windowTable(db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks"))
             .failures();
     PCollection<DeadLetter> activeUserFailures =
         activeUsers
             .results()
             .apply(
                 "WriteActiveUsers",
-                JdbcUpsertSink.<WindowResult<String, Long>>to(db, ACTIVE_USERS)
-                    .withColumn("window_start", "timestamptz", WindowResult::windowStart)
-                    .withColumn("window_end", "timestamptz", WindowResult::windowEnd)
-                    .withColumn("active_users", "bigint", WindowResult::value)
-                    .withKey("window_start")
-                    .withStage("write-" + ACTIVE_USERS))
+                windowTable(db, ACTIVE_USERS, null, "window_start", "window_end", "active_users"))
             .failures();
 
     PCollectionList.of(clicks.deadLetters())
@@ -140,5 +124,27 @@ public final class ClickstreamPipeline {
         .apply(
             "DeadLetters",
             DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+  }
+
+  /**
+   * An upsert of window results into {@code table}, keyed by the window start and, unless {@code
+   * keyColumn} is null (one row per window), the result's key.
+   */
+  private static JdbcUpsertSink<WindowResult<String, Long>> windowTable(
+      JdbcConnectionSpec db,
+      String table,
+      @Nullable String keyColumn,
+      String startColumn,
+      String endColumn,
+      String valueColumn) {
+    JdbcUpsertSink<WindowResult<String, Long>> sink = JdbcUpsertSink.to(db, table);
+    if (keyColumn != null) {
+      sink = sink.withColumn(keyColumn, "text", WindowResult::key);
+    }
+    return sink.withColumn(startColumn, "timestamptz", WindowResult::windowStart)
+        .withColumn(endColumn, "timestamptz", WindowResult::windowEnd)
+        .withColumn(valueColumn, "bigint", WindowResult::value)
+        .withKey(keyColumn == null ? new String[] {startColumn} : new String[] {keyColumn, startColumn})
+        .withStage("write-" + table);
   }
 }
