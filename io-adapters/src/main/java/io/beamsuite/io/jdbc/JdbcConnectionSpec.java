@@ -3,7 +3,11 @@ package io.beamsuite.io.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.io.Serializable;
+import java.sql.Driver;
+import java.sql.SQLException;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -104,6 +108,13 @@ public final class JdbcConnectionSpec implements Serializable {
   private HikariDataSource openPool() {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
+    String driver = driverClassFor(jdbcUrl);
+    if (driver != null) {
+      // Hikari then instantiates the driver itself instead of asking DriverManager, which on a
+      // Flink session cluster only knows the driver class of the first job's user-code class
+      // loader in the TaskManager JVM: a later job's first lookup failed with "No suitable driver".
+      config.setDriverClassName(driver);
+    }
     config.setUsername(user);
     String secret = passwordEnv != null ? System.getenv(passwordEnv) : password;
     if (secret != null) {
@@ -116,6 +127,27 @@ public final class JdbcConnectionSpec implements Serializable {
     config.setInitializationFailTimeout(-1);
     config.setPoolName("beamsuite-jdbc-" + POOLS.size());
     return new HikariDataSource(config);
+  }
+
+  /**
+   * The class name of a JDBC driver, visible to this class's loader (the job's, on a worker), that
+   * accepts {@code jdbcUrl}; null if none does (Hikari then falls back to DriverManager).
+   */
+  static @Nullable String driverClassFor(String jdbcUrl) {
+    try {
+      for (Driver driver : ServiceLoader.load(Driver.class, JdbcConnectionSpec.class.getClassLoader())) {
+        try {
+          if (driver.acceptsURL(jdbcUrl)) {
+            return driver.getClass().getName();
+          }
+        } catch (SQLException e) {
+          // Not this driver.
+        }
+      }
+    } catch (ServiceConfigurationError e) {
+      // A broken provider entry: leave the choice to DriverManager.
+    }
+    return null;
   }
 
   /** Closes every pool this JVM opened (tests; workers keep theirs until the JVM exits). */

@@ -28,6 +28,16 @@ public class JdbcConnectionSpecTest {
   }
 
   @Test
+  public void driverIsFoundByUrlWithoutDriverManager() {
+    // Pools name their driver class, so a worker with a fresh user-code class loader (a later job
+    // on a Flink session cluster) does not depend on what DriverManager registered before.
+    assertEquals(
+        "org.postgresql.Driver",
+        JdbcConnectionSpec.driverClassFor("jdbc:postgresql://127.0.0.1:5432/postgres"));
+    assertEquals(null, JdbcConnectionSpec.driverClassFor("jdbc:nosuchdb://host/db"));
+  }
+
+  @Test
   public void passwordNeverAppearsInToStringOrDisplayData() {
     JdbcConnectionSpec spec = JdbcConnectionSpec.of(URL, "beam").withPassword("hunter2-secret");
     assertEquals("JdbcConnectionSpec{url=" + URL + ", user=beam, password=***}", spec.toString());

@@ -1,0 +1,774 @@
+package io.beamsuite.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.beamsuite.fixtures.EventGenerator;
+import io.beamsuite.fixtures.FlinkCluster;
+import io.beamsuite.fixtures.GeneratedRecord;
+import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.HourPartitionedJsonLinesWriter;
+import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.oracle.ActiveUsersRow;
+import io.beamsuite.fixtures.oracle.ClickstreamOracle;
+import io.beamsuite.fixtures.oracle.LatePolicy;
+import io.beamsuite.fixtures.oracle.PageViewRow;
+import io.beamsuite.fixtures.oracle.RawInput;
+import io.beamsuite.fixtures.oracle.UserSessionRow;
+import io.beamsuite.pipelines.testing.SandboxProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+
+/**
+ * The clickstream pipeline submitted to a real Flink session cluster (JobManager and TaskManager in
+ * their own JVMs, {@link FlinkCluster}) the way users do it: {@code java -jar
+ * beamsuite-pipelines-bundled.jar clickstream --runner=FlinkRunner --flinkMaster=...}, in a child
+ * process, against the PostgreSQL and Kafka of a {@link SandboxProcess}.
+ *
+ * <ul>
+ *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters
+ *       by reason equal the oracle's reconciliation, and the job is FINISHED on the cluster without
+ *       a task failure;
+ *   <li>streaming, from Kafka with checkpointing, fed by a real-time replay of a generated
+ *       workload: page views converge to the oracle given the late records the pipeline reported
+ *       (each checked to really be late), dead letters match, checkpoints complete, no task
+ *       failed; then the job is cancelled over REST and the tables re-checked.
+ * </ul>
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class FlinkClusterIT {
+  private static final Path BUNDLED_JAR = Path.of("target", "beamsuite-pipelines-bundled.jar");
+  private static final long SEED = 20_261_123L;
+  // The streaming run's event-time policy (seconds, like the real-time replay it reads).
+  private static final Duration STREAM_ALLOWED_LATENESS = Duration.ofSeconds(5);
+  private static final Duration STREAM_MAX_OUT_OF_ORDERNESS = Duration.ofSeconds(3);
+  private static final String STREAM_TOPIC = "clicks-stream";
+
+  private static Path workDir;
+  private static SandboxProcess sandbox;
+  private static FlinkCluster flink;
+  private static GeneratorConfig config;
+  private static List<GeneratedRecord> records;
+  private static final List<Process> launchers = new ArrayList<>();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeClass
+  public static void startServices() throws Exception {
+    assertTrue(
+        "the bundled jar must exist (failsafe runs after package): " + BUNDLED_JAR.toAbsolutePath(),
+        Files.isRegularFile(BUNDLED_JAR));
+    // Under target/, kept after the run: launcher output and the cluster's logs for diagnosis.
+    workDir = Path.of("target", "flink-cluster-it").toAbsolutePath();
+    deleteRecursively(workDir);
+    Files.createDirectories(workDir);
+    // The cluster's own defaults already bound restarts and use RocksDB with a checkpoint dir in
+    // its work dir; these make the test's expectations explicit.
+    Map<String, String> overrides =
+        Map.ofEntries(
+            Map.entry("restart-strategy.type", "fixed-delay"),
+            Map.entry("restart-strategy.fixed-delay.attempts", "2"),
+            Map.entry("restart-strategy.fixed-delay.delay", "1 s"),
+            // Each submission leaves the 340 MB job jar in the blob cache.
+            Map.entry("blob.service.cleanup.interval", "10"),
+            Map.entry("taskmanager.memory.process.size", "3072m"),
+            Map.entry("taskmanager.memory.jvm-metaspace.size", "512m"),
+            // The bounded job's many blocking (sort-shuffle) partitions each want 512 buffers by
+            // default; with the default network memory a task failed with "Insufficient number
+            // of network buffers" and the job only finished after a restart.
+            Map.entry("taskmanager.memory.network.fraction", "0.2"),
+            Map.entry("taskmanager.network.sort-shuffle.min-buffers", "128"));
+    CompletableFuture<FlinkCluster> cluster =
+        CompletableFuture.supplyAsync(() -> new FlinkCluster(2, overrides).start());
+    try {
+      sandbox = SandboxProcess.start(workDir);
+    } finally {
+      // Always wait for the cluster, so that @AfterClass can stop it whatever happened here.
+      flink = cluster.get(120, TimeUnit.SECONDS);
+    }
+    config =
+        GeneratorConfig.builder()
+            .seed(SEED)
+            .eventCount(2000)
+            .duplicateRate(0.03)
+            .lateRate(0.02)
+            .malformedRate(0.02)
+            .schemaV2Rate(0.2)
+            .topicWeights(1, 0, 0)
+            .build();
+    records = EventGenerator.of(config).generate();
+  }
+
+  @AfterClass
+  public static void stopServices() throws Exception {
+    for (Process launcher : launchers) {
+      if (launcher.isAlive()) {
+        launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    try {
+      if (flink != null) {
+        for (String log : List.of("jobmanager.log", "taskmanager.log", "taskmanager.out")) {
+          Path file = flink.workDir().resolve(log);
+          if (Files.exists(file)) {
+            Files.copy(file, workDir.resolve("flink-" + log), StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      System.err.println("could not keep the Flink logs: " + e);
+    } finally {
+      try {
+        if (flink != null) {
+          flink.close();
+        }
+      } finally {
+        if (sandbox != null) {
+          sandbox.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  public void a_boundedFromFilesOnTheClusterEqualsTheOracle() throws Exception {
+    Path master = workDir.resolve("master");
+    new HourPartitionedJsonLinesWriter(master).write(records);
+    String jdbcUrl = createDatabase("flink_bounded");
+    Set<String> jobsBefore = jobIds();
+
+    long start = System.nanoTime();
+    Launched run =
+        launch(
+            "bounded",
+            "clickstream",
+            "--runner=FlinkRunner",
+            "--flinkMaster=" + flink.restAddress(),
+            "--parallelism=2",
+            "--source=file:" + master.resolve("clicks") + "/**.jsonl",
+            "--jdbcUrl=" + jdbcUrl,
+            "--jdbcUser=" + sandbox.setting("postgres.user"),
+            "--progressSeconds=5");
+    int exit = run.await(Duration.ofMinutes(4));
+    String output = run.output();
+    assertEquals("launcher exit status; output:\n" + output, 0, exit);
+    assertTrue(output, output.contains("clickstream finished: DONE"));
+    assertTrue(output, output.contains("records in"));
+    System.out.printf(
+        "bounded clickstream on the Flink cluster: %.1f s (launcher wall time)%n",
+        (System.nanoTime() - start) / 1e9);
+
+    // It ran on the cluster, not in an embedded mini cluster.
+    List<FlinkCluster.JobStatus> newJobs = newJobs(jobsBefore);
+    assertEquals("jobs submitted: " + newJobs, 1, newJobs.size());
+    assertEquals("FINISHED", newJobs.get(0).state());
+    assertNoFailures(newJobs.get(0).id());
+    assertEquals(2, maxVertexParallelism(newJobs.get(0).id()));
+
+    ClickstreamOracle.Result expected =
+        ClickstreamOracle.compute(RawInput.fromGenerated(records), LatePolicy.none());
+    assertTrue(expected.reconciliation().reconciles());
+    assertEquals(expected.reconciliation().recordsIn(), summaryNumber(output, "records in"));
+    assertEquals(expected.reconciliation().duplicates(), summaryNumber(output, "duplicates dropped"));
+    assertEquals(
+        expected.reconciliation().deadLetterCount(), summaryNumber(output, "dead letters"));
+    try (Connection c = connect(jdbcUrl)) {
+      assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
+      assertEquals(expected.sessions(), sessions(c, Instant.MAX));
+      assertEquals(expected.activeUsers(), activeUsers(c));
+      assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
+      assertEquals("nothing is late in a bounded run", 0, lateRecords(c).size());
+    }
+  }
+
+  @Test
+  public void b_streamingFromKafkaWithCheckpointsThenCancelled() throws Exception {
+    String bootstrap = sandbox.setting("kafka.bootstrap");
+    createTopic(bootstrap);
+    String jdbcUrl = createDatabase("flink_streaming");
+    Set<String> jobsBefore = jobIds();
+
+    Launched run =
+        launch(
+            "streaming",
+            "clickstream",
+            "--runner=FlinkRunner",
+            "--flinkMaster=" + flink.restAddress(),
+            "--parallelism=2",
+            "--streaming=true",
+            "--checkpointingInterval=2000",
+            "--attachedMode=false",
+            "--source=kafka",
+            "--bootstrapServers=" + bootstrap,
+            "--clicksTopic=" + STREAM_TOPIC,
+            "--allowedLatenessSeconds=" + STREAM_ALLOWED_LATENESS.toSeconds(),
+            "--maxOutOfOrdernessSeconds=" + STREAM_MAX_OUT_OF_ORDERNESS.toSeconds(),
+            "--jdbcUrl=" + jdbcUrl,
+            "--jdbcUser=" + sandbox.setting("postgres.user"),
+            "--progressSeconds=5");
+
+    String jobId =
+        awaitValue(
+            "the streaming job's tasks to run on the cluster",
+            Duration.ofSeconds(90),
+            () -> {
+              assertTrue("launcher exited early:\n" + run.output(), run.process.isAlive());
+              for (FlinkCluster.JobStatus job : newJobs(jobsBefore)) {
+                if (job.state().equals("RUNNING") && allVerticesRunning(job.id())) {
+                  return job.id();
+                }
+              }
+              return null;
+            });
+
+    // A real-time replay: each record is sent at its arrival time, event times are around now.
+    // (KafkaIO's watermark policy advances an idle partition to wall-clock time minus the
+    // out-of-orderness, so a replay of old event times would close every window at once, and a
+    // backlog read in one go is over before the first watermark: neither would make anything late.)
+    // Event times span 50 s placed 30 s before and 20 s after a minute boundary B at least 10 s
+    // away: the same layout relative to the page-view windows in every run. LATE clicks (10% here,
+    // so that enough of them fall before B) arrive 10-50 s after their event time; the pipeline's
+    // watermark trails wall-clock time by several seconds (delay, bundles, timers), so only the
+    // ones arriving well after B are late for the minute ending at B.
+    long minute = 60_000;
+    long boundary = Math.floorDiv(System.currentTimeMillis() + 10_000 + minute - 1, minute) * minute;
+    GeneratorConfig streamConfig =
+        config.toBuilder()
+            .startTime(Instant.ofEpochMilli(boundary).minusSeconds(30))
+            .timeSpan(Duration.ofSeconds(50))
+            .outOfOrderSpread(Duration.ofSeconds(2))
+            .allowedLateness(Duration.ofSeconds(10))
+            .maxLateBy(Duration.ofSeconds(40))
+            .lateRate(0.1)
+            .build();
+    List<GeneratedRecord> stream = EventGenerator.of(streamConfig).generate();
+    long start = System.nanoTime();
+    Map<Long, Instant> appendTimes = produceInRealTime(bootstrap, stream);
+    System.out.printf(
+        "streaming: %d records sent in real time over %.1f s%n",
+        stream.size(), (System.nanoTime() - start) / 1e9);
+
+    Map<String, GeneratedRecord> byEventId = new HashMap<>();
+    for (GeneratedRecord r : stream) {
+      if (r.eventId() != null) {
+        byEventId.putIfAbsent(r.eventId(), r);
+      }
+    }
+    List<RawInput> inputs = RawInput.fromGenerated(stream);
+    String[] lastDiff = {"nothing compared yet"};
+    try {
+      // The last windows close once wall-clock time (the idle partition's watermark) passes them.
+      awaitValue(
+          "page views equal to the oracle given the reported late records",
+          Duration.ofSeconds(120),
+          () -> {
+            try (Connection c = connect(jdbcUrl)) {
+              Map<String, Set<String>> late = lateByView(lateRecords(c));
+              ClickstreamOracle.Result expected =
+                  ClickstreamOracle.compute(inputs, LatePolicy.observed(late));
+              List<PageViewRow> pv = pageViews(c, Instant.MAX);
+              if (expected.pageViews().equals(pv)) {
+                return true;
+              }
+              lastDiff[0] = describeDiff(expected.pageViews(), pv, late);
+              return null;
+            }
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          e.getMessage() + "\nlast difference: " + lastDiff[0] + "\nlauncher:\n" + run.output(), e);
+    }
+    System.out.printf(
+        "streaming clickstream converged %.1f s after the replay started%n",
+        (System.nanoTime() - start) / 1e9);
+
+    long completed =
+        flink.getJson("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
+    assertTrue("completed checkpoints: " + completed, completed >= 1);
+    assertEquals(2, maxVertexParallelism(jobId));
+    assertNoFailures(jobId);
+
+    List<LateRow> lateRows;
+    try (Connection c = connect(jdbcUrl)) {
+      lateRows = lateRecords(c);
+      assertEquals(
+          ClickstreamOracle.compute(inputs, LatePolicy.none()).reconciliation().deadLetters(),
+          deadLettersByReason(c));
+    }
+    checkReallyLate(lateRows, byEventId, appendTimes);
+    // How far the pipeline's watermark trailed the late records' append times (diagnostics).
+    List<Duration> trailing =
+        lateRows.stream()
+            .map(r -> Duration.between(r.watermark(), appendTimes.get(byEventId.get(r.eventId()).arrivalIndex())))
+            .sorted()
+            .collect(Collectors.toList());
+    System.out.printf(
+        "streaming: at the late records, the watermark trailed their append time by %s to %s%n",
+        trailing.get(0), trailing.get(trailing.size() - 1));
+
+    // Stop: cancel over REST, as an operator would; the launcher then ends non-zero.
+    HttpResponse<String> cancel =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals("cancel: " + cancel.body(), 202, cancel.statusCode());
+    awaitValue(
+        "the job to be CANCELED",
+        Duration.ofSeconds(60),
+        () ->
+            flink.jobs().stream()
+                    .anyMatch(j -> j.id().equals(jobId) && j.state().equals("CANCELED"))
+                ? true
+                : null);
+    int exit = run.await(Duration.ofSeconds(60));
+    String output = run.output();
+    assertEquals("a cancelled run is not DONE; output:\n" + output, 1, exit);
+    assertTrue(output, output.contains("clickstream finished: CANCELLED"));
+
+    // The tables after the cancel: unchanged, and still equal to the oracle.
+    try (Connection c = connect(jdbcUrl)) {
+      List<LateRow> finalLate = lateRecords(c);
+      assertEquals(lateRows, finalLate);
+      ClickstreamOracle.Result expected =
+          ClickstreamOracle.compute(inputs, LatePolicy.observed(lateByView(finalLate)));
+      assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
+      assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
+    }
+    System.out.printf(
+        "streaming: %d late rows (%s), %d checkpoints completed before the cancel%n",
+        lateRows.size(), lateByView(lateRows).entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
+        completed);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lateness
+
+  /** One row of {@code late_records}. */
+  private record LateRow(
+      String view, String eventId, Instant eventTime, Instant windowEnd, Instant watermark) {}
+
+  private static Map<String, Set<String>> lateByView(List<LateRow> rows) {
+    Map<String, Set<String>> late = new TreeMap<>();
+    for (LateRow r : rows) {
+      late.computeIfAbsent(r.view(), k -> new HashSet<>()).add(r.eventId());
+    }
+    return late;
+  }
+
+  /**
+   * Every reported late record must really be late: labelled LATE by the generator (VALID and
+   * DUPLICATE clicks arrive within the out-of-order spread, so never behind the watermark), its
+   * window's end plus the allowed lateness behind the watermark the pipeline recorded, and that
+   * watermark no further than the source can have got when the record was read: the policy's
+   * watermark is at most max(largest event time read, wall clock) minus the out-of-orderness, both
+   * bounded by the record's append time to the topic (plus the reader's lag, allowed 2 s).
+   */
+  private static void checkReallyLate(
+      List<LateRow> rows, Map<String, GeneratedRecord> byEventId, Map<Long, Instant> appendTimes) {
+    assertFalse(
+        "the replay's LATE clicks arrive 10-50 s after their event time; some must be late",
+        rows.isEmpty());
+    for (LateRow r : rows) {
+      GeneratedRecord record = byEventId.get(r.eventId());
+      assertTrue("unknown late event " + r, record != null);
+      assertEquals("label of late event " + r, RecordLabel.LATE, record.label());
+      assertEquals(record.eventTime(), r.eventTime());
+      Instant closedAt = r.windowEnd().minusMillis(1).plus(STREAM_ALLOWED_LATENESS);
+      assertTrue("window not closed at the recorded watermark: " + r, closedAt.isBefore(r.watermark()));
+      Instant appended = appendTimes.get(record.arrivalIndex());
+      assertFalse(
+          "watermark ahead of what the source allowed: " + r + ", appended " + appended,
+          r.watermark()
+              .isAfter(appended.minus(STREAM_MAX_OUT_OF_ORDERNESS).plus(Duration.ofSeconds(2))));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The launcher as a child process
+
+  private static final class Launched {
+    final Process process;
+    final Path log;
+
+    Launched(Process process, Path log) {
+      this.process = process;
+      this.log = log;
+    }
+
+    int await(Duration timeout) throws InterruptedException {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        fail("launcher did not exit within " + timeout + "; output:\n" + output());
+      }
+      return process.exitValue();
+    }
+
+    String output() {
+      try {
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        return text.length() > 20_000 ? "..." + text.substring(text.length() - 20_000) : text;
+      } catch (IOException e) {
+        return "(no output: " + e + ")";
+      }
+    }
+  }
+
+  /** A number of the launcher's end-of-run summary, e.g. {@code "  records in   2,100 ..."}. */
+  private static long summaryNumber(String output, String label) {
+    Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(label) + "\\s+([\\d,]+)").matcher(output);
+    assertTrue("no '" + label + "' in the summary:\n" + output, m.find());
+    return Long.parseLong(m.group(1).replace(",", ""));
+  }
+
+  /** {@code java -jar <bundled jar> <args>}, output (stdout and stderr) to a log file. */
+  private static Launched launch(String name, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(workDir.resolve("tmp-" + name)));
+    cmd.add("-jar");
+    cmd.add(BUNDLED_JAR.toAbsolutePath().toString());
+    cmd.addAll(List.of(args));
+    Path log = workDir.resolve("launcher-" + name + ".log");
+    Process process =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    synchronized (launchers) {
+      launchers.add(process);
+    }
+    return new Launched(process, log);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flink REST
+
+  private static Set<String> jobIds() {
+    return flink.jobs().stream().map(FlinkCluster.JobStatus::id).collect(Collectors.toSet());
+  }
+
+  private static List<FlinkCluster.JobStatus> newJobs(Set<String> before) {
+    return flink.jobs().stream().filter(j -> !before.contains(j.id())).collect(Collectors.toList());
+  }
+
+  /** The job ran without a task failure (hence without a restart). */
+  private static void assertNoFailures(String jobId) {
+    JsonNode history = flink.getJson("/jobs/" + jobId + "/exceptions").path("exceptionHistory");
+    assertEquals("failures of job " + jobId + ": " + history, 0, history.path("entries").size());
+  }
+
+  private static boolean allVerticesRunning(String jobId) {
+    JsonNode vertices = flink.getJson("/jobs/" + jobId).path("vertices");
+    if (vertices.size() == 0) {
+      return false;
+    }
+    for (JsonNode vertex : vertices) {
+      if (!vertex.path("status").asText().equals("RUNNING")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int maxVertexParallelism(String jobId) {
+    int max = 0;
+    for (JsonNode vertex : flink.getJson("/jobs/" + jobId).path("vertices")) {
+      max = Math.max(max, vertex.path("parallelism").asInt());
+    }
+    return max;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Kafka
+
+  private static void createTopic(String bootstrap) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (AdminClient admin = AdminClient.create(props)) {
+      // One partition: the arrival order is the read order. LogAppendTime: the producer learns
+      // when each record became readable. Room for the corpus's oversized payload.
+      NewTopic topic =
+          new NewTopic(STREAM_TOPIC, 1, (short) 1)
+              .configs(
+                  Map.of(
+                      "message.timestamp.type", "LogAppendTime",
+                      "max.message.bytes", String.valueOf(8 << 20)));
+      admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Sends each record at its arrival time (wall clock), in arrival order; returns the broker's
+   * append time per arrival index.
+   */
+  private static Map<Long, Instant> produceInRealTime(String bootstrap, List<GeneratedRecord> stream)
+      throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 << 20));
+    Map<Long, Future<RecordMetadata>> sent = new HashMap<>();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      for (GeneratedRecord r : stream) {
+        long wait = r.arrivalTime().toEpochMilli() - System.currentTimeMillis();
+        if (wait > 0) {
+          Thread.sleep(wait);
+        }
+        sent.put(
+            r.arrivalIndex(),
+            producer.send(new ProducerRecord<>(STREAM_TOPIC, 0, null, r.key(), r.payload())));
+      }
+      producer.flush();
+    }
+    Map<Long, Instant> appended = new HashMap<>();
+    for (Map.Entry<Long, Future<RecordMetadata>> e : sent.entrySet()) {
+      // A failed send throws here.
+      appended.put(e.getKey(), Instant.ofEpochMilli(e.getValue().get().timestamp()));
+    }
+    return appended;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // PostgreSQL
+
+  /** Creates database {@code name} on the sandbox's server and returns its JDBC URL. */
+  private static String createDatabase(String name) throws SQLException {
+    String url = sandbox.setting("postgres.jdbcUrl");
+    try (Connection c = connect(url);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    return url.substring(0, url.lastIndexOf('/') + 1) + name;
+  }
+
+  private static Connection connect(String url) throws SQLException {
+    return DriverManager.getConnection(url, sandbox.setting("postgres.user"), "");
+  }
+
+  private static boolean tableExists(Connection c, String table) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT to_regclass('public." + table + "') IS NOT NULL")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  private static List<PageViewRow> pageViews(Connection c, Instant before) throws SQLException {
+    List<PageViewRow> rows = new ArrayList<>();
+    if (!tableExists(c, "page_views_per_minute")) {
+      return rows;
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT page, window_start, window_end, views FROM page_views_per_minute"
+                    + " ORDER BY page COLLATE \"C\", window_start")) {
+      while (rs.next()) {
+        PageViewRow row =
+            new PageViewRow(
+                rs.getString("page"),
+                instant(rs, "window_start"),
+                instant(rs, "window_end"),
+                rs.getLong("views"));
+        if (row.windowStart().isBefore(before)) {
+          rows.add(row);
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static List<UserSessionRow> sessions(Connection c, Instant before) throws SQLException {
+    List<UserSessionRow> rows = new ArrayList<>();
+    if (!tableExists(c, "user_sessions")) {
+      return rows;
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT user_id, session_start, session_end, clicks FROM user_sessions"
+                    + " ORDER BY user_id COLLATE \"C\", session_start")) {
+      while (rs.next()) {
+        UserSessionRow row =
+            new UserSessionRow(
+                rs.getString("user_id"),
+                instant(rs, "session_start"),
+                instant(rs, "session_end"),
+                rs.getLong("clicks"));
+        if (row.sessionStart().isBefore(before)) {
+          rows.add(row);
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static List<ActiveUsersRow> activeUsers(Connection c) throws SQLException {
+    List<ActiveUsersRow> rows = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT window_start, window_end, active_users FROM active_users ORDER BY window_start")) {
+      while (rs.next()) {
+        rows.add(
+            new ActiveUsersRow(
+                instant(rs, "window_start"), instant(rs, "window_end"), rs.getLong("active_users")));
+      }
+    }
+    return rows;
+  }
+
+  private static Map<String, Long> deadLettersByReason(Connection c) throws SQLException {
+    Map<String, Long> counts = new TreeMap<>();
+    if (!tableExists(c, "dead_letters")) {
+      return counts;
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT reason, count(*) FROM dead_letters GROUP BY reason")) {
+      while (rs.next()) {
+        counts.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    return counts;
+  }
+
+  private static List<LateRow> lateRecords(Connection c) throws SQLException {
+    List<LateRow> rows = new ArrayList<>();
+    if (!tableExists(c, "late_records")) {
+      return rows;
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT view, event_id, event_time, window_end, watermark FROM late_records"
+                    + " ORDER BY view, event_id, window_start")) {
+      while (rs.next()) {
+        rows.add(
+            new LateRow(
+                rs.getString("view"),
+                rs.getString("event_id"),
+                instant(rs, "event_time"),
+                instant(rs, "window_end"),
+                instant(rs, "watermark")));
+      }
+    }
+    return rows;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private static String describeDiff(
+      List<PageViewRow> expected, List<PageViewRow> actual, Map<String, Set<String>> late) {
+    return String.format(
+        "late per view %s; page views expected %d rows, actual %d, missing %s, unexpected %s",
+        late.entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
+        expected.size(),
+        actual.size(),
+        head(minus(expected, actual)),
+        head(minus(actual, expected)));
+  }
+
+  private static <T> List<T> minus(List<T> a, List<T> b) {
+    Set<T> bs = new HashSet<>(b);
+    return a.stream().filter(x -> !bs.contains(x)).collect(Collectors.toList());
+  }
+
+  private static <T> String head(List<T> rows) {
+    return rows.size() <= 5 ? rows.toString() : rows.subList(0, 5) + " (+" + (rows.size() - 5) + ")";
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList())) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** A supplier that may throw. */
+  private interface Probe<T> {
+    T get() throws Exception;
+  }
+
+  /** Polls {@code probe} every 500 ms until it returns non-null; fails after {@code timeout}. */
+  private static <T> T awaitValue(String what, Duration timeout, Probe<T> probe) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        T value = probe.get();
+        if (value != null) {
+          return value;
+        }
+      } catch (SQLException | RuntimeException e) {
+        last = e; // e.g. a table not created yet, or the REST API busy
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(
+        "timed out after " + timeout.toSeconds() + " s waiting for " + what
+            + (last == null ? "" : " (last error: " + last + ")"));
+  }
+}
