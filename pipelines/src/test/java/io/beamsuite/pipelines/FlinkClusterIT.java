@@ -116,14 +116,7 @@ public class FlinkClusterIT {
             Map.entry("restart-strategy.fixed-delay.attempts", "2"),
             Map.entry("restart-strategy.fixed-delay.delay", "1 s"),
             // Each submission leaves the 340 MB job jar in the blob cache.
-            Map.entry("blob.service.cleanup.interval", "10"),
-            Map.entry("taskmanager.memory.process.size", "3072m"),
-            Map.entry("taskmanager.memory.jvm-metaspace.size", "512m"),
-            // The bounded job's many blocking (sort-shuffle) partitions each want 512 buffers by
-            // default; with the default network memory a task failed with "Insufficient number
-            // of network buffers" and the job only finished after a restart.
-            Map.entry("taskmanager.memory.network.fraction", "0.2"),
-            Map.entry("taskmanager.network.sort-shuffle.min-buffers", "128"));
+            Map.entry("blob.service.cleanup.interval", "10"));
     CompletableFuture<FlinkCluster> cluster =
         CompletableFuture.supplyAsync(() -> new FlinkCluster(2, overrides).start());
     try {
