@@ -4,6 +4,7 @@ import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.views.PageViewsPerMinute;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.pipelines.wiring.LateRecordSink;
@@ -21,10 +22,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * {@code clickstream}: unique clicks → page views per page per minute, user sessions, and active
- * users per five minutes sliding every minute (docs/pipelines.md), upserted into {@code
- * page_views_per_minute}, {@code user_sessions} and {@code active_users}. Malformed clicks go to
- * the dead letters, late ones to {@code late_records}.
+ * {@code clickstream}: unique clicks → page views per page per minute ({@link PageViewsPerMinute},
+ * the same view the Lambda layers compute), user sessions, and active users per five minutes
+ * sliding every minute (docs/pipelines.md), upserted into {@code page_views_per_minute}, {@code
+ * user_sessions} and {@code active_users}. Malformed clicks go to the dead letters, late ones to
+ * {@code late_records}.
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
@@ -33,7 +35,7 @@ import org.joda.time.Duration;
  * }</pre>
  */
 public final class ClickstreamPipeline {
-  public static final String PAGE_VIEWS = "page_views_per_minute";
+  public static final String PAGE_VIEWS = PageViewsPerMinute.TABLE;
   public static final String USER_SESSIONS = "user_sessions";
   public static final String ACTIVE_USERS = "active_users";
 
@@ -58,14 +60,7 @@ public final class ClickstreamPipeline {
     WindowedAggregate.Result<String, Long, Click> pageViews =
         clicks
             .unique()
-            .apply(
-                "PageViewsPerMinute",
-                WindowedAggregate.of((Click c) -> c.page, Count.<Click>combineFn())
-                    .withKeyCoder(StringUtf8Coder.of())
-                    .over(
-                        WindowSpec.tumbling(Duration.standardMinutes(1))
-                            .withAllowedLateness(lateness)
-                            .accumulating()));
+            .apply("PageViewsPerMinute", PageViewsPerMinute.create().withAllowedLateness(lateness));
     WindowedAggregate.Result<String, Long, Click> sessions =
         clicks
             .unique()
@@ -92,9 +87,7 @@ public final class ClickstreamPipeline {
     PCollection<DeadLetter> pageViewFailures =
         pageViews
             .results()
-            .apply(
-                "WritePageViews",
-                windowTable(db, PAGE_VIEWS, "page", "window_start", "window_end", "views"))
+            .apply("WritePageViews", PageViewsPerMinute.toTable(db, PAGE_VIEWS))
             .failures();
     PCollection<DeadLetter> sessionFailures =
         sessions

@@ -4,6 +4,7 @@ import io.beamsuite.fixtures.CustomerRow;
 import io.beamsuite.fixtures.oracle.ActiveUsersRow;
 import io.beamsuite.fixtures.oracle.FraudAlertRow;
 import io.beamsuite.fixtures.oracle.PageViewRow;
+import io.beamsuite.fixtures.oracle.RevenueRow;
 import io.beamsuite.fixtures.oracle.SensorAnomalyRow;
 import io.beamsuite.fixtures.oracle.UserSessionRow;
 import java.sql.Connection;
@@ -43,6 +44,19 @@ public final class ResultTables {
         "SELECT page, window_start, window_end, views FROM page_views_per_minute"
             + " ORDER BY page, window_start",
         rs -> new PageViewRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
+  }
+
+  /** Rows of a {@code revenue_per_merchant_hour} table (or a versioned copy, e.g. {@code ..._v2}). */
+  public List<RevenueRow> revenuePerMerchantHour(String table) throws SQLException {
+    if (!table.matches("[a-z_][a-z0-9_]*")) {
+      throw new IllegalArgumentException("not a plain table name: " + table);
+    }
+    return query(
+        table,
+        "SELECT merchant_id, window_start, window_end, revenue_cents FROM "
+            + table
+            + " ORDER BY merchant_id, window_start",
+        rs -> new RevenueRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
   }
 
   public List<UserSessionRow> userSessions() throws SQLException {
