@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -29,35 +30,59 @@ public final class EventTimes {
    * whose top-level {@code event_time} is a parseable ISO-8601 instant. Never throws.
    */
   public static @Nullable Instant eventTimeOrNull(byte @Nullable [] payload) {
-    if (payload == null || payload.length == 0) {
+    return timeOrNull(payload, List.of(FIELD));
+  }
+
+  /**
+   * The ISO-8601 instant at {@code path} (field names from the top-level object down, e.g. {@code
+   * [after, updated_at]} in a Debezium envelope), or {@code null} when any step is missing, not an
+   * object, or the value is not a parseable instant. Never throws.
+   */
+  public static @Nullable Instant timeOrNull(byte @Nullable [] payload, List<String> path) {
+    if (payload == null || payload.length == 0 || path.isEmpty()) {
       return null;
     }
     try (JsonParser parser = FACTORY.createParser(payload)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
-      JsonToken token;
-      while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
-        JsonToken value = parser.nextToken();
-        if (FIELD.equals(name)) {
-          if (value != JsonToken.VALUE_STRING) {
-            return null;
-          }
-          Instant t = new Instant(java.time.Instant.parse(parser.getText()).toEpochMilli());
-          // Beam refuses timestamps outside its window bounds; treat them as unreadable.
-          return t.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE)
-                  || t.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)
-              ? null
-              : t;
+      for (int depth = 0; depth < path.size(); depth++) {
+        if (!seekField(parser, path.get(depth))) {
+          return null;
         }
-        // Skip nested values; only the top-level field counts.
-        parser.skipChildren();
+        JsonToken value = parser.nextToken();
+        boolean last = depth == path.size() - 1;
+        if (last) {
+          return value == JsonToken.VALUE_STRING ? withinBeamBounds(parser.getText()) : null;
+        }
+        if (value != JsonToken.START_OBJECT) {
+          return null;
+        }
       }
       return null;
     } catch (java.io.IOException | DateTimeParseException | ArithmeticException e) {
       // Malformed payloads are dead-lettered by the parser downstream; here they just have no time.
       return null;
     }
+  }
+
+  /** Moves to the field {@code name} of the current object, skipping the others' values. */
+  private static boolean seekField(JsonParser parser, String name) throws java.io.IOException {
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      if (name.equals(parser.currentName())) {
+        return true;
+      }
+      parser.nextToken();
+      parser.skipChildren();
+    }
+    return false;
+  }
+
+  private static @Nullable Instant withinBeamBounds(String text) {
+    Instant t = new Instant(java.time.Instant.parse(text).toEpochMilli());
+    // Beam refuses timestamps outside its window bounds; treat them as unreadable.
+    return t.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE) || t.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)
+        ? null
+        : t;
   }
 }

@@ -67,6 +67,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   private final List<String> topics;
   private @Nullable String groupId;
   private Duration maxDelay = DEFAULT_MAX_DELAY;
+  private List<String> eventTimePath = List.of(EventTimes.FIELD);
   private @Nullable Long maxNumRecords;
   private @Nullable Duration maxReadTime;
   private boolean readCommitted;
@@ -85,6 +86,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     KafkaJsonSource copy = new KafkaJsonSource(bootstrapServers, topics);
     copy.groupId = groupId;
     copy.maxDelay = maxDelay;
+    copy.eventTimePath = eventTimePath;
     copy.maxNumRecords = maxNumRecords;
     copy.maxReadTime = maxReadTime;
     copy.readCommitted = readCommitted;
@@ -127,7 +129,23 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     }
     KafkaJsonSource copy = copy();
     copy.maxDelay = maxDelay;
+    copy.eventTimePath = eventTimePath;
     return checked(copy);
+  }
+
+  /**
+   * Takes event time from the ISO-8601 instant at {@code dottedPath} instead of the top-level
+   * {@code event_time}, e.g. {@code "after.updated_at"} for Debezium envelopes, so the watermark of
+   * a change stream follows the rows' own time. Records without it keep the Kafka record time.
+   */
+  public KafkaJsonSource withEventTimeField(String dottedPath) {
+    checkArgumentNotNull(dottedPath, "dottedPath");
+    if (dottedPath.isBlank() || dottedPath.startsWith(".") || dottedPath.endsWith(".")) {
+      throw new IllegalArgumentException("expected a field path like after.updated_at, got '" + dottedPath + "'");
+    }
+    KafkaJsonSource copy = copy();
+    copy.eventTimePath = List.of(dottedPath.split("\\."));
+    return copy;
   }
 
   /** Bounded: stop after this many records (across all partitions). */
@@ -264,7 +282,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
             .withKeyDeserializer(ByteArrayDeserializer.class)
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(config)
-            .withExtractOutputTimestampFn(new EventTimeFn());
+            .withExtractOutputTimestampFn(new EventTimeFn(eventTimePath));
     if (readCommitted) {
       read = read.withReadCommitted();
     }
@@ -282,6 +300,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     }
     Duration delay = maxDelay;
+    List<String> timePath = eventTimePath;
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(bootstrapServers)
@@ -292,7 +311,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
             .withTimestampPolicyFactory(
                 (tp, previousWatermark) ->
                     new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
-                        new EventTimeFn(), delay, previousWatermark));
+                        new EventTimeFn(timePath), delay, previousWatermark));
     if (groupId != null) {
       read = read.commitOffsetsInFinalize();
     }
@@ -315,10 +334,15 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   static final class EventTimeFn
       implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
     private static final long serialVersionUID = 1L;
+    private final List<String> path;
+
+    EventTimeFn(List<String> path) {
+      this.path = List.copyOf(path);
+    }
 
     @Override
     public Instant apply(KafkaRecord<byte[], byte[]> record) {
-      Instant eventTime = EventTimes.eventTimeOrNull(record.getKV().getValue());
+      Instant eventTime = EventTimes.timeOrNull(record.getKV().getValue(), path);
       return eventTime != null ? eventTime : new Instant(record.getTimestamp());
     }
   }

@@ -375,6 +375,28 @@ public class KafkaAdaptersTest {
     assertNull(EventTimes.eventTimeOrNull(new byte[0]));
   }
 
+  @Test
+  public void eventTimesFollowsANestedPathLikeADebeziumRowsUpdatedAt() {
+    java.util.List<String> path = java.util.List.of("after", "updated_at");
+    // The same field name earlier at another level, and fields before and after, are skipped.
+    assertEquals(
+        Instant.parse("2026-01-05T09:00:00Z"),
+        EventTimes.timeOrNull(
+            ("{\"before\":{\"updated_at\":\"1999-01-01T00:00:00Z\"},\"updated_at\":\"x\","
+                    + "\"after\":{\"name\":{\"n\":[1]},\"updated_at\":\"2026-01-05T09:00:00.000000Z\"},"
+                    + "\"op\":\"u\"}")
+                .getBytes(StandardCharsets.UTF_8),
+            path));
+    // A delete's after is null: no time (the record keeps its Kafka time).
+    assertNull(
+        EventTimes.timeOrNull(
+            "{\"after\":null,\"op\":\"d\"}".getBytes(StandardCharsets.UTF_8), path));
+    assertNull(
+        EventTimes.timeOrNull(
+            "{\"after\":{\"updated_at\":5}}".getBytes(StandardCharsets.UTF_8), path));
+    assertNull(EventTimes.timeOrNull("{\"after\":{}}".getBytes(StandardCharsets.UTF_8), path));
+  }
+
   /**
    * Valid events carry their event_time; malformed ones the readable event_time or arrival time.
    */

@@ -99,8 +99,13 @@ public final class FraudPipeline {
         pipeline
             .apply(
                 "ReadCustomerChanges",
+                // Change records carry the row's updated_at as event time, so the change stream's
+                // watermark (and its records in flight) hold the as-of join back until the
+                // versions valid for a transaction have arrived; Kafka record time (the commit,
+                // usually far later than the business time) let transactions overtake them.
                 EventSource.of(options.getCustomersSource(), options, options.getCustomersTopic())
-                    .withMaxRecords(customersMaxRecords(options)))
+                    .withMaxRecords(customersMaxRecords(options))
+                    .withEventTimeField("after.updated_at"))
             .apply(
                 "ParseCustomerChanges",
                 DebeziumJson.parse(Customer.class)

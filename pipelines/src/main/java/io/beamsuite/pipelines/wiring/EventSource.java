@@ -29,6 +29,7 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
   private final long maxRecords;
   private final long maxReadSeconds;
   private final long maxOutOfOrdernessSeconds;
+  private @Nullable String eventTimeField;
 
   private EventSource(SourceSpec source, String topic, BeamsuiteOptions options) {
     this(
@@ -75,14 +76,29 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
     if (maxRecords < 0) {
       throw new IllegalArgumentException("maxRecords must be >= 0, got " + maxRecords);
     }
-    return new EventSource(
-        source,
-        topic,
-        bootstrapServers,
-        groupId,
-        maxRecords,
-        maxReadSeconds,
-        maxOutOfOrdernessSeconds);
+    EventSource copy =
+        new EventSource(
+            source,
+            topic,
+            bootstrapServers,
+            groupId,
+            maxRecords,
+            maxReadSeconds,
+            maxOutOfOrdernessSeconds);
+    copy.eventTimeField = eventTimeField;
+    return copy;
+  }
+
+  /**
+   * The same source taking Kafka event time from {@code dottedPath} (e.g. {@code
+   * "after.updated_at"} of Debezium envelopes) instead of {@code event_time}; see {@link
+   * KafkaJsonSource#withEventTimeField}. Files are bounded, so their timestamps do not drive a
+   * watermark that could run ahead; they keep {@code event_time}.
+   */
+  public EventSource withEventTimeField(String dottedPath) {
+    EventSource copy = withMaxRecords(maxRecords);
+    copy.eventTimeField = dottedPath;
+    return copy;
   }
 
   @Override
@@ -95,6 +111,9 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
             .withMaxDelay(Duration.standardSeconds(maxOutOfOrdernessSeconds));
     if (groupId != null) {
       read = read.withGroupId(groupId);
+    }
+    if (eventTimeField != null) {
+      read = read.withEventTimeField(eventTimeField);
     }
     if (maxRecords > 0) {
       read = read.withMaxNumRecords(maxRecords);

@@ -248,6 +248,10 @@ public class FraudPipelineTest {
       options.setBootstrapServers(bootstrap);
       options.setMaxRecords(txns.size());
       options.setCustomersMaxRecords(4);
+      // c-3's change (valid from 10:10) is committed after c-1's 10:30 update: out of order by
+      // 20 minutes in the change stream. A watermark delay above that keeps it from arriving
+      // behind the watermark, where the join could no longer wait for it.
+      options.setMaxOutOfOrdernessSeconds(86_400);
       Pipeline p = Pipeline.create(options);
       FraudPipeline.build(p, options);
       PipelineResult result = p.run();
