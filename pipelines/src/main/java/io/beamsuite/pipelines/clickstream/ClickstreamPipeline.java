@@ -1,7 +1,6 @@
 package io.beamsuite.pipelines.clickstream;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
-import io.beamsuite.io.jdbc.JdbcUpsertSink;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.views.PageViewsPerMinute;
@@ -9,8 +8,8 @@ import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.pipelines.wiring.LateRecordSink;
 import io.beamsuite.pipelines.wiring.UniqueEvents;
+import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
 import org.apache.beam.sdk.Pipeline;
@@ -18,7 +17,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -94,14 +92,14 @@ public final class ClickstreamPipeline {
             .results()
             .apply(
                 "WriteUserSessions",
-                windowTable(db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks"))
+                WindowResultTable.to(db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks"))
             .failures();
     PCollection<DeadLetter> activeUserFailures =
         activeUsers
             .results()
             .apply(
                 "WriteActiveUsers",
-                windowTable(db, ACTIVE_USERS, null, "window_start", "window_end", "active_users"))
+                WindowResultTable.to(db, ACTIVE_USERS, null, "window_start", "window_end", "active_users"))
             .failures();
 
     PCollectionList.of(clicks.deadLetters())
@@ -117,27 +115,5 @@ public final class ClickstreamPipeline {
         .apply(
             "DeadLetters",
             DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
-  }
-
-  /**
-   * An upsert of window results into {@code table}, keyed by the window start and, unless {@code
-   * keyColumn} is null (one row per window), the result's key.
-   */
-  private static JdbcUpsertSink<WindowResult<String, Long>> windowTable(
-      JdbcConnectionSpec db,
-      String table,
-      @Nullable String keyColumn,
-      String startColumn,
-      String endColumn,
-      String valueColumn) {
-    JdbcUpsertSink<WindowResult<String, Long>> sink = JdbcUpsertSink.to(db, table);
-    if (keyColumn != null) {
-      sink = sink.withColumn(keyColumn, "text", WindowResult::key);
-    }
-    return sink.withColumn(startColumn, "timestamptz", WindowResult::windowStart)
-        .withColumn(endColumn, "timestamptz", WindowResult::windowEnd)
-        .withColumn(valueColumn, "bigint", WindowResult::value)
-        .withKey(keyColumn == null ? new String[] {startColumn} : new String[] {keyColumn, startColumn})
-        .withStage("write-" + table);
   }
 }

@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
+import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
@@ -92,12 +93,6 @@ public final class PageViewsPerMinute
    */
   public static JdbcUpsertSink<WindowResult<String, Long>> toTable(
       JdbcConnectionSpec db, String table) {
-    return JdbcUpsertSink.<WindowResult<String, Long>>to(db, table)
-        .withColumn("page", "text", WindowResult::key)
-        .withColumn("window_start", "timestamptz", WindowResult::windowStart)
-        .withColumn("window_end", "timestamptz", WindowResult::windowEnd)
-        .withColumn("views", "bigint", WindowResult::value)
-        .withKey("page", "window_start")
-        .withStage("write-" + table);
+    return WindowResultTable.to(db, table, "page", "window_start", "window_end", "views");
   }
 }

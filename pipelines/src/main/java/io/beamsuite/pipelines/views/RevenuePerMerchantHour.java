@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
+import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
@@ -102,13 +103,7 @@ public final class RevenuePerMerchantHour
    */
   public static JdbcUpsertSink<WindowResult<String, Long>> toTable(
       JdbcConnectionSpec db, String table) {
-    return JdbcUpsertSink.<WindowResult<String, Long>>to(db, table)
-        .withColumn("merchant_id", "text", WindowResult::key)
-        .withColumn("window_start", "timestamptz", WindowResult::windowStart)
-        .withColumn("window_end", "timestamptz", WindowResult::windowEnd)
-        .withColumn("revenue_cents", "bigint", WindowResult::value)
-        .withKey("merchant_id", "window_start")
-        .withStage("write-" + table);
+    return WindowResultTable.to(db, table, "merchant_id", "window_start", "window_end", "revenue_cents");
   }
 
   /** Sums {@code amount_cents} exactly; the accumulator is the running sum. */
