@@ -29,7 +29,7 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
   private final long maxRecords;
   private final long maxReadSeconds;
   private final long maxOutOfOrdernessSeconds;
-  private @Nullable String eventTimeField;
+  private final @Nullable String eventTimeField;
 
   private EventSource(SourceSpec source, String topic, BeamsuiteOptions options) {
     this(
@@ -39,7 +39,8 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
         options.getGroupId(),
         options.getMaxRecords(),
         options.getMaxReadSeconds(),
-        options.getMaxOutOfOrdernessSeconds());
+        options.getMaxOutOfOrdernessSeconds(),
+        null);
   }
 
   private EventSource(
@@ -49,7 +50,8 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
       @Nullable String groupId,
       long maxRecords,
       long maxReadSeconds,
-      long maxOutOfOrdernessSeconds) {
+      long maxOutOfOrdernessSeconds,
+      @Nullable String eventTimeField) {
     this.source = source;
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
@@ -57,6 +59,7 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
     this.maxRecords = maxRecords;
     this.maxReadSeconds = maxReadSeconds;
     this.maxOutOfOrdernessSeconds = maxOutOfOrdernessSeconds;
+    this.eventTimeField = eventTimeField;
   }
 
   /**
@@ -76,17 +79,15 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
     if (maxRecords < 0) {
       throw new IllegalArgumentException("maxRecords must be >= 0, got " + maxRecords);
     }
-    EventSource copy =
-        new EventSource(
-            source,
-            topic,
-            bootstrapServers,
-            groupId,
-            maxRecords,
-            maxReadSeconds,
-            maxOutOfOrdernessSeconds);
-    copy.eventTimeField = eventTimeField;
-    return copy;
+    return new EventSource(
+        source,
+        topic,
+        bootstrapServers,
+        groupId,
+        maxRecords,
+        maxReadSeconds,
+        maxOutOfOrdernessSeconds,
+        eventTimeField);
   }
 
   /**
@@ -96,9 +97,15 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
    * watermark that could run ahead; they keep {@code event_time}.
    */
   public EventSource withEventTimeField(String dottedPath) {
-    EventSource copy = withMaxRecords(maxRecords);
-    copy.eventTimeField = dottedPath;
-    return copy;
+    return new EventSource(
+        source,
+        topic,
+        bootstrapServers,
+        groupId,
+        maxRecords,
+        maxReadSeconds,
+        maxOutOfOrdernessSeconds,
+        dottedPath);
   }
 
   @Override
