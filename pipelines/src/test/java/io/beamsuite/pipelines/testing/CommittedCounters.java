@@ -14,16 +14,7 @@ public final class CommittedCounters {
 
   /** The committed total of counter {@code name} in namespace {@code namespace}. */
   public static long of(PipelineResult result, Class<?> namespace, String name) {
-    long total = 0;
-    for (MetricResult<Long> m :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
-            .getCounters()) {
-      total += m.getCommitted();
-    }
-    return total;
+    return sum(result, namespace, name, true);
   }
 
   /**
@@ -32,20 +23,23 @@ public final class CommittedCounters {
    */
   public static long ofFinishedRun(PipelineResult result, Class<?> namespace, String name) {
     try {
-      return of(result, namespace, name);
+      return sum(result, namespace, name, true);
     } catch (UnsupportedOperationException noCommittedMetrics) {
-      long total = 0;
-      for (MetricResult<Long> m :
-          result
-              .metrics()
-              .queryMetrics(
-                  MetricsFilter.builder()
-                      .addNameFilter(MetricNameFilter.named(namespace, name))
-                      .build())
-              .getCounters()) {
-        total += m.getAttempted();
-      }
-      return total;
+      return sum(result, namespace, name, false);
     }
+  }
+
+  private static long sum(
+      PipelineResult result, Class<?> namespace, String name, boolean committed) {
+    long total = 0;
+    for (MetricResult<Long> m :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+            .getCounters()) {
+      total += committed ? m.getCommitted() : m.getAttempted();
+    }
+    return total;
   }
 }
