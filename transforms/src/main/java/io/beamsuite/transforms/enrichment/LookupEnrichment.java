@@ -28,12 +28,14 @@ import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -308,7 +310,9 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
         unmatchedTag,
         outputs.get(unmatchedTag).setCoder(input.getCoder()),
         failuresTag,
-        outputs.get(failuresTag).setCoder(DeadLetter.coder()));
+        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
+        PCollectionList.of(outputs.get(failuresTag).setCoder(DeadLetter.coder()))
+            .apply("Failures", Flatten.pCollections()));
   }
 
   @Override
