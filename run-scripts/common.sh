@@ -25,7 +25,7 @@ BEAMSUITE_PIPELINES_JAR="${BEAMSUITE_PIPELINES_JAR:-${BEAMSUITE_ROOT}/pipelines/
 BEAMSUITE_FIXTURES_DIR="${BEAMSUITE_ROOT}/test-fixtures"
 # Written by test-fixtures' build (maven-dependency-plugin, execution run-scripts-classpath).
 BEAMSUITE_FIXTURES_CLASSPATH_FILE="${BEAMSUITE_FIXTURES_DIR}/target/run-scripts.classpath"
-BEAMSUITE_PIPELINES_BUILD_CMD="mvn -B -ntp -DskipTests package -pl pipelines -am"
+BEAMSUITE_PIPELINES_BUILD_CMD="mvn -B -ntp -DskipTests package -pl pipelines/bundled -am"
 BEAMSUITE_FIXTURES_BUILD_CMD="mvn -B -ntp -DskipTests compile -pl test-fixtures"
 
 # ---------------------------------------------------------------------------------------------

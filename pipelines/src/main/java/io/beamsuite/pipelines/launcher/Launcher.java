@@ -1,5 +1,6 @@
 package io.beamsuite.pipelines.launcher;
 
+import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,7 +57,7 @@ public final class Launcher {
     }
     Optional<PipelineDefinition<?>> found = PipelineCatalog.find(args[0]);
     if (found.isEmpty()) {
-      err.printf("error: unknown pipeline '%s'; known pipelines: %s%n", args[0], names());
+      err.printf("error: unknown command '%s'; known commands: %s%n", args[0], names());
       err.printf("Run 'java -jar %s --help' for usage.%n", JAR);
       return USAGE_ERROR;
     }
@@ -67,16 +68,54 @@ public final class Launcher {
       return 0;
     }
 
+    if (!definition.runsPipeline()) {
+      return runTask(definition, pipelineArgs, out, err);
+    }
     Pipeline pipeline;
     try {
       pipeline = Pipeline.create(parseOptions(definition, pipelineArgs));
       definition.build(pipeline);
     } catch (IllegalArgumentException e) {
-      err.printf("error: %s%n", e.getMessage());
-      err.printf("Run 'java -jar %s %s --help' for its options.%n", JAR, definition.name());
-      return USAGE_ERROR;
+      return usageError(definition, e, err);
     }
-    return runToEnd(definition.name(), pipeline, out);
+    int status = runToEnd(definition.name(), pipeline, out);
+    if (status != 0) {
+      return status;
+    }
+    try {
+      definition.afterRun(pipeline, out);
+      return 0;
+    } catch (Exception e) {
+      LOG.error("{}: the pipeline finished but its after-run step failed", definition.name(), e);
+      err.printf("error: %s: the pipeline finished but its after-run step failed: %s%n", definition.name(), e);
+      return RUN_FAILED;
+    }
+  }
+
+  private static int runTask(
+      PipelineDefinition<?> definition, List<String> args, PrintStream out, PrintStream err) {
+    BeamsuiteOptions options;
+    try {
+      options = parseOptions(definition, args).as(BeamsuiteOptions.class);
+    } catch (IllegalArgumentException e) {
+      return usageError(definition, e, err);
+    }
+    try {
+      return definition.runTask(options, out);
+    } catch (IllegalArgumentException e) {
+      return usageError(definition, e, err);
+    } catch (Exception e) {
+      LOG.error("{} failed", definition.name(), e);
+      err.printf("error: %s failed: %s%n", definition.name(), e);
+      return RUN_FAILED;
+    }
+  }
+
+  private static int usageError(
+      PipelineDefinition<?> definition, IllegalArgumentException e, PrintStream err) {
+    err.printf("error: %s%n", e.getMessage());
+    err.printf("Run 'java -jar %s %s --help' for its options.%n", JAR, definition.name());
+    return USAGE_ERROR;
   }
 
   /** Parses and validates the options; the Direct runner is made non-blocking for progress logs. */
@@ -178,9 +217,9 @@ public final class Launcher {
   }
 
   private static void usage(PrintStream out) {
-    out.printf("usage: java -jar %s <pipeline> [--runner=DirectRunner|FlinkRunner|SparkRunner] [options]%n", JAR);
-    out.printf("       java -jar %s <pipeline> --help%n%n", JAR);
-    out.println("pipelines:");
+    out.printf("usage: java -jar %s <command> [--runner=DirectRunner|FlinkRunner|SparkRunner] [options]%n", JAR);
+    out.printf("       java -jar %s <command> --help%n%n", JAR);
+    out.println("commands:");
     for (PipelineDefinition<?> p : PipelineCatalog.all()) {
       out.printf("  %-16s %s%n", p.name(), p.description());
     }

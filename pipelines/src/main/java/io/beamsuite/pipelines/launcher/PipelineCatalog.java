@@ -8,18 +8,24 @@ import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
 import io.beamsuite.pipelines.sensors.SensorsOptions;
 import io.beamsuite.pipelines.sensors.SensorsPipeline;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
 
 /**
- * The pipelines of DESIGN §5 by command name, in the order {@code --help} lists them.
+ * The launcher's commands by name, in the order {@code --help} lists them: the pipelines of DESIGN
+ * §5, then those of every {@link PipelineProvider} on the class path (Lambda and Kappa in the
+ * bundled jar).
  *
  * <pre>{@code
  * PipelineDefinition<?> p = PipelineCatalog.find("clickstream").orElseThrow();
  * }</pre>
  */
 public final class PipelineCatalog {
-  private static final List<PipelineDefinition<?>> ALL =
+  private static final List<PipelineDefinition<?>> BUILT_IN =
       List.of(
           PipelineDefinition.of(
               "clickstream",
@@ -42,15 +48,32 @@ public final class PipelineCatalog {
               CdcReplicationOptions.class,
               CdcReplicationPipeline::build));
 
+  private static final List<PipelineDefinition<?>> ALL = withProviders();
+
   private PipelineCatalog() {}
 
-  /** Every pipeline. */
+  /** Every command. */
   public static List<PipelineDefinition<?>> all() {
     return ALL;
   }
 
-  /** The pipeline called {@code name}. */
+  /** The command called {@code name}. */
   public static Optional<PipelineDefinition<?>> find(String name) {
     return ALL.stream().filter(p -> p.name().equals(name)).findFirst();
+  }
+
+  private static List<PipelineDefinition<?>> withProviders() {
+    List<PipelineDefinition<?>> all = new ArrayList<>(BUILT_IN);
+    for (PipelineProvider provider :
+        ServiceLoader.load(PipelineProvider.class, PipelineCatalog.class.getClassLoader())) {
+      all.addAll(provider.definitions());
+    }
+    Set<String> names = new HashSet<>();
+    for (PipelineDefinition<?> definition : all) {
+      if (!names.add(definition.name())) {
+        throw new IllegalStateException("two launcher commands are called " + definition.name());
+      }
+    }
+    return List.copyOf(all);
   }
 }

@@ -164,7 +164,7 @@ public class LauncherTest {
     Outcome o = launch("clikstream", "--source=file:/nowhere");
     assertEquals(2, o.status());
     assertEquals("", o.out());
-    assertTrue(o.err(), o.err().contains("unknown pipeline 'clikstream'"));
+    assertTrue(o.err(), o.err().contains("unknown command 'clikstream'"));
     assertTrue(o.err(), o.err().contains("clickstream, fraud, sensors, cdc-replication"));
   }
 

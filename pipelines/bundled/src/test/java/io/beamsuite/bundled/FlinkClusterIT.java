@@ -1,4 +1,4 @@
-package io.beamsuite.pipelines;
+package io.beamsuite.bundled;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -83,7 +83,7 @@ import org.junit.runners.MethodSorters;
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class FlinkClusterIT {
-  private static final Path BUNDLED_JAR = Path.of("target", "beamsuite-pipelines-bundled.jar");
+  private static final Path BUNDLED_JAR = Path.of("..", "target", "beamsuite-pipelines-bundled.jar");
   private static final long SEED = 20_261_123L;
   // The streaming run's event-time policy (seconds, like the real-time replay it reads).
   private static final Duration STREAM_ALLOWED_LATENESS = Duration.ofSeconds(5);
