@@ -257,6 +257,14 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         guard);
   }
 
+  /**
+   * Creates the table now, from the client, if it does not exist (the sink would create it on its
+   * workers' first write): for a view that must read it before any row arrives.
+   */
+  public void createTable() throws java.sql.SQLException {
+    JdbcWrites.ensureCreated(connection.dataSource(), connection.jdbcUrl() + "|" + table, createTableSql());
+  }
+
   /** {@code CREATE TABLE IF NOT EXISTS} for the declared columns and key. */
   String createTableSql() {
     String cols =
