@@ -1,0 +1,119 @@
+package io.beamsuite.pipelines.views;
+
+import io.beamsuite.io.jdbc.JdbcConnectionSpec;
+import io.beamsuite.pipelines.model.Click;
+import io.beamsuite.pipelines.model.Transaction;
+import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.SourceSpec;
+import io.beamsuite.pipelines.wiring.DeadLetterOutput;
+import io.beamsuite.pipelines.wiring.EventSource;
+import io.beamsuite.pipelines.wiring.LateRecordSink;
+import io.beamsuite.pipelines.wiring.UniqueEvents;
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.windowing.WindowedAggregate;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Duration;
+
+/**
+ * The views DESIGN §6 serves through both architectures — {@code revenue_per_merchant_hour} and
+ * {@code page_views_per_minute} — computed by one piece of code for the Lambda batch layer, the
+ * Lambda speed layer and the Kappa replay. A layer differs only in its input ({@code --source}: the
+ * master dataset's files or Kafka), the share of event time it covers ({@link EventTimeRange}) and
+ * the tables it writes (versioned or not); the parse, dedup, {@link RevenuePerMerchantHour} and
+ * {@link PageViewsPerMinute} steps are the same objects in every layer.
+ *
+ * <pre>{@code
+ * // Lambda batch layer: the master dataset before the cutoff, into version 3
+ * RevenueAndPageViews.build(pipeline, options, EventTimeRange.before(cutoff), view -> view + "_batch_v3");
+ * // Lambda speed layer: Kafka from the cutoff on
+ * RevenueAndPageViews.build(pipeline, options, EventTimeRange.from(cutoff), view -> view + "_speed");
+ * // Kappa replay: the whole log into version 2
+ * RevenueAndPageViews.build(pipeline, options, EventTimeRange.all(), view -> view + "_v2");
+ * }</pre>
+ */
+public final class RevenueAndPageViews {
+  /** The views, by their base table name. */
+  public static final List<String> VIEWS =
+      List.of(RevenuePerMerchantHour.TABLE, PageViewsPerMinute.TABLE);
+
+  /** The widest window of the views: a cutoff between layers must be aligned to it. */
+  public static final Duration WIDEST_WINDOW = RevenuePerMerchantHour.WINDOW;
+
+  private RevenueAndPageViews() {}
+
+  /**
+   * Adds the steps to {@code pipeline}: both views over the events in {@code range}, written to
+   * {@code tableOf.apply(view)}; dead letters and late records go to the usual tables.
+   */
+  public static void build(
+      Pipeline pipeline,
+      ViewsOptions options,
+      EventTimeRange range,
+      UnaryOperator<String> tableOf) {
+    OptionsValidation.validate(options);
+    JdbcConnectionSpec db = OptionsValidation.database(options);
+    Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
+    String revenueTable = tableOf.apply(RevenuePerMerchantHour.TABLE);
+    String pageViewsTable = tableOf.apply(PageViewsPerMinute.TABLE);
+
+    UniqueEvents.Result<Transaction> transactions =
+        pipeline
+            .apply("ReadTransactions", source(options, options.getTransactionsTopic()))
+            .apply(
+                "UniqueTransactions",
+                UniqueEvents.of(Transaction.class, "parse-transactions", options));
+    UniqueEvents.Result<Click> clicks =
+        pipeline
+            .apply("ReadClicks", source(options, options.getClicksTopic()))
+            .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
+
+    WindowedAggregate.Result<String, Long, Transaction> revenue =
+        transactions
+            .unique()
+            .apply("TransactionsInRange", range.<Transaction>keep())
+            .apply(
+                "RevenuePerMerchantHour",
+                RevenuePerMerchantHour.create().withAllowedLateness(lateness));
+    WindowedAggregate.Result<String, Long, Click> pageViews =
+        clicks
+            .unique()
+            .apply("ClicksInRange", range.<Click>keep())
+            .apply("PageViewsPerMinute", PageViewsPerMinute.create().withAllowedLateness(lateness));
+
+    PCollection<DeadLetter> revenueFailures =
+        revenue
+            .results()
+            .apply("WriteRevenue", RevenuePerMerchantHour.toTable(db, revenueTable))
+            .failures();
+    PCollection<DeadLetter> pageViewFailures =
+        pageViews
+            .results()
+            .apply("WritePageViews", PageViewsPerMinute.toTable(db, pageViewsTable))
+            .failures();
+    PCollectionList.of(transactions.deadLetters())
+        .and(clicks.deadLetters())
+        .and(revenueFailures)
+        .and(pageViewFailures)
+        .and(revenue.lateRecords().apply("LateRevenue", LateRecordSink.<Transaction>to(db, revenueTable)))
+        .and(pageViews.lateRecords().apply("LatePageViews", LateRecordSink.<Click>to(db, pageViewsTable)))
+        .apply(
+            "DeadLetters",
+            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+  }
+
+  /** The topic's events: from Kafka, or the files under {@code <master dataset>/<topic>/}. */
+  private static EventSource source(ViewsOptions options, String topic) {
+    SourceSpec spec = SourceSpec.parse(options.getSource());
+    String source =
+        spec.isFile() ? "file:" + stripSlash(spec.fileGlob()) + "/" + topic + "/**.jsonl" : "kafka";
+    return EventSource.of(source, options, topic);
+  }
+
+  private static String stripSlash(String dir) {
+    return dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+  }
+}
