@@ -12,13 +12,14 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.beamsuite.fixtures.EmbeddedKafka;
 import io.beamsuite.pipelines.launcher.DataflowDryRun;
 import io.beamsuite.pipelines.launcher.DataflowDryRun.NotReadyException;
 import io.beamsuite.pipelines.launcher.DataflowDryRun.Report;
 import io.beamsuite.pipelines.launcher.PipelineCatalog;
 import io.beamsuite.pipelines.launcher.PipelineDefinition;
+import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +47,9 @@ import org.junit.rules.TemporaryFolder;
  * it writes is checked. A command that stops translating fails here; so does a declaration in
  * {@link #DECLARED_NOT_READY} that no longer holds.
  *
- * <p>Runner v1 splits the Kafka source at submission, so streaming runs use a real broker
- * ({@link EmbeddedKafka}, topics auto-created). Translation only: no job is launched.
+ * <p>Runner v1 splits the Kafka source at submission, so streaming runs use a real broker (the
+ * Kafka of a {@link SandboxProcess}, topics auto-created; a child JVM because this classpath's
+ * Scala is Spark's 2.12). Translation only: no job is launched.
  */
 public class DataflowReadinessTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -89,16 +91,21 @@ public class DataflowReadinessTest {
           "fraud",
           List.of("ReadTransactions", "UniqueTransactions", "ReadCustomerChanges",
               "CreditLimitAsOfEventTime", "WriteAlerts", "DeadLetters"),
-          "sensors", List.of("DeadLetters"),
-          "cdc-replication", List.of("DeadLetters"));
+          "sensors",
+          List.of("ReadSensorReadings", "UniqueReadings", "StatsPerSeriesWindow",
+              "ScoreAgainstPreviousWindow", "WriteSensorAnomalies", "DeadLetters"),
+          "cdc-replication",
+          List.of("ReadChanges", "ParseChanges", "ApplyChanges", "WriteReplica", "DeadLetters"));
 
-  private static EmbeddedKafka kafka;
+  private static SandboxProcess sandbox;
+  private static String bootstrapServers;
   private static Path stagedJar;
   private static Path input;
 
   @BeforeClass
   public static void startKafka() throws Exception {
-    kafka = new EmbeddedKafka().start();
+    sandbox = SandboxProcess.start(TMP.newFolder("sandbox").toPath());
+    bootstrapServers = sandbox.setting("kafka.bootstrap");
     input = TMP.newFolder("input").toPath();
     // What gets staged does not matter to translation; a tiny jar keeps each run fast.
     stagedJar = TMP.getRoot().toPath().resolve("staged.jar");
@@ -109,22 +116,25 @@ public class DataflowReadinessTest {
   }
 
   @AfterClass
-  public static void stopKafka() {
-    if (kafka != null) {
-      kafka.close();
+  public static void stopKafka() throws InterruptedException {
+    if (sandbox != null) {
+      sandbox.close();
     }
   }
 
-  private static List<String> args(Mode mode, String... extra) {
+  private static List<String> args(PipelineDefinition<?> command, Mode mode, String... extra) {
     List<String> args = new ArrayList<>();
     args.add("--filesToStage=" + stagedJar);
+    // Every source option (--source, fraud's --customersSource, ...) is a file glob for a batch
+    // run and Kafka for a streaming one.
+    for (String source : sourceOptions(command)) {
+      args.add(
+          "--" + source + "=" + (mode.streaming ? "kafka" : "file:" + input + "/" + source + "/*.jsonl"));
+    }
     if (mode.streaming) {
-      args.add("--source=kafka");
-      args.add("--bootstrapServers=" + kafka.bootstrapServers());
+      args.add("--bootstrapServers=" + bootstrapServers);
       // The docs' recommended streaming flags: MapState needs Streaming Engine on Runner v1.
       args.add("--enableStreamingEngine");
-    } else {
-      args.add("--source=file:" + input + "/*.jsonl");
     }
     if (mode.runnerV2) {
       args.add("--experiments=use_runner_v2");
@@ -136,7 +146,7 @@ public class DataflowReadinessTest {
   private static Report dryRun(PipelineDefinition<?> command, Mode mode, String... extra)
       throws Exception {
     Path out = TMP.newFolder().toPath();
-    return DataflowDryRun.run(command, args(mode, extra), out);
+    return DataflowDryRun.run(command, args(command, mode, extra), out);
   }
 
   @Test
@@ -207,6 +217,22 @@ public class DataflowReadinessTest {
             steps.stream().anyMatch(s -> s.equals(stage) || s.startsWith(stage + "/")));
       }
     }
+  }
+
+  /** The String options named {@code source} or {@code <something>Source} of the command. */
+  private static List<String> sourceOptions(PipelineDefinition<?> command) {
+    Set<String> names = new TreeSet<>();
+    for (Method getter : command.optionsClass().getMethods()) {
+      String name = getter.getName();
+      if (getter.getParameterCount() == 0
+          && getter.getReturnType() == String.class
+          && name.startsWith("get")
+          && name.endsWith("Source")) {
+        names.add(Character.toLowerCase(name.charAt(3)) + name.substring(4));
+      }
+    }
+    assertThat(command.name(), names, hasItem("source"));
+    return List.copyOf(names);
   }
 
   private static boolean contains(JsonNode array, String value) {
@@ -292,7 +318,7 @@ public class DataflowReadinessTest {
         new ArrayList<>(
             List.of(
                 "--runner=DataflowRunner",
-                "--project=p",
+                "--project=demo-project",
                 "--region=us-central1",
                 "--filesToStage=" + stagedJar,
                 "--tempLocation=" + out,
@@ -320,7 +346,7 @@ public class DataflowReadinessTest {
 
   @Test
   public void mapStateInStreamingNeedsStreamingEngineOnRunnerV1() throws Exception {
-    List<String> args = new ArrayList<>(args(Mode.STREAMING_V1));
+    List<String> args = new ArrayList<>(args(command("clickstream"), Mode.STREAMING_V1));
     args.remove("--enableStreamingEngine");
     try {
       DataflowDryRun.run(command("clickstream"), args, TMP.newFolder().toPath());
