@@ -38,8 +38,8 @@ Launch: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=DataflowRunn
 
 Other options pass through unchanged, e.g. --experiments=use_runner_v2, --enableStreamingEngine,
 --usePublicIps=false, --network=N, --subnetwork=S, --serviceAccount=SA, --maxNumWorkers=N,
---jdbcPasswordEnv=NAME (--jdbcPassword is refused by --dry-run: it would be serialized into the
-job spec). Streaming pipelines are Runner v1 only (docs/dataflow.md).
+--jdbcPasswordEnv=NAME (--jdbcPassword is refused: it would be serialized into the job spec).
+Streaming runs of clickstream, fraud and sensors are Runner v1 only (docs/dataflow.md).
 
 pipelines: clickstream, fraud, sensors, cdc-replication
   (java -jar <jar> --help lists them and their options; do not pass --runner)
@@ -104,6 +104,9 @@ while (($# > 0)); do
     --project=*) project="${1#*=}"; shift ;;
     --region=*) region="${1#*=}"; shift ;;
     --temp-location=* | --tempLocation=*) temp_location="${1#*=}"; shift ;;
+    --jdbcPassword | --jdbcPassword=*)
+      usage_error "do not pass --jdbcPassword to Dataflow: it would be serialized into the job spec with the JDBC steps; use --jdbcPasswordEnv=NAME (docs/dataflow.md)"
+      ;;
     --dry-run)
       dry_run=1
       shift

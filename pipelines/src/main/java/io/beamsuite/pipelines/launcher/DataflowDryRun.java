@@ -175,6 +175,7 @@ public final class DataflowDryRun {
       full.add("--filesToStage=" + ownJar());
     }
     full.add("--tempLocation=" + temp);
+    full.add("--gcpTempLocation=" + temp);
     full.add("--stagingLocation=" + staging);
     full.add("--templateLocation=" + specFile);
     full.add("--pathValidatorClass=" + NOOP_PATH_VALIDATOR);
