@@ -53,7 +53,7 @@ public class DataflowDryRunIT {
     env.remove("NO_GCE_CHECK");
     env.remove("BEAMSUITE_JAVA_OPTS");
     env.put("HOME", tmp.newFolder().toString());
-    env.put("BEAMSUITE_STATE_DIR", tmp.newFolder("state").toString());
+    env.put("BEAMSUITE_STATE_DIR", tmp.newFolder().toString());
     env.put("BEAMSUITE_PIPELINES_JAR", BUNDLED_JAR.toAbsolutePath().toString());
     Process process = builder.start();
     assertTrue(command + " did not finish in 180 s", process.waitFor(180, TimeUnit.SECONDS));
