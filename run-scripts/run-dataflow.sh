@@ -41,16 +41,8 @@ Other options pass through unchanged, e.g. --experiments=use_runner_v2, --enable
 --jdbcPasswordEnv=NAME (--jdbcPassword is refused: it would be serialized into the job spec).
 Streaming runs of clickstream, fraud and sensors are Runner v1 only (docs/dataflow.md).
 
-pipelines: clickstream, fraud, sensors, cdc-replication
-  (java -jar <jar> --help lists them and their options; do not pass --runner)
-
-environment:
-  BEAMSUITE_PIPELINES_JAR  the bundled jar (default <repo>/pipelines/target/beamsuite-pipelines-bundled.jar;
-                           build it with: ${BEAMSUITE_PIPELINES_BUILD_CMD})
-  BEAMSUITE_STATE_DIR      where --dry-run writes by default (default <repo>/.beamsuite)
-  BEAMSUITE_JAVA_OPTS      extra JVM flags, e.g. -Xmx2g
-  JAVA_HOME                Java 17+ to use (else java on PATH)
 EOF2
+  run_script_help_footer '  BEAMSUITE_STATE_DIR      where --dry-run writes by default (default <repo>/.beamsuite)'
 }
 
 case "${1:-}" in
