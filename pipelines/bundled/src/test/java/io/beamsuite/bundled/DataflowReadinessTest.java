@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.beamsuite.pipelines.launcher.DataflowDryRun;
 import io.beamsuite.pipelines.launcher.DataflowDryRun.NotReadyException;
 import io.beamsuite.pipelines.launcher.DataflowDryRun.Report;
+import io.beamsuite.pipelines.launcher.FlexTemplateMain;
 import io.beamsuite.pipelines.launcher.PipelineCatalog;
 import io.beamsuite.pipelines.launcher.PipelineDefinition;
 import io.beamsuite.pipelines.testing.SandboxProcess;
@@ -314,20 +315,9 @@ public class DataflowReadinessTest {
     String secret = "S3cr3t" + System.nanoTime();
     Path out = TMP.newFolder().toPath();
     Path spec = out.resolve("spec.json");
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--runner=DataflowRunner",
-                "--project=demo-project",
-                "--region=us-central1",
-                "--filesToStage=" + stagedJar,
-                "--tempLocation=" + out,
-                "--stagingLocation=" + out,
-                "--templateLocation=" + spec,
-                "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
-                "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
-                "--source=file:" + input + "/*.jsonl",
-                "--jdbcPassword=" + secret));
+    List<String> args = new ArrayList<>(templateArgs(out, spec));
+    args.add("--source=file:" + input + "/*.jsonl");
+    args.add("--jdbcPassword=" + secret);
     PipelineDefinition<?> clickstream = command("clickstream");
     Pipeline p =
         Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(clickstream.optionsClass()));
@@ -359,6 +349,41 @@ public class DataflowReadinessTest {
     args.add("--dedupKeyBuckets=0");
     Report report = DataflowDryRun.run(command("clickstream"), args, TMP.newFolder().toPath());
     assertEquals("JOB_TYPE_STREAMING", report.jobType());
+  }
+
+  /** The Flex Template main class builds the command named by BEAMSUITE_COMMAND and submits it. */
+  @Test
+  public void flexTemplateMainSubmitsTheCommandItIsGiven() throws Exception {
+    Path out = TMP.newFolder().toPath();
+    Path spec = out.resolve("spec.json");
+    List<String> args = new ArrayList<>(templateArgs(out, spec));
+    args.add("--source=file:" + input + "/*.jsonl");
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stream = new java.io.PrintStream(printed, true, StandardCharsets.UTF_8);
+    assertEquals(0, FlexTemplateMain.run("cdc-replication", args.toArray(new String[0]), stream, stream));
+    assertThat(printed.toString(StandardCharsets.UTF_8), containsString("cdc-replication submitted"));
+    JsonNode written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(spec.toFile());
+    assertEquals("JOB_TYPE_BATCH", written.path("type").asText());
+    assertTrue(written.toString(), written.toString().contains("ApplyChanges"));
+
+    assertEquals(2, FlexTemplateMain.run(null, new String[0], stream, stream));
+    assertEquals(2, FlexTemplateMain.run("no-such-command", new String[0], stream, stream));
+    assertThat(printed.toString(StandardCharsets.UTF_8), containsString("BEAMSUITE_COMMAND must name"));
+  }
+
+  /** What DataflowDryRun adds, written out: a template dry run without its checks. */
+  private static List<String> templateArgs(Path out, Path spec) {
+    return List.of(
+        "--runner=DataflowRunner",
+        "--project=demo-project",
+        "--region=us-central1",
+        "--filesToStage=" + stagedJar,
+        "--tempLocation=" + out,
+        "--gcpTempLocation=" + out,
+        "--stagingLocation=" + out,
+        "--templateLocation=" + spec,
+        "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
+        "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory");
   }
 
   @Test

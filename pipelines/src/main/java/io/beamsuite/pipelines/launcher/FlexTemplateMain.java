@@ -1,9 +1,10 @@
 package io.beamsuite.pipelines.launcher;
 
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.PipelineResult;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The main class of a Dataflow Flex Template built from the bundled jar: a Flex Template passes
@@ -25,18 +26,28 @@ public final class FlexTemplateMain {
   private FlexTemplateMain() {}
 
   public static void main(String[] args) {
-    String command = System.getenv(COMMAND_ENV);
+    System.exit(run(System.getenv(COMMAND_ENV), args, System.out, System.err));
+  }
+
+  /** Submits {@code command} with {@code args}; returns the exit status (2: bad command line). */
+  public static int run(@Nullable String command, String[] args, PrintStream out, PrintStream err) {
     Optional<PipelineDefinition<?>> definition =
         command == null ? Optional.empty() : PipelineCatalog.find(command);
     if (definition.isEmpty() || !definition.get().runsPipeline()) {
-      System.err.printf(
+      err.printf(
           "error: %s must name a launcher command that runs a pipeline (got %s)%n", COMMAND_ENV, command);
-      System.exit(Launcher.USAGE_ERROR);
-      return;
+      return Launcher.USAGE_ERROR;
     }
-    Pipeline pipeline = Pipeline.create(Launcher.parseOptions(definition.get(), Arrays.asList(args)));
-    definition.get().build(pipeline);
-    PipelineResult result = pipeline.run();
-    System.out.printf("%s submitted: %s%n", command, result);
+    Pipeline pipeline;
+    try {
+      pipeline = Pipeline.create(Launcher.parseOptions(definition.get(), Arrays.asList(args)));
+      definition.get().build(pipeline);
+    } catch (IllegalArgumentException e) {
+      err.printf("error: %s%n", e.getMessage());
+      return Launcher.USAGE_ERROR;
+    }
+    pipeline.run(); // submitted; a template launcher does not wait for the job
+    out.printf("%s submitted%n", command);
+    return 0;
   }
 }
