@@ -83,7 +83,25 @@ public class DataflowReadinessTest {
       Map.of(
           "clickstream/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark",
           "fraud/" + Mode.STREAMING_V2, "AsOfJoinFn reads the watermark",
-          "sensors/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark");
+          "sensors/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark",
+          "lambda-speed/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark",
+          "lambda-archive/" + Mode.BATCH_V1, "lambda-archive reads Kafka",
+          "lambda-archive/" + Mode.BATCH_V2, "lambda-archive reads Kafka",
+          "lambda-batch/" + Mode.STREAMING_V1, "the batch layer reads the master dataset",
+          "lambda-batch/" + Mode.STREAMING_V2, "the batch layer reads the master dataset");
+
+  /**
+   * Options a command cannot run without, beyond the sources. lambda-batch reads the served
+   * version from PostgreSQL when it builds (the sandbox's, here).
+   */
+  private static Map<String, List<String>> requiredArgs() {
+    return Map.of(
+        "lambda-archive", List.of("--archiveDir=" + input.resolve("master")),
+        "lambda-batch",
+            List.of("--cutoff=2024-01-01T02:00:00Z", "--jdbcUrl=" + sandbox.setting("postgres.jdbcUrl"),
+                "--jdbcUser=" + sandbox.setting("postgres.user")),
+        "lambda-speed", List.of("--cutoff=2024-01-01T02:00:00Z"));
+  }
 
   /** Stages of the built-in pipelines that must survive translation (names DESIGN §5 uses). */
   static final Map<String, List<String>> EXPECTED_STAGES =
@@ -142,6 +160,7 @@ public class DataflowReadinessTest {
     if (mode.runnerV2) {
       args.add("--experiments=use_runner_v2");
     }
+    args.addAll(requiredArgs().getOrDefault(command.name(), List.of()));
     args.addAll(List.of(extra));
     return args;
   }
