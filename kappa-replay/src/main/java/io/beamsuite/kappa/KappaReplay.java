@@ -22,7 +22,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
+import io.beamsuite.io.kafka.KafkaJsonSource;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.kafka.common.TopicPartition;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
@@ -42,8 +47,9 @@ import org.slf4j.LoggerFactory;
  *       checkpoint on Flink).
  *   <li>The Kafka watermark follows event time only ({@link EventTimeWatermarkOptions}): history
  *       is windowed as it was lived, not closed by today's wall clock.
- *   <li><b>Caught up</b>: every partition's committed position is within {@code --caughtUpLag} of
- *       the live point. The source's watermark then has reached the live point's event time minus
+ *   <li><b>Caught up</b>: every partition's position (committed offset; on the Direct runner, for
+ *       single-partition topics, also start + the reader's {@code records_read}) is within {@code
+ *       --caughtUpLag} of the live point. The source's watermark then has reached the live point's event time minus
  *       {@code --maxOutOfOrdernessSeconds} (it follows the largest event time read).
  * </ol>
  *
@@ -172,9 +178,22 @@ public final class KappaReplay {
       Pipeline pipeline = Pipeline.create(options);
       RevenueAndPageViews.build(
           pipeline, options, EventTimeRange.all(), view -> KappaViews.table(view, version));
+      // Step names of RevenueAndPageViews' two reads, whose records_read counters tell how many
+      // records each topic's reader has emitted.
+      Map<String, String> readStepByTopic =
+          Map.of(
+              options.getTransactionsTopic(), "ReadTransactions",
+              options.getClicksTopic(), "ReadClicks");
       Running running =
           new Running(
-              kafka, views, group, start, live, options.getCaughtUpLag(), detached(options));
+              kafka,
+              views,
+              group,
+              start,
+              live,
+              readStepByTopic,
+              options.getCaughtUpLag(),
+              detached(options));
       running.launch(pipeline);
       return running;
     } catch (Exception | Error e) {
@@ -220,6 +239,7 @@ public final class KappaReplay {
     private final String group;
     private final Map<TopicPartition, Long> start;
     private final Map<TopicPartition, Long> live;
+    private final Map<String, String> readStepByTopic;
     private final long caughtUpLag;
     private final boolean detachedOnCluster;
     private final AtomicReference<PipelineResult> result = new AtomicReference<>();
@@ -235,6 +255,7 @@ public final class KappaReplay {
         String group,
         Map<TopicPartition, Long> start,
         Map<TopicPartition, Long> live,
+        Map<String, String> readStepByTopic,
         long caughtUpLag,
         boolean detachedOnCluster) {
       this.kafka = kafka;
@@ -242,6 +263,7 @@ public final class KappaReplay {
       this.group = group;
       this.start = start;
       this.live = live;
+      this.readStepByTopic = readStepByTopic;
       this.caughtUpLag = caughtUpLag;
       this.detachedOnCluster = detachedOnCluster;
       this.lastPosition = start.values().stream().mapToLong(Long::longValue).sum();
@@ -264,14 +286,27 @@ public final class KappaReplay {
       runner.start();
     }
 
-    /** How far the replay has got, from the group's committed offsets. */
+    /**
+     * How far the replay has got: per partition, the group's committed offset. On the Direct
+     * runner a bundle's offsets are committed only when the next non-empty bundle is read, so the
+     * last records before a pause stay uncommitted until more arrive; for a single-partition topic
+     * the reader's {@code records_read} counter (start + records read) then gives the exact
+     * position. For topics with several partitions only the committed offsets count.
+     */
     public ReplayProgress poll() {
       Map<TopicPartition, Long> committed = kafka.committed(group);
+      Map<String, Long> readByTopic = recordsReadByTopic();
+      Map<String, Integer> partitionsByTopic = new java.util.HashMap<>();
+      live.keySet().forEach(tp -> partitionsByTopic.merge(tp.topic(), 1, Integer::sum));
       Map<TopicPartition, Long> position = new java.util.TreeMap<>(KafkaPositions::compare);
       boolean caughtUp = true;
       long sum = 0;
       for (TopicPartition tp : live.keySet()) {
         long at = Math.max(start.get(tp), committed.getOrDefault(tp, start.get(tp)));
+        Long read = readByTopic.get(tp.topic());
+        if (read != null && partitionsByTopic.get(tp.topic()) == 1) {
+          at = Math.max(at, start.get(tp) + read);
+        }
         position.put(tp, at);
         sum += at;
         caughtUp &= live.get(tp) - at <= caughtUpLag;
@@ -282,6 +317,34 @@ public final class KappaReplay {
       lastPollNanos = now;
       lastPosition = sum;
       return new ReplayProgress((now - startNanos) / 1_000_000, position, live, rate, caughtUp);
+    }
+
+    /** Records read per topic from the readers' counters; empty when the runner has no metrics. */
+    private Map<String, Long> recordsReadByTopic() {
+      Map<String, Long> read = new java.util.HashMap<>();
+      PipelineResult r = result.get();
+      if (r == null) {
+        return read;
+      }
+      try {
+        MetricQueryResults metrics =
+            r.metrics()
+                .queryMetrics(
+                    MetricsFilter.builder()
+                        .addNameFilter(MetricNameFilter.named(KafkaJsonSource.class, "records_read"))
+                        .build());
+        for (MetricResult<Long> counter : metrics.getCounters()) {
+          for (Map.Entry<String, String> e : readStepByTopic.entrySet()) {
+            if (counter.getKey().stepName().startsWith(e.getValue() + "/")) {
+              read.merge(e.getKey(), counter.getAttempted(), Long::sum);
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        // Metrics not available (yet) on this runner: committed offsets only.
+        read.clear();
+      }
+      return read;
     }
 
     /** Polls every second until caught up; throws if the pipeline fails or time runs out. */
