@@ -1,0 +1,134 @@
+package io.beamsuite.kappa;
+
+import io.beamsuite.fixtures.EventGenerator;
+import io.beamsuite.fixtures.GeneratedRecord;
+import io.beamsuite.pipelines.testing.SandboxProcess;
+import io.beamsuite.pipelines.testing.Workload;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Replay throughput, not a test: records/s of a Kappa replay on embedded Flink (start of the
+ * command to caught up, so Flink's start and the checkpoint interval are included) against a plain
+ * {@code KafkaConsumer} reading the same two topics from the beginning to the same end offsets, in
+ * the same run, alternating, {@code runs} times each. Prints median, min and max.
+ *
+ * <pre>
+ * mvn -B -ntp -o -q install -DskipTests -pl kappa-replay -am
+ * mvn -B -ntp -o -pl kappa-replay exec:java ... (or run the main from an IDE) [events] [runs]
+ * </pre>
+ */
+public final class KappaReplayBenchmark {
+  private KappaReplayBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int events = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+    int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    Path workDir = Files.createTempDirectory("kappa-bench");
+    try (SandboxProcess sandbox = SandboxProcess.start(workDir)) {
+      KappaFixture f = new KappaFixture(sandbox, "bench");
+      List<GeneratedRecord> records =
+          EventGenerator.of(Workload.realisticMix(42, events).topicWeights(1, 1, 0).build()).generate();
+      f.write(records);
+      long total;
+      try (KafkaPositions kafka = KafkaPositions.connect(f.bootstrap())) {
+        total =
+            kafka.endOffsets(List.of(f.transactionsTopic, f.clicksTopic)).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
+      }
+      System.out.printf(Locale.ROOT, "records in the two topics: %d%n", total);
+      List<Double> consumer = new ArrayList<>();
+      List<Double> replay = new ArrayList<>();
+      List<Double> ratio = new ArrayList<>();
+      for (int run = 1; run <= runs; run++) {
+        double plain = plainRead(f, total);
+        double flink = flinkReplay(f, run, total);
+        consumer.add(plain);
+        replay.add(flink);
+        ratio.add(flink / plain);
+        System.out.printf(
+            Locale.ROOT,
+            "run %d: KafkaConsumer %.0f records/s, replay on embedded Flink %.0f records/s (%.3fx)%n",
+            run, plain, flink, flink / plain);
+      }
+      System.out.printf(Locale.ROOT, "KafkaConsumer  records/s %s%n", stats(consumer));
+      System.out.printf(Locale.ROOT, "replay (Flink) records/s %s%n", stats(replay));
+      System.out.printf(Locale.ROOT, "ratio                    %s%n", stats(ratio));
+    }
+    System.exit(0);
+  }
+
+  /** Records/s of a plain consumer reading both topics from offset 0 to the end. */
+  private static double plainRead(KappaFixture f, long total) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, f.bootstrap());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    long start = System.nanoTime();
+    long read = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          List.of(new TopicPartition(f.transactionsTopic, 0), new TopicPartition(f.clicksTopic, 0));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long bytes = 0;
+      while (read < total) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          read++;
+          bytes += r.value() == null ? 0 : r.value().length;
+        }
+      }
+      if (bytes < 0) {
+        throw new AssertionError();
+      }
+    }
+    return read / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** Records/s of kappa-replay on embedded Flink: from the command's start to caught up. */
+  private static double flinkReplay(KappaFixture f, int version, long total) throws Exception {
+    KappaReplayOptions options =
+        f.replayOptions(
+            version,
+            "--runner=FlinkRunner",
+            "--streaming=true",
+            "--attachedMode=false",
+            "--checkpointingInterval=1000",
+            "--parallelism=2");
+    long start = System.nanoTime();
+    try (KappaReplay.Running replay =
+        KappaReplay.start(options, new PrintStream(OutputStream.nullOutputStream()))) {
+      replay.awaitCaughtUp(Duration.ofMinutes(10));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return total / seconds;
+    }
+  }
+
+  private static String stats(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    double median =
+        sorted.size() % 2 == 1
+            ? sorted.get(sorted.size() / 2)
+            : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+    return String.format(
+        Locale.ROOT,
+        "median %.3f, min %.3f, max %.3f over %d runs",
+        median, sorted.get(0), sorted.get(sorted.size() - 1), sorted.size());
+  }
+}
