@@ -95,32 +95,28 @@ final class KappaFixture {
 
   /** Options of a replay of this fixture's topics into {@code version}. */
   KappaReplayOptions replayOptions(int version, String... extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--version=" + version,
-                "--bootstrapServers=" + bootstrap(),
-                "--transactionsTopic=" + transactionsTopic,
-                "--clicksTopic=" + clicksTopic,
-                "--jdbcUrl=" + jdbcUrl,
-                "--jdbcUser=" + user()));
+    List<String> args = new ArrayList<>(connectionArgs());
+    args.add("--version=" + version);
     args.addAll(List.of(extra));
     return PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(KappaReplayOptions.class);
   }
 
   /** The arguments of the launcher commands, for this fixture's topics and database. */
   String[] commandArgs(String command, String... extra) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                command,
-                "--bootstrapServers=" + bootstrap(),
-                "--transactionsTopic=" + transactionsTopic,
-                "--clicksTopic=" + clicksTopic,
-                "--jdbcUrl=" + jdbcUrl,
-                "--jdbcUser=" + user()));
+    List<String> args = new ArrayList<>();
+    args.add(command);
+    args.addAll(connectionArgs());
     args.addAll(List.of(extra));
     return args.toArray(new String[0]);
+  }
+
+  private List<String> connectionArgs() {
+    return List.of(
+        "--bootstrapServers=" + bootstrap(),
+        "--transactionsTopic=" + transactionsTopic,
+        "--clicksTopic=" + clicksTopic,
+        "--jdbcUrl=" + jdbcUrl,
+        "--jdbcUser=" + user());
   }
 
   /** Writes transactions and clicks (others are skipped) to this fixture's topics, in order. */
