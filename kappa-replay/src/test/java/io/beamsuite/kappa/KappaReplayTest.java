@@ -110,6 +110,33 @@ public class KappaReplayTest {
     assertThat(again.err, containsString("version 1 is being served"));
   }
 
+  /** The same replay on embedded Flink (checkpoints commit the offsets) equals the oracle too. */
+  @Test
+  public void replayOnEmbeddedFlinkEqualsTheOracle() throws Exception {
+    KappaFixture f = new KappaFixture(sandbox, "flink");
+    f.write(history(SEED + 3, 2000));
+    f.writeSentinels(SENTINEL);
+    try (KappaReplay.Running replay =
+        KappaReplay.start(
+            f.replayOptions(
+                4,
+                "--runner=FlinkRunner",
+                "--streaming=true",
+                "--attachedMode=false",
+                "--checkpointingInterval=1000",
+                "--parallelism=2"),
+            new PrintStream(OutputStreamNull.INSTANCE))) {
+      assertEquals(0, replay.awaitCaughtUp(Duration.ofMinutes(3)).totalLag());
+      awaitEqualToOracle(f, 4, "v4", Duration.ofMinutes(2));
+    }
+    f.assertLateOnesAreGeneratorLate(4);
+    // Without checkpointing a Flink replay could not see its progress: refused up front.
+    Launched noCheckpoints =
+        launch(f.commandArgs("kappa-replay", "--version=5", "--runner=FlinkRunner"));
+    assertEquals(noCheckpoints.toString(), Launcher.USAGE_ERROR, noCheckpoints.exit);
+    assertThat(noCheckpoints.err, containsString("--checkpointingInterval"));
+  }
+
   /**
    * Logic change (allowed lateness 0 s in version 1, the default 600 s in version 2) and live
    * events: version 1 serves while version 2 replays the whole log and new events keep arriving;
