@@ -31,7 +31,7 @@ public final class KappaCommands implements PipelineProvider {
             KappaReplay::run),
         PipelineDefinition.task(
             "kappa-cutover",
-            "switch the serving views <view>_kappa to version N atomically (optionally drop an old one)",
+            "switch the serving views <view>_kappa to version N in one transaction (optionally drop an old one)",
             KappaCutoverOptions.class,
             KappaCommands::cutover),
         PipelineDefinition.task(

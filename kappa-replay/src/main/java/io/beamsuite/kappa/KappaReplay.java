@@ -219,8 +219,7 @@ public final class KappaReplay {
       }
     }
     // So that status lists the version at once and a cut-over never meets a missing table.
-    RevenuePerMerchantHour.toTable(db, revenue).createTable();
-    PageViewsPerMinute.toTable(db, pageViews).createTable();
+    RevenueAndPageViews.createTables(db, view -> KappaViews.table(view, version));
   }
 
   private static boolean detached(KappaReplayOptions options) {

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 /**
  * Names and definitions of the Kappa side of the serving layer: version {@code N} of a view is
  * table {@code <view>_v<N>}, readers query view {@code <view>_kappa}, and {@link #cutover} points
- * each serving view at a version with {@link ServingViews#publish} (one transaction per view).
+ * the serving views at a version with {@link ServingViews#publish} (one transaction for both).
  *
  * <pre>{@code
  * KappaViews kappa = KappaViews.on(db);
@@ -113,9 +113,9 @@ public final class KappaViews {
   }
 
   /**
-   * Points every serving view at {@code version}: per view, one transaction redefines it and
-   * records the version ({@link ServingViews#publish}); a reader sees the old version or the new,
-   * never a mix or nothing. Refuses when a version table is missing, or a view already serves a
+   * Points every serving view at {@code version} in one transaction ({@link
+   * ServingViews#publish(Map, long, java.time.Instant)}): readers see both views on the old version
+   * or both on the new one, never a mix or nothing. Refuses when a version table is missing, or a view already serves a
    * higher version. Returns the published definitions.
    */
   public List<ServingViews.Published> cutover(int version) throws SQLException {
@@ -125,11 +125,11 @@ public final class KappaViews {
             "version " + version + " has no table " + table(view, version) + "; replay it first");
       }
     }
-    List<ServingViews.Published> published = new ArrayList<>();
+    Map<String, String> selects = new java.util.TreeMap<>();
     for (String view : views()) {
-      published.add(serving.publish(servingView(view), version, null, select(view, version)));
+      selects.put(servingView(view), select(view, version));
     }
-    return published;
+    return serving.publish(selects, version, null);
   }
 
   /** Drops version {@code version}'s tables; refused while a serving view reads them. */

@@ -1,7 +1,7 @@
 /**
- * Lambda architecture: batch layer, speed layer and serving-layer merge.
- *
- * <p>Nothing is implemented here yet: this package is a placeholder so the module layout of
- * DESIGN.md exists. Issue 6 delivers it.
+ * Lambda architecture (DESIGN §6): a batch layer recomputing the views from the master dataset up to
+ * a cutoff into a new version, a speed layer computing them from Kafka from the cutoff on, and a
+ * serving layer of PostgreSQL views merging both. All three use {@link
+ * io.beamsuite.pipelines.views.RevenueAndPageViews}, the views' one implementation.
  */
 package io.beamsuite.lambda;

@@ -9,7 +9,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -69,40 +73,61 @@ public final class ServingViews {
    */
   public Published publish(String view, long version, @Nullable Instant cutoff, String select)
       throws SQLException {
-    SqlIdentifiers.name(view);
-    checkArgumentNotNull(select, "select");
+    return publish(Map.of(view, select), version, cutoff).get(0);
+  }
+
+  /**
+   * {@link #publish(String, long, Instant, String)} for several views (view name to its {@code
+   * SELECT}) in one transaction: readers see all of them switched or none.
+   */
+  public List<Published> publish(Map<String, String> selects, long version, @Nullable Instant cutoff)
+      throws SQLException {
+    if (selects.isEmpty()) {
+      throw new IllegalArgumentException("no views to publish");
+    }
     if (version < 1) {
       throw new IllegalArgumentException("version must be >= 1, got " + version);
+    }
+    List<String> views = new ArrayList<>(new TreeSet<>(selects.keySet()));
+    for (String view : views) {
+      SqlIdentifiers.name(view);
+      checkArgumentNotNull(selects.get(view), "select of " + view);
     }
     ensureRegistry();
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.execute("SELECT pg_advisory_xact_lock(" + lockId(view) + ")");
-        Optional<Published> served = read(c, view);
-        if (served.isPresent() && served.get().version() > version) {
-          throw new IllegalArgumentException(
-              view + " serves version " + served.get().version() + "; refusing to go back to " + version);
-        }
-        s.execute("CREATE OR REPLACE VIEW " + SqlIdentifiers.quote(view) + " AS " + select);
+        List<Published> published = new ArrayList<>();
         Instant now = Instant.now();
-        try (PreparedStatement upsert =
-            c.prepareStatement(
-                "INSERT INTO "
-                    + REGISTRY
-                    + " (view_name, version, cutoff, definition, published_at) VALUES (?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (view_name) DO UPDATE SET version = EXCLUDED.version,"
-                    + " cutoff = EXCLUDED.cutoff, definition = EXCLUDED.definition,"
-                    + " published_at = EXCLUDED.published_at")) {
-          upsert.setString(1, view);
-          upsert.setLong(2, version);
-          upsert.setTimestamp(3, cutoff == null ? null : Timestamp.from(cutoff));
-          upsert.setString(4, select);
-          upsert.setTimestamp(5, Timestamp.from(now));
-          upsert.executeUpdate();
+        // Views in name order, so two publishers of overlapping sets cannot deadlock on the locks.
+        for (String view : views) {
+          s.execute("SELECT pg_advisory_xact_lock(" + lockId(view) + ")");
+          Optional<Published> served = read(c, view);
+          if (served.isPresent() && served.get().version() > version) {
+            throw new IllegalArgumentException(
+                view + " serves version " + served.get().version() + "; refusing to go back to " + version);
+          }
+          String select = selects.get(view);
+          s.execute("CREATE OR REPLACE VIEW " + SqlIdentifiers.quote(view) + " AS " + select);
+          try (PreparedStatement upsert =
+              c.prepareStatement(
+                  "INSERT INTO "
+                      + REGISTRY
+                      + " (view_name, version, cutoff, definition, published_at) VALUES (?, ?, ?, ?, ?)"
+                      + " ON CONFLICT (view_name) DO UPDATE SET version = EXCLUDED.version,"
+                      + " cutoff = EXCLUDED.cutoff, definition = EXCLUDED.definition,"
+                      + " published_at = EXCLUDED.published_at")) {
+            upsert.setString(1, view);
+            upsert.setLong(2, version);
+            upsert.setTimestamp(3, cutoff == null ? null : Timestamp.from(cutoff));
+            upsert.setString(4, select);
+            upsert.setTimestamp(5, Timestamp.from(now));
+            upsert.executeUpdate();
+          }
+          published.add(new Published(view, version, cutoff, select, now));
         }
         c.commit();
-        return new Published(view, version, cutoff, select, now);
+        return published;
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;

@@ -11,6 +11,7 @@ import io.beamsuite.pipelines.wiring.LateRecordSink;
 import io.beamsuite.pipelines.wiring.UniqueEvents;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
@@ -103,6 +104,16 @@ public final class RevenueAndPageViews {
         .apply(
             "DeadLetters",
             DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+  }
+
+  /**
+   * Creates every view's table {@code tableOf.apply(view)} now, if missing, with the columns and key
+   * the pipeline writes: a serving view can then read a layer's tables before their first row.
+   */
+  public static void createTables(JdbcConnectionSpec db, UnaryOperator<String> tableOf)
+      throws SQLException {
+    RevenuePerMerchantHour.toTable(db, tableOf.apply(RevenuePerMerchantHour.TABLE)).createTable();
+    PageViewsPerMinute.toTable(db, tableOf.apply(PageViewsPerMinute.TABLE)).createTable();
   }
 
   /** The topic's events: from Kafka, or the files under {@code <master dataset>/<topic>/}. */

@@ -17,6 +17,8 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 
 /**
@@ -39,20 +41,37 @@ public final class ResultTables {
   }
 
   public List<PageViewRow> pageViews() throws SQLException {
+    return pageViews("page_views_per_minute");
+  }
+
+  /** Rows of a {@code page_views_per_minute} table (or a versioned copy or serving view). */
+  public List<PageViewRow> pageViews(String table) throws SQLException {
     return query(
-        "page_views_per_minute",
-        "SELECT page, window_start, window_end, views FROM page_views_per_minute"
-            + " ORDER BY page, window_start",
+        plainName(table),
+        "SELECT page, window_start, window_end, views FROM " + table + " ORDER BY page, window_start",
         rs -> new PageViewRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
+  }
+
+  /** The event ids {@code late_records} holds for {@code view} (the table a pipeline wrote). */
+  public Set<String> lateEventIds(String view) throws SQLException {
+    return new TreeSet<>(
+        query(
+            "late_records",
+            "SELECT event_id FROM late_records WHERE view = '" + plainName(view) + "'",
+            rs -> rs.getString(1)));
+  }
+
+  private static String plainName(String table) {
+    if (!table.matches("[a-z_][a-z0-9_]*")) {
+      throw new IllegalArgumentException("not a plain table name: " + table);
+    }
+    return table;
   }
 
   /** Rows of a {@code revenue_per_merchant_hour} table (or a versioned copy, e.g. {@code ..._v2}). */
   public List<RevenueRow> revenuePerMerchantHour(String table) throws SQLException {
-    if (!table.matches("[a-z_][a-z0-9_]*")) {
-      throw new IllegalArgumentException("not a plain table name: " + table);
-    }
     return query(
-        table,
+        plainName(table),
         "SELECT merchant_id, window_start, window_end, revenue_cents FROM "
             + table
             + " ORDER BY merchant_id, window_start",

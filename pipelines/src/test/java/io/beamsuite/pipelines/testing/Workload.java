@@ -99,6 +99,11 @@ public final class Workload {
     return RawInput.fromGenerated(records);
   }
 
+  /** The master dataset's root: one directory per topic (the Lambda/Kappa commands' --source). */
+  public Path masterDataset() {
+    return root.resolve("events");
+  }
+
   /** {@code --source} value reading one topic's files. */
   public String fileSource(String topic) {
     return "file:" + root.resolve("events").resolve(topic) + "/**.jsonl";
