@@ -150,15 +150,21 @@ public class KappaReplayTest {
     int split = all.size() * 3 / 5;
     f.write(all.subList(0, split));
 
-    // Version 1: zero allowed lateness, cut over once caught up, then its job stops (its table
-    // keeps serving what it wrote).
-    try (KappaReplay.Running v1 =
-        KappaReplay.start(
-            f.replayOptions(1, "--allowedLatenessSeconds=0"), new PrintStream(OutputStreamNull.INSTANCE))) {
-      v1.awaitCaughtUp(Duration.ofMinutes(3));
-      Thread.sleep(3000); // let the sinks write the windows the live point closed
-      v1.views().cutover(1);
-    }
+    // Version 1: zero allowed lateness, through the launcher: cut over automatically once caught
+    // up, then the command exits and its pipeline stops (the table keeps serving what it wrote).
+    Launched v1 =
+        launch(
+            f.commandArgs(
+                "kappa-replay",
+                "--version=1",
+                "--allowedLatenessSeconds=0",
+                "--cutoverWhenCaughtUp=true",
+                "--exitWhenCaughtUp=true",
+                "--replayProgressSeconds=1"));
+    assertEquals(v1.toString(), 0, v1.exit);
+    assertThat(v1.out, containsString("version 1 caught up with the live point"));
+    assertThat(v1.out, containsString("revenue_per_merchant_hour_kappa now serves version 1"));
+    assertThat(v1.out, containsString("lag=0 ["));
     KappaFixture.Views servedV1 = f.actual("kappa", Instant.MAX);
     assertThat(servedV1.pageViews().size(), greaterThan(0));
     long lateV1 = f.lateCount(1);
