@@ -141,7 +141,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
    * per partition minus {@link #withMaxDelay max delay}, never the wall clock. For replays of
    * history (Kappa): the default policy advances a caught-up partition to {@code now - maxDelay},
    * which makes every window of old event times close at once. The trade-off: a partition that
-   * receives nothing holds the watermark (see {@code docs/kappa.md}).
+   * receives nothing holds the watermark (see {@code docs/kappa.md}). Applies to the KafkaIO read
+   * (unbounded or {@link #withMaxNumRecords}); {@link #withOffsetRange} replays keep the SDF
+   * reader's own watermark estimator.
    */
   public KafkaJsonSource withEventTimeWatermark() {
     KafkaJsonSource copy = copy();
