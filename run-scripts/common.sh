@@ -100,6 +100,24 @@ beamsuite_java_opts() {
   done
 }
 
+# run_script_help_footer [ENV_LINE]: the end of every run-*.sh --help: the pipelines and the
+# environment the script honours (ENV_LINE, already indented, goes after BEAMSUITE_PIPELINES_JAR).
+run_script_help_footer() {
+  cat <<EOF2
+pipelines: clickstream, fraud, sensors, cdc-replication
+  (java -jar <jar> --help lists them and their options; do not pass --runner)
+
+environment:
+  BEAMSUITE_PIPELINES_JAR  the bundled jar (default <repo>/pipelines/target/beamsuite-pipelines-bundled.jar;
+                           build it with: ${BEAMSUITE_PIPELINES_BUILD_CMD})
+EOF2
+  [[ -z "${1:-}" ]] || printf '%s\n' "$1"
+  cat <<'EOF2'
+  BEAMSUITE_JAVA_OPTS      extra JVM flags, e.g. -Xmx2g
+  JAVA_HOME                Java 17+ to use (else java on PATH)
+EOF2
+}
+
 # check_pipeline_args SCRIPT_RUNNER ARGS...: the first argument must be a pipeline name and no
 # later one may choose another runner (this script sets --runner itself).
 check_pipeline_args() {

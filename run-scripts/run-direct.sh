@@ -12,15 +12,8 @@ usage: run-direct.sh <pipeline> [beam options...]
 
 Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=DirectRunner [beam options...]
 
-pipelines: clickstream, fraud, sensors, cdc-replication
-  (java -jar <jar> --help lists them and their options; do not pass --runner)
-
-environment:
-  BEAMSUITE_PIPELINES_JAR  the bundled jar (default <repo>/pipelines/target/beamsuite-pipelines-bundled.jar;
-                           build it with: ${BEAMSUITE_PIPELINES_BUILD_CMD})
-  BEAMSUITE_JAVA_OPTS      extra JVM flags, e.g. -Xmx2g
-  JAVA_HOME                Java 17+ to use (else java on PATH)
 EOF2
+  run_script_help_footer ""
 }
 
 case "${1:-}" in

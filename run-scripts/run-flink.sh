@@ -23,16 +23,8 @@ Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=FlinkRunner --
                          (\$BEAMSUITE_STATE_DIR/flink-cluster.env), else the Flink cluster of a
                          running run-scripts/sandbox.sh start --with-flink.
 
-pipelines: clickstream, fraud, sensors, cdc-replication
-  (java -jar <jar> --help lists them and their options; do not pass --runner)
-
-environment:
-  BEAMSUITE_PIPELINES_JAR  the bundled jar (default <repo>/pipelines/target/beamsuite-pipelines-bundled.jar;
-                           build it with: ${BEAMSUITE_PIPELINES_BUILD_CMD})
-  BEAMSUITE_STATE_DIR      where flink-cluster.sh / sandbox.sh keep their state (default <repo>/.beamsuite)
-  BEAMSUITE_JAVA_OPTS      extra JVM flags, e.g. -Xmx2g
-  JAVA_HOME                Java 17+ to use (else java on PATH)
 EOF2
+  run_script_help_footer '  BEAMSUITE_STATE_DIR      where flink-cluster.sh / sandbox.sh keep their state (default <repo>/.beamsuite)'
 }
 
 # Prints the flinkMaster recorded by flink-cluster.sh (or sandbox.sh --with-flink), if any.

@@ -37,15 +37,8 @@ Runs: java <Java 17 --add-opens for Spark> -Djdk.reflect.useDirectMethodHandle=f
                          default ${DEFAULT_SPARK_MASTER}. Spark is the batch runner here: use
                          bounded sources (e.g. --source=file:...).
 
-pipelines: clickstream, fraud, sensors, cdc-replication
-  (java -jar <jar> --help lists them and their options; do not pass --runner)
-
-environment:
-  BEAMSUITE_PIPELINES_JAR  the bundled jar (default <repo>/pipelines/target/beamsuite-pipelines-bundled.jar;
-                           build it with: ${BEAMSUITE_PIPELINES_BUILD_CMD})
-  BEAMSUITE_JAVA_OPTS      extra JVM flags, e.g. -Xmx2g
-  JAVA_HOME                Java 17+ to use (else java on PATH)
 EOF2
+  run_script_help_footer ""
 }
 
 case "${1:-}" in

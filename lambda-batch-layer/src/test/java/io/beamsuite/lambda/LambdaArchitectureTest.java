@@ -20,7 +20,7 @@ import io.beamsuite.fixtures.oracle.RevenueRow;
 import io.beamsuite.fixtures.oracle.TransactionEvent;
 import io.beamsuite.pipelines.launcher.Launcher;
 import io.beamsuite.pipelines.testing.CommittedCounters;
-import io.beamsuite.pipelines.testing.ResultTables;
+import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.RowDiff;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.pipelines.testing.Workload;

@@ -25,7 +25,7 @@ import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.pipelines.sensors.SensorsOptions;
 import io.beamsuite.pipelines.sensors.SensorsPipeline;
 import io.beamsuite.pipelines.testing.CommittedCounters;
-import io.beamsuite.pipelines.testing.ResultTables;
+import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.Workload;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.json.ParseJson;

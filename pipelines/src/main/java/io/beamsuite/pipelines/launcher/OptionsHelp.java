@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Prints the beamsuite options of an options interface (its own and those of beamsuite interfaces
@@ -17,6 +18,20 @@ final class OptionsHelp {
   private OptionsHelp() {}
 
   static void print(Class<? extends PipelineOptions> options, PrintStream out) {
+    for (Method getter : getters(options)) {
+      Description description = getter.getAnnotation(Description.class);
+      String value = defaultValue(getter);
+      String shown =
+          value == null ? "<value> (no default)" : (value.isEmpty() ? "\"\"" : value) + " (default)";
+      out.printf("    --%s=%s%n", optionName(getter), shown);
+      if (description != null) {
+        out.printf("        %s%n", description.value());
+      }
+    }
+  }
+
+  /** The getters of the beamsuite options of {@code options}, by name. */
+  static List<Method> getters(Class<? extends PipelineOptions> options) {
     List<Method> getters = new ArrayList<>();
     for (Method m : options.getMethods()) {
       boolean ours = m.getDeclaringClass().getName().startsWith("io.beamsuite.");
@@ -25,33 +40,31 @@ final class OptionsHelp {
       }
     }
     getters.sort(Comparator.comparing(Method::getName));
-    for (Method getter : getters) {
-      String name = Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
-      Description description = getter.getAnnotation(Description.class);
-      out.printf("    --%s%s%n", name, defaultOf(getter));
-      if (description != null) {
-        out.printf("        %s%n", description.value());
-      }
-    }
+    return getters;
   }
 
-  private static String defaultOf(Method getter) {
+  /** {@code getJdbcUrl} is option {@code jdbcUrl}. */
+  static String optionName(Method getter) {
+    return Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
+  }
+
+  /** The {@code @Default.*} value as text, or null without one. */
+  static @Nullable String defaultValue(Method getter) {
     if (getter.getAnnotation(Default.String.class) != null) {
-      String value = getter.getAnnotation(Default.String.class).value();
-      return "=" + (value.isEmpty() ? "\"\"" : value) + " (default)";
+      return getter.getAnnotation(Default.String.class).value();
     }
     if (getter.getAnnotation(Default.Long.class) != null) {
-      return "=" + getter.getAnnotation(Default.Long.class).value() + " (default)";
+      return String.valueOf(getter.getAnnotation(Default.Long.class).value());
     }
     if (getter.getAnnotation(Default.Integer.class) != null) {
-      return "=" + getter.getAnnotation(Default.Integer.class).value() + " (default)";
+      return String.valueOf(getter.getAnnotation(Default.Integer.class).value());
     }
     if (getter.getAnnotation(Default.Double.class) != null) {
-      return "=" + getter.getAnnotation(Default.Double.class).value() + " (default)";
+      return String.valueOf(getter.getAnnotation(Default.Double.class).value());
     }
     if (getter.getAnnotation(Default.Boolean.class) != null) {
-      return "=" + getter.getAnnotation(Default.Boolean.class).value() + " (default)";
+      return String.valueOf(getter.getAnnotation(Default.Boolean.class).value());
     }
-    return "=<value> (no default)";
+    return null;
   }
 }

@@ -93,7 +93,8 @@ public interface BeamsuiteOptions extends PipelineOptions {
 
   @Description(
       "Database password. Prefer --jdbcPasswordEnv: a password given here is kept out of printed"
-          + " options and job specs, but it is still on the command line")
+          + " and serialized options, but it is on the command line and travels serialized with"
+          + " the JDBC steps (a Flink job graph, a Dataflow job spec; run-dataflow.sh refuses it)")
   @JsonIgnore
   @Nullable
   String getJdbcPassword();

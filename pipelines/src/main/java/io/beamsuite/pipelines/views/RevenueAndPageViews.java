@@ -63,13 +63,15 @@ public final class RevenueAndPageViews {
 
     UniqueEvents.Result<Transaction> transactions =
         pipeline
-            .apply("ReadTransactions", source(options, options.getTransactionsTopic()))
+            .apply(
+                "ReadTransactions",
+                source(options, options.getTransactionsTopic(), options.getTransactionsMaxRecords()))
             .apply(
                 "UniqueTransactions",
                 UniqueEvents.of(Transaction.class, "parse-transactions", options));
     UniqueEvents.Result<Click> clicks =
         pipeline
-            .apply("ReadClicks", source(options, options.getClicksTopic()))
+            .apply("ReadClicks", source(options, options.getClicksTopic(), options.getClicksMaxRecords()))
             .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
 
     WindowedAggregate.Result<String, Long, Transaction> revenue =
@@ -116,12 +118,20 @@ public final class RevenueAndPageViews {
     PageViewsPerMinute.toTable(db, tableOf.apply(PageViewsPerMinute.TABLE)).createTable();
   }
 
-  /** The topic's events: from Kafka, or the files under {@code <master dataset>/<topic>/}. */
-  private static EventSource source(ViewsOptions options, String topic) {
+  /**
+   * The topic's events: from Kafka (bounded by {@code maxRecords} when above 0, else by the
+   * common bounds), or the files under {@code <master dataset>/<topic>/}.
+   */
+  private static EventSource source(ViewsOptions options, String topic, long maxRecords) {
+    OptionsValidation.requireAtLeast("--transactionsMaxRecords", options.getTransactionsMaxRecords(), 0);
+    OptionsValidation.requireAtLeast("--clicksMaxRecords", options.getClicksMaxRecords(), 0);
     SourceSpec spec = SourceSpec.parse(options.getSource());
-    String source =
-        spec.isFile() ? "file:" + stripSlash(spec.fileGlob()) + "/" + topic + "/**.jsonl" : "kafka";
-    return EventSource.of(source, options, topic);
+    if (spec.isFile()) {
+      return EventSource.of(
+          "file:" + stripSlash(spec.fileGlob()) + "/" + topic + "/**.jsonl", options, topic);
+    }
+    EventSource kafka = EventSource.of("kafka", options, topic);
+    return maxRecords > 0 ? kafka.withMaxRecords(maxRecords) : kafka;
   }
 
   private static String stripSlash(String dir) {

@@ -27,4 +27,16 @@ public interface ViewsOptions extends BeamsuiteOptions {
   String getClicksTopic();
 
   void setClicksTopic(String topic);
+
+  @Description("Bounded Kafka runs: stop after this many transactions records; 0 = --maxRecords")
+  @Default.Long(0)
+  long getTransactionsMaxRecords();
+
+  void setTransactionsMaxRecords(long maxRecords);
+
+  @Description("Bounded Kafka runs: stop after this many clicks records; 0 = --maxRecords")
+  @Default.Long(0)
+  long getClicksMaxRecords();
+
+  void setClicksMaxRecords(long maxRecords);
 }

@@ -11,7 +11,7 @@ import io.beamsuite.fixtures.oracle.RevenueRow;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
-import io.beamsuite.pipelines.testing.ResultTables;
+import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.Workload;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.pipelines.wiring.UniqueEvents;

@@ -1,0 +1,90 @@
+package io.beamsuite.bundled;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Test;
+
+/**
+ * {@code run-scripts/demo.sh}, the README's first command, end to end as a user runs it (a small
+ * workload): on the DirectRunner and on embedded Flink it must exit 0 with every view MATCHing the
+ * oracle, and leave no service behind (the PostgreSQL and Kafka ports it reported are closed).
+ */
+public class DemoIT {
+  private static final Path REPO = Path.of("..", "..").toAbsolutePath().normalize();
+
+  @Test
+  public void demoMatchesTheOracleOnDirect() throws Exception {
+    runDemo("direct");
+  }
+
+  @Test
+  public void demoMatchesTheOracleOnFlink() throws Exception {
+    runDemo("flink");
+  }
+
+  private static void runDemo(String runner) throws Exception {
+    Path state = Files.createDirectories(Path.of("target", "demo-it-" + runner).toAbsolutePath());
+    Path log = state.resolve("demo.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "bash", REPO.resolve("run-scripts/demo.sh").toString(),
+                "--runner", runner, "--events", "1500", "--seed", "7")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("BEAMSUITE_STATE_DIR", state.toString());
+    env.put("BEAMSUITE_PIPELINES_JAR", REPO.resolve("pipelines/target/beamsuite-pipelines-bundled.jar").toString());
+    Process demo = builder.start();
+    boolean finished = demo.waitFor(15, TimeUnit.MINUTES);
+    if (!finished) {
+      demo.destroy();
+      demo.waitFor(1, TimeUnit.MINUTES);
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertTrue("demo.sh --runner " + runner + " did not finish in 15 minutes:\n" + output, finished);
+    assertEquals(output, 0, demo.exitValue());
+    assertTrue(output, output.contains("RESULT: all MATCH"));
+    assertFalse(output, output.contains("MISMATCH"));
+    for (String view : List.of("revenue_per_merchant_hour", "page_views_per_minute", "fraud_alerts", "sensor_anomalies", "customers_replica")) {
+      assertTrue(view + " missing from the report:\n" + output, Pattern.compile("(?m)^" + view + " .* MATCH").matcher(output).find());
+    }
+    for (int port : reportedPorts(output)) {
+      assertFalse("port " + port + " still listens after the demo:\n" + output, listening(port));
+    }
+  }
+
+  /** The PostgreSQL and Kafka ports of the report's "where to look" section. */
+  private static List<Integer> reportedPorts(String output) {
+    Map<String, Integer> ports = new HashMap<>();
+    Matcher pg = Pattern.compile("PostgreSQL\\s+jdbc:postgresql://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
+    Matcher kafka = Pattern.compile("Kafka\\s+127\\.0\\.0\\.1:(\\d+)").matcher(output);
+    assertTrue(output, pg.find());
+    assertTrue(output, kafka.find());
+    ports.put("postgres", Integer.parseInt(pg.group(1)));
+    ports.put("kafka", Integer.parseInt(kafka.group(1)));
+    return List.copyOf(ports.values());
+  }
+
+  private static boolean listening(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
