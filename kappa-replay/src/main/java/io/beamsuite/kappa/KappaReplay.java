@@ -132,9 +132,13 @@ public final class KappaReplay {
       throw new IllegalArgumentException(
           "--source: kappa-replay replays Kafka topics; the master dataset is the Lambda batch layer's");
     }
-    if (options.getMaxRecords() != 0 || options.getMaxReadSeconds() != 0) {
+    if (options.getMaxRecords() != 0
+        || options.getMaxReadSeconds() != 0
+        || options.getTransactionsMaxRecords() != 0
+        || options.getClicksMaxRecords() != 0) {
       throw new IllegalArgumentException(
-          "--maxRecords/--maxReadSeconds: a replay runs until it has caught up, then stays live");
+          "--maxRecords/--maxReadSeconds/--transactionsMaxRecords/--clicksMaxRecords: a replay runs"
+              + " until it has caught up, then stays live");
     }
     OptionsValidation.requireAtLeast("--caughtUpLag", options.getCaughtUpLag(), 0);
     ReplayStart from = ReplayStart.parse(options.getFrom());
