@@ -36,7 +36,8 @@ import org.joda.time.Instant;
  *
  * <p>Event time uses a bounded-out-of-orderness policy ({@link
  * CustomTimestampPolicyWithLimitedDelay}): the watermark trails the largest event time seen by
- * {@link #withMaxDelay max delay}. A record whose {@code event_time} cannot be read keeps its Kafka
+ * {@link #withMaxDelay max delay}, and a partition without backlog moves to wall-clock time minus
+ * that delay; {@link #withEventTimeWatermark} follows event time only (for replays of history). A record whose {@code event_time} cannot be read keeps its Kafka
  * record timestamp; {@code ParseJson} dead-letters it downstream. A record with a null value (a
  * tombstone) becomes an empty payload, which the parser dead-letters as {@code empty_payload}, so
  * nothing vanishes and nothing crashes the read. Deserializer failures inside KafkaIO go to the
@@ -67,6 +68,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   private final List<String> topics;
   private @Nullable String groupId;
   private Duration maxDelay = DEFAULT_MAX_DELAY;
+  private boolean eventTimeWatermark;
   private List<String> eventTimePath = List.of(EventTimes.FIELD);
   private @Nullable Long maxNumRecords;
   private @Nullable Duration maxReadTime;
@@ -86,6 +88,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     KafkaJsonSource copy = new KafkaJsonSource(bootstrapServers, topics);
     copy.groupId = groupId;
     copy.maxDelay = maxDelay;
+    copy.eventTimeWatermark = eventTimeWatermark;
     copy.eventTimePath = eventTimePath;
     copy.maxNumRecords = maxNumRecords;
     copy.maxReadTime = maxReadTime;
@@ -130,6 +133,21 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     KafkaJsonSource copy = copy();
     copy.maxDelay = maxDelay;
     copy.eventTimePath = eventTimePath;
+    return checked(copy);
+  }
+
+  /**
+   * Watermark from event time only ({@link EventTimeWatermarkPolicy}): the largest event time read
+   * per partition minus {@link #withMaxDelay max delay}, never the wall clock. For replays of
+   * history (Kappa): the default policy advances a caught-up partition to {@code now - maxDelay},
+   * which makes every window of old event times close at once. The trade-off: a partition that
+   * receives nothing holds the watermark (see {@code docs/kappa.md}). Applies to the KafkaIO read
+   * (unbounded or {@link #withMaxNumRecords}); {@link #withOffsetRange} replays keep the SDF
+   * reader's own watermark estimator.
+   */
+  public KafkaJsonSource withEventTimeWatermark() {
+    KafkaJsonSource copy = copy();
+    copy.eventTimeWatermark = true;
     return checked(copy);
   }
 
@@ -309,9 +327,13 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(config)
             .withTimestampPolicyFactory(
-                (tp, previousWatermark) ->
-                    new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
-                        new EventTimeFn(timePath), delay, previousWatermark));
+                eventTimeWatermark
+                    ? (tp, previousWatermark) ->
+                        new EventTimeWatermarkPolicy<byte[], byte[]>(
+                            new EventTimeFn(timePath), delay, previousWatermark)
+                    : (tp, previousWatermark) ->
+                        new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
+                            new EventTimeFn(timePath), delay, previousWatermark));
     if (groupId != null) {
       read = read.commitOffsetsInFinalize();
     }

@@ -3,6 +3,7 @@ package io.beamsuite.pipelines.wiring;
 import io.beamsuite.io.files.JsonLinesFiles;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
+import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.transforms.errors.RawRecord;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -14,7 +15,8 @@ import org.joda.time.Duration;
 /**
  * The raw records of one input of a pipeline, from Kafka or from JSON-lines files, timestamped with
  * their {@code event_time}. Whether the read is bounded follows from the options: files always,
- * Kafka with {@code --maxRecords} or {@code --maxReadSeconds}.
+ * Kafka with {@code --maxRecords} or {@code --maxReadSeconds}. The Kafka watermark follows event
+ * time only when the options say so ({@link EventTimeWatermarkOptions}, the Kappa replay).
  *
  * <pre>{@code
  * PCollection<RawRecord> raw =
@@ -30,6 +32,7 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
   private final long maxReadSeconds;
   private final long maxOutOfOrdernessSeconds;
   private final @Nullable String eventTimeField;
+  private final boolean eventTimeWatermark;
 
   private EventSource(SourceSpec source, String topic, BeamsuiteOptions options) {
     this(
@@ -40,7 +43,8 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
         options.getMaxRecords(),
         options.getMaxReadSeconds(),
         options.getMaxOutOfOrdernessSeconds(),
-        null);
+        null,
+        options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark());
   }
 
   private EventSource(
@@ -51,7 +55,8 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
       long maxRecords,
       long maxReadSeconds,
       long maxOutOfOrdernessSeconds,
-      @Nullable String eventTimeField) {
+      @Nullable String eventTimeField,
+      boolean eventTimeWatermark) {
     this.source = source;
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
@@ -60,6 +65,7 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
     this.maxReadSeconds = maxReadSeconds;
     this.maxOutOfOrdernessSeconds = maxOutOfOrdernessSeconds;
     this.eventTimeField = eventTimeField;
+    this.eventTimeWatermark = eventTimeWatermark;
   }
 
   /**
@@ -87,7 +93,8 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
         maxRecords,
         maxReadSeconds,
         maxOutOfOrdernessSeconds,
-        eventTimeField);
+        eventTimeField,
+        eventTimeWatermark);
   }
 
   /**
@@ -105,7 +112,8 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
         maxRecords,
         maxReadSeconds,
         maxOutOfOrdernessSeconds,
-        dottedPath);
+        dottedPath,
+        eventTimeWatermark);
   }
 
   @Override
@@ -121,6 +129,9 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
     }
     if (eventTimeField != null) {
       read = read.withEventTimeField(eventTimeField);
+    }
+    if (eventTimeWatermark) {
+      read = read.withEventTimeWatermark();
     }
     if (maxRecords > 0) {
       read = read.withMaxNumRecords(maxRecords);
