@@ -61,7 +61,7 @@ import org.junit.Test;
  * cluster as the live job; the serving views then equal the oracle over the replayed log.
  */
 public class KappaClusterIT {
-  private static final Path BUNDLED_JAR = Path.of("..", "target", "beamsuite-pipelines-bundled.jar");
+  private static final Path BUNDLED_JAR = LaunchedJar.BUNDLED_JAR;
   private static final Instant SENTINEL = Instant.parse("2024-01-03T00:00:00Z");
   private static final Instant CLOSED_BEFORE = SENTINEL.minus(Duration.ofHours(1));
   private static final String TRANSACTIONS = "transactions-kappa-it";
@@ -144,7 +144,7 @@ public class KappaClusterIT {
                 "--exitWhenCaughtUp=true",
                 "--replayProgressSeconds=2"));
     replay.addAll(common);
-    Launched run = launch("replay", replay);
+    LaunchedJar run = launch("replay", replay);
     assertEquals("launcher output:\n" + run.output(), 0, run.await(Duration.ofMinutes(4)));
     String out = run.output();
     assertThat(out, containsString("version 1 caught up with the live point"));
@@ -191,7 +191,7 @@ public class KappaClusterIT {
 
     List<String> status = new ArrayList<>(List.of("kappa-status"));
     status.addAll(common);
-    Launched statusRun = launch("status", status);
+    LaunchedJar statusRun = launch("status", status);
     assertEquals(statusRun.output(), 0, statusRun.await(Duration.ofMinutes(1)));
     assertThat(statusRun.output(), containsString("page_views_per_minute_kappa: serves version 1"));
 
@@ -274,44 +274,9 @@ public class KappaClusterIT {
     return url.substring(0, url.lastIndexOf('/') + 1) + name;
   }
 
-  /** A launcher JVM running the bundled jar. */
-  private static final class Launched {
-    final Process process;
-    final Path log;
-
-    Launched(Process process, Path log) {
-      this.process = process;
-      this.log = log;
-    }
-
-    int await(Duration timeout) throws InterruptedException {
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        fail("launcher did not exit within " + timeout + "; output:\n" + output());
-      }
-      return process.exitValue();
-    }
-
-    String output() {
-      try {
-        return Files.readString(log, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "(no output: " + e + ")";
-      }
-    }
-  }
-
-  private static Launched launch(String name, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(workDir.resolve("tmp-" + name)));
-    cmd.add("-jar");
-    cmd.add(BUNDLED_JAR.toAbsolutePath().toString());
-    cmd.addAll(args);
-    Path log = workDir.resolve("launcher-" + name + ".log");
-    Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    launchers.add(process);
-    return new Launched(process, log);
+  private static LaunchedJar launch(String name, List<String> args) throws IOException {
+    LaunchedJar launched = LaunchedJar.start(workDir, name, args);
+    launchers.add(launched.process);
+    return launched;
   }
 }
