@@ -91,6 +91,7 @@ public class FlinkClusterIT {
   private static final String STREAM_TOPIC = "clicks-stream";
 
   private static Path workDir;
+  private static ClusterServices services;
   private static SandboxProcess sandbox;
   private static FlinkCluster flink;
   private static GeneratorConfig config;
@@ -108,23 +109,9 @@ public class FlinkClusterIT {
     workDir = Path.of("target", "flink-cluster-it").toAbsolutePath();
     deleteRecursively(workDir);
     Files.createDirectories(workDir);
-    // The cluster's own defaults already bound restarts and use RocksDB with a checkpoint dir in
-    // its work dir; these make the test's expectations explicit.
-    Map<String, String> overrides =
-        Map.ofEntries(
-            Map.entry("restart-strategy.type", "fixed-delay"),
-            Map.entry("restart-strategy.fixed-delay.attempts", "2"),
-            Map.entry("restart-strategy.fixed-delay.delay", "1 s"),
-            // Each submission leaves the 340 MB job jar in the blob cache.
-            Map.entry("blob.service.cleanup.interval", "10"));
-    CompletableFuture<FlinkCluster> cluster =
-        CompletableFuture.supplyAsync(() -> new FlinkCluster(2, overrides).start());
-    try {
-      sandbox = SandboxProcess.start(workDir);
-    } finally {
-      // Always wait for the cluster, so that @AfterClass can stop it whatever happened here.
-      flink = cluster.get(120, TimeUnit.SECONDS);
-    }
+    services = ClusterServices.start(workDir);
+    sandbox = services.sandbox;
+    flink = services.flink;
     config =
         GeneratorConfig.builder()
             .seed(SEED)
@@ -145,27 +132,8 @@ public class FlinkClusterIT {
         launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    try {
-      if (flink != null) {
-        for (String log : List.of("jobmanager.log", "taskmanager.log", "taskmanager.out")) {
-          Path file = flink.workDir().resolve(log);
-          if (Files.exists(file)) {
-            Files.copy(file, workDir.resolve("flink-" + log), StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      System.err.println("could not keep the Flink logs: " + e);
-    } finally {
-      try {
-        if (flink != null) {
-          flink.close();
-        }
-      } finally {
-        if (sandbox != null) {
-          sandbox.close();
-        }
-      }
+    if (services != null) {
+      services.close();
     }
   }
 

@@ -68,6 +68,7 @@ public class KappaClusterIT {
   private static final String CLICKS = "clicks-kappa-it";
 
   private static Path workDir;
+  private static ClusterServices services;
   private static SandboxProcess sandbox;
   private static FlinkCluster flink;
   private static final List<Process> launchers = new ArrayList<>();
@@ -79,19 +80,9 @@ public class KappaClusterIT {
     assertTrue("the bundled jar must exist: " + BUNDLED_JAR.toAbsolutePath(), Files.isRegularFile(BUNDLED_JAR));
     workDir = Path.of("target", "kappa-cluster-it").toAbsolutePath();
     Files.createDirectories(workDir);
-    Map<String, String> overrides =
-        Map.of(
-            "restart-strategy.type", "fixed-delay",
-            "restart-strategy.fixed-delay.attempts", "2",
-            "restart-strategy.fixed-delay.delay", "1 s",
-            "blob.service.cleanup.interval", "10");
-    CompletableFuture<FlinkCluster> cluster =
-        CompletableFuture.supplyAsync(() -> new FlinkCluster(2, overrides).start());
-    try {
-      sandbox = SandboxProcess.start(workDir);
-    } finally {
-      flink = cluster.get(120, TimeUnit.SECONDS);
-    }
+    services = ClusterServices.start(workDir);
+    sandbox = services.sandbox;
+    flink = services.flink;
   }
 
   @AfterClass
@@ -99,14 +90,8 @@ public class KappaClusterIT {
     for (Process launcher : launchers) {
       launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    try {
-      if (flink != null) {
-        flink.close();
-      }
-    } finally {
-      if (sandbox != null) {
-        sandbox.close();
-      }
+    if (services != null) {
+      services.close();
     }
   }
 
