@@ -19,8 +19,8 @@ against an independent oracle. Exit status 0 when everything matches, 1 otherwis
   --runner        direct (default): DirectRunner; flink: embedded Flink; flink-cluster: a local
                   Flink session cluster started for the demo; spark-batch: the batch layer on
                   Spark local[2], the rest on the DirectRunner
-  --events N      generated events (default 100000; about 3% more records with duplicates and
-                  malformed ones)
+  --events N      generated events (default 50000; about 3% more records with duplicates and
+                  malformed ones; 100000 takes about 11 minutes on 2 cores with the DirectRunner)
   --seed S        generator seed (default 1)
   --keep-running  leave the services up after the report (Ctrl-C stops them)
 

@@ -25,7 +25,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * a transaction-scoped advisory lock per view: a reader sees the old definition or the new one,
  * never a mix and never an empty view ({@code CREATE OR REPLACE VIEW} takes an exclusive lock on the
  * view, so a query that started before the switch finishes on the old definition and the next one
- * runs on the new). The tables a view used stay until {@link #dropTable} is called on request.
+ * runs on the new). A reader that reads several of the views in one transaction can meet a switch in
+ * a deadlock; PostgreSQL then aborts one side, and if it is the switch, it is retried (3 attempts).
+ * The tables a view used stay until {@link #dropTable} is called on request.
  *
  * <pre>{@code
  * ServingViews serving = ServingViews.on(JdbcConnectionSpec.of(url, "postgres"));
@@ -55,6 +57,9 @@ public final class ServingViews {
   public record Published(
       String view, long version, @Nullable Instant cutoff, String definition, Instant publishedAt) {}
 
+  private static final String DEADLOCK_DETECTED = "40P01";
+  private static final int MAX_ATTEMPTS = 3;
+
   private final JdbcConnectionSpec db;
 
   private ServingViews(JdbcConnectionSpec db) {
@@ -82,6 +87,22 @@ public final class ServingViews {
    */
   public List<Published> publish(Map<String, String> selects, long version, @Nullable Instant cutoff)
       throws SQLException {
+    // Redefining the views takes an exclusive lock on each in turn; a reader holding one of them
+    // (e.g. reading both in one transaction) while waiting for the other is a deadlock, and
+    // PostgreSQL aborts one side. If that is this transaction, it rolled back whole: try again.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return publishOnce(selects, version, cutoff);
+      } catch (SQLException e) {
+        if (!DEADLOCK_DETECTED.equals(e.getSQLState()) || attempt == MAX_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private List<Published> publishOnce(
+      Map<String, String> selects, long version, @Nullable Instant cutoff) throws SQLException {
     if (selects.isEmpty()) {
       throw new IllegalArgumentException("no views to publish");
     }

@@ -88,6 +88,48 @@ public class ServingViewsTest {
     assertTrue(serving.tableExists("c_v2"));
   }
 
+  @Test
+  public void aSwitchThatDeadlocksWithAReaderOfBothViewsIsRetried() throws Exception {
+    ServingViews serving = ServingViews.on(db);
+    execute(
+        "CREATE TABLE d_v1 (k text)", "CREATE TABLE d_v2 (k text)",
+        "CREATE TABLE e_v1 (k text)", "CREATE TABLE e_v2 (k text)");
+    Map<String, String> v1 = new LinkedHashMap<>();
+    v1.put("d_served", "SELECT k FROM d_v1");
+    v1.put("e_served", "SELECT k FROM e_v1");
+    serving.publish(v1, 1, null);
+    Map<String, String> v2 = new LinkedHashMap<>();
+    v2.put("d_served", "SELECT k FROM d_v2");
+    v2.put("e_served", "SELECT k FROM e_v2");
+
+    // The reader holds e_served; the switch locks d_served, then waits for e_served; the reader
+    // then asks for d_served: a deadlock, and PostgreSQL aborts the side that waited first.
+    try (Connection reader = db.dataSource().getConnection();
+        Statement r = reader.createStatement()) {
+      reader.setAutoCommit(false);
+      r.executeQuery("SELECT * FROM e_served").close();
+      java.util.concurrent.CompletableFuture<List<ServingViews.Published>> publishing =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return serving.publish(v2, 2, null);
+                } catch (SQLException e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              });
+      Thread.sleep(300);
+      try {
+        r.executeQuery("SELECT * FROM d_served").close();
+        reader.commit();
+      } catch (SQLException readerWasTheVictim) {
+        reader.rollback();
+      }
+      assertEquals(2, publishing.get(30, java.util.concurrent.TimeUnit.SECONDS).get(0).version());
+    }
+    assertEquals(2, serving.current("d_served").orElseThrow().version());
+    assertEquals(2, serving.current("e_served").orElseThrow().version());
+  }
+
   private static Map<String, String> selects(String a, String b) {
     Map<String, String> selects = new LinkedHashMap<>();
     selects.put("a_served", "SELECT k, n FROM a_" + a);
