@@ -32,9 +32,6 @@ public final class KappaViews {
   /** Suffix of the serving views. */
   public static final String SERVING_SUFFIX = "_kappa";
 
-  /** PostgreSQL's SQLSTATE for "deadlock detected". */
-  private static final String DEADLOCK_DETECTED = "40P01";
-
   /** The columns each view serves, in order. */
   private static final Map<String, String> COLUMNS =
       Map.of(
@@ -132,18 +129,8 @@ public final class KappaViews {
     for (String view : views()) {
       selects.put(servingView(view), select(view, version));
     }
-    // Redefining both views takes an exclusive lock on each in turn; a reader holding one of them
-    // while waiting for the other makes PostgreSQL abort one side of the deadlock. If that is the
-    // cut-over, it rolled back completely: try again.
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return serving.publish(selects, version, null);
-      } catch (SQLException e) {
-        if (!DEADLOCK_DETECTED.equals(e.getSQLState()) || attempt == 3) {
-          throw e;
-        }
-      }
-    }
+    // ServingViews retries the switch if PostgreSQL aborts it to break a deadlock with a reader.
+    return serving.publish(selects, version, null);
   }
 
   /** Drops version {@code version}'s tables; refused while a serving view reads them. */
