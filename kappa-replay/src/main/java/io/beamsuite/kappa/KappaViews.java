@@ -129,6 +129,7 @@ public final class KappaViews {
     for (String view : views()) {
       selects.put(servingView(view), select(view, version));
     }
+    // ServingViews retries the switch if PostgreSQL aborts it to break a deadlock with a reader.
     return serving.publish(selects, version, null);
   }
 

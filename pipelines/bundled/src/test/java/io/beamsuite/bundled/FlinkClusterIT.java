@@ -83,7 +83,7 @@ import org.junit.runners.MethodSorters;
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class FlinkClusterIT {
-  private static final Path BUNDLED_JAR = Path.of("..", "target", "beamsuite-pipelines-bundled.jar");
+  private static final Path BUNDLED_JAR = LaunchedJar.BUNDLED_JAR;
   private static final long SEED = 20_261_123L;
   // The streaming run's event-time policy (seconds, like the real-time replay it reads).
   private static final Duration STREAM_ALLOWED_LATENESS = Duration.ofSeconds(5);
@@ -91,6 +91,7 @@ public class FlinkClusterIT {
   private static final String STREAM_TOPIC = "clicks-stream";
 
   private static Path workDir;
+  private static ClusterServices services;
   private static SandboxProcess sandbox;
   private static FlinkCluster flink;
   private static GeneratorConfig config;
@@ -108,23 +109,9 @@ public class FlinkClusterIT {
     workDir = Path.of("target", "flink-cluster-it").toAbsolutePath();
     deleteRecursively(workDir);
     Files.createDirectories(workDir);
-    // The cluster's own defaults already bound restarts and use RocksDB with a checkpoint dir in
-    // its work dir; these make the test's expectations explicit.
-    Map<String, String> overrides =
-        Map.ofEntries(
-            Map.entry("restart-strategy.type", "fixed-delay"),
-            Map.entry("restart-strategy.fixed-delay.attempts", "2"),
-            Map.entry("restart-strategy.fixed-delay.delay", "1 s"),
-            // Each submission leaves the 340 MB job jar in the blob cache.
-            Map.entry("blob.service.cleanup.interval", "10"));
-    CompletableFuture<FlinkCluster> cluster =
-        CompletableFuture.supplyAsync(() -> new FlinkCluster(2, overrides).start());
-    try {
-      sandbox = SandboxProcess.start(workDir);
-    } finally {
-      // Always wait for the cluster, so that @AfterClass can stop it whatever happened here.
-      flink = cluster.get(120, TimeUnit.SECONDS);
-    }
+    services = ClusterServices.start(workDir);
+    sandbox = services.sandbox;
+    flink = services.flink;
     config =
         GeneratorConfig.builder()
             .seed(SEED)
@@ -145,27 +132,8 @@ public class FlinkClusterIT {
         launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    try {
-      if (flink != null) {
-        for (String log : List.of("jobmanager.log", "taskmanager.log", "taskmanager.out")) {
-          Path file = flink.workDir().resolve(log);
-          if (Files.exists(file)) {
-            Files.copy(file, workDir.resolve("flink-" + log), StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      System.err.println("could not keep the Flink logs: " + e);
-    } finally {
-      try {
-        if (flink != null) {
-          flink.close();
-        }
-      } finally {
-        if (sandbox != null) {
-          sandbox.close();
-        }
-      }
+    if (services != null) {
+      services.close();
     }
   }
 
@@ -177,7 +145,7 @@ public class FlinkClusterIT {
     Set<String> jobsBefore = jobIds();
 
     long start = System.nanoTime();
-    Launched run =
+    LaunchedJar run =
         launch(
             "bounded",
             "clickstream",
@@ -227,7 +195,7 @@ public class FlinkClusterIT {
     String jdbcUrl = createDatabase("flink_streaming");
     Set<String> jobsBefore = jobIds();
 
-    Launched run =
+    LaunchedJar run =
         launch(
             "streaming",
             "clickstream",
@@ -430,33 +398,6 @@ public class FlinkClusterIT {
   // ---------------------------------------------------------------------------------------------
   // The launcher as a child process
 
-  private static final class Launched {
-    final Process process;
-    final Path log;
-
-    Launched(Process process, Path log) {
-      this.process = process;
-      this.log = log;
-    }
-
-    int await(Duration timeout) throws InterruptedException {
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        fail("launcher did not exit within " + timeout + "; output:\n" + output());
-      }
-      return process.exitValue();
-    }
-
-    String output() {
-      try {
-        String text = Files.readString(log, StandardCharsets.UTF_8);
-        return text.length() > 20_000 ? "..." + text.substring(text.length() - 20_000) : text;
-      } catch (IOException e) {
-        return "(no output: " + e + ")";
-      }
-    }
-  }
-
   /** A number of the launcher's end-of-run summary, e.g. {@code "  records in   2,100 ..."}. */
   private static long summaryNumber(String output, String label) {
     Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(label) + "\\s+([\\d,]+)").matcher(output);
@@ -465,21 +406,12 @@ public class FlinkClusterIT {
   }
 
   /** {@code java -jar <bundled jar> <args>}, output (stdout and stderr) to a log file. */
-  private static Launched launch(String name, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(workDir.resolve("tmp-" + name)));
-    cmd.add("-jar");
-    cmd.add(BUNDLED_JAR.toAbsolutePath().toString());
-    cmd.addAll(List.of(args));
-    Path log = workDir.resolve("launcher-" + name + ".log");
-    Process process =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  private static LaunchedJar launch(String name, String... args) throws IOException {
+    LaunchedJar launched = LaunchedJar.start(workDir, name, List.of(args));
     synchronized (launchers) {
-      launchers.add(process);
+      launchers.add(launched.process);
     }
-    return new Launched(process, log);
+    return launched;
   }
 
   // ---------------------------------------------------------------------------------------------
