@@ -90,11 +90,8 @@ classpath="$(fixtures_classpath)"
 work_dir="${BEAMSUITE_STATE_DIR}/demo"
 mkdir -p "${work_dir}"
 mapfile -t java_opts < <(beamsuite_java_opts)
-# Not exec: the trap below must see the demo JVM end (its shutdown hooks stop every service).
-# The services log nowhere in this JVM (no SLF4J provider on the fixtures' runtime classpath, on
-# purpose); the pipelines' logs are in the work dir.
-"${BEAMSUITE_JAVA}" -Xmx3g -Dslf4j.internal.verbosity=ERROR "${java_opts[@]}" -cp "${classpath}" io.beamsuite.fixtures.demo.Demo \
-  --jar "${BEAMSUITE_PIPELINES_JAR}" --work-dir "${work_dir}" "${args[@]}" &
-demo_pid=$!
-trap 'kill -TERM "${demo_pid}" 2>/dev/null || true; wait "${demo_pid}" 2>/dev/null || true; exit 130' INT TERM
-wait "${demo_pid}"
+# exec: the demo JVM is the foreground process, so Ctrl-C (SIGINT) and SIGTERM reach it, and its
+# shutdown hooks stop every service and child JVM it started. (A background JVM started by this
+# non-interactive script would inherit SIGINT as ignored.)
+exec "${BEAMSUITE_JAVA}" -Xmx3g -Dslf4j.internal.verbosity=ERROR "${java_opts[@]}" -cp "${classpath}" \
+  io.beamsuite.fixtures.demo.Demo --jar "${BEAMSUITE_PIPELINES_JAR}" --work-dir "${work_dir}" "${args[@]}"

@@ -36,19 +36,50 @@ public class DemoIT {
     runDemo("flink");
   }
 
+  @Test
+  public void sigtermStopsEverythingTheDemoStarted() throws Exception {
+    Path state = Files.createDirectories(Path.of("target", "demo-it-sigterm").toAbsolutePath());
+    Path log = state.resolve("demo.log");
+    Process demo = demoProcess(state, log, "--events", "1500");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    String output = "";
+    // Wait until a pipeline job runs (step 3), then stop the demo as Ctrl-C or kill would.
+    while (System.nanoTime() < deadline && !output.contains("[3] ")) {
+      Thread.sleep(500);
+      output = Files.readString(log, StandardCharsets.UTF_8);
+    }
+    assertTrue("the demo never reached its first job:\n" + output, output.contains("[3] "));
+    Thread.sleep(3_000);
+    demo.destroy(); // SIGTERM to the demo JVM (demo.sh execs it)
+    assertTrue("the demo did not stop within a minute", demo.waitFor(1, TimeUnit.MINUTES));
+    output = Files.readString(log, StandardCharsets.UTF_8);
+    Matcher pg = Pattern.compile("PostgreSQL jdbc:postgresql://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
+    Matcher kafka = Pattern.compile("Kafka 127\\.0\\.0\\.1:(\\d+)").matcher(output);
+    assertTrue(output, pg.find() && kafka.find());
+    for (int port : List.of(Integer.parseInt(pg.group(1)), Integer.parseInt(kafka.group(1)))) {
+      assertFalse("port " + port + " still listens after SIGTERM:\n" + output, listening(port));
+    }
+    Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
+    String processes = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    ps.waitFor();
+    assertFalse(
+        "a job of the demo is still running:\n" + processes,
+        processes.lines().anyMatch(l -> l.contains(state.toString()) || l.contains("127.0.0.1:" + pg.group(1) + "/")));
+  }
+
+  private static Process demoProcess(Path state, Path log, String... args) throws IOException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("bash", REPO.resolve("run-scripts/demo.sh").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("BEAMSUITE_STATE_DIR", state.toString());
+    builder.environment().put("BEAMSUITE_PIPELINES_JAR", REPO.resolve("pipelines/target/beamsuite-pipelines-bundled.jar").toString());
+    return builder.start();
+  }
+
   private static void runDemo(String runner) throws Exception {
     Path state = Files.createDirectories(Path.of("target", "demo-it-" + runner).toAbsolutePath());
     Path log = state.resolve("demo.log");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                "bash", REPO.resolve("run-scripts/demo.sh").toString(),
-                "--runner", runner, "--events", "1500", "--seed", "7")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("BEAMSUITE_STATE_DIR", state.toString());
-    env.put("BEAMSUITE_PIPELINES_JAR", REPO.resolve("pipelines/target/beamsuite-pipelines-bundled.jar").toString());
-    Process demo = builder.start();
+    Process demo = demoProcess(state, log, "--runner", runner, "--events", "1500", "--seed", "7");
     boolean finished = demo.waitFor(15, TimeUnit.MINUTES);
     if (!finished) {
       demo.destroy();
