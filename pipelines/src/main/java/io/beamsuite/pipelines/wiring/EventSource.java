@@ -1,5 +1,6 @@
 package io.beamsuite.pipelines.wiring;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.io.files.JsonLinesFiles;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
@@ -23,49 +24,50 @@ import org.joda.time.Duration;
  *     p.apply("ReadClicks", EventSource.of(options.getSource(), options, options.getClicksTopic()));
  * }</pre>
  */
-public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>> {
-  private final SourceSpec source;
-  private final String topic;
-  private final String bootstrapServers;
-  private final @Nullable String groupId;
-  private final long maxRecords;
-  private final long maxReadSeconds;
-  private final long maxOutOfOrdernessSeconds;
-  private final @Nullable String eventTimeField;
-  private final boolean eventTimeWatermark;
+@AutoValue
+public abstract class EventSource extends PTransform<PBegin, PCollection<RawRecord>> {
+  abstract SourceSpec source();
 
-  private EventSource(SourceSpec source, String topic, BeamsuiteOptions options) {
-    this(
-        source,
-        topic,
-        options.getBootstrapServers(),
-        options.getGroupId(),
-        options.getMaxRecords(),
-        options.getMaxReadSeconds(),
-        options.getMaxOutOfOrdernessSeconds(),
-        null,
-        options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark());
-  }
+  abstract String topic();
 
-  private EventSource(
-      SourceSpec source,
-      String topic,
-      String bootstrapServers,
-      @Nullable String groupId,
-      long maxRecords,
-      long maxReadSeconds,
-      long maxOutOfOrdernessSeconds,
-      @Nullable String eventTimeField,
-      boolean eventTimeWatermark) {
-    this.source = source;
-    this.topic = topic;
-    this.bootstrapServers = bootstrapServers;
-    this.groupId = groupId;
-    this.maxRecords = maxRecords;
-    this.maxReadSeconds = maxReadSeconds;
-    this.maxOutOfOrdernessSeconds = maxOutOfOrdernessSeconds;
-    this.eventTimeField = eventTimeField;
-    this.eventTimeWatermark = eventTimeWatermark;
+  // Null only if set so programmatically; needed (and checked) only for a Kafka source.
+  abstract @Nullable String bootstrapServers();
+
+  abstract @Nullable String groupId();
+
+  abstract long maxRecords();
+
+  abstract long maxReadSeconds();
+
+  abstract long maxOutOfOrdernessSeconds();
+
+  abstract @Nullable String eventTimeField();
+
+  abstract boolean eventTimeWatermark();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setSource(SourceSpec source);
+
+    abstract Builder setTopic(String topic);
+
+    abstract Builder setBootstrapServers(@Nullable String bootstrapServers);
+
+    abstract Builder setGroupId(@Nullable String groupId);
+
+    abstract Builder setMaxRecords(long maxRecords);
+
+    abstract Builder setMaxReadSeconds(long maxReadSeconds);
+
+    abstract Builder setMaxOutOfOrdernessSeconds(long seconds);
+
+    abstract Builder setEventTimeField(@Nullable String dottedPath);
+
+    abstract Builder setEventTimeWatermark(boolean eventTimeWatermark);
+
+    abstract EventSource build();
   }
 
   /**
@@ -73,7 +75,17 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
    * used when the source is Kafka. Bounds and the watermark delay come from {@code options}.
    */
   public static EventSource of(String source, BeamsuiteOptions options, String topic) {
-    return new EventSource(SourceSpec.parse(source), topic, options);
+    return new AutoValue_EventSource.Builder()
+        .setSource(SourceSpec.parse(source))
+        .setTopic(topic)
+        .setBootstrapServers(options.getBootstrapServers())
+        .setGroupId(options.getGroupId())
+        .setMaxRecords(options.getMaxRecords())
+        .setMaxReadSeconds(options.getMaxReadSeconds())
+        .setMaxOutOfOrdernessSeconds(options.getMaxOutOfOrdernessSeconds())
+        .setEventTimeField(null)
+        .setEventTimeWatermark(options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark())
+        .build();
   }
 
   /**
@@ -85,16 +97,7 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
     if (maxRecords < 0) {
       throw new IllegalArgumentException("maxRecords must be >= 0, got " + maxRecords);
     }
-    return new EventSource(
-        source,
-        topic,
-        bootstrapServers,
-        groupId,
-        maxRecords,
-        maxReadSeconds,
-        maxOutOfOrdernessSeconds,
-        eventTimeField,
-        eventTimeWatermark);
+    return toBuilder().setMaxRecords(maxRecords).build();
   }
 
   /**
@@ -104,40 +107,31 @@ public final class EventSource extends PTransform<PBegin, PCollection<RawRecord>
    * watermark that could run ahead; they keep {@code event_time}.
    */
   public EventSource withEventTimeField(String dottedPath) {
-    return new EventSource(
-        source,
-        topic,
-        bootstrapServers,
-        groupId,
-        maxRecords,
-        maxReadSeconds,
-        maxOutOfOrdernessSeconds,
-        dottedPath,
-        eventTimeWatermark);
+    return toBuilder().setEventTimeField(dottedPath).build();
   }
 
   @Override
   public PCollection<RawRecord> expand(PBegin input) {
-    if (source.isFile()) {
-      return input.apply("ReadJsonLines", JsonLinesFiles.read(source.fileGlob()).withTimestamps());
+    if (source().isFile()) {
+      return input.apply("ReadJsonLines", JsonLinesFiles.read(source().fileGlob()).withTimestamps());
     }
     KafkaJsonSource read =
-        KafkaJsonSource.of(bootstrapServers, topic)
-            .withMaxDelay(Duration.standardSeconds(maxOutOfOrdernessSeconds));
-    if (groupId != null) {
-      read = read.withGroupId(groupId);
+        KafkaJsonSource.of(bootstrapServers(), topic())
+            .withMaxDelay(Duration.standardSeconds(maxOutOfOrdernessSeconds()));
+    if (groupId() != null) {
+      read = read.withGroupId(groupId());
     }
-    if (eventTimeField != null) {
-      read = read.withEventTimeField(eventTimeField);
+    if (eventTimeField() != null) {
+      read = read.withEventTimeField(eventTimeField());
     }
-    if (eventTimeWatermark) {
+    if (eventTimeWatermark()) {
       read = read.withEventTimeWatermark();
     }
-    if (maxRecords > 0) {
-      read = read.withMaxNumRecords(maxRecords);
+    if (maxRecords() > 0) {
+      read = read.withMaxNumRecords(maxRecords());
     }
-    if (maxReadSeconds > 0) {
-      read = read.withMaxReadTime(Duration.standardSeconds(maxReadSeconds));
+    if (maxReadSeconds() > 0) {
+      read = read.withMaxReadTime(Duration.standardSeconds(maxReadSeconds()));
     }
     return input.apply("ReadKafka", read);
   }
