@@ -1,7 +1,5 @@
 package io.beamsuite.pipelines.views;
 
-import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
-
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
 import io.beamsuite.pipelines.wiring.WindowResultTable;
@@ -46,29 +44,27 @@ public final class PageViewsPerMinute
   /** The allowed lateness of {@link #create()}, the default of {@code --allowedLatenessSeconds}. */
   public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.standardMinutes(10);
 
-  private final Duration allowedLateness;
+  // The view's windowing; WindowSpec validates the lateness.
+  private final WindowSpec window;
 
-  private PageViewsPerMinute(Duration allowedLateness) {
-    this.allowedLateness = allowedLateness;
+  private PageViewsPerMinute(WindowSpec window) {
+    this.window = window;
   }
 
   /** Page views per minute with {@link #DEFAULT_ALLOWED_LATENESS}. */
   public static PageViewsPerMinute create() {
-    return new PageViewsPerMinute(DEFAULT_ALLOWED_LATENESS);
+    return new PageViewsPerMinute(
+        WindowSpec.tumbling(WINDOW).withAllowedLateness(DEFAULT_ALLOWED_LATENESS).accumulating());
   }
 
   /** How long after a window's end its clicks are still counted (not negative). */
   public PageViewsPerMinute withAllowedLateness(Duration lateness) {
-    checkArgumentNotNull(lateness, "lateness");
-    if (lateness.isShorterThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("allowed lateness must not be negative, got " + lateness);
-    }
-    return new PageViewsPerMinute(lateness);
+    return new PageViewsPerMinute(window.withAllowedLateness(lateness));
   }
 
   /** The allowed lateness. */
   public Duration getAllowedLateness() {
-    return allowedLateness;
+    return window.getAllowedLateness();
   }
 
   @Override
@@ -77,13 +73,13 @@ public final class PageViewsPerMinute
         "CountPerPage",
         WindowedAggregate.of((Click c) -> c.page, Count.<Click>combineFn())
             .withKeyCoder(StringUtf8Coder.of())
-            .over(WindowSpec.tumbling(WINDOW).withAllowedLateness(allowedLateness).accumulating()));
+            .over(window));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("allowedLateness", allowedLateness).withLabel("Allowed lateness"));
+    builder.add(DisplayData.item("allowedLateness", window.getAllowedLateness()).withLabel("Allowed lateness"));
   }
 
   /**

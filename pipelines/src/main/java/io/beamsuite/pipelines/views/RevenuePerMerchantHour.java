@@ -1,7 +1,5 @@
 package io.beamsuite.pipelines.views;
 
-import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
-
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
 import io.beamsuite.pipelines.wiring.WindowResultTable;
@@ -55,29 +53,27 @@ public final class RevenuePerMerchantHour
   /** The allowed lateness of {@link #create()}, the default of {@code --allowedLatenessSeconds}. */
   public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.standardMinutes(10);
 
-  private final Duration allowedLateness;
+  // The view's windowing; WindowSpec validates the lateness.
+  private final WindowSpec window;
 
-  private RevenuePerMerchantHour(Duration allowedLateness) {
-    this.allowedLateness = allowedLateness;
+  private RevenuePerMerchantHour(WindowSpec window) {
+    this.window = window;
   }
 
   /** Revenue per merchant hour with {@link #DEFAULT_ALLOWED_LATENESS}. */
   public static RevenuePerMerchantHour create() {
-    return new RevenuePerMerchantHour(DEFAULT_ALLOWED_LATENESS);
+    return new RevenuePerMerchantHour(
+        WindowSpec.tumbling(WINDOW).withAllowedLateness(DEFAULT_ALLOWED_LATENESS).accumulating());
   }
 
   /** How long after a window's end its transactions are still summed (not negative). */
   public RevenuePerMerchantHour withAllowedLateness(Duration lateness) {
-    checkArgumentNotNull(lateness, "lateness");
-    if (lateness.isShorterThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("allowed lateness must not be negative, got " + lateness);
-    }
-    return new RevenuePerMerchantHour(lateness);
+    return new RevenuePerMerchantHour(window.withAllowedLateness(lateness));
   }
 
   /** The allowed lateness. */
   public Duration getAllowedLateness() {
-    return allowedLateness;
+    return window.getAllowedLateness();
   }
 
   @Override
@@ -87,13 +83,13 @@ public final class RevenuePerMerchantHour
         "SumPerMerchant",
         WindowedAggregate.of((Transaction t) -> t.merchantId, new SumAmountCents())
             .withKeyCoder(StringUtf8Coder.of())
-            .over(WindowSpec.tumbling(WINDOW).withAllowedLateness(allowedLateness).accumulating()));
+            .over(window));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("allowedLateness", allowedLateness).withLabel("Allowed lateness"));
+    builder.add(DisplayData.item("allowedLateness", window.getAllowedLateness()).withLabel("Allowed lateness"));
   }
 
   /**
