@@ -12,6 +12,7 @@ import io.beamsuite.fixtures.oracle.ClickEvent;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.EventValidator;
 import io.beamsuite.fixtures.oracle.Fates;
+import io.beamsuite.fixtures.oracle.LambdaServingOracle;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.PageViewRow;
 import io.beamsuite.fixtures.oracle.RawInput;
@@ -384,22 +385,9 @@ public class LambdaArchitectureTest {
     Set<String> lateClicks = tables.lateEventIds(ServingLayer.speedTable(PAGE_VIEWS));
     LatePolicy speedLate =
         LatePolicy.observed(Map.of(RevenueOracle.REVENUE, lateTransactions, ClickstreamOracle.PAGE_VIEWS, lateClicks));
-    List<RevenueRow> revenue = new ArrayList<>(revenueBefore(cutoff));
-    revenue.addAll(
-        RevenueOracle.compute(inputs, speedLate, RevenueOracle.TimeRange.from(cutoff)).rows());
-    List<PageViewRow> views = new ArrayList<>(pageViews(LatePolicy.none(), true, cutoff));
-    views.addAll(pageViews(speedLate, false, cutoff));
-    return new Expected(sortRevenue(revenue), sortPageViews(views));
-  }
-
-  private static List<RevenueRow> sortRevenue(List<RevenueRow> rows) {
-    rows.sort((a, b) -> a.merchantId().equals(b.merchantId()) ? a.windowStart().compareTo(b.windowStart()) : a.merchantId().compareTo(b.merchantId()));
-    return rows;
-  }
-
-  private static List<PageViewRow> sortPageViews(List<PageViewRow> rows) {
-    rows.sort((a, b) -> a.page().equals(b.page()) ? a.windowStart().compareTo(b.windowStart()) : a.page().compareTo(b.page()));
-    return rows;
+    return new Expected(
+        LambdaServingOracle.revenue(inputs, cutoff, speedLate),
+        LambdaServingOracle.pageViews(inputs, cutoff, speedLate));
   }
 
   private record Expected(List<RevenueRow> revenue, List<PageViewRow> pageViews) {
