@@ -5,6 +5,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.oracle.ResultTables;
+import io.beamsuite.fixtures.oracle.SensorAnomalyRow;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.transforms.dedup.Dedup;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +17,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -250,27 +251,19 @@ public class SensorsPipelineTest {
 
   private static List<Row> readAnomalies() throws SQLException {
     List<Row> rows = new ArrayList<>();
-    try (Connection c = pg.connection();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT sensor_id, metric, window_start, window_end, readings, mean, prev_mean,"
-                    + " prev_stddev, z_score, anomaly FROM sensor_anomalies"
-                    + " ORDER BY sensor_id, metric, window_start")) {
-      while (rs.next()) {
-        rows.add(
-            new Row(
-                rs.getString(1),
-                rs.getString(2),
-                rs.getObject(3, OffsetDateTime.class).toInstant(),
-                rs.getObject(4, OffsetDateTime.class).toInstant(),
-                rs.getLong(5),
-                rs.getDouble(6),
-                rs.getDouble(7),
-                rs.getDouble(8),
-                rs.getDouble(9),
-                rs.getBoolean(10)));
-      }
+    for (SensorAnomalyRow r : new ResultTables(pg.jdbcUrl(), pg.user()).sensorAnomalies()) {
+      rows.add(
+          new Row(
+              r.sensorId(),
+              r.metric(),
+              r.windowStart(),
+              r.windowEnd(),
+              r.readings(),
+              r.mean(),
+              r.prevMean(),
+              r.prevStddev(),
+              r.zScore(),
+              r.anomaly()));
     }
     return rows;
   }
