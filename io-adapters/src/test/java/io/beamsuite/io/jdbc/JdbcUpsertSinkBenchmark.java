@@ -1,6 +1,7 @@
 package io.beamsuite.io.jdbc;
 
 import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.bench.Ratios;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,7 +13,6 @@ import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -181,25 +181,12 @@ public final class JdbcUpsertSinkBenchmark {
               ratioUnchecked[t],
               batches[2]);
         }
-        System.out.println(summary("beam default / plain", ratioChecked));
-        System.out.println(summary("beam checks off / plain", ratioUnchecked));
+        System.out.println(Ratios.summary("beam default / plain", ratioChecked));
+        System.out.println(Ratios.summary("beam checks off / plain", ratioUnchecked));
       } finally {
         JdbcConnectionSpec.closeAllPools();
       }
     }
-  }
-
-  static String summary(String label, double[] ratios) {
-    double[] sorted = ratios.clone();
-    Arrays.sort(sorted);
-    return String.format(
-        Locale.ROOT,
-        "%-26s median %.2fx  min %.2fx  max %.2fx  (n=%d)",
-        label,
-        sorted[sorted.length / 2],
-        sorted[0],
-        sorted[sorted.length - 1],
-        sorted.length);
   }
 
   private static DirectOptions options(String[] args, boolean checks) {

@@ -4,6 +4,7 @@ import io.beamsuite.fixtures.EmbeddedKafka;
 import io.beamsuite.fixtures.EventGenerator;
 import io.beamsuite.fixtures.GeneratedRecord;
 import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.transforms.errors.RawRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,7 +166,7 @@ public final class KafkaJsonSourceBenchmark {
         }
         for (int s = 1; s < sides.size(); s++) {
           System.out.println(
-              summary("partitions=" + partitions + " " + sides.get(s) + " / plain", ratios[s]));
+              Ratios.summary("partitions=" + partitions + " " + sides.get(s) + " / plain", ratios[s]));
         }
       }
     }
@@ -173,19 +174,6 @@ public final class KafkaJsonSourceBenchmark {
 
   private static String topic(int partitions) {
     return "bench-clicks-p" + partitions;
-  }
-
-  static String summary(String label, double[] ratios) {
-    double[] sorted = ratios.clone();
-    Arrays.sort(sorted);
-    return String.format(
-        Locale.ROOT,
-        "%-40s median %.2fx  min %.2fx  max %.2fx  (n=%d)",
-        label,
-        sorted[sorted.length / 2],
-        sorted[0],
-        sorted[sorted.length - 1],
-        sorted.length);
   }
 
   /** Writes the records round-robin over the partitions, in order, and waits for every ack. */

@@ -3,6 +3,7 @@ package io.beamsuite.pipelines.bench;
 import io.beamsuite.fixtures.EventGenerator;
 import io.beamsuite.fixtures.GeneratedRecord;
 import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.transforms.errors.RawRecord;
@@ -235,13 +236,13 @@ public final class KafkaSourceOnFlinkBenchmark {
           System.out.println(line);
         }
         System.out.println();
-        System.out.println(summary(partitions + " partition(s): Flink / plain", ratio[1]));
+        System.out.println(Ratios.summary(partitions + " partition(s): Flink / plain", ratio[1]));
         System.out.println(
-            summary(
+            Ratios.summary(
                 partitions + " partition(s): both minus their fixed cost", steadyRatio));
         if (sides.contains("flink-reuse")) {
           System.out.println(
-              summary(partitions + " partition(s): Flink objectReuse+fasterCopy / plain", ratio[2]));
+              Ratios.summary(partitions + " partition(s): Flink objectReuse+fasterCopy / plain", ratio[2]));
         }
       }
     }
@@ -263,19 +264,6 @@ public final class KafkaSourceOnFlinkBenchmark {
       out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", v));
     }
     return out.toString();
-  }
-
-  static String summary(String label, double[] ratios) {
-    double[] sorted = ratios.clone();
-    Arrays.sort(sorted);
-    return String.format(
-        Locale.ROOT,
-        "%-60s median %.2fx  min %.2fx  max %.2fx  (n=%d)",
-        label,
-        sorted[sorted.length / 2],
-        sorted[0],
-        sorted[sorted.length - 1],
-        sorted.length);
   }
 
   /** Writes the records round-robin over the partitions, in order, and waits for every ack. */
