@@ -56,6 +56,8 @@ public final class RevenueAndPageViews {
       EventTimeRange range,
       UnaryOperator<String> tableOf) {
     OptionsValidation.validate(options);
+    OptionsValidation.requireAtLeast("--transactionsMaxRecords", options.getTransactionsMaxRecords(), 0);
+    OptionsValidation.requireAtLeast("--clicksMaxRecords", options.getClicksMaxRecords(), 0);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
     String revenueTable = tableOf.apply(RevenuePerMerchantHour.TABLE);
@@ -123,8 +125,6 @@ public final class RevenueAndPageViews {
    * common bounds), or the files under {@code <master dataset>/<topic>/}.
    */
   private static EventSource source(ViewsOptions options, String topic, long maxRecords) {
-    OptionsValidation.requireAtLeast("--transactionsMaxRecords", options.getTransactionsMaxRecords(), 0);
-    OptionsValidation.requireAtLeast("--clicksMaxRecords", options.getClicksMaxRecords(), 0);
     SourceSpec spec = SourceSpec.parse(options.getSource());
     if (spec.isFile()) {
       return EventSource.of(
