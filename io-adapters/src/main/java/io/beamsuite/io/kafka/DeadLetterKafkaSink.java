@@ -42,6 +42,11 @@ public final class DeadLetterKafkaSink extends PTransform<PCollection<DeadLetter
     return new DeadLetterKafkaSink(KafkaJsonSink.to(bootstrapServers, topic));
   }
 
+  /** The same sink with client settings such as security; see {@link KafkaClientProperties}. */
+  public DeadLetterKafkaSink withClientProperties(KafkaClientProperties properties) {
+    return new DeadLetterKafkaSink(sink.withClientProperties(properties));
+  }
+
   @Override
   public PDone expand(PCollection<DeadLetter> input) {
     return input

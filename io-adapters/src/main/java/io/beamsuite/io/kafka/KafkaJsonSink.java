@@ -40,18 +40,21 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
   private final int numShards;
   private final @Nullable String sinkGroupId;
   private final Map<String, Object> producerConfig;
+  private final KafkaClientProperties clientProperties;
 
   private KafkaJsonSink(
       String bootstrapServers,
       String topic,
       int numShards,
       @Nullable String sinkGroupId,
-      Map<String, Object> producerConfig) {
+      Map<String, Object> producerConfig,
+      KafkaClientProperties clientProperties) {
     this.bootstrapServers = bootstrapServers;
     this.topic = topic;
     this.numShards = numShards;
     this.sinkGroupId = sinkGroupId;
     this.producerConfig = producerConfig;
+    this.clientProperties = clientProperties;
   }
 
   /** Writes to {@code topic} on the cluster at {@code bootstrapServers}. */
@@ -61,7 +64,7 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
     if (bootstrapServers.isBlank() || topic.isBlank()) {
       throw new IllegalArgumentException("bootstrapServers and topic must be non-blank");
     }
-    return new KafkaJsonSink(bootstrapServers, topic, 0, null, Map.of());
+    return new KafkaJsonSink(bootstrapServers, topic, 0, null, Map.of(), KafkaClientProperties.none());
   }
 
   /**
@@ -75,7 +78,8 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
     if (sinkGroupId == null || sinkGroupId.isBlank()) {
       throw new IllegalArgumentException("sinkGroupId must be non-blank");
     }
-    return new KafkaJsonSink(bootstrapServers, topic, numShards, sinkGroupId, producerConfig);
+    return new KafkaJsonSink(
+        bootstrapServers, topic, numShards, sinkGroupId, producerConfig, clientProperties);
   }
 
   /**
@@ -85,12 +89,25 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
   public KafkaJsonSink withProducerConfig(Map<String, Object> extra) {
     Map<String, Object> merged = new HashMap<>(producerConfig);
     merged.putAll(extra);
-    return new KafkaJsonSink(bootstrapServers, topic, numShards, sinkGroupId, Map.copyOf(merged));
+    return new KafkaJsonSink(
+        bootstrapServers, topic, numShards, sinkGroupId, Map.copyOf(merged), clientProperties);
+  }
+
+  /**
+   * Client settings such as security ({@link KafkaClientProperties}): the plain properties join the
+   * producer config; a secrets file is read by the producer factory where each producer is created
+   * (and by the consumer that exactly-once delivery uses to read its committed state).
+   */
+  public KafkaJsonSink withClientProperties(KafkaClientProperties properties) {
+    checkArgumentNotNull(properties, "properties");
+    return new KafkaJsonSink(
+        bootstrapServers, topic, numShards, sinkGroupId, producerConfig, properties);
   }
 
   @Override
   public PDone expand(PCollection<KV<String, String>> input) {
-    Map<String, Object> config = new HashMap<>(producerConfig);
+    Map<String, Object> config = clientProperties.plainProperties();
+    config.putAll(producerConfig);
     config.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
     config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     KafkaIO.Write<String, String> write =
@@ -100,6 +117,12 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
             .withKeySerializer(StringSerializer.class)
             .withValueSerializer(StringSerializer.class)
             .withProducerConfigUpdates(config);
+    if (clientProperties.secretsFile() != null) {
+      write =
+          write
+              .withProducerFactoryFn(clientProperties.<String, String>producerFactory())
+              .withConsumerFactoryFn(clientProperties.consumerFactory());
+    }
     if (sinkGroupId != null) {
       write = write.withEOS(numShards, sinkGroupId);
     }

@@ -75,6 +75,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   private boolean readCommitted;
   private String offsetReset = "earliest";
   private Map<String, Object> consumerConfig = Map.of();
+  private KafkaClientProperties clientProperties = KafkaClientProperties.none();
   private transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
   // partition -> {start, stop}; when non-empty the read is an explicit, bounded offset replay.
   private Map<Integer, long[]> offsetRanges = Map.of();
@@ -95,6 +96,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     copy.readCommitted = readCommitted;
     copy.offsetReset = offsetReset;
     copy.consumerConfig = consumerConfig;
+    copy.clientProperties = clientProperties;
     copy.badRecordHandler = badRecordHandler;
     copy.offsetRanges = offsetRanges;
     return copy;
@@ -218,6 +220,18 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     return checked(copy);
   }
 
+  /**
+   * Client settings such as security ({@link KafkaClientProperties}): the plain properties join the
+   * consumer config; a secrets file is read by the consumer factory where each consumer is
+   * created, so its content never travels with the job.
+   */
+  public KafkaJsonSource withClientProperties(KafkaClientProperties properties) {
+    checkArgumentNotNull(properties, "properties");
+    KafkaJsonSource copy = copy();
+    copy.clientProperties = properties;
+    return checked(copy);
+  }
+
   /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
   public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "handler");
@@ -290,7 +304,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   }
 
   private KafkaIO.ReadSourceDescriptors<byte[], byte[]> offsetRangeRead() {
-    Map<String, Object> config = new HashMap<>(consumerConfig);
+    Map<String, Object> config = clientProperties.plainProperties();
+    config.putAll(consumerConfig);
     if (groupId != null) {
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     }
@@ -307,12 +322,16 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (badRecordHandler != null) {
       read = read.withBadRecordErrorHandler(badRecordHandler);
     }
+    if (clientProperties.consumerFactory() != null) {
+      read = read.withConsumerFactoryFn(clientProperties.consumerFactory());
+    }
     return read;
   }
 
   /** The configured {@code KafkaIO} read, for inspection and tests. */
   KafkaIO.Read<byte[], byte[]> kafkaRead() {
-    Map<String, Object> config = new HashMap<>(consumerConfig);
+    Map<String, Object> config = clientProperties.plainProperties();
+    config.putAll(consumerConfig);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
     if (groupId != null) {
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -348,6 +367,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     }
     if (badRecordHandler != null) {
       read = read.withBadRecordErrorHandler(badRecordHandler);
+    }
+    if (clientProperties.consumerFactory() != null) {
+      read = read.withConsumerFactoryFn(clientProperties.consumerFactory());
     }
     return read;
   }
