@@ -122,10 +122,7 @@ public final class MasterDatasetArchive {
     PCollectionList.of(deadLetters)
         .apply(
             "DeadLetters",
-            DeadLetterOutput.to(
-                OptionsValidation.database(options),
-                options.getDeadLetterTopic(),
-                options.getBootstrapServers()));
+            DeadLetterOutput.to(OptionsValidation.database(options), options));
   }
 
   private static final TupleTag<KV<String, byte[]>> LINES = new TupleTag<>("lines") {};

@@ -7,10 +7,12 @@ import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.views.RevenueAndPageViews;
 import java.io.PrintStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,19 +108,20 @@ public final class ServingLayer {
           name, p.version(), p.cutoff(), p.publishedAt());
       try (Connection c = db.dataSource().getConnection();
           Statement s = c.createStatement()) {
-        String literal = "TIMESTAMPTZ '" + p.cutoff() + "'";
-        try (ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FILTER (WHERE window_start < "
-                    + literal
-                    + "), count(*) FILTER (WHERE window_start >= "
-                    + literal
-                    + ") FROM "
+        try (PreparedStatement counts =
+            c.prepareStatement(
+                "SELECT count(*) FILTER (WHERE window_start < ?), count(*) FILTER (WHERE"
+                    + " window_start >= ?) FROM "
                     + SqlIdentifiers.quote(name))) {
-          rs.next();
-          out.printf(
-              "  rows: %d from batch, %d from speed, %d in all%n",
-              rs.getLong(1), rs.getLong(2), rs.getLong(1) + rs.getLong(2));
+          Timestamp cutoff = p.cutoff() == null ? null : Timestamp.from(p.cutoff());
+          counts.setTimestamp(1, cutoff);
+          counts.setTimestamp(2, cutoff);
+          try (ResultSet rs = counts.executeQuery()) {
+            rs.next();
+            out.printf(
+                "  rows: %d from batch, %d from speed, %d in all%n",
+                rs.getLong(1), rs.getLong(2), rs.getLong(1) + rs.getLong(2));
+          }
         }
         if (options.getPrintRows() > 0) {
           printRows(s, name, options.getPrintRows(), out);

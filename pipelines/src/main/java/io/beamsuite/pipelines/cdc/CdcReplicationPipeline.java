@@ -55,7 +55,8 @@ public final class CdcReplicationPipeline {
                     .withTombstoneRetention(
                         Duration.standardHours(options.getTombstoneRetentionHours())));
     MutationSink<String, Customer> replica =
-        MutationSink.<String, Customer>to(db, options.getReplicaTable())
+        MutationSink.<String, Customer>to(
+                db, OptionsValidation.requireSqlName("--replicaTable", options.getReplicaTable()))
             .withKeyColumn("customer_id", "text", id -> id)
             .withValueColumn("name", "text", c -> c.name)
             .withValueColumn("tier", "text", c -> c.tier)
@@ -68,6 +69,6 @@ public final class CdcReplicationPipeline {
         .and(applied.mutations().apply("WriteReplica", replica).failures())
         .apply(
             "DeadLetters",
-            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+            DeadLetterOutput.to(db, options));
   }
 }

@@ -114,6 +114,6 @@ public final class ClickstreamPipeline {
                 .apply("LateActiveUsers", LateRecordSink.<Click>to(db, ACTIVE_USERS)))
         .apply(
             "DeadLetters",
-            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+            DeadLetterOutput.to(db, options));
   }
 }

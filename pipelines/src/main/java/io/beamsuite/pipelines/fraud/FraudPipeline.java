@@ -189,7 +189,8 @@ public final class FraudPipeline {
             .failures();
     if (!options.getAlertsTopic().isEmpty()) {
       KafkaJsonSink sink =
-          KafkaJsonSink.to(options.getBootstrapServers(), options.getAlertsTopic());
+          KafkaJsonSink.to(options.getBootstrapServers(), options.getAlertsTopic())
+              .withClientProperties(OptionsValidation.kafkaClient(options));
       if (Guarantee.parse(options.getGuarantee()) == Guarantee.EXACTLY_ONCE) {
         sink = sink.withExactlyOnce(1, "beamsuite-fraud-" + options.getAlertsTopic());
       }
@@ -213,7 +214,7 @@ public final class FraudPipeline {
                 .apply("LateVelocity", LateRecordSink.<Transaction>to(db, VELOCITY)))
         .apply(
             "DeadLetters",
-            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+            DeadLetterOutput.to(db, options));
   }
 
   private static void validate(FraudOptions options) {

@@ -1,6 +1,7 @@
 package io.beamsuite.pipelines.options;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -32,6 +33,24 @@ public interface BeamsuiteOptions extends PipelineOptions {
   String getBootstrapServers();
 
   void setBootstrapServers(String bootstrapServers);
+
+  @Description(
+      "Extra Kafka client properties for every consumer and producer, key=value[,key=value], e.g."
+          + " security.protocol=SASL_SSL,sasl.mechanism=PLAIN. They are printed and travel with the"
+          + " job, so secret keys (sasl.jaas.config, *.password) are refused: use --kafkaSecretsFile")
+  @Nullable
+  List<String> getKafkaProperties();
+
+  void setKafkaProperties(@Nullable List<String> properties);
+
+  @Description(
+      "Java properties file with secret Kafka client settings (e.g. sasl.jaas.config), read where"
+          + " each Kafka client is created (the workers; the launcher too on Dataflow Runner v1);"
+          + " only the path travels with the job")
+  @Nullable
+  String getKafkaSecretsFile();
+
+  void setKafkaSecretsFile(@Nullable String path);
 
   @Description("Kafka consumer group; when set, offsets are committed as bundles finalize")
   @Nullable

@@ -1,5 +1,9 @@
 package io.beamsuite.pipelines.options;
 
+import io.beamsuite.io.jdbc.SqlIdentifiers;
+import io.beamsuite.io.kafka.KafkaClientProperties;
+import java.util.List;
+
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 
 /**
@@ -33,6 +37,19 @@ public final class OptionsValidation {
       throw new IllegalArgumentException("give --jdbcPassword or --jdbcPasswordEnv, not both");
     }
     Guarantee.parse(options.getGuarantee());
+    kafkaClient(options);
+  }
+
+  /**
+   * The Kafka client settings the options describe: {@code --kafkaProperties} (plain; secret-typed
+   * keys refused) and {@code --kafkaSecretsFile} (read where each client is created).
+   */
+  public static KafkaClientProperties kafkaClient(BeamsuiteOptions options) {
+    List<String> entries = options.getKafkaProperties();
+    KafkaClientProperties client =
+        KafkaClientProperties.parse(entries == null ? List.of() : entries);
+    String secretsFile = options.getKafkaSecretsFile();
+    return secretsFile == null || secretsFile.isBlank() ? client : client.withSecretsFile(secretsFile);
   }
 
   /** The database connection the options describe; the password is never printed. */
@@ -55,6 +72,18 @@ public final class OptionsValidation {
   public static void requireAtLeast(String option, double value, double min) {
     if (!(value >= min)) {
       throw new IllegalArgumentException(option + ": must be >= " + min + ", got " + value);
+    }
+  }
+
+  /**
+   * Returns {@code value} if it is a valid, optionally schema-qualified SQL name ({@link
+   * SqlIdentifiers}), else throws naming the option, before any SQL runs.
+   */
+  public static String requireSqlName(String option, String value) {
+    try {
+      return SqlIdentifiers.qualifiedName(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
     }
   }
 

@@ -128,6 +128,6 @@ public final class SensorsPipeline {
                 .apply("LateReadings", LateRecordSink.<SensorReading>to(db, SENSOR_ANOMALIES)))
         .apply(
             "DeadLetters",
-            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+            DeadLetterOutput.to(db, options));
   }
 }

@@ -107,7 +107,7 @@ public final class RevenueAndPageViews {
         .and(pageViews.lateRecords().apply("LatePageViews", LateRecordSink.<Click>to(db, pageViewsTable)))
         .apply(
             "DeadLetters",
-            DeadLetterOutput.to(db, options.getDeadLetterTopic(), options.getBootstrapServers()));
+            DeadLetterOutput.to(db, options));
   }
 
   /**

@@ -3,6 +3,9 @@ package io.beamsuite.pipelines.wiring;
 import io.beamsuite.io.jdbc.DeadLetterJdbcSink;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.kafka.DeadLetterKafkaSink;
+import io.beamsuite.io.kafka.KafkaClientProperties;
+import io.beamsuite.pipelines.options.BeamsuiteOptions;
+import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.transforms.errors.DeadLetter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -17,24 +20,36 @@ import org.apache.beam.sdk.values.PDone;
  *
  * <pre>{@code
  * PCollectionList.of(parsed.deadLetters()).and(sinkFailures)
- *     .apply("DeadLetters", DeadLetterOutput.to(db, options.getDeadLetterTopic(), bootstrap));
+ *     .apply("DeadLetters", DeadLetterOutput.to(db, options));
  * }</pre>
  */
 public final class DeadLetterOutput extends PTransform<PCollectionList<DeadLetter>, PDone> {
   private final JdbcConnectionSpec database;
   private final String topic;
   private final String bootstrapServers;
+  private final KafkaClientProperties kafkaClient;
 
-  private DeadLetterOutput(JdbcConnectionSpec database, String topic, String bootstrapServers) {
+  private DeadLetterOutput(
+      JdbcConnectionSpec database,
+      String topic,
+      String bootstrapServers,
+      KafkaClientProperties kafkaClient) {
     this.database = database;
     this.topic = topic;
     this.bootstrapServers = bootstrapServers;
+    this.kafkaClient = kafkaClient;
   }
 
-  /** Writes to the table, and to {@code topic} unless it is empty. */
-  public static DeadLetterOutput to(
-      JdbcConnectionSpec database, String topic, String bootstrapServers) {
-    return new DeadLetterOutput(database, topic, bootstrapServers);
+  /**
+   * Writes to the table, and to {@code --deadLetterTopic} unless it is empty (with the options'
+   * Kafka client settings).
+   */
+  public static DeadLetterOutput to(JdbcConnectionSpec database, BeamsuiteOptions options) {
+    return new DeadLetterOutput(
+        database,
+        options.getDeadLetterTopic(),
+        options.getBootstrapServers(),
+        OptionsValidation.kafkaClient(options));
   }
 
   @Override
@@ -46,7 +61,7 @@ public final class DeadLetterOutput extends PTransform<PCollectionList<DeadLette
       PCollectionList.of(all)
           .and(refused)
           .apply("ToTopic", Flatten.pCollections())
-          .apply("WriteDeadLetterTopic", DeadLetterKafkaSink.to(bootstrapServers, topic));
+          .apply("WriteDeadLetterTopic", DeadLetterKafkaSink.to(bootstrapServers, topic).withClientProperties(kafkaClient));
     }
     return PDone.in(input.getPipeline());
   }

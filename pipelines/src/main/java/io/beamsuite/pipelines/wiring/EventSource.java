@@ -2,9 +2,11 @@ package io.beamsuite.pipelines.wiring;
 
 import com.google.auto.value.AutoValue;
 import io.beamsuite.io.files.JsonLinesFiles;
+import io.beamsuite.io.kafka.KafkaClientProperties;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
+import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.transforms.errors.RawRecord;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -45,6 +47,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
 
   abstract boolean eventTimeWatermark();
 
+  abstract KafkaClientProperties kafkaClient();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -67,6 +71,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
 
     abstract Builder setEventTimeWatermark(boolean eventTimeWatermark);
 
+    abstract Builder setKafkaClient(KafkaClientProperties kafkaClient);
+
     abstract EventSource build();
   }
 
@@ -85,6 +91,7 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
         .setMaxOutOfOrdernessSeconds(options.getMaxOutOfOrdernessSeconds())
         .setEventTimeField(null)
         .setEventTimeWatermark(options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark())
+        .setKafkaClient(OptionsValidation.kafkaClient(options))
         .build();
   }
 
@@ -117,7 +124,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
     }
     KafkaJsonSource read =
         KafkaJsonSource.of(bootstrapServers(), topic())
-            .withMaxDelay(Duration.standardSeconds(maxOutOfOrdernessSeconds()));
+            .withMaxDelay(Duration.standardSeconds(maxOutOfOrdernessSeconds()))
+            .withClientProperties(kafkaClient());
     if (groupId() != null) {
       read = read.withGroupId(groupId());
     }
