@@ -1,13 +1,13 @@
 package io.beamsuite.kappa;
 
 import io.beamsuite.io.kafka.EventTimes;
+import io.beamsuite.io.kafka.KafkaClientProperties;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,20 +42,28 @@ public final class KafkaPositions implements AutoCloseable {
   private final AdminClient admin;
   private final KafkaConsumer<byte[], byte[]> consumer;
 
-  private KafkaPositions(String bootstrapServers) {
-    Properties admin = new Properties();
-    admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    this.admin = AdminClient.create(admin);
-    Properties consumer = new Properties();
-    consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+  private KafkaPositions(String bootstrapServers, KafkaClientProperties client) {
+    this.admin =
+        AdminClient.create(
+            client.clientConfig(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)));
     this.consumer =
-        new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        new KafkaConsumer<>(
+            client.clientConfig(
+                Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500")),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
   }
 
   public static KafkaPositions connect(String bootstrapServers) {
-    return new KafkaPositions(bootstrapServers);
+    return connect(bootstrapServers, KafkaClientProperties.none());
+  }
+
+  /** Clients with the given settings, e.g. security ({@code --kafkaProperties/--kafkaSecretsFile}). */
+  public static KafkaPositions connect(String bootstrapServers, KafkaClientProperties client) {
+    return new KafkaPositions(bootstrapServers, client);
   }
 
   /** Every partition of {@code topics}, ordered; a missing topic is an error. */

@@ -82,7 +82,8 @@ public final class KappaCommands implements PipelineProvider {
       return 0;
     }
     String group = options.getGroupId() != null ? options.getGroupId() : "kappa-v" + version;
-    try (KafkaPositions kafka = KafkaPositions.connect(options.getBootstrapServers())) {
+    try (KafkaPositions kafka = KafkaPositions.connect(
+        options.getBootstrapServers(), OptionsValidation.kafkaClient(options))) {
       Map<TopicPartition, Long> end =
           kafka.endOffsets(List.of(options.getTransactionsTopic(), options.getClicksTopic()));
       Map<TopicPartition, Long> committed = kafka.committed(group);

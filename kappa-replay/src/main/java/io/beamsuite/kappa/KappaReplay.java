@@ -165,7 +165,8 @@ public final class KappaReplay {
     String group = options.getGroupId();
     List<String> topics = List.of(options.getTransactionsTopic(), options.getClicksTopic());
 
-    KafkaPositions kafka = KafkaPositions.connect(options.getBootstrapServers());
+    KafkaPositions kafka = KafkaPositions.connect(
+        options.getBootstrapServers(), OptionsValidation.kafkaClient(options));
     try {
       Map<TopicPartition, Long> live = kafka.endOffsets(topics);
       Map<TopicPartition, Long> start = from.resolve(kafka, topics);

@@ -141,6 +141,16 @@ public final class KafkaClientProperties implements Serializable {
     return secretsFile == null ? null : new ProducerWithSecrets<>(secretsFile);
   }
 
+  /**
+   * A complete config for a Kafka client created here (not by KafkaIO), e.g. an admin client of a
+   * launcher command: the plain properties, then {@code base}, then the secrets file's entries.
+   */
+  public Map<String, Object> clientConfig(Map<String, Object> base) {
+    Map<String, Object> config = plainProperties();
+    config.putAll(base);
+    return secretsFile == null ? config : withSecrets(config, secretsFile);
+  }
+
   /** {@code config} (a client config built by KafkaIO) with the secrets file's entries added. */
   static Map<String, Object> withSecrets(Map<String, Object> config, String secretsFile) {
     Properties secrets = new Properties();
