@@ -343,6 +343,8 @@ public class PoisonRecordsTest {
                 "--maxReadSeconds=240",
                 // The generated disorder is 30 s; a generous bound keeps every record on time.
                 "--maxOutOfOrdernessSeconds=3600",
+                // Dead letters also go to Kafka: the oversized record's must not fail the job.
+                "--deadLetterTopic=dead-letters",
                 "--jdbcUrl=" + tables.jdbcUrl(),
                 "--jdbcUser=" + sandbox.setting("postgres.user")));
     args.addAll(List.of(extra));

@@ -74,7 +74,8 @@ import org.junit.runners.MethodSorters;
  * <ul>
  *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters
  *       by reason equal the oracle's reconciliation, and the job is FINISHED on the cluster without
- *       a task failure;
+ *       a task failure; neither the {@code --jdbcPassword} nor the password in {@code
+ *       --kafkaSecretsFile} shows in Flink's REST API, its logs or the launcher's output;
  *   <li>streaming, from Kafka with checkpointing, fed by a real-time replay of a generated
  *       workload: page views converge to the oracle given the late records the pipeline reported
  *       (each checked to really be late), dead letters match, checkpoints complete, no task
@@ -89,6 +90,8 @@ public class FlinkClusterIT {
   private static final Duration STREAM_ALLOWED_LATENESS = Duration.ofSeconds(5);
   private static final Duration STREAM_MAX_OUT_OF_ORDERNESS = Duration.ofSeconds(3);
   private static final String STREAM_TOPIC = "clicks-stream";
+  private static final String JDBC_SECRET = "jdbc-" + java.util.UUID.randomUUID();
+  private static final String KAFKA_SECRET = "kafka-" + java.util.UUID.randomUUID();
 
   private static Path workDir;
   private static ClusterServices services;
@@ -143,6 +146,11 @@ public class FlinkClusterIT {
     new HourPartitionedJsonLinesWriter(master).write(records);
     String jdbcUrl = createDatabase("flink_bounded");
     Set<String> jobsBefore = jobIds();
+    Path kafkaSecrets = workDir.resolve("kafka-secrets.properties");
+    Files.writeString(
+        kafkaSecrets,
+        "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"beamsuite\" password=\"" + KAFKA_SECRET + "\";\n");
 
     long start = System.nanoTime();
     LaunchedJar run =
@@ -155,6 +163,14 @@ public class FlinkClusterIT {
             "--source=file:" + master.resolve("clicks") + "/**.jsonl",
             "--jdbcUrl=" + jdbcUrl,
             "--jdbcUser=" + sandbox.setting("postgres.user"),
+            // Secrets whose absence from Flink's REST API and logs is checked below. PostgreSQL
+            // runs with trust auth and the broker is PLAINTEXT: both travel, neither is checked.
+            "--jdbcPassword=" + JDBC_SECRET,
+            "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
+            "--kafkaProperties=security.protocol=PLAINTEXT,client.dns.lookup=use_all_dns_ips",
+            "--kafkaSecretsFile=" + kafkaSecrets,
+            // A Kafka producer on the TaskManager, which reads the secrets file.
+            "--deadLetterTopic=dead-letters",
             "--progressSeconds=5");
     int exit = run.await(Duration.ofMinutes(4));
     String output = run.output();
@@ -186,6 +202,58 @@ public class FlinkClusterIT {
       assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
       assertEquals("nothing is late in a bounded run", 0, lateRecords(c).size());
     }
+    assertSecretsNotShown(newJobs.get(0).id(), output);
+  }
+
+  /**
+   * Neither {@code --jdbcPassword} nor the Kafka secrets file's password shows in what Flink shows:
+   * the REST API ({@code /jobs/<id>}, its {@code /config} with the pipeline options as user config,
+   * {@code /plan}, {@code /exceptions}, every vertex, {@code /jobmanager/config}, {@code
+   * /jobmanager/environment}, {@code /taskmanagers}, {@code /config}), the JobManager and
+   * TaskManager logs, and the launcher's output.
+   */
+  private void assertSecretsNotShown(String jobId, String launcherOutput) throws IOException {
+    Map<String, String> shown = new java.util.LinkedHashMap<>();
+    for (String path :
+        List.of(
+            "/jobs/" + jobId,
+            "/jobs/" + jobId + "/config",
+            "/jobs/" + jobId + "/plan",
+            "/jobs/" + jobId + "/exceptions",
+            "/jobmanager/config",
+            "/jobmanager/environment",
+            "/taskmanagers",
+            "/config")) {
+      shown.put(path, flink.get(path));
+    }
+    for (JsonNode vertex : flink.getJson("/jobs/" + jobId).path("vertices")) {
+      String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText();
+      shown.put(path, flink.get(path));
+    }
+    for (String log : List.of("jobmanager.log", "taskmanager.log", "taskmanager.out")) {
+      Path file = flink.workDir().resolve(log);
+      if (Files.exists(file)) {
+        shown.put(log, Files.readString(file, StandardCharsets.ISO_8859_1));
+      }
+    }
+    shown.put("launcher output", launcherOutput);
+    // The inspection must see the options and the Kafka step, or it proves nothing.
+    assertTrue(shown.get("/jobs/" + jobId + "/config").contains("kafkaSecretsFile"));
+    assertTrue(shown.get("/jobs/" + jobId + "/plan").contains("WriteDeadLetterTopic"));
+    List<String> leaks = new ArrayList<>();
+    shown.forEach(
+        (where, text) -> {
+          if (text.contains(JDBC_SECRET)) {
+            leaks.add("jdbc password in " + where);
+          }
+          if (text.contains(KAFKA_SECRET)) {
+            leaks.add("kafka secret in " + where);
+          }
+        });
+    System.out.printf(
+        "secrets: checked %d REST responses and logs (%,d chars): leaks %s%n",
+        shown.size(), shown.values().stream().mapToInt(String::length).sum(), leaks);
+    assertEquals(List.of(), leaks);
   }
 
   @Test

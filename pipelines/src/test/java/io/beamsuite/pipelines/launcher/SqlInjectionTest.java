@@ -87,17 +87,7 @@ public class SqlInjectionTest {
     Map<String, Long> before = tablesAndRows();
     for (String hostile : HOSTILE_NAMES) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int status =
-          Launcher.run(
-              new String[] {
-                "cdc-replication",
-                "--source=file:" + changes,
-                "--jdbcUrl=" + pg.jdbcUrl(),
-                "--jdbcUser=" + pg.user(),
-                "--replicaTable=" + hostile
-              },
-              new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-              new PrintStream(err, true, StandardCharsets.UTF_8));
+      int status = replicate(changes, hostile, err);
       String message = err.toString(StandardCharsets.UTF_8);
       assertEquals(hostile + ": " + message, Launcher.USAGE_ERROR, status);
       assertThat(hostile, message, containsString("--replicaTable: invalid"));
@@ -120,17 +110,7 @@ public class SqlInjectionTest {
     Map<String, Long> before = tablesAndRows();
 
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status =
-        Launcher.run(
-            new String[] {
-              "cdc-replication",
-              "--source=file:" + changes,
-              "--jdbcUrl=" + pg.jdbcUrl(),
-              "--jdbcUser=" + pg.user(),
-              "--replicaTable=hostile_values"
-            },
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+    int status = replicate(changes, "hostile_values", err);
     assertEquals(err.toString(StandardCharsets.UTF_8), 0, status);
 
     Map<String, String> expected = new TreeMap<>();
@@ -166,6 +146,20 @@ public class SqlInjectionTest {
     after.remove("dead_letters");
     before.remove("dead_letters");
     assertEquals(before, after);
+  }
+
+  /** {@code cdc-replication} of {@code changes} into {@code replicaTable}; the exit status. */
+  private static int replicate(Path changes, String replicaTable, ByteArrayOutputStream err) {
+    return Launcher.run(
+        new String[] {
+          "cdc-replication",
+          "--source=file:" + changes,
+          "--jdbcUrl=" + pg.jdbcUrl(),
+          "--jdbcUser=" + pg.user(),
+          "--replicaTable=" + replicaTable
+        },
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   /** Every table in the database with its row count. */
