@@ -7,11 +7,14 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Appends {@link DeadLetter}s to a PostgreSQL table (default {@value #DEFAULT_TABLE}), created on
+ * Stores {@link DeadLetter}s in a PostgreSQL table (default {@value #DEFAULT_TABLE}), created on
  * demand with columns {@code stage, reason, detail, error_class, payload bytea, failed_at
  * timestamptz, source_topic, source_partition, source_offset}. The payload is stored byte for byte
- * (also when it is not valid UTF-8). Writes are batched and retried like {@link JdbcUpsertSink}'s;
- * it is an append, so a replayed dead letter is stored again. Dead letters the database refuses
+ * (also when it is not valid UTF-8). Writes are batched and retried like {@link JdbcUpsertSink}'s.
+ * A dead letter with source coordinates is stored once per stage and source position (a unique
+ * index on {@code stage, source_topic, source_partition, source_offset}), so a replay after a
+ * restart from a checkpoint, a re-run over the same files or a Kappa replay does not count it
+ * twice; one without coordinates is always appended. Dead letters the database refuses
  * (for example text with a NUL character) come back in {@link JdbcUpsertSink.Result#failures()}.
  *
  * <pre>{@code
@@ -33,12 +36,12 @@ public final class DeadLetterJdbcSink
     this.batchSize = batchSize;
   }
 
-  /** Appends to {@value #DEFAULT_TABLE}. */
+  /** Stores into {@value #DEFAULT_TABLE}. */
   public static DeadLetterJdbcSink to(JdbcConnectionSpec connection) {
     return new DeadLetterJdbcSink(connection, DEFAULT_TABLE, JdbcUpsertSink.DEFAULT_BATCH_SIZE);
   }
 
-  /** Appends to another table (validated now). */
+  /** Stores into another table (validated now). */
   public DeadLetterJdbcSink withTable(String table) {
     return new DeadLetterJdbcSink(connection, table, batchSize);
   }
@@ -51,7 +54,7 @@ public final class DeadLetterJdbcSink
     return new DeadLetterJdbcSink(connection, table, batchSize);
   }
 
-  JdbcUpsertSink<DeadLetter> appendSink() {
+  JdbcUpsertSink<DeadLetter> storeSink() {
     return JdbcUpsertSink.<DeadLetter>to(connection, table)
         .withColumn("stage", "text", DeadLetter::getStage)
         .withColumn("reason", "text", DeadLetter::getReason)
@@ -64,6 +67,7 @@ public final class DeadLetterJdbcSink
             "source_partition", "integer", d -> source(d) == null ? null : source(d).getPartition())
         .withColumn(
             "source_offset", "bigint", d -> source(d) == null ? null : source(d).getOffset())
+        .withUniqueKey("stage", "source_topic", "source_partition", "source_offset")
         .withBatchSize(batchSize)
         .withStage("jdbc-dead-letters");
   }
@@ -74,7 +78,7 @@ public final class DeadLetterJdbcSink
 
   @Override
   public JdbcUpsertSink.Result expand(PCollection<DeadLetter> input) {
-    return input.apply("AppendDeadLetters", appendSink());
+    return input.apply("StoreDeadLetters", storeSink());
   }
 
   @Override

@@ -37,7 +37,7 @@ import org.joda.time.Instant;
  * types are validated by {@link SqlIdentifiers} when the transform is built. The table is created
  * on demand ({@code CREATE TABLE IF NOT EXISTS}, primary key on the key columns); an existing table
  * is used as it is, constraints included. Without key columns the sink appends (plain {@code
- * INSERT}).
+ * INSERT}); with {@link #withUniqueKey} it appends each row once per unique key.
  *
  * <p><b>Errors.</b> A batch runs in one transaction. Transient errors (SQLSTATE {@code 40001}
  * serialization failure, {@code 40P01} deadlock, class {@code 08} connection errors) are retried
@@ -114,6 +114,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
   private final String stage;
   // Extra condition of ON CONFLICT DO UPDATE (MutationSink's position guard); trusted, built here.
   private final @Nullable String conflictGuard;
+  // withUniqueKey: a unique index (nullable columns) and ON CONFLICT DO NOTHING instead of upserts.
+  private final boolean insertOnce;
 
   private JdbcUpsertSink(
       JdbcConnectionSpec connection,
@@ -124,7 +126,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       int maxAttempts,
       long initialBackoffMillis,
       String stage,
-      @Nullable String conflictGuard) {
+      @Nullable String conflictGuard,
+      boolean insertOnce) {
     this.connection = connection;
     this.table = table;
     this.columns = List.copyOf(columns);
@@ -134,6 +137,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     this.initialBackoffMillis = initialBackoffMillis;
     this.stage = stage;
     this.conflictGuard = conflictGuard;
+    this.insertOnce = insertOnce;
   }
 
   /** Upserts into {@code table} (optionally {@code schema.table}; validated now). */
@@ -151,7 +155,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         DEFAULT_MAX_ATTEMPTS,
         100,
         "jdbc-upsert-" + table,
-        null);
+        null,
+        false);
   }
 
   /** Declares a column with its SQL type (e.g. {@code numeric(12,2)}) and value extractor. */
@@ -172,11 +177,27 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         maxAttempts,
         initialBackoffMillis,
         stage,
-        conflictGuard);
+        conflictGuard,
+        insertOnce);
   }
 
   /** The natural key: the conflict target and the primary key of a created table. */
   public JdbcUpsertSink<T> withKey(String... keyColumns) {
+    return withKeyColumns(keyColumns, false);
+  }
+
+  /**
+   * Inserts each row once per {@code columns} instead of upserting: a created table gets a unique
+   * index on them (not a primary key, so they may be null) and a row whose values are already stored
+   * is skipped ({@code ON CONFLICT DO NOTHING}). A row with a null in them never conflicts
+   * (PostgreSQL's unique indexes treat nulls as distinct), so it is always appended. For append-only
+   * records that a replay may send again, such as dead letters identified by their source position.
+   */
+  public JdbcUpsertSink<T> withUniqueKey(String... columns) {
+    return withKeyColumns(columns, true);
+  }
+
+  private JdbcUpsertSink<T> withKeyColumns(String[] keyColumns, boolean once) {
     List<String> valid = new ArrayList<>();
     for (String key : keyColumns) {
       valid.add(SqlIdentifiers.name(key));
@@ -190,7 +211,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         maxAttempts,
         initialBackoffMillis,
         stage,
-        conflictGuard);
+        conflictGuard,
+        once);
   }
 
   /** Rows per batch (one transaction); default {@value #DEFAULT_BATCH_SIZE}. */
@@ -207,7 +229,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         maxAttempts,
         initialBackoffMillis,
         stage,
-        conflictGuard);
+        conflictGuard,
+        insertOnce);
   }
 
   /** Attempts for transient errors and the first backoff (doubling, capped at 5 s). */
@@ -224,7 +247,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         maxAttempts,
         initialBackoff.getMillis(),
         stage,
-        conflictGuard);
+        conflictGuard,
+        insertOnce);
   }
 
   /** The stage name written into dead letters; default {@code jdbc-upsert-<table>}. */
@@ -241,7 +265,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         maxAttempts,
         initialBackoffMillis,
         stage,
-        conflictGuard);
+        conflictGuard,
+        insertOnce);
   }
 
   JdbcUpsertSink<T> withConflictGuard(String guard) {
@@ -254,7 +279,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         maxAttempts,
         initialBackoffMillis,
         stage,
-        guard);
+        guard,
+        insertOnce);
   }
 
   /**
@@ -271,18 +297,33 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         columns.stream()
             .map(c -> SqlIdentifiers.quote(c.name) + " " + c.sqlType)
             .collect(Collectors.joining(", "));
-    String pk =
-        keys.isEmpty()
-            ? ""
-            : ", PRIMARY KEY ("
-                + keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
-                + ")";
-    return "CREATE TABLE IF NOT EXISTS "
+    String keyList = keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+    String pk = keys.isEmpty() || insertOnce ? "" : ", PRIMARY KEY (" + keyList + ")";
+    String create =
+        "CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.quoteQualified(table) + " (" + cols + pk + ")";
+    if (!insertOnce || keys.isEmpty()) {
+      return create;
+    }
+    // The index lives in the table's schema; its name is the table's own (<= 63 bytes) + a suffix.
+    String[] parts = table.split("\\.");
+    String base = parts[parts.length - 1];
+    String index = base.substring(0, Math.min(base.length(), 63 - "_once".length())) + "_once";
+    // A table created by an older version may already hold repeats; say so instead of failing
+    // later on ON CONFLICT with "no unique constraint matching". Identifiers are validated above.
+    String message =
+        ("cannot create unique index " + index + " on " + table + ": the table already holds rows"
+                + " that repeat (" + String.join(", ", keys) + "); remove the repeats first")
+            .replace("'", "''");
+    return create
+        + "; DO $beamsuite$ BEGIN CREATE UNIQUE INDEX IF NOT EXISTS "
+        + SqlIdentifiers.quote(index)
+        + " ON "
         + SqlIdentifiers.quoteQualified(table)
         + " ("
-        + cols
-        + pk
-        + ")";
+        + keyList
+        + "); EXCEPTION WHEN unique_violation THEN RAISE EXCEPTION '%', '"
+        + message
+        + "' USING ERRCODE = '55000'; END $beamsuite$";
   }
 
   /** The parameterized insert/upsert statement. */
@@ -310,7 +351,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
             .filter(c -> !keys.contains(c.name))
             .map(c -> SqlIdentifiers.quote(c.name) + " = EXCLUDED." + SqlIdentifiers.quote(c.name))
             .collect(Collectors.toList());
-    if (updates.isEmpty()) {
+    if (updates.isEmpty() || insertOnce) {
       return sql.append(" DO NOTHING").toString();
     }
     sql.append(" DO UPDATE SET ").append(String.join(", ", updates));
@@ -355,7 +396,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     connection.populateDisplayData(builder);
     builder
         .add(DisplayData.item("table", table))
-        .add(DisplayData.item("key", String.join(",", keys)))
+        .add(DisplayData.item(insertOnce ? "uniqueKey" : "key", String.join(",", keys)))
         .add(DisplayData.item("batchSize", batchSize));
   }
 

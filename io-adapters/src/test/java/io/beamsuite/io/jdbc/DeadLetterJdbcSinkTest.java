@@ -2,6 +2,8 @@ package io.beamsuite.io.jdbc;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.fixtures.EmbeddedPostgres;
 import io.beamsuite.transforms.errors.DeadLetter;
@@ -99,5 +101,70 @@ public class DeadLetterJdbcSinkTest {
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
                 + " 'dead_letters'::regclass AND attname IN ('payload', 'failed_at') ORDER BY"
                 + " attname"));
+  }
+
+  @Test
+  public void aReplayedDeadLetterIsStoredOncePerStageAndSourcePosition() throws Exception {
+    Db.execute(pg, "DROP TABLE IF EXISTS replayed_letters");
+    DeadLetter atOffset7 = letter("parse-clicks", SourceCoordinates.of("clicks", 0, 7L));
+    DeadLetter sameOffsetOtherStage = letter("parse-orders", SourceCoordinates.of("clicks", 0, 7L));
+    DeadLetter otherPartition = letter("parse-clicks", SourceCoordinates.of("clicks", 1, 7L));
+    DeadLetter withoutSource = letter("enrich", null);
+    List<DeadLetter> input = List.of(atOffset7, sameOffsetOtherStage, otherPartition, withoutSource);
+    // The same input three times, as a restart from a checkpoint or a replay of the topic sends it.
+    for (int run = 0; run < 3; run++) {
+      Pipeline p = Db.pipeline();
+      JdbcUpsertSink.Result result =
+          p.apply(Create.of(input).withCoder(DeadLetter.coder()))
+              .apply(DeadLetterJdbcSink.to(db).withTable("replayed_letters"));
+      PAssert.that(result.failures()).empty();
+      p.run().waitUntilFinish();
+    }
+    assertEquals(
+        List.of(
+            "enrich|null|null|null|3",
+            "parse-clicks|clicks|0|7|1",
+            "parse-clicks|clicks|1|7|1",
+            "parse-orders|clicks|0|7|1"),
+        Db.rows(
+            pg,
+            "SELECT stage, source_topic, source_partition, source_offset, count(*) FROM"
+                + " replayed_letters GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3"));
+  }
+
+  @Test
+  public void aTableThatAlreadyHoldsRepeatsIsRefusedWithAClearMessage() throws Exception {
+    // As left by a version that appended replayed dead letters.
+    Db.execute(
+        pg,
+        "DROP TABLE IF EXISTS old_letters",
+        "CREATE TABLE old_letters (stage text, reason text, detail text, error_class text, payload"
+            + " bytea, failed_at timestamptz, source_topic text, source_partition integer,"
+            + " source_offset bigint)",
+        "INSERT INTO old_letters (stage, reason, source_topic, source_partition, source_offset)"
+            + " VALUES ('parse', 'malformed_json', 'clicks', 0, 1), ('parse', 'malformed_json',"
+            + " 'clicks', 0, 1)");
+    Pipeline p = Db.pipeline();
+    p.apply(Create.of(List.of(letter("parse", SourceCoordinates.of("clicks", 0, 2L))))
+            .withCoder(DeadLetter.coder()))
+        .apply(DeadLetterJdbcSink.to(db).withTable("old_letters"));
+    // DoFn setup fails; the DirectRunner wraps that in a Guava exception, so look at the chain.
+    RuntimeException failure = assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    assertTrue(messages.toString(), messages.toString().contains("already holds rows that repeat"));
+    assertEquals(List.of("2"), Db.rows(pg, "SELECT count(*) FROM old_letters"));
+  }
+
+  private static DeadLetter letter(String stage, SourceCoordinates source) {
+    DeadLetter.Builder builder =
+        DeadLetter.builder()
+            .setStage(stage)
+            .setReason(DeadLetter.Reasons.MALFORMED_JSON)
+            .setPayload("{not json".getBytes(StandardCharsets.UTF_8))
+            .setFailedAt(Instant.parse("2026-11-24T05:00:00Z"));
+    return source == null ? builder.build() : builder.setSource(source).build();
   }
 }

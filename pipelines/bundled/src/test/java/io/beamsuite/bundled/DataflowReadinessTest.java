@@ -148,7 +148,7 @@ public class DataflowReadinessTest {
     args.add("--filesToStage=" + stagedJar);
     // Every source option (--source, fraud's --customersSource, ...) is a file glob for a batch
     // run and Kafka for a streaming one.
-    for (String source : sourceOptions(command)) {
+    for (String source : PipelineCommands.sourceOptions(command)) {
       args.add(
           "--" + source + "=" + (mode.streaming ? "kafka" : "file:" + input + "/" + source + "/*.jsonl"));
     }
@@ -239,22 +239,6 @@ public class DataflowReadinessTest {
             steps.stream().anyMatch(s -> s.equals(stage) || s.startsWith(stage + "/")));
       }
     }
-  }
-
-  /** The String options named {@code source} or {@code <something>Source} of the command. */
-  private static List<String> sourceOptions(PipelineDefinition<?> command) {
-    Set<String> names = new TreeSet<>();
-    for (Method getter : command.optionsClass().getMethods()) {
-      String name = getter.getName();
-      if (getter.getParameterCount() == 0
-          && getter.getReturnType() == String.class
-          && name.startsWith("get")
-          && name.endsWith("Source")) {
-        names.add(Character.toLowerCase(name.charAt(3)) + name.substring(4));
-      }
-    }
-    assertThat(command.name(), names, hasItem("source"));
-    return List.copyOf(names);
   }
 
   private static boolean contains(JsonNode array, String value) {
