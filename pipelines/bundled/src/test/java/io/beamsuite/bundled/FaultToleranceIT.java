@@ -1,5 +1,12 @@
 package io.beamsuite.bundled;
 
+import static io.beamsuite.bundled.ClusterJobs.allVerticesRunning;
+import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
+import static io.beamsuite.bundled.ClusterJobs.awaitValue;
+import static io.beamsuite.bundled.ClusterJobs.createDatabase;
+import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
+import static io.beamsuite.bundled.ClusterJobs.jobIds;
+
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -21,9 +28,11 @@ import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -95,7 +104,7 @@ public class FaultToleranceIT {
   private static final Duration EVENT_AGE = Duration.ofMinutes(40);
   private static final Duration ALLOWED_LATENESS = Duration.ofHours(1);
   private static final int EVENTS = 1500;
-  private static final Duration FEED_TIME = Duration.ofSeconds(20);
+  private static final Duration FEED_TIME = Duration.ofSeconds(15);
   private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(150);
 
   private static Path workDir;
@@ -157,11 +166,10 @@ public class FaultToleranceIT {
 
   @Test
   public void a_taskManagerKilledMidStreamRestartsFromTheLastCheckpoint() throws Exception {
-    Fixture f = Fixture.create("tm_kill", 101);
-    String jobId = launchClickstream(f);
-    Feed feed = Feed.startPaused(f.topic, f.records, FEED_TIME);
-    awaitProgress(jobId, f);
-    feed.resume();
+    MidStream run = midStream("tm_kill", 101);
+    Fixture f = run.fixture();
+    String jobId = run.jobId();
+    Feed feed = run.feed();
 
     int sentAtKill = feed.sent.get();
     long completedBefore = checkpoints(jobId).path("counts").path("completed").asLong();
@@ -172,7 +180,7 @@ public class FaultToleranceIT {
     awaitValue(
         "the job restarted on the replacement TaskManager",
         Duration.ofSeconds(120),
-        () -> restarts(jobId) >= 1 && allVerticesRunning(jobId) ? true : null);
+        () -> restarts(jobId) >= 1 && allVerticesRunning(flink, jobId) ? true : null);
     double recoveredSeconds = secondsSince(killedAt);
     assertTrue("the kill must come mid-stream: sent " + sentAtKill, sentAtKill < f.records.size());
 
@@ -215,7 +223,7 @@ public class FaultToleranceIT {
     assertTrue("the resumed job did not start from the savepoint: " + restored, restored.path("is_savepoint").asBoolean());
     assertEquals(savepoint, restored.path("external_path").asText());
     double convergedSeconds = awaitOracle(f, stoppedAt);
-    assertNoFailures(resumed);
+    assertNoFailures(flink, resumed);
     report(
         "2 savepoint + resubmit",
         String.format(
@@ -230,11 +238,10 @@ public class FaultToleranceIT {
 
   @Test
   public void c_kafkaBrokerRestartedMidStream() throws Exception {
-    Fixture f = Fixture.create("kafka_restart", 103);
-    String jobId = launchClickstream(f);
-    Feed feed = Feed.startPaused(f.topic, f.records, FEED_TIME);
-    awaitProgress(jobId, f);
-    feed.resume();
+    MidStream run = midStream("kafka_restart", 103);
+    Fixture f = run.fixture();
+    String jobId = run.jobId();
+    Feed feed = run.feed();
 
     int sentAtStop = feed.sent.get();
     long stoppedAt = System.nanoTime();
@@ -261,11 +268,10 @@ public class FaultToleranceIT {
 
   @Test
   public void d_postgresSessionsTerminatedWhileTheSinksWrite() throws Exception {
-    Fixture f = Fixture.create("pg_kill", 104);
-    String jobId = launchClickstream(f);
-    Feed feed = Feed.startPaused(f.topic, f.records, FEED_TIME);
-    awaitProgress(jobId, f);
-    feed.resume();
+    MidStream run = midStream("pg_kill", 104);
+    Fixture f = run.fixture();
+    String jobId = run.jobId();
+    Feed feed = run.feed();
 
     long startedAt = System.nanoTime();
     int rounds = 0;
@@ -291,9 +297,11 @@ public class FaultToleranceIT {
     report(
         "4 PostgreSQL sessions terminated",
         String.format(
-            "%d sessions terminated in %d rounds (every 0.5 s while the feed ran); job restarts %d;"
-                + " tables = oracle %.1f s after the first round; %s",
-            terminated, rounds, restarts(jobId), convergedSeconds, f.counts()));
+            "%d sessions terminated in %d rounds (every 0.5 s while the feed ran); batches retried"
+                + " by the JDBC sinks %d (JdbcUpsertSink retries metric, current attempt); job"
+                + " restarts %d (exceptions: %s); tables = oracle %.1f s after the first round; %s",
+            terminated, rounds, sinkRetries(jobId), restarts(jobId), exceptions(jobId),
+            convergedSeconds, f.counts()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -320,7 +328,7 @@ public class FaultToleranceIT {
       customers.update(row(u));
     }
 
-    Set<String> jobsBefore = jobIds();
+    Set<String> jobsBefore = jobIds(flink);
     LaunchedJar run =
         launch(
             "cdc",
@@ -375,7 +383,7 @@ public class FaultToleranceIT {
           + "/" + e.path("before").path("customer_id").asText() + "/" + e.path("op").asText();
       assertTrue("change delivered twice: " + e, positions.add(position));
     }
-    assertNoFailures(runningJob);
+    assertNoFailures(flink, runningJob);
     report(
         "5 Debezium restart",
         String.format(
@@ -399,7 +407,7 @@ public class FaultToleranceIT {
 
     private Fixture(String name, long seed) throws Exception {
       database = "fault_" + name;
-      jdbcUrl = createDatabase(database);
+      jdbcUrl = createDatabase(sandbox, database);
       topic = "clicks-fault-" + name.replace('_', '-');
       createTopic(topic);
       GeneratorConfig config =
@@ -469,7 +477,7 @@ public class FaultToleranceIT {
 
   /** Submits the clickstream job for {@code f} (detached); returns its id once its tasks run. */
   private String launchClickstream(Fixture f, String... extra) throws Exception {
-    Set<String> jobsBefore = jobIds();
+    Set<String> jobsBefore = jobIds(flink);
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -490,6 +498,23 @@ public class FaultToleranceIT {
     LaunchedJar run = launch(f.database + "-" + launchers.size(), args.toArray(new String[0]));
     runningJob = awaitRunning(run, jobsBefore);
     return runningJob;
+  }
+
+  /** A clickstream job mid-stream, the rest of its records arriving. */
+  private record MidStream(Fixture fixture, String jobId, Feed feed) {}
+
+  /**
+   * Submits the clickstream job of a new fixture, feeds a third of its records, waits until a
+   * checkpoint completed and page views were written, and lets the rest of the feed go: the
+   * moment to inject a fault.
+   */
+  private MidStream midStream(String name, long seed) throws Exception {
+    Fixture f = Fixture.create(name, seed);
+    String jobId = launchClickstream(f);
+    Feed feed = Feed.startPaused(f.topic, f.records, FEED_TIME);
+    awaitProgress(jobId, f);
+    feed.resume();
+    return new MidStream(f, jobId, feed);
   }
 
   /** Mid-stream: a checkpoint completed and some page views written. */
@@ -679,10 +704,6 @@ public class FaultToleranceIT {
     return launched;
   }
 
-  private static Set<String> jobIds() {
-    return flink.jobs().stream().map(FlinkCluster.JobStatus::id).collect(Collectors.toSet());
-  }
-
   private static String awaitRunning(LaunchedJar run, Set<String> jobsBefore) throws Exception {
     return awaitValue(
         "a new job's tasks to run on the cluster",
@@ -691,7 +712,7 @@ public class FaultToleranceIT {
           for (FlinkCluster.JobStatus job : flink.jobs()) {
             if (!jobsBefore.contains(job.id())
                 && job.state().equals("RUNNING")
-                && allVerticesRunning(job.id())) {
+                && allVerticesRunning(flink, job.id())) {
               return job.id();
             }
           }
@@ -700,19 +721,6 @@ public class FaultToleranceIT {
           }
           return null;
         });
-  }
-
-  private static boolean allVerticesRunning(String jobId) {
-    JsonNode vertices = flink.getJson("/jobs/" + jobId).path("vertices");
-    if (vertices.size() == 0) {
-      return false;
-    }
-    for (JsonNode vertex : vertices) {
-      if (!vertex.path("status").asText().equals("RUNNING")) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static JsonNode checkpoints(String jobId) {
@@ -727,9 +735,36 @@ public class FaultToleranceIT {
     return 0;
   }
 
-  private static void assertNoFailures(String jobId) {
-    JsonNode history = flink.getJson("/jobs/" + jobId + "/exceptions").path("exceptionHistory");
-    assertEquals("failures of job " + jobId + ": " + history, 0, history.path("entries").size());
+  /** The sum over all subtasks of the JdbcUpsertSink {@code retries} counters of the job. */
+  private static long sinkRetries(String jobId) {
+    long sum = 0;
+    for (JsonNode vertex : flink.getJson("/jobs/" + jobId).path("vertices")) {
+      String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/metrics";
+      List<String> ids = new ArrayList<>();
+      for (JsonNode metric : flink.getJson(path)) {
+        if (metric.path("id").asText().endsWith("JdbcUpsertSink_retries")) {
+          ids.add(metric.path("id").asText());
+        }
+      }
+      if (!ids.isEmpty()) {
+        String get = URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
+        for (JsonNode metric : flink.getJson(path + "?get=" + get)) {
+          sum += metric.path("value").asLong();
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** The root causes of the job's failures, shortened, for the report. */
+  private static List<String> exceptions(String jobId) {
+    List<String> causes = new ArrayList<>();
+    for (JsonNode entry :
+        flink.getJson("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries")) {
+      String name = entry.path("exceptionName").asText();
+      causes.add(name.substring(name.lastIndexOf('.') + 1));
+    }
+    return causes;
   }
 
   /** {@code POST /jobs/<id>/savepoints} with {@code cancel-job}; returns the savepoint's path. */
@@ -786,15 +821,6 @@ public class FaultToleranceIT {
   // ---------------------------------------------------------------------------------------------
   // PostgreSQL
 
-  private static String createDatabase(String name) throws SQLException {
-    String url = sandbox.setting("postgres.jdbcUrl");
-    try (Connection c = connect(url);
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + name);
-    }
-    return url.substring(0, url.lastIndexOf('/') + 1) + name;
-  }
-
   private static Connection connect(String url) throws SQLException {
     return DriverManager.getConnection(url, sandbox.setting("postgres.user"), "");
   }
@@ -833,41 +859,5 @@ public class FaultToleranceIT {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList())) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  /** A supplier that may throw. */
-  private interface Probe<T> {
-    T get() throws Exception;
-  }
-
-  /** Polls {@code probe} every 500 ms until it returns non-null; fails after {@code timeout}. */
-  private static <T> T awaitValue(String what, Duration timeout, Probe<T> probe) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        T value = probe.get();
-        if (value != null) {
-          return value;
-        }
-      } catch (SQLException | RuntimeException e) {
-        last = e; // a table not created yet, the REST API busy during a restart
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError(
-        "timed out after " + timeout.toSeconds() + " s waiting for " + what
-            + (last == null ? "" : " (last error: " + last + ")"));
   }
 }
