@@ -20,7 +20,10 @@ final class JdbcWrites {
 
   /** How a failed statement should be handled. */
   enum ErrorKind {
-    /** Retry the same work after a backoff: serialization failure, deadlock, connection loss. */
+    /**
+     * Retry the same work after a backoff: serialization failure, deadlock, connection loss
+     * (including a session ended by the server).
+     */
     TRANSIENT,
     /** Integrity constraint violation (SQLSTATE class 23): the row itself is refused. */
     CONSTRAINT,
@@ -55,6 +58,13 @@ final class JdbcWrites {
       return error instanceof BatchUpdateException ? ErrorKind.FATAL : ErrorKind.TRANSIENT;
     }
     if (state.equals("40001") || state.equals("40P01") || state.startsWith("08")) {
+      return ErrorKind.TRANSIENT;
+    }
+    // Class 57P: the server ended the session (pg_terminate_backend: 57P01, a crash: 57P02) or is
+    // still starting after a restart (57P03). The statement was not committed and a new pooled
+    // connection can succeed, so these are connection losses too (found by the fault tests of
+    // docs/reliability.md; as FATAL, a terminated backend failed the bundle instead of a retry).
+    if (state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
       return ErrorKind.TRANSIENT;
     }
     if (state.startsWith("23")) {

@@ -21,6 +21,12 @@ public class JdbcWritesTest {
     assertEquals(ErrorKind.TRANSIENT, kind("40001"));
     assertEquals(ErrorKind.TRANSIENT, kind("40P01"));
     assertEquals(ErrorKind.TRANSIENT, kind("08006"));
+    // pg_terminate_backend, a server crash, a server still starting after a restart.
+    assertEquals(ErrorKind.TRANSIENT, kind("57P01"));
+    assertEquals(ErrorKind.TRANSIENT, kind("57P02"));
+    assertEquals(ErrorKind.TRANSIENT, kind("57P03"));
+    // 57014 (query_canceled by statement_timeout or pg_cancel_backend) stays a configuration error.
+    assertEquals(ErrorKind.FATAL, kind("57014"));
     assertEquals(ErrorKind.TRANSIENT, kind("08001"));
     assertEquals(ErrorKind.CONSTRAINT, kind("23505"));
     assertEquals(ErrorKind.CONSTRAINT, kind("23514"));

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -34,15 +35,24 @@ final class ClusterServices implements AutoCloseable {
 
   /** Starts both; whatever started is stopped again if the other fails. */
   static ClusterServices start(Path workDir) throws Exception {
+    return start(workDir, Map.of());
+  }
+
+  /**
+   * Starts both, the cluster configured with {@code clusterOverrides} on top of this class's
+   * settings (e.g. a larger restart budget for fault-injection tests).
+   */
+  static ClusterServices start(Path workDir, Map<String, String> clusterOverrides)
+      throws Exception {
     // The cluster's own defaults already bound restarts and use RocksDB with a checkpoint dir in
     // its work dir; these make the tests' expectations explicit.
-    Map<String, String> overrides =
-        Map.ofEntries(
-            Map.entry("restart-strategy.type", "fixed-delay"),
-            Map.entry("restart-strategy.fixed-delay.attempts", "2"),
-            Map.entry("restart-strategy.fixed-delay.delay", "1 s"),
-            // Each submission leaves the 340 MB job jar in the blob cache.
-            Map.entry("blob.service.cleanup.interval", "10"));
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("restart-strategy.type", "fixed-delay");
+    overrides.put("restart-strategy.fixed-delay.attempts", "2");
+    overrides.put("restart-strategy.fixed-delay.delay", "1 s");
+    // Each submission leaves the 340 MB job jar in the blob cache.
+    overrides.put("blob.service.cleanup.interval", "10");
+    overrides.putAll(clusterOverrides);
     CompletableFuture<FlinkCluster> cluster =
         CompletableFuture.supplyAsync(() -> new FlinkCluster(2, overrides).start());
     SandboxProcess sandbox;

@@ -1,5 +1,12 @@
 package io.beamsuite.bundled;
 
+import static io.beamsuite.bundled.ClusterJobs.allVerticesRunning;
+import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
+import static io.beamsuite.bundled.ClusterJobs.awaitValue;
+import static io.beamsuite.bundled.ClusterJobs.createDatabase;
+import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
+import static io.beamsuite.bundled.ClusterJobs.jobIds;
+
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -144,8 +151,8 @@ public class FlinkClusterIT {
   public void a_boundedFromFilesOnTheClusterEqualsTheOracle() throws Exception {
     Path master = workDir.resolve("master");
     new HourPartitionedJsonLinesWriter(master).write(records);
-    String jdbcUrl = createDatabase("flink_bounded");
-    Set<String> jobsBefore = jobIds();
+    String jdbcUrl = createDatabase(sandbox, "flink_bounded");
+    Set<String> jobsBefore = jobIds(flink);
     Path kafkaSecrets = workDir.resolve("kafka-secrets.properties");
     Files.writeString(
         kafkaSecrets,
@@ -185,7 +192,7 @@ public class FlinkClusterIT {
     List<FlinkCluster.JobStatus> newJobs = newJobs(jobsBefore);
     assertEquals("jobs submitted: " + newJobs, 1, newJobs.size());
     assertEquals("FINISHED", newJobs.get(0).state());
-    assertNoFailures(newJobs.get(0).id());
+    assertNoFailures(flink, newJobs.get(0).id());
     assertEquals(2, maxVertexParallelism(newJobs.get(0).id()));
 
     ClickstreamOracle.Result expected =
@@ -260,8 +267,8 @@ public class FlinkClusterIT {
   public void b_streamingFromKafkaWithCheckpointsThenCancelled() throws Exception {
     String bootstrap = sandbox.setting("kafka.bootstrap");
     createTopic(bootstrap);
-    String jdbcUrl = createDatabase("flink_streaming");
-    Set<String> jobsBefore = jobIds();
+    String jdbcUrl = createDatabase(sandbox, "flink_streaming");
+    Set<String> jobsBefore = jobIds(flink);
 
     LaunchedJar run =
         launch(
@@ -289,7 +296,7 @@ public class FlinkClusterIT {
             () -> {
               assertTrue("launcher exited early:\n" + run.output(), run.process.isAlive());
               for (FlinkCluster.JobStatus job : newJobs(jobsBefore)) {
-                if (job.state().equals("RUNNING") && allVerticesRunning(job.id())) {
+                if (job.state().equals("RUNNING") && allVerticesRunning(flink, job.id())) {
                   return job.id();
                 }
               }
@@ -361,7 +368,7 @@ public class FlinkClusterIT {
         flink.getJson("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
     assertTrue("completed checkpoints: " + completed, completed >= 1);
     assertEquals(2, maxVertexParallelism(jobId));
-    assertNoFailures(jobId);
+    assertNoFailures(flink, jobId);
 
     List<LateRow> lateRows;
     try (Connection c = connect(jdbcUrl)) {
@@ -485,31 +492,8 @@ public class FlinkClusterIT {
   // ---------------------------------------------------------------------------------------------
   // Flink REST
 
-  private static Set<String> jobIds() {
-    return flink.jobs().stream().map(FlinkCluster.JobStatus::id).collect(Collectors.toSet());
-  }
-
   private static List<FlinkCluster.JobStatus> newJobs(Set<String> before) {
     return flink.jobs().stream().filter(j -> !before.contains(j.id())).collect(Collectors.toList());
-  }
-
-  /** The job ran without a task failure (hence without a restart). */
-  private static void assertNoFailures(String jobId) {
-    JsonNode history = flink.getJson("/jobs/" + jobId + "/exceptions").path("exceptionHistory");
-    assertEquals("failures of job " + jobId + ": " + history, 0, history.path("entries").size());
-  }
-
-  private static boolean allVerticesRunning(String jobId) {
-    JsonNode vertices = flink.getJson("/jobs/" + jobId).path("vertices");
-    if (vertices.size() == 0) {
-      return false;
-    }
-    for (JsonNode vertex : vertices) {
-      if (!vertex.path("status").asText().equals("RUNNING")) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static int maxVertexParallelism(String jobId) {
@@ -576,16 +560,6 @@ public class FlinkClusterIT {
 
   // ---------------------------------------------------------------------------------------------
   // PostgreSQL
-
-  /** Creates database {@code name} on the sandbox's server and returns its JDBC URL. */
-  private static String createDatabase(String name) throws SQLException {
-    String url = sandbox.setting("postgres.jdbcUrl");
-    try (Connection c = connect(url);
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + name);
-    }
-    return url.substring(0, url.lastIndexOf('/') + 1) + name;
-  }
 
   private static Connection connect(String url) throws SQLException {
     return DriverManager.getConnection(url, sandbox.setting("postgres.user"), "");
@@ -727,41 +701,5 @@ public class FlinkClusterIT {
 
   private static <T> String head(List<T> rows) {
     return rows.size() <= 5 ? rows.toString() : rows.subList(0, 5) + " (+" + (rows.size() - 5) + ")";
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList())) {
-        Files.delete(p);
-      }
-    }
-  }
-
-  /** A supplier that may throw. */
-  private interface Probe<T> {
-    T get() throws Exception;
-  }
-
-  /** Polls {@code probe} every 500 ms until it returns non-null; fails after {@code timeout}. */
-  private static <T> T awaitValue(String what, Duration timeout, Probe<T> probe) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        T value = probe.get();
-        if (value != null) {
-          return value;
-        }
-      } catch (SQLException | RuntimeException e) {
-        last = e; // e.g. a table not created yet, or the REST API busy
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError(
-        "timed out after " + timeout.toSeconds() + " s waiting for " + what
-            + (last == null ? "" : " (last error: " + last + ")"));
   }
 }

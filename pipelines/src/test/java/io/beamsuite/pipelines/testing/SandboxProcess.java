@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,10 +39,14 @@ public final class SandboxProcess implements AutoCloseable {
 
   private final Process process;
   private final Map<String, String> settings;
+  // What the child printed after its settings: the answers to inject().
+  private final BlockingQueue<String> answers;
 
-  private SandboxProcess(Process process, Map<String, String> settings) {
+  private SandboxProcess(
+      Process process, Map<String, String> settings, BlockingQueue<String> answers) {
     this.process = process;
     this.settings = settings;
+    this.answers = answers;
   }
 
   /** Starts the sandbox and waits (at most 90 s) for its settings; logs go to {@code workDir}. */
@@ -81,11 +87,15 @@ public final class SandboxProcess implements AutoCloseable {
               });
       Map<String, String> settings = ready.get(90, TimeUnit.SECONDS);
       // Keep draining stdout so the child never blocks on a full pipe.
+      BlockingQueue<String> answers = new LinkedBlockingQueue<>();
       Thread drain =
           new Thread(
               () -> {
                 try {
-                  while (out.readLine() != null) {}
+                  String line;
+                  while ((line = out.readLine()) != null) {
+                    answers.add(line);
+                  }
                 } catch (IOException ignored) {
                   // The child is gone.
                 }
@@ -93,7 +103,7 @@ public final class SandboxProcess implements AutoCloseable {
               "sandbox-stdout");
       drain.setDaemon(true);
       drain.start();
-      return new SandboxProcess(process, settings);
+      return new SandboxProcess(process, settings, answers);
     } catch (Exception e) {
       process.destroyForcibly();
       String tail = Files.exists(log) ? Files.readString(log) : "";
@@ -110,6 +120,32 @@ public final class SandboxProcess implements AutoCloseable {
       throw new IllegalStateException("sandbox printed no " + key + ": " + settings.keySet());
     }
     return value;
+  }
+
+  /**
+   * Injects a fault ({@link Sandbox#inject}: {@code "kafka stop"}, {@code "kafka start"}, {@code
+   * "debezium stop"}, {@code "debezium start"}) and returns once the sandbox has carried it out.
+   *
+   * @throws IllegalStateException if the sandbox answers with an error or not within 90 s
+   */
+  public synchronized void inject(String command) throws IOException, InterruptedException {
+    answers.clear();
+    process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().flush();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      String answer = answers.poll(1, TimeUnit.SECONDS);
+      if (answer == null) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("the sandbox exited during '" + command + "'");
+        }
+      } else if (answer.equals("ok " + command)) {
+        return;
+      } else if (answer.startsWith("error " + command)) {
+        throw new IllegalStateException("sandbox: " + answer);
+      }
+    }
+    throw new IllegalStateException("the sandbox did not carry out '" + command + "' within 90 s");
   }
 
   /** SIGTERM: the sandbox's shutdown hook stops Debezium, Kafka and PostgreSQL. */

@@ -1,0 +1,863 @@
+package io.beamsuite.bundled;
+
+import static io.beamsuite.bundled.ClusterJobs.allVerticesRunning;
+import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
+import static io.beamsuite.bundled.ClusterJobs.awaitValue;
+import static io.beamsuite.bundled.ClusterJobs.createDatabase;
+import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
+import static io.beamsuite.bundled.ClusterJobs.jobIds;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.beamsuite.fixtures.CustomerRow;
+import io.beamsuite.fixtures.CustomersTable;
+import io.beamsuite.fixtures.EventGenerator;
+import io.beamsuite.fixtures.FlinkCluster;
+import io.beamsuite.fixtures.GeneratedRecord;
+import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.oracle.ClickstreamOracle;
+import io.beamsuite.fixtures.oracle.CustomerDelete;
+import io.beamsuite.fixtures.oracle.CustomersOracle;
+import io.beamsuite.fixtures.oracle.LatePolicy;
+import io.beamsuite.fixtures.oracle.RawInput;
+import io.beamsuite.fixtures.oracle.ResultTables;
+import io.beamsuite.pipelines.testing.SandboxProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.After;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Faults injected into streaming jobs on the real Flink session cluster ({@link FlinkCluster}, JM
+ * and TM in their own JVMs) reading the real Kafka and writing the real PostgreSQL of a {@link
+ * SandboxProcess}; each ends with the result tables equal to an independent oracle (nothing lost,
+ * nothing counted twice). docs/reliability.md lists the measured outcomes.
+ *
+ * <ol>
+ *   <li>the TaskManager is SIGKILLed mid-stream and replaced: the job restarts from its last
+ *       checkpoint;
+ *   <li>the job is stopped with a savepoint ({@code cancel-job}), records arrive meanwhile, and it
+ *       is resubmitted with {@code --savepointPath};
+ *   <li>the Kafka broker is stopped for a few seconds mid-stream and restarted on the same port and
+ *       log dir;
+ *   <li>the job's PostgreSQL sessions are terminated ({@code pg_terminate_backend}) again and again
+ *       while it writes;
+ *   <li>Debezium is stopped, the source table changes, Debezium starts again from its stored
+ *       offsets: the {@code cdc-replication} replica equals the source.
+ * </ol>
+ *
+ * <p>The clickstream workloads carry event times {@link #EVENT_AGE} in the past with an allowed
+ * lateness above that: every window (also a 30-minute session) is already closed when its records
+ * are read, and none is dropped, so each record updates its window's row (accumulating panes,
+ * upserts) and the tables equal the oracle as soon as every record is processed, whatever the
+ * fault did to the timing. Nothing may be routed late.
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class FaultToleranceIT {
+  private static final Duration EVENT_AGE = Duration.ofMinutes(40);
+  private static final Duration ALLOWED_LATENESS = Duration.ofHours(1);
+  private static final int EVENTS = 1500;
+  private static final Duration FEED_TIME = Duration.ofSeconds(15);
+  private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(150);
+
+  private static Path workDir;
+  private static ClusterServices services;
+  private static SandboxProcess sandbox;
+  private static FlinkCluster flink;
+  private static final List<LaunchedJar> launchers = new ArrayList<>();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** The job of the running test, cancelled after it whatever happened. */
+  private String runningJob;
+
+  @BeforeClass
+  public static void startServices() throws Exception {
+    assertTrue(
+        "the bundled jar must exist (failsafe runs after package)",
+        Files.isRegularFile(LaunchedJar.BUNDLED_JAR));
+    workDir = Path.of("target", "fault-tolerance-it").toAbsolutePath();
+    deleteRecursively(workDir);
+    Files.createDirectories(workDir);
+    services =
+        ClusterServices.start(
+            workDir,
+            Map.of(
+                // Each fault may cost a job restart or two (a TaskManager loss also fails the
+                // restart attempts made before the replacement registers): 2 would not do.
+                "restart-strategy.fixed-delay.attempts", "10",
+                "restart-strategy.fixed-delay.delay", "2 s",
+                // Notice the killed TaskManager within seconds, not the default 50 s.
+                "heartbeat.interval", "1000",
+                "heartbeat.timeout", "10000"));
+    sandbox = services.sandbox;
+    flink = services.flink;
+  }
+
+  @AfterClass
+  public static void stopServices() throws Exception {
+    for (LaunchedJar launcher : launchers) {
+      if (launcher.process.isAlive()) {
+        launcher.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+    if (services != null) {
+      services.close();
+    }
+  }
+
+  @After
+  public void cancelRunningJob() throws Exception {
+    if (runningJob != null) {
+      cancel(runningJob);
+      runningJob = null;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 1. TaskManager killed
+
+  @Test
+  public void a_taskManagerKilledMidStreamRestartsFromTheLastCheckpoint() throws Exception {
+    MidStream run = midStream("tm_kill", 101);
+    Fixture f = run.fixture();
+    String jobId = run.jobId();
+    Feed feed = run.feed();
+
+    int sentAtKill = feed.sent.get();
+    long completedBefore = checkpoints(jobId).path("counts").path("completed").asLong();
+    long killedAt = System.nanoTime();
+    Set<String> before = flink.killTaskManager();
+    flink.startTaskManager(before);
+    double replacementSeconds = secondsSince(killedAt);
+    awaitValue(
+        "the job restarted on the replacement TaskManager",
+        Duration.ofSeconds(120),
+        () -> restarts(jobId) >= 1 && allVerticesRunning(flink, jobId) ? true : null);
+    double recoveredSeconds = secondsSince(killedAt);
+    assertTrue("the kill must come mid-stream: sent " + sentAtKill, sentAtKill < f.records.size());
+
+    feed.await();
+    double convergedSeconds = awaitOracle(f, killedAt);
+    JsonNode restored = checkpoints(jobId).path("latest").path("restored");
+    assertFalse("the job restored no checkpoint: " + checkpoints(jobId), restored.isMissingNode() || restored.isNull());
+    assertFalse(restored.path("is_savepoint").asBoolean());
+    report(
+        "1 TaskManager SIGKILL",
+        String.format(
+            "kill after %d of %d records sent and %d completed checkpoints; replacement TM registered"
+                + " %.1f s after the kill, job RUNNING again after %.1f s (restarts %d, restored"
+                + " checkpoint %d), tables = oracle %.1f s after the kill; %s",
+            sentAtKill, f.records.size(), completedBefore, replacementSeconds, recoveredSeconds,
+            restarts(jobId), restored.path("id").asLong(), convergedSeconds, f.counts()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 2. Cancelled with a savepoint, resumed from it
+
+  @Test
+  public void b_cancelledWithASavepointAndResumedFromIt() throws Exception {
+    Fixture f = Fixture.create("savepoint", 102);
+    String jobId = launchClickstream(f);
+    int half = f.records.size() / 2;
+    Feed.start(f.topic, f.records.subList(0, half), FEED_TIME.dividedBy(2)).await();
+    awaitProgress(jobId, f);
+
+    long stoppedAt = System.nanoTime();
+    String savepoint = stopWithSavepoint(jobId);
+    runningJob = null;
+    double savepointSeconds = secondsSince(stoppedAt);
+    // Arrive while no job runs: only the savepoint's offsets can bring them in.
+    Feed.start(f.topic, f.records.subList(half, f.records.size()), Duration.ZERO).await();
+
+    String resumed = launchClickstream(f, "--savepointPath=" + savepoint);
+    double resumedSeconds = secondsSince(stoppedAt);
+    JsonNode restored = checkpoints(resumed).path("latest").path("restored");
+    assertTrue("the resumed job did not start from the savepoint: " + restored, restored.path("is_savepoint").asBoolean());
+    assertEquals(savepoint, restored.path("external_path").asText());
+    double convergedSeconds = awaitOracle(f, stoppedAt);
+    assertNoFailures(flink, resumed);
+    report(
+        "2 savepoint + resubmit",
+        String.format(
+            "savepoint with cancel took %.1f s (%s), %d records arrived while stopped; resubmitted job"
+                + " RUNNING %.1f s after the stop, tables = oracle %.1f s after the stop; %s",
+            savepointSeconds, savepoint.substring(savepoint.lastIndexOf('/') + 1),
+            f.records.size() - half, resumedSeconds, convergedSeconds, f.counts()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 3. Kafka broker restarted
+
+  @Test
+  public void c_kafkaBrokerRestartedMidStream() throws Exception {
+    MidStream run = midStream("kafka_restart", 103);
+    Fixture f = run.fixture();
+    String jobId = run.jobId();
+    Feed feed = run.feed();
+
+    int sentAtStop = feed.sent.get();
+    long stoppedAt = System.nanoTime();
+    sandbox.inject("kafka stop");
+    // The fault itself: the broker stays down this long (the feeder's producer buffers).
+    Thread.sleep(5_000);
+    sandbox.inject("kafka start");
+    double downSeconds = secondsSince(stoppedAt);
+    assertTrue("the broker must stop mid-stream: sent " + sentAtStop, sentAtStop < f.records.size());
+
+    feed.await();
+    double convergedSeconds = awaitOracle(f, stoppedAt);
+    report(
+        "3 Kafka broker restart",
+        String.format(
+            "broker stopped after %d of %d records sent, down %.1f s; job restarts %d; tables ="
+                + " oracle %.1f s after the stop; %s",
+            sentAtStop, f.records.size(), downSeconds, restarts(jobId), convergedSeconds,
+            f.counts()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 4. PostgreSQL sessions terminated
+
+  @Test
+  public void d_postgresSessionsTerminatedWhileTheSinksWrite() throws Exception {
+    MidStream run = midStream("pg_kill", 104);
+    Fixture f = run.fixture();
+    String jobId = run.jobId();
+    Feed feed = run.feed();
+
+    long startedAt = System.nanoTime();
+    int rounds = 0;
+    long terminated = 0;
+    // From the server's maintenance database, so that the killer never kills itself.
+    try (Connection admin = connect(sandbox.setting("postgres.jdbcUrl"));
+        Statement s = admin.createStatement()) {
+      while (!feed.done()) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    + " WHERE datname = '" + f.database + "' AND pid <> pg_backend_pid()")) {
+          rs.next();
+          terminated += rs.getLong(1);
+        }
+        rounds++;
+        Thread.sleep(500);
+      }
+    }
+    feed.await();
+    assertTrue("no session was terminated", terminated > 0);
+    double convergedSeconds = awaitOracle(f, startedAt);
+    report(
+        "4 PostgreSQL sessions terminated",
+        String.format(
+            "%d sessions terminated in %d rounds (every 0.5 s while the feed ran); batches retried"
+                + " by the JDBC sinks %d (JdbcUpsertSink retries metric, current attempt); job"
+                + " restarts %d (exceptions: %s); tables = oracle %.1f s after the first round; %s",
+            terminated, rounds, sinkRetries(jobId), restarts(jobId), exceptions(jobId),
+            convergedSeconds, f.counts()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 5. Debezium restarted
+
+  @Test
+  public void e_debeziumRestartedResumesFromItsStoredOffsets() throws Exception {
+    String jdbcUrl = sandbox.setting("postgres.jdbcUrl");
+    String user = sandbox.setting("postgres.user");
+    String topic = sandbox.setting("cdc.topic");
+    String bootstrap = sandbox.setting("kafka.bootstrap");
+    PGSimpleDataSource db = new PGSimpleDataSource();
+    db.setURL(jdbcUrl);
+    db.setUser(user);
+    CustomersTable customers = new CustomersTable(db);
+    EventGenerator generator =
+        EventGenerator.of(
+            GeneratorConfig.builder().seed(105).eventCount(10).customerCount(60).customerUpdateCount(80).build());
+    List<CustomerRow> snapshot = generator.customerSnapshot();
+    List<CustomerRow> updates = generator.customerUpdates();
+    int half = updates.size() / 2;
+    customers.insert(snapshot.stream().map(FaultToleranceIT::row).toArray(CustomersTable.Customer[]::new));
+    for (CustomerRow u : updates.subList(0, half)) {
+      customers.update(row(u));
+    }
+
+    Set<String> jobsBefore = jobIds(flink);
+    LaunchedJar run =
+        launch(
+            "cdc",
+            "cdc-replication",
+            "--runner=FlinkRunner",
+            "--flinkMaster=" + flink.restAddress(),
+            "--streaming=true",
+            "--checkpointingInterval=1000",
+            "--attachedMode=false",
+            "--source=kafka",
+            "--bootstrapServers=" + bootstrap,
+            "--jdbcUrl=" + jdbcUrl,
+            "--jdbcUser=" + user);
+    runningJob = awaitRunning(run, jobsBefore);
+    ResultTables tables = new ResultTables(jdbcUrl, user);
+    awaitReplicaEqualsSource(tables, "the replica of the changes before the stop");
+
+    long offsetBefore = endOffset(bootstrap, topic);
+    long stoppedAt = System.nanoTime();
+    sandbox.inject("debezium stop");
+    // Committed while Debezium is down: only its stored offset (the replication slot's position)
+    // brings these into the topic.
+    List<CustomerDelete> deletes = new ArrayList<>();
+    for (CustomerRow u : updates.subList(half, updates.size())) {
+      customers.update(row(u));
+    }
+    for (CustomerRow c : snapshot.subList(0, 5)) {
+      assertTrue(customers.delete(c.customerId()));
+      deletes.add(new CustomerDelete(c.customerId(), Instant.now()));
+    }
+    assertEquals("Debezium is down: nothing new on " + topic, offsetBefore, endOffset(bootstrap, topic));
+    sandbox.inject("debezium start");
+    double restartSeconds = secondsSince(stoppedAt);
+
+    Map<String, CustomerRow> expected = CustomersOracle.finalState(snapshot, updates, deletes);
+    assertEquals(expected, tables.customersSource());
+    awaitReplicaEqualsSource(tables, "the replica of every change, also those made while Debezium was down");
+    double convergedSeconds = secondsSince(stoppedAt);
+    assertEquals(expected, tables.customersReplica("customers_replica"));
+
+    // Resumed, not restarted: every change once on the topic, no second snapshot.
+    List<JsonNode> events = changeEvents(bootstrap, topic);
+    long expectedEvents = snapshot.size() + updates.size() + deletes.size();
+    assertEquals(expectedEvents, events.size());
+    assertEquals(
+        "snapshot rows (op=r) after the restart",
+        0,
+        events.stream().filter(e -> e.path("op").asText().equals("r")).count());
+    Set<String> positions = new HashSet<>();
+    for (JsonNode e : events) {
+      String position = e.path("source").path("lsn").asText() + "/" + e.path("after").path("customer_id").asText()
+          + "/" + e.path("before").path("customer_id").asText() + "/" + e.path("op").asText();
+      assertTrue("change delivered twice: " + e, positions.add(position));
+    }
+    assertNoFailures(flink, runningJob);
+    report(
+        "5 Debezium restart",
+        String.format(
+            "%d updates and %d deletes committed while Debezium was down (%.1f s); replica = source ="
+                + " oracle (%d rows) %.1f s after the stop; topic holds %d change events, each once,"
+                + " no second snapshot",
+            updates.size() - half, deletes.size(), restartSeconds, expected.size(), convergedSeconds,
+            events.size()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The clickstream workload of one test: its own topic, database, records and oracle
+
+  private static final class Fixture {
+    final String database;
+    final String jdbcUrl;
+    final String topic;
+    final List<GeneratedRecord> records;
+    final ClickstreamOracle.Result expected;
+    final ResultTables tables;
+
+    private Fixture(String name, long seed) throws Exception {
+      database = "fault_" + name;
+      jdbcUrl = createDatabase(sandbox, database);
+      topic = "clicks-fault-" + name.replace('_', '-');
+      createTopic(topic);
+      GeneratorConfig config =
+          GeneratorConfig.builder()
+              .seed(seed)
+              .eventCount(EVENTS)
+              .startTime(Instant.now().minus(EVENT_AGE))
+              .timeSpan(Duration.ofMinutes(2))
+              .duplicateRate(0.03)
+              .lateRate(0)
+              .malformedRate(0.02)
+              .schemaV2Rate(0.2)
+              .topicWeights(1, 0, 0)
+              // Above the broker's message size limit.
+              .includeOversizedMalformed(false)
+              .build();
+      records = EventGenerator.of(config).generate();
+      expected = ClickstreamOracle.compute(RawInput.fromGenerated(records), LatePolicy.none());
+      assertTrue(expected.reconciliation().reconciles());
+      tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user"));
+    }
+
+    static Fixture create(String name, long seed) throws Exception {
+      return new Fixture(name, seed);
+    }
+
+    /** The empty string when the tables equal the oracle, else what differs. */
+    String difference() throws SQLException {
+      List<String> diffs = new ArrayList<>();
+      compare("page views", expected.pageViews(), tables.pageViews(), diffs);
+      compare("sessions", expected.sessions(), tables.userSessions(), diffs);
+      compare("active users", expected.activeUsers(), tables.activeUsers(), diffs);
+      compare(
+          "dead letters by reason",
+          List.of(expected.reconciliation().deadLetters()),
+          List.of(tables.deadLettersByReason("parse-clicks")),
+          diffs);
+      long late = tables.lateRecords();
+      if (late != 0) {
+        diffs.add(late + " late records (none expected)");
+      }
+      return String.join("; ", diffs);
+    }
+
+    String counts() {
+      return String.format(
+          "%d records in, %d page-view rows, %d session rows, %d active-user rows, dead letters %s,"
+              + " %d duplicates",
+          records.size(), expected.pageViews().size(), expected.sessions().size(),
+          expected.activeUsers().size(), expected.reconciliation().deadLetters(),
+          expected.reconciliation().duplicates());
+    }
+
+    private static <T> void compare(String what, List<T> expected, List<T> actual, List<String> diffs) {
+      Set<T> e = new HashSet<>(expected);
+      Set<T> a = new HashSet<>(actual);
+      if (!e.equals(a) || expected.size() != actual.size()) {
+        List<T> missing = expected.stream().filter(x -> !a.contains(x)).collect(Collectors.toList());
+        List<T> unexpected = actual.stream().filter(x -> !e.contains(x)).collect(Collectors.toList());
+        diffs.add(
+            String.format(
+                "%s: expected %d rows, got %d; missing %s; unexpected %s",
+                what, expected.size(), actual.size(), head(missing), head(unexpected)));
+      }
+    }
+  }
+
+  /** Submits the clickstream job for {@code f} (detached); returns its id once its tasks run. */
+  private String launchClickstream(Fixture f, String... extra) throws Exception {
+    Set<String> jobsBefore = jobIds(flink);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "clickstream",
+                "--runner=FlinkRunner",
+                "--flinkMaster=" + flink.restAddress(),
+                "--parallelism=2",
+                "--streaming=true",
+                "--checkpointingInterval=1000",
+                "--attachedMode=false",
+                "--source=kafka",
+                "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
+                "--clicksTopic=" + f.topic,
+                "--allowedLatenessSeconds=" + ALLOWED_LATENESS.toSeconds(),
+                "--jdbcUrl=" + f.jdbcUrl,
+                "--jdbcUser=" + sandbox.setting("postgres.user")));
+    args.addAll(List.of(extra));
+    LaunchedJar run = launch(f.database + "-" + launchers.size(), args.toArray(new String[0]));
+    runningJob = awaitRunning(run, jobsBefore);
+    return runningJob;
+  }
+
+  /** A clickstream job mid-stream, the rest of its records arriving. */
+  private record MidStream(Fixture fixture, String jobId, Feed feed) {}
+
+  /**
+   * Submits the clickstream job of a new fixture, feeds a third of its records, waits until a
+   * checkpoint completed and page views were written, and lets the rest of the feed go: the
+   * moment to inject a fault.
+   */
+  private MidStream midStream(String name, long seed) throws Exception {
+    Fixture f = Fixture.create(name, seed);
+    String jobId = launchClickstream(f);
+    Feed feed = Feed.startPaused(f.topic, f.records, FEED_TIME);
+    awaitProgress(jobId, f);
+    feed.resume();
+    return new MidStream(f, jobId, feed);
+  }
+
+  /** Mid-stream: a checkpoint completed and some page views written. */
+  private void awaitProgress(String jobId, Fixture f) throws Exception {
+    awaitValue(
+        "a completed checkpoint and the first page views",
+        Duration.ofSeconds(90),
+        () ->
+            checkpoints(jobId).path("counts").path("completed").asLong() >= 1
+                    && !f.tables.pageViews().isEmpty()
+                ? true
+                : null);
+  }
+
+  /** Waits for the tables to equal the oracle; returns the seconds since {@code since}. */
+  private static double awaitOracle(Fixture f, long since) throws Exception {
+    String[] last = {"nothing compared yet"};
+    try {
+      awaitValue(
+          "the result tables to equal the oracle",
+          CONVERGENCE_TIMEOUT,
+          () -> {
+            last[0] = f.difference();
+            return last[0].isEmpty() ? true : null;
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nlast difference: " + last[0], e);
+    }
+    return secondsSince(since);
+  }
+
+  private static void awaitReplicaEqualsSource(ResultTables tables, String what) throws Exception {
+    awaitValue(
+        what,
+        Duration.ofSeconds(90),
+        () -> tables.customersReplica("customers_replica").equals(tables.customersSource()) ? true : null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Kafka
+
+  /**
+   * Sends records at an even pace ({@code over} for all of them) in a background thread; with a
+   * pause, it stops after the first {@code pauseAt} until {@link #resume()}, so that a fault can
+   * be injected while the rest is still arriving.
+   */
+  private static final class Feed {
+    final AtomicInteger sent = new AtomicInteger();
+    final CountDownLatch resumed = new CountDownLatch(1);
+    final CompletableFuture<Void> done;
+
+    private Feed(String topic, List<GeneratedRecord> records, Duration over, int pauseAt) {
+      done = CompletableFuture.runAsync(() -> send(topic, records, over, pauseAt));
+    }
+
+    static Feed start(String topic, List<GeneratedRecord> records, Duration over) {
+      return new Feed(topic, records, over, records.size());
+    }
+
+    /** Sends the first third of the records, then waits for {@link #resume()}. */
+    static Feed startPaused(String topic, List<GeneratedRecord> records, Duration over) {
+      return new Feed(topic, records, over, records.size() / 3);
+    }
+
+    void resume() {
+      resumed.countDown();
+    }
+
+    boolean done() {
+      return done.isDone();
+    }
+
+    void await() throws Exception {
+      done.get(3, TimeUnit.MINUTES);
+    }
+
+    private void send(String topic, List<GeneratedRecord> records, Duration over, int pauseAt) {
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, sandbox.setting("kafka.bootstrap"));
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+      props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+      // Rides out a broker restart: buffered and retried, not failed.
+      props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+      props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "120000");
+      props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 << 20));
+      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        long segmentStart = System.nanoTime();
+        int segmentFirst = 0;
+        for (int i = 0; i < records.size(); i++) {
+          if (i == pauseAt) {
+            producer.flush();
+            if (!resumed.await(3, TimeUnit.MINUTES)) {
+              throw new IllegalStateException("the feed was never resumed");
+            }
+            segmentStart = System.nanoTime();
+            segmentFirst = i;
+          }
+          long due = segmentStart + over.toNanos() * (i - segmentFirst) / records.size();
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+          }
+          GeneratedRecord r = records.get(i);
+          acks.add(producer.send(new ProducerRecord<>(topic, r.key(), r.payload())));
+          sent.incrementAndGet();
+        }
+        producer.flush();
+        for (java.util.concurrent.Future<?> ack : acks) {
+          ack.get(); // a failed send throws here
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException("feeding " + topic + " failed", e);
+      }
+    }
+  }
+
+  private static void createTopic(String topic) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, sandbox.setting("kafka.bootstrap"));
+    try (AdminClient admin = AdminClient.create(props)) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static KafkaConsumer<String, String> consumer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+  }
+
+  private static long endOffset(String bootstrap, String topic) {
+    try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .collect(Collectors.toList());
+      return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /** The change events on {@code topic} (tombstones left out), parsed. */
+  private static List<JsonNode> changeEvents(String bootstrap, String topic) throws IOException {
+    // Debezium's last events may still be on their way after the replica converged: wait until
+    // the topic has not grown for a second.
+    long end = -1;
+    for (long now = endOffset(bootstrap, topic); now != end; now = endOffset(bootstrap, topic)) {
+      end = now;
+      sleep(1_000);
+    }
+    List<JsonNode> events = new ArrayList<>();
+    try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+      List<TopicPartition> parts =
+          c.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .collect(Collectors.toList());
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long read = 0;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (read < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+          read++;
+          if (r.value() != null) {
+            events.add(JSON.readTree(r.value()));
+          }
+        }
+      }
+      assertEquals("records read from " + topic, end, read);
+    }
+    return events;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flink
+
+  private static LaunchedJar launch(String name, String... args) throws IOException {
+    LaunchedJar launched = LaunchedJar.start(workDir, name, List.of(args));
+    launchers.add(launched);
+    return launched;
+  }
+
+  private static String awaitRunning(LaunchedJar run, Set<String> jobsBefore) throws Exception {
+    return awaitValue(
+        "a new job's tasks to run on the cluster",
+        Duration.ofSeconds(120),
+        () -> {
+          for (FlinkCluster.JobStatus job : flink.jobs()) {
+            if (!jobsBefore.contains(job.id())
+                && job.state().equals("RUNNING")
+                && allVerticesRunning(flink, job.id())) {
+              return job.id();
+            }
+          }
+          if (!run.process.isAlive() && run.process.exitValue() != 0) {
+            throw new AssertionError("launcher failed:\n" + run.output());
+          }
+          return null;
+        });
+  }
+
+  private static JsonNode checkpoints(String jobId) {
+    return flink.getJson("/jobs/" + jobId + "/checkpoints");
+  }
+
+  /** The job's {@code numRestarts} metric. */
+  private static long restarts(String jobId) {
+    for (JsonNode metric : flink.getJson("/jobs/" + jobId + "/metrics?get=numRestarts")) {
+      return metric.path("value").asLong();
+    }
+    return 0;
+  }
+
+  /** The sum over all subtasks of the JdbcUpsertSink {@code retries} counters of the job. */
+  private static long sinkRetries(String jobId) {
+    long sum = 0;
+    for (JsonNode vertex : flink.getJson("/jobs/" + jobId).path("vertices")) {
+      String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/metrics";
+      List<String> ids = new ArrayList<>();
+      for (JsonNode metric : flink.getJson(path)) {
+        if (metric.path("id").asText().endsWith("JdbcUpsertSink_retries")) {
+          ids.add(metric.path("id").asText());
+        }
+      }
+      if (!ids.isEmpty()) {
+        String get = URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
+        for (JsonNode metric : flink.getJson(path + "?get=" + get)) {
+          sum += metric.path("value").asLong();
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** The root causes of the job's failures, shortened, for the report. */
+  private static List<String> exceptions(String jobId) {
+    List<String> causes = new ArrayList<>();
+    for (JsonNode entry :
+        flink.getJson("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries")) {
+      String name = entry.path("exceptionName").asText();
+      causes.add(name.substring(name.lastIndexOf('.') + 1));
+    }
+    return causes;
+  }
+
+  /** {@code POST /jobs/<id>/savepoints} with {@code cancel-job}; returns the savepoint's path. */
+  private static String stopWithSavepoint(String jobId) throws Exception {
+    String body =
+        JSON.writeValueAsString(
+            Map.of(
+                "cancel-job", true,
+                "target-directory", flink.workDir().resolve("savepoints").toUri().toString()));
+    HttpResponse<String> trigger =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/savepoints"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals("savepoint trigger: " + trigger.body(), 202, trigger.statusCode());
+    String requestId = JSON.readTree(trigger.body()).path("request-id").asText();
+    JsonNode done =
+        awaitValue(
+            "the savepoint to complete",
+            Duration.ofSeconds(90),
+            () -> {
+              JsonNode status = flink.getJson("/jobs/" + jobId + "/savepoints/" + requestId);
+              return status.path("status").path("id").asText().equals("COMPLETED") ? status : null;
+            });
+    JsonNode operation = done.path("operation");
+    assertTrue("savepoint failed: " + operation, operation.has("location"));
+    awaitState(jobId, "CANCELED");
+    return operation.path("location").asText();
+  }
+
+  private static void cancel(String jobId) throws Exception {
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals("cancel: " + response.body(), 202, response.statusCode());
+    // Its slots must be free for the next test's job.
+    awaitState(jobId, "CANCELED");
+  }
+
+  private static void awaitState(String jobId, String state) throws Exception {
+    awaitValue(
+        "job " + jobId + " to be " + state,
+        Duration.ofSeconds(60),
+        () -> flink.jobs().stream().anyMatch(j -> j.id().equals(jobId) && j.state().equals(state)) ? true : null);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // PostgreSQL
+
+  private static Connection connect(String url) throws SQLException {
+    return DriverManager.getConnection(url, sandbox.setting("postgres.user"), "");
+  }
+
+  private static CustomersTable.Customer row(CustomerRow r) {
+    return new CustomersTable.Customer(
+        r.customerId(), r.name(), r.tier(), r.homeCountry(), r.creditLimitCents(), r.updatedAt());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  /** One line per fault for docs/reliability.md, in the failsafe output and a file. */
+  private static void report(String fault, String outcome) throws IOException {
+    String line = fault + ": " + outcome;
+    System.out.println("FAULT " + line);
+    Files.writeString(
+        workDir.resolve("faults.txt"),
+        line + System.lineSeparator(),
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  private static double secondsSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1e9;
+  }
+
+  private static <T> String head(List<T> rows) {
+    return rows.size() <= 3 ? rows.toString() : rows.subList(0, 3) + " (+" + (rows.size() - 3) + ")";
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
