@@ -21,11 +21,15 @@ import io.beamsuite.fixtures.GeneratedRecord;
 import io.beamsuite.fixtures.GeneratorConfig;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.CustomerDelete;
+import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.CustomersOracle;
+import io.beamsuite.fixtures.oracle.FraudOracle;
+import io.beamsuite.fixtures.oracle.FraudParams;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.RawInput;
 import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.SandboxProcess;
+import io.beamsuite.pipelines.testing.Workload;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -81,8 +85,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  * nothing counted twice). docs/reliability.md lists the measured outcomes.
  *
  * <ol>
- *   <li>the TaskManager is SIGKILLed mid-stream and replaced: the job restarts from its last
- *       checkpoint;
+ *   <li>the TaskManager is SIGKILLed mid-stream and replaced while a {@code clickstream} and a
+ *       {@code fraud} job run on it: both restart from their last checkpoints;
  *   <li>the job is stopped with a savepoint ({@code cancel-job}), records arrive meanwhile, and it
  *       is resubmitted with {@code --savepointPath};
  *   <li>the Kafka broker is stopped for a few seconds mid-stream and restarted on the same port and
@@ -117,6 +121,8 @@ public class FaultToleranceIT {
 
   /** The job of the running test, cancelled after it whatever happened. */
   private String runningJob;
+  /** The fraud job of fault 1, likewise. */
+  private String runningFraudJob;
 
   @BeforeClass
   public static void startServices() throws Exception {
@@ -136,7 +142,9 @@ public class FaultToleranceIT {
                 "restart-strategy.fixed-delay.delay", "2 s",
                 // Notice the killed TaskManager within seconds, not the default 50 s.
                 "heartbeat.interval", "1000",
-                "heartbeat.timeout", "10000"));
+                "heartbeat.timeout", "10000",
+                // Fault 1 runs a clickstream and a fraud job (parallelism 2 each) side by side.
+                "taskmanager.numberOfTaskSlots", "4"));
     sandbox = services.sandbox;
     flink = services.flink;
   }
@@ -159,6 +167,10 @@ public class FaultToleranceIT {
       cancel(runningJob);
       runningJob = null;
     }
+    if (runningFraudJob != null) {
+      cancel(runningFraudJob);
+      runningFraudJob = null;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -166,15 +178,28 @@ public class FaultToleranceIT {
 
   @Test
   public void a_taskManagerKilledMidStreamRestartsFromTheLastCheckpoint() throws Exception {
-    MidStream run = midStream("tm_kill", 101);
-    Fixture f = run.fixture();
-    String jobId = run.jobId();
-    Feed feed = run.feed();
+    FraudFixture fraud = new FraudFixture("tm_kill", 115);
+    String fraudJob = launchFraud(fraud);
+    Feed fraudFeed = Feed.startPaused(fraud.transactionsTopic, fraud.records, FEED_TIME);
+    awaitValue(
+        "a completed checkpoint of the fraud job",
+        Duration.ofSeconds(90),
+        () -> checkpoints(fraudJob).path("counts").path("completed").asLong() >= 1 ? true : null);
+    Fixture f = Fixture.create("tm_kill", 101);
+    String jobId = launchClickstream(f);
+    Feed feed = Feed.startPaused(f.topic, f.records, FEED_TIME);
+    awaitProgress(jobId, f);
 
+    // Both jobs hold open windows over the first third of their records; the rest arrives while
+    // the TaskManager is gone and the jobs restart (feeding first and killing after raced: on a
+    // loaded machine the feeds could finish before the kill).
     int sentAtKill = feed.sent.get();
+    int fraudSentAtKill = fraudFeed.sent.get();
     long completedBefore = checkpoints(jobId).path("counts").path("completed").asLong();
     long killedAt = System.nanoTime();
     Set<String> before = flink.killTaskManager();
+    feed.resume();
+    fraudFeed.resume();
     flink.startTaskManager(before);
     double replacementSeconds = secondsSince(killedAt);
     awaitValue(
@@ -185,10 +210,17 @@ public class FaultToleranceIT {
     assertTrue("the kill must come mid-stream: sent " + sentAtKill, sentAtKill < f.records.size());
 
     feed.await();
-    double convergedSeconds = awaitOracle(f, killedAt);
+    fraudFeed.await();
+    double convergedSeconds = awaitOracle(f::difference, killedAt);
+    double fraudConvergedSeconds = awaitOracle(fraud::difference, killedAt);
     JsonNode restored = checkpoints(jobId).path("latest").path("restored");
     assertFalse("the job restored no checkpoint: " + checkpoints(jobId), restored.isMissingNode() || restored.isNull());
     assertFalse(restored.path("is_savepoint").asBoolean());
+    JsonNode fraudRestored = checkpoints(fraudJob).path("latest").path("restored");
+    assertFalse(
+        "the fraud job restored no checkpoint: " + checkpoints(fraudJob),
+        fraudRestored.isMissingNode() || fraudRestored.isNull());
+    assertTrue("the fraud job did not restart", restarts(fraudJob) >= 1);
     report(
         "1 TaskManager SIGKILL",
         String.format(
@@ -197,6 +229,13 @@ public class FaultToleranceIT {
                 + " checkpoint %d), tables = oracle %.1f s after the kill; %s",
             sentAtKill, f.records.size(), completedBefore, replacementSeconds, recoveredSeconds,
             restarts(jobId), restored.path("id").asLong(), convergedSeconds, f.counts()));
+    report(
+        "1 TaskManager SIGKILL (fraud)",
+        String.format(
+            "kill after %d of %d transactions sent; restarts %d, restored checkpoint %d, alerts ="
+                + " oracle %.1f s after the kill; %s",
+            fraudSentAtKill, fraud.records.size(), restarts(fraudJob),
+            fraudRestored.path("id").asLong(), fraudConvergedSeconds, fraud.counts()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -222,7 +261,7 @@ public class FaultToleranceIT {
     JsonNode restored = checkpoints(resumed).path("latest").path("restored");
     assertTrue("the resumed job did not start from the savepoint: " + restored, restored.path("is_savepoint").asBoolean());
     assertEquals(savepoint, restored.path("external_path").asText());
-    double convergedSeconds = awaitOracle(f, stoppedAt);
+    double convergedSeconds = awaitOracle(f::difference, stoppedAt);
     assertNoFailures(flink, resumed);
     report(
         "2 savepoint + resubmit",
@@ -253,7 +292,7 @@ public class FaultToleranceIT {
     assertTrue("the broker must stop mid-stream: sent " + sentAtStop, sentAtStop < f.records.size());
 
     feed.await();
-    double convergedSeconds = awaitOracle(f, stoppedAt);
+    double convergedSeconds = awaitOracle(f::difference, stoppedAt);
     report(
         "3 Kafka broker restart",
         String.format(
@@ -293,7 +332,7 @@ public class FaultToleranceIT {
     }
     feed.await();
     assertTrue("no session was terminated", terminated > 0);
-    double convergedSeconds = awaitOracle(f, startedAt);
+    double convergedSeconds = awaitOracle(f::difference, startedAt);
     report(
         "4 PostgreSQL sessions terminated",
         String.format(
@@ -475,6 +514,114 @@ public class FaultToleranceIT {
     }
   }
 
+  /**
+   * A fraud workload: transactions {@link #EVENT_AGE} old on their own topic, and the customers'
+   * history (Debezium envelopes, snapshot then updates) on another, complete before the job starts
+   * — so the as-of join's result does not depend on when the fault hits.
+   */
+  private static final class FraudFixture {
+    final String database;
+    final String jdbcUrl;
+    final String transactionsTopic;
+    final String customersTopic;
+    final List<GeneratedRecord> records;
+    final FraudOracle.Result expected;
+    final ResultTables tables;
+
+    FraudFixture(String name, long seed) throws Exception {
+      database = "fault_" + name + "_fraud";
+      jdbcUrl = createDatabase(sandbox, database);
+      transactionsTopic = "transactions-fault-" + name.replace('_', '-');
+      customersTopic = "customers-fault-" + name.replace('_', '-');
+      createTopic(transactionsTopic);
+      GeneratorConfig config =
+          GeneratorConfig.builder()
+              .seed(seed)
+              .eventCount(EVENTS)
+              .startTime(Instant.now().minus(EVENT_AGE))
+              .timeSpan(Duration.ofMinutes(10))
+              .duplicateRate(0.03)
+              .lateRate(0)
+              .malformedRate(0.02)
+              .schemaV2Rate(0.2)
+              .topicWeights(0, 1, 0)
+              .customerCount(12)
+              .customerUpdateCount(10)
+              .includeOversizedMalformed(false)
+              .build();
+      EventGenerator generator = EventGenerator.of(config);
+      records = generator.generate();
+      expected =
+          FraudOracle.compute(
+              RawInput.fromGenerated(records),
+              CustomerVersions.of(generator.customerSnapshot(), generator.customerUpdates()),
+              FraudParams.defaults(),
+              LatePolicy.none());
+      assertTrue(expected.reconciliation().reconciles());
+      // Every rule fires, so an alert lost or doubled by the fault shows.
+      for (String rule : List.of(FraudOracle.AMOUNT_OVER_LIMIT, FraudOracle.MANY_COUNTRIES, FraudOracle.VELOCITY)) {
+        assertTrue(rule + " never fires in this workload", expected.alerts().stream().anyMatch(a -> a.rule().equals(rule)));
+      }
+      // One partition: the history of a customer must stay in commit order.
+      createTopic(customersTopic, 1);
+      produce(customersTopic, Workload.customerChanges(generator));
+      tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user"));
+    }
+
+    String difference() throws SQLException {
+      List<String> diffs = new ArrayList<>();
+      Fixture.compare("fraud alerts", expected.alerts(), tables.fraudAlerts(), diffs);
+      Fixture.compare(
+          "dead letters by reason",
+          List.of(expected.reconciliation().deadLetters()),
+          List.of(tables.deadLettersByReason("parse-transactions")),
+          diffs);
+      Fixture.compare(
+          "customer change dead letters",
+          List.of(Map.of()),
+          List.of(tables.deadLettersByReason("parse-" + customersTopic)),
+          diffs);
+      long late = tables.lateRecords();
+      if (late != 0) {
+        diffs.add(late + " late records (none expected)");
+      }
+      return String.join("; ", diffs);
+    }
+
+    String counts() {
+      return String.format(
+          "%d transactions in, %d alerts, dead letters %s, %d duplicates",
+          records.size(), expected.alerts().size(), expected.reconciliation().deadLetters(),
+          expected.reconciliation().duplicates());
+    }
+  }
+
+  /** Submits the fraud job for {@code f} (detached); returns its id once its tasks run. */
+  private String launchFraud(FraudFixture f) throws Exception {
+    Set<String> jobsBefore = jobIds(flink);
+    LaunchedJar run =
+        launch(
+            f.database,
+            "fraud",
+            "--runner=FlinkRunner",
+            "--flinkMaster=" + flink.restAddress(),
+            "--parallelism=2",
+            "--streaming=true",
+            "--checkpointingInterval=1000",
+            "--attachedMode=false",
+            "--source=kafka",
+            "--customersSource=kafka",
+            "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
+            "--transactionsTopic=" + f.transactionsTopic,
+            "--customersTopic=" + f.customersTopic,
+            "--alertsTopic=alerts-" + f.transactionsTopic,
+            "--allowedLatenessSeconds=" + ALLOWED_LATENESS.toSeconds(),
+            "--jdbcUrl=" + f.jdbcUrl,
+            "--jdbcUser=" + sandbox.setting("postgres.user"));
+    runningFraudJob = awaitRunning(run, jobsBefore);
+    return runningFraudJob;
+  }
+
   /** Submits the clickstream job for {@code f} (detached); returns its id once its tasks run. */
   private String launchClickstream(Fixture f, String... extra) throws Exception {
     Set<String> jobsBefore = jobIds(flink);
@@ -530,14 +677,19 @@ public class FaultToleranceIT {
   }
 
   /** Waits for the tables to equal the oracle; returns the seconds since {@code since}. */
-  private static double awaitOracle(Fixture f, long since) throws Exception {
+  /** What still differs from the oracle; empty when nothing does. */
+  private interface Difference {
+    String get() throws Exception;
+  }
+
+  private static double awaitOracle(Difference difference, long since) throws Exception {
     String[] last = {"nothing compared yet"};
     try {
       awaitValue(
           "the result tables to equal the oracle",
           CONVERGENCE_TIMEOUT,
           () -> {
-            last[0] = f.difference();
+            last[0] = difference.get();
             return last[0].isEmpty() ? true : null;
           });
     } catch (AssertionError e) {
@@ -635,11 +787,29 @@ public class FaultToleranceIT {
   }
 
   private static void createTopic(String topic) throws Exception {
+    createTopic(topic, 2);
+  }
+
+  /** Writes {@code values} to {@code topic} (no key), in order, and waits for the acks. */
+  private static void produce(String topic, List<String> values) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, sandbox.setting("kafka.bootstrap"));
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      for (String value : values) {
+        producer.send(new ProducerRecord<>(topic, value));
+      }
+      producer.flush();
+    }
+  }
+
+  private static void createTopic(String topic, int partitions) throws Exception {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, sandbox.setting("kafka.bootstrap"));
     try (AdminClient admin = AdminClient.create(props)) {
       admin
-          .createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
+          .createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
           .all()
           .get(30, TimeUnit.SECONDS);
     }

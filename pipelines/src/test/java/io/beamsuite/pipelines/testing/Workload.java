@@ -59,6 +59,19 @@ public final class Workload {
     List<GeneratedRecord> records = generator.generate();
     new HourPartitionedJsonLinesWriter(root.resolve("events")).write(records);
     Files.createDirectories(root.resolve("customers"));
+    Files.write(
+        root.resolve("customers").resolve("changes.jsonl"),
+        customerChanges(generator),
+        StandardCharsets.UTF_8);
+    return new Workload(config, records, root);
+  }
+
+  /**
+   * The generator's customers history as Debezium envelopes, in commit order: the snapshot rows
+   * ({@code op=r}), then the updates ({@code op=u}) — what the fraud pipeline's customers input
+   * reads from a file or a topic.
+   */
+  public static List<String> customerChanges(EventGenerator generator) throws IOException {
     List<String> envelopes = new ArrayList<>();
     long lsn = 1_000;
     for (CustomerRow row : generator.customerSnapshot()) {
@@ -67,9 +80,7 @@ public final class Workload {
     for (CustomerRow row : generator.customerUpdates()) {
       envelopes.add(envelope("u", row, lsn += 8));
     }
-    Files.write(
-        root.resolve("customers").resolve("changes.jsonl"), envelopes, StandardCharsets.UTF_8);
-    return new Workload(config, records, root);
+    return envelopes;
   }
 
   private static String envelope(String op, CustomerRow row, long lsn) throws IOException {
