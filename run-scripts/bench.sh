@@ -84,11 +84,13 @@ cd "${BEAMSUITE_ROOT}"
 if [[ "${build}" == true ]]; then
   mvn_flags=(-B -ntp -q -Pbench -DskipTests -Dmaven.javadoc.skip=true)
   [[ "${offline}" == true ]] && mvn_flags+=(-o)
-  log_info "building the bench module: mvn ${mvn_flags[*]} install -pl bench -am"
-  mvn "${mvn_flags[@]}" install -pl bench -am
+  # package, not install: the classpath then points at this checkout's module jars, not ~/.m2 copies
+  # that a build of another checkout may overwrite meanwhile.
+  log_info "building the bench module: mvn ${mvn_flags[*]} package -pl bench -am"
+  mvn "${mvn_flags[@]}" package -pl bench -am
 fi
 classpath_file="bench/target/bench.classpath"
-[[ -f "${classpath_file}" ]] || die "${classpath_file} not found; build with: mvn -B -ntp -Pbench -DskipTests install -pl bench -am"
+[[ -f "${classpath_file}" ]] || die "${classpath_file} not found; build with: mvn -B -ntp -Pbench -DskipTests package -pl bench -am"
 classpath="bench/target/classes:$(cat "${classpath_file}")"
 
 results="bench/target/results"

@@ -111,6 +111,14 @@ public final class Results {
     System.out.println("note: " + markdown);
   }
 
+  /** A version or fact about the run, shown in the page header (e.g. the PostgreSQL version). */
+  public void meta(String name, String value) {
+    ObjectNode line = line("meta");
+    line.put("name", name);
+    line.put("value", value);
+    write(line);
+  }
+
   /** Where the time of {@code name} went (sampled stacks, see {@link Profiles}). */
   public void profile(String name, Profiles.Summary summary) {
     ObjectNode line = line("profile");
