@@ -94,14 +94,21 @@ classpath_file="bench/target/bench.classpath"
 classpath="bench/target/classes:$(cat "${classpath_file}")"
 
 results="bench/target/results"
-rm -rf "${results}"
+if [[ -z "${only}" ]]; then
+  rm -rf "${results}" # the page is generated from scratch
+else
+  # --only refreshes the selected sections and keeps the other sections' last results; the page
+  # says when and by which command each section was measured.
+  for section in "${selected[@]}"; do
+    rm -f "${results}/${section}".*
+  done
+fi
 mkdir -p "${results}"
-printf '%s\n' "${invocation}" >"${results}/invocation.txt"
 
-# Load average, every 10 s while the benchmarks run.
+# Load average (epoch seconds + /proc/loadavg) every 10 s while the benchmarks run.
 (
   while true; do
-    cat /proc/loadavg >>"${results}/loadavg.txt" 2>/dev/null || true
+    printf '%s %s\n' "$(date +%s)" "$(cat /proc/loadavg 2>/dev/null || true)" >>"${results}/loadavg.txt"
     sleep 10
   done
 ) &
@@ -117,18 +124,21 @@ for section in "${selected[@]}"; do
   # shellcheck disable=SC2016  # the command is printed for the page, $(cat ...) unexpanded
   printf 'java %s -cp "bench/target/classes:$(cat %s)" -Dbench.out=%s/%s.jsonl %s %s\n' \
     "${java_opts[*]}" "${classpath_file}" "${results}" "${section}" "${main}" "${bench_args[*]:-}" \
-    >>"${results}/commands.txt"
+    >"${results}/${section}.cmd"
   log_info "section ${section}: ${main} (log: ${results}/${section}.log)"
   start=$(date +%s)
+  status=ok
   if ! "${BEAMSUITE_JAVA}" "${java_opts[@]}" -Djava.awt.headless=true -cp "${classpath}" \
     -Dbench.out="${results}/${section}.jsonl" "${main}" "${bench_args[@]}" \
     >"${results}/${section}.log" 2>&1; then
     log_warn "section ${section} failed; see ${results}/${section}.log (the page says so)"
     failed+=("${section}")
-    printf '{"section":"%s","kind":"note","text":"**This section failed in this run** (see bench/target/results/%s.log); no numbers."}\n' \
-      "${section}" "${section}" >>"${results}/${section}.jsonl"
+    status=failed
   fi
-  log_info "section ${section} took $(($(date +%s) - start)) s"
+  end=$(date +%s)
+  printf '{"section":"%s","kind":"run","invocation":"%s","start":%s,"end":%s,"status":"%s"}\n' \
+    "${section}" "${invocation}" "${start}" "${end}" "${status}" >>"${results}/${section}.jsonl"
+  log_info "section ${section} took $((end - start)) s"
 done
 
 "${BEAMSUITE_JAVA}" -Djava.awt.headless=true -cp "${classpath}" io.beamsuite.bench.ReportWriter \

@@ -21,9 +21,9 @@ public final class FlinkVsNativeBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "trials", "ablation-events");
-    int events = a.intArg("events", 300_000, 40_000);
+    int events = a.intArg("events", 150_000, 20_000);
     int trials = a.intArg("trials", 3, 3);
-    int ablationEvents = a.intArg("ablation-events", 150_000, 20_000);
+    int ablationEvents = a.intArg("ablation-events", 50_000, 10_000);
 
     Results flink = Results.forSection("flink-vs-native", "Beam on Flink vs native Flink");
     Results plain = Results.forSection("framework-cost", "Framework cost vs plain Java");

@@ -39,9 +39,9 @@ import org.jfree.data.category.DefaultCategoryDataset;
  * java -cp ... io.beamsuite.bench.ReportWriter <results dir> docs/benchmarks.md docs/benchmarks.png
  * }</pre>
  *
- * <p>The results directory holds {@code *.jsonl} (one per section), {@code commands.txt} (the
- * exact commands, one per line), {@code loadavg.txt} (one {@code /proc/loadavg} line per sample)
- * and {@code invocation.txt} (the bench.sh command line).
+ * <p>The results directory holds {@code <section>.jsonl} (what the main wrote, then bench.sh's
+ * {@code run} line: invocation, start, end, status), {@code <section>.cmd} (the exact command) and
+ * {@code loadavg.txt} (epoch seconds + {@code /proc/loadavg}, one line per sample).
  */
 public final class ReportWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +60,11 @@ public final class ReportWriter {
     SECTIONS.put("poison-input", "8. Poison input: clean vs 10% poison");
   }
 
+  /** The bench.sh run line (invocation, start, end, status) of each section. */
+  private static final Map<String, JsonNode> RUNS = new LinkedHashMap<>();
+
+  private static List<double[]> loadSamples = new ArrayList<>();
+
   private ReportWriter() {}
 
   public static void main(String[] args) throws Exception {
@@ -72,20 +77,39 @@ public final class ReportWriter {
     SECTIONS.keySet().forEach(s -> bySection.put(s, new ArrayList<>()));
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList()) {
+        List<JsonNode> nodes = new ArrayList<>();
+        JsonNode run = null;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
           if (!line.isBlank()) {
             JsonNode node = JSON.readTree(line);
-            bySection.computeIfAbsent(node.get("section").asText(), s -> new ArrayList<>()).add(node);
+            if (node.get("kind").asText().equals("run")) {
+              run = node;
+            } else {
+              nodes.add(node);
+            }
           }
+        }
+        // The run line (written by bench.sh) applies to every section the main wrote.
+        java.util.Set<String> sectionsOfFile = new java.util.LinkedHashSet<>();
+        nodes.forEach(n -> sectionsOfFile.add(n.get("section").asText()));
+        if (run != null) {
+          sectionsOfFile.add(run.get("section").asText());
+          for (String section : sectionsOfFile) {
+            RUNS.put(section, run);
+          }
+        }
+        for (JsonNode node : nodes) {
+          bySection.computeIfAbsent(node.get("section").asText(), s -> new ArrayList<>()).add(node);
         }
       }
     }
+    loadSamples = readLoad(dir.resolve("loadavg.txt"));
     Path png = Path.of(args[2]);
     StringBuilder md = new StringBuilder();
     header(md, dir, bySection, png.getFileName().toString());
     goals(md, bySection);
     for (Map.Entry<String, List<JsonNode>> section : bySection.entrySet()) {
-      section(md, section.getKey(), section.getValue());
+      section(md, section.getKey(), section.getValue(), RUNS.get(section.getKey()));
     }
     Files.writeString(Path.of(args[1]), md.toString(), StandardCharsets.UTF_8);
     chart(bySection, png);
@@ -107,8 +131,9 @@ public final class ReportWriter {
     md.append(String.format(Locale.ROOT, "- Machine: %d cores, %.1f GiB RAM, %s %s (%s)%n",
         Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize() / (1024.0 * 1024 * 1024),
         System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch")));
-    md.append("- Load average during the run (1-min, sampled every 10 s by bench.sh): ")
-        .append(loadAverage(dir.resolve("loadavg.txt"))).append(". Other engineers' builds share the CPU.\n");
+    md.append("- Load average while the benchmarks ran (1-min, sampled every 10 s by bench.sh): ")
+        .append(loadAverage(Long.MIN_VALUE, Long.MAX_VALUE))
+        .append(". Other engineers' builds share the CPU; each section states its own.\n");
     md.append("- Java: `").append(javaVersion()).append("`\n");
     md.append("- Versions: Beam ").append(org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion())
         .append(", Flink ").append(org.apache.flink.runtime.util.EnvironmentInformation.getVersion())
@@ -121,14 +146,16 @@ public final class ReportWriter {
       }
     }
     md.append("\n");
-    Path invocation = dir.resolve("invocation.txt");
-    if (Files.exists(invocation)) {
-      md.append("- Invocation: `").append(Files.readString(invocation).trim()).append("`\n");
-    }
-    md.append("\nExact commands (run by bench.sh from the repository root):\n\n```bash\n");
-    Path commands = dir.resolve("commands.txt");
-    if (Files.exists(commands)) {
-      md.append(Files.readString(commands).trim()).append("\n");
+    java.util.Set<String> invocations = new java.util.LinkedHashSet<>();
+    RUNS.values().forEach(r -> invocations.add(r.get("invocation").asText()));
+    md.append("- Produced by: ").append(invocations.isEmpty() ? "nothing" : "`" + String.join("`, `", invocations) + "`")
+        .append(" (build: `mvn -B -ntp -q -Pbench -DskipTests -Dmaven.javadoc.skip=true package -pl bench -am`)\n");
+    md.append("\nExact commands, one JVM per section (run by bench.sh from the repository root):\n\n```bash\n");
+    for (String section : SECTIONS.keySet()) {
+      Path command = dir.resolve(section + ".cmd");
+      if (Files.exists(command)) {
+        md.append(Files.readString(command).trim()).append("\n");
+      }
     }
     md.append("```\n\n");
   }
@@ -138,16 +165,27 @@ public final class ReportWriter {
         + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.vendor") + ")";
   }
 
-  private static String loadAverage(Path file) throws IOException {
-    if (!Files.exists(file)) {
-      return "not recorded";
+  private static List<double[]> readLoad(Path file) throws IOException {
+    List<double[]> samples = new ArrayList<>();
+    if (Files.exists(file)) {
+      for (String line : Files.readAllLines(file)) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 2) {
+          samples.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1])});
+        }
+      }
     }
-    double[] loads = Files.readAllLines(file).stream().filter(l -> !l.isBlank())
-        .mapToDouble(l -> Double.parseDouble(l.trim().split("\\s+")[0])).sorted().toArray();
+    return samples;
+  }
+
+  /** Median, min and max of the 1-minute load average sampled between {@code from} and {@code to} (epoch s). */
+  private static String loadAverage(long from, long to) {
+    double[] loads = loadSamples.stream().filter(s -> s[0] >= from && s[0] - 10 <= to)
+        .mapToDouble(s -> s[1]).sorted().toArray();
     if (loads.length == 0) {
       return "not recorded";
     }
-    return String.format(Locale.ROOT, "median %.1f, min %.1f, max %.1f over %d samples",
+    return String.format(Locale.ROOT, "median %.1f (min %.1f, max %.1f, %d samples)",
         loads[loads.length / 2], loads[0], loads[loads.length - 1], loads.length);
   }
 
@@ -166,10 +204,22 @@ public final class ReportWriter {
     md.append("\nA goal is judged on the median of the trials.\n\n");
   }
 
-  private static void section(StringBuilder md, String key, List<JsonNode> nodes) {
+  private static void section(StringBuilder md, String key, List<JsonNode> nodes, JsonNode run) {
     md.append("## ").append(SECTIONS.getOrDefault(key, key)).append("\n\n");
+    if (run == null) {
+      String only = key.equals("framework-cost") ? "flink-vs-native" : key;
+      md.append(nodes.isEmpty() ? "Not run by bench.sh yet (`run-scripts/bench.sh --only " + only + "`).\n\n"
+          : "No bench.sh run record for this section.\n\n");
+    } else {
+      long start = run.get("start").asLong();
+      long end = run.get("end").asLong();
+      md.append(String.format(Locale.ROOT, "_Measured by `%s` at %s, %d s; load average %s._%s%n%n",
+          run.get("invocation").asText(), Instant.ofEpochSecond(start), end - start, loadAverage(start, end),
+          run.get("status").asText().equals("ok") ? ""
+              : " **The section's main failed in this run** (log: `bench/target/results/"
+                  + run.get("section").asText() + ".log`); what it printed before failing is below."));
+    }
     if (nodes.isEmpty()) {
-      md.append("Not run in this invocation of bench.sh (see the invocation above).\n\n");
       return;
     }
     List<JsonNode> profiles = new ArrayList<>();
@@ -276,9 +326,13 @@ public final class ReportWriter {
   private static void chart(Map<String, List<JsonNode>> bySection, Path png) throws IOException {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     int bars = 0;
+    double lowest = 1.0;
+    double highest = 1.0;
     for (List<JsonNode> nodes : bySection.values()) {
       for (JsonNode n : nodes) {
         if (n.get("kind").asText().equals("ratio") && n.has("goal")) {
+          lowest = Math.min(lowest, Math.min(median(n), n.get("goal").asDouble()));
+          highest = Math.max(highest, Math.max(median(n), n.get("goal").asDouble()));
           String label = shorten(n.get("name").asText()) + (met(n) ? "  [MET]" : "  [NOT MET]");
           data.addValue(median(n), "median ratio (this run)", label);
           data.addValue(n.get("goal").asDouble(), "goal", label);
@@ -287,7 +341,10 @@ public final class ReportWriter {
       }
     }
     LogAxis axis = new LogAxis("ratio (log scale; goal ≥ value unless the label says ≤)");
-    axis.setSmallestValue(0.01);
+    axis.setSmallestValue(0.001);
+    axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
+    axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+    axis.setRange(Math.pow(10, Math.floor(Math.log10(lowest))), Math.pow(10, Math.ceil(Math.log10(highest * 1.2))));
     CategoryAxis categories = new CategoryAxis();
     categories.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     categories.setMaximumCategoryLabelWidthRatio(0.6f);
@@ -299,6 +356,7 @@ public final class ReportWriter {
     renderer.setItemMargin(0.0);
     CategoryPlot plot = new CategoryPlot(data, categories, axis, renderer);
     plot.setOrientation(PlotOrientation.HORIZONTAL);
+    plot.setRangeAxisLocation(org.jfree.chart.axis.AxisLocation.BOTTOM_OR_RIGHT);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     ValueMarker one = new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.0f));
