@@ -113,7 +113,10 @@ mkdir -p "${results}"
   done
 ) &
 sampler=$!
-trap 'kill "${sampler}" 2>/dev/null || true' EXIT
+child=""
+# Stop the sampler and a running benchmark JVM however the script ends (Ctrl-C and kill included).
+trap 'kill "${sampler}" ${child:+"${child}"} 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 
 read -r -a java_opts <<<"${BEAMSUITE_BENCH_JAVA_OPTS:--Xmx4g}"
 bench_args=()
@@ -128,13 +131,16 @@ for section in "${selected[@]}"; do
   log_info "section ${section}: ${main} (log: ${results}/${section}.log)"
   start=$(date +%s)
   status=ok
-  if ! "${BEAMSUITE_JAVA}" "${java_opts[@]}" -Djava.awt.headless=true -cp "${classpath}" \
+  "${BEAMSUITE_JAVA}" "${java_opts[@]}" -Djava.awt.headless=true -cp "${classpath}" \
     -Dbench.out="${results}/${section}.jsonl" "${main}" "${bench_args[@]}" \
-    >"${results}/${section}.log" 2>&1; then
+    >"${results}/${section}.log" 2>&1 &
+  child=$!
+  if ! wait "${child}"; then
     log_warn "section ${section} failed; see ${results}/${section}.log (the page says so)"
     failed+=("${section}")
     status=failed
   fi
+  child=""
   end=$(date +%s)
   printf '{"section":"%s","kind":"run","invocation":"%s","start":%s,"end":%s,"status":"%s"}\n' \
     "${section}" "${invocation}" "${start}" "${end}" "${status}" >>"${results}/${section}.jsonl"

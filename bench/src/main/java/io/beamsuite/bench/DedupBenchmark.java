@@ -45,9 +45,9 @@ public final class DedupBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "trials", "memory-ids");
-    int events = a.intArg("events", 200_000, 30_000);
+    int events = a.intArg("events", 60_000, 20_000);
     int trials = a.intArg("trials", 3, 3);
-    int memoryIds = a.intArg("memory-ids", 100_000, 30_000);
+    int memoryIds = a.intArg("memory-ids", 60_000, 20_000);
     Results out = Results.forSection("dedup", "Dedup vs Deduplicate");
 
     BenchEvents.Workload w = BenchEvents.generate(EventTopic.TRANSACTIONS, events, 0.03, 24);

@@ -35,7 +35,7 @@ public final class DirectRunnerBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "trials");
-    int events = a.intArg("events", 6_000, 2_000);
+    int events = a.intArg("events", 4_000, 2_000);
     int trials = a.intArg("trials", 3, 3);
     Results out = Results.forSection("direct-runner", "Direct runner");
     Path work = Files.createTempDirectory("beamsuite-bench-direct");

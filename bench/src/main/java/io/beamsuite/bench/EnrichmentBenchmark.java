@@ -64,9 +64,9 @@ public final class EnrichmentBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "trials", "asof-events");
-    int events = a.intArg("events", 60_000, 10_000);
+    int events = a.intArg("events", 30_000, 8_000);
     int trials = a.intArg("trials", 3, 3);
-    int asOfEvents = a.intArg("asof-events", 200_000, 30_000);
+    int asOfEvents = a.intArg("asof-events", 60_000, 15_000);
     Results out = Results.forSection("enrichment", "Enrichment");
     try (EmbeddedPostgres postgres = new EmbeddedPostgres().start()) {
       JdbcConnectionSpec db = JdbcConnectionSpec.of(postgres.jdbcUrl(), postgres.user()).withMaxPoolSize(4);

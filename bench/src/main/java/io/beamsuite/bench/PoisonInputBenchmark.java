@@ -17,7 +17,7 @@ public final class PoisonInputBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "trials");
-    int events = a.intArg("events", 100_000, 20_000);
+    int events = a.intArg("events", 40_000, 15_000);
     int trials = a.intArg("trials", 3, 3);
     Results out = Results.forSection("poison-input", "Poison input");
 
