@@ -27,19 +27,21 @@ import org.joda.time.Instant;
  * duplicates): throughput, and state bytes per live id against a {@code HashMap<String, Long>}.
  *
  * <p>Bytes per id: a streaming job ({@code --streaming=true --parallelism=1}, heap state backend,
- * every id with the same timestamp so no retention timer can fire) whose sink, on seeing the last
- * unique id, calls {@code System.gc()} and reads {@link MemoryMXBean} heap usage from inside the
- * task thread — the dedup operator is chained to it and cannot clear state meanwhile. Run at N and
- * N/2 ids; bytes per id = (heap(N) - heap(N/2)) / (N/2), which cancels the MiniCluster's fixed
- * heap. The baseline is measured the same way: a {@code HashMap} of N vs N/2 fresh id strings to
- * {@code Long}.
+ * every id with the same timestamp so no retention timer can fire) whose sink, on seeing the
+ * (N/2)-th and the N-th unique id, calls {@code System.gc()} and reads {@link MemoryMXBean} heap
+ * usage from inside the task thread — the dedup operator is chained to it and cannot clear state
+ * meanwhile. Bytes per id = (heap at N - heap at N/2) / (N/2): both points are in the same job, so
+ * the MiniCluster's and earlier jobs' heap cancel. The baseline is measured the same way: one
+ * {@code HashMap} of fresh id strings to {@code Long}, heap at N/2 and at N entries.
  */
 public final class DedupBenchmark {
   private static volatile String[] ids = new String[0];
   private static volatile long[] times = new long[0];
   static final AtomicLong UNIQUE = new AtomicLong();
-  private static volatile long measureAt = -1;
-  private static volatile long measuredHeap = -1;
+  private static volatile long halfAt = -1;
+  private static volatile long fullAt = -1;
+  private static volatile long halfHeap = -1;
+  private static volatile long fullHeap = -1;
 
   private DedupBenchmark() {}
 
@@ -47,7 +49,7 @@ public final class DedupBenchmark {
     BenchArgs a = BenchArgs.parse(args, "events", "trials", "memory-ids");
     int events = a.intArg("events", 60_000, 20_000);
     int trials = a.intArg("trials", 3, 3);
-    int memoryIds = a.intArg("memory-ids", 60_000, 20_000);
+    int memoryIds = a.intArg("memory-ids", 150_000, 20_000);
     Results out = Results.forSection("dedup", "Dedup vs Deduplicate");
 
     BenchEvents.Workload w = BenchEvents.generate(EventTopic.TRANSACTIONS, events, 0.03, 24);
@@ -82,6 +84,9 @@ public final class DedupBenchmark {
     out.ratio("throughput: Dedup (per id) / Deduplicate",
         t.ratios("Dedup (one state key per id)", "Beam Deduplicate"), null);
     out.table("throughput per trial", t.rateHeader(), t.rateRows());
+    out.profile("Dedup (64 key buckets)",
+        Profiles.sample(() -> runThroughput(unique(Dedup.<String>byId(s -> s).withKeyBuckets(64)))));
+    out.profile("Beam Deduplicate", Profiles.sample(() -> runThroughput(beamDeduplicate())));
 
     memory(out, memoryIds, trials);
   }
@@ -101,7 +106,7 @@ public final class DedupBenchmark {
     perKey.put("Dedup (one state key per id)", new double[trials]);
     perKey.put("Beam Deduplicate", new double[trials]);
     for (int trial = 0; trial < trials; trial++) {
-      perKey.get("HashMap<String, Long>")[trial] = (hashMapHeap(n) - hashMapHeap(n / 2)) / (n - n / 2.0);
+      perKey.get("HashMap<String, Long>")[trial] = hashMapBytesPerId(n);
       perKey.get("Dedup (64 key buckets)")[trial] =
           stateBytesPerId(() -> unique(Dedup.<String>byId(s -> s).withKeyBuckets(64)), n);
       perKey.get("Dedup (one state key per id)")[trial] =
@@ -125,10 +130,11 @@ public final class DedupBenchmark {
       }
     }
     out.note(String.format("State bytes per live id: streaming job, `--streaming=true --parallelism=1`, heap"
-        + " state backend, %,d vs %,d ids of 26 characters, all with one timestamp (no expiry during the run);"
-        + " heap after `System.gc()` (MemoryMXBean) taken inside the sink when the last unique id arrives;"
-        + " bytes per id = difference / %,d. The same difference for a `HashMap<String, Long>` of fresh"
-        + " strings is the baseline. GC-based, so expect ±10%% noise.", n, n / 2, n - n / 2));
+        + " state backend, %,d ids of 26 characters, all with one timestamp (no expiry during the run);"
+        + " heap after `System.gc()` (MemoryMXBean) taken inside the sink when the %,d-th and the %,d-th"
+        + " unique id arrive, in the same job; bytes per id = difference / %,d. The same difference for one"
+        + " `HashMap<String, Long>` of fresh strings is the baseline. GC-based: expect noise of some"
+        + " bytes per id.", n, n / 2, n, n - n / 2));
     out.table("bytes per live id (median of " + trials + ")", List.of("state", "bytes/id", "min – max"), rows);
   }
 
@@ -173,47 +179,42 @@ public final class DedupBenchmark {
     return ids.length;
   }
 
+  /** Heap growth per id between N/2 and N ids in dedup state, within one streaming job. */
   private static double stateBytesPerId(DedupStep step, int n) {
-    long full = heapWithStateOf(step, n);
-    long half = heapWithStateOf(step, n / 2);
-    return (full - half) / (n - n / 2.0);
-  }
-
-  /** Heap used, after GC, while the first {@code n} ids are all in dedup state. */
-  private static long heapWithStateOf(DedupStep step, int n) {
-    String[] allIds = ids;
-    long[] allTimes = times;
-    ids = java.util.Arrays.copyOf(allIds, n);
-    times = java.util.Arrays.copyOf(allTimes, n);
+    UNIQUE.set(0);
+    halfHeap = -1;
+    fullHeap = -1;
+    halfAt = n / 2;
+    fullAt = n;
     try {
-      UNIQUE.set(0);
-      measuredHeap = -1;
-      measureAt = n;
       Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(
           "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=1", "--streaming=true").create());
       read(p).apply("Dedup", step.create()).apply("Count", ParDo.of(new CountFn()));
       p.run().waitUntilFinish();
-      if (measuredHeap < 0) {
+      if (halfHeap < 0 || fullHeap < 0) {
         throw new IllegalStateException("the sink never saw " + n + " unique ids (saw " + UNIQUE.get() + ")");
       }
-      return measuredHeap;
+      return (fullHeap - halfHeap) / (n - n / 2.0);
     } finally {
-      measureAt = -1;
-      ids = allIds;
-      times = allTimes;
+      halfAt = -1;
+      fullAt = -1;
     }
   }
 
-  private static long hashMapHeap(int n) {
+  private static double hashMapBytesPerId(int n) {
     Map<String, Long> map = new HashMap<>();
+    long half = 0;
     for (int i = 0; i < n; i++) {
+      if (i == n / 2) {
+        half = usedHeapAfterGc();
+      }
       map.put(new String(ids[i].toCharArray()), (long) i + 1_000);
     }
-    long heap = usedHeapAfterGc();
+    long full = usedHeapAfterGc();
     if (map.size() != n) {
       throw new IllegalStateException("map size " + map.size());
     }
-    return heap;
+    return (full - half) / (n - n / 2.0);
   }
 
   static long usedHeapAfterGc() {
@@ -239,8 +240,11 @@ public final class DedupBenchmark {
   static final class CountFn extends DoFn<String, Void> {
     @ProcessElement
     public void process(@Element String id) {
-      if (UNIQUE.incrementAndGet() == measureAt) {
-        measuredHeap = usedHeapAfterGc();
+      long unique = UNIQUE.incrementAndGet();
+      if (unique == halfAt) {
+        halfHeap = usedHeapAfterGc();
+      } else if (unique == fullAt) {
+        fullHeap = usedHeapAfterGc();
       }
     }
   }

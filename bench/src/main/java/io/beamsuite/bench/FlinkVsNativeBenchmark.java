@@ -58,12 +58,11 @@ public final class FlinkVsNativeBenchmark {
       plain.ratio(view.table + ": Beam on Flink / plain Java", t.ratios(beam, java),
           Results.Goal.atLeast(0.1, "≥ 0.1× (1/10)"));
       plain.ratio(view.table + ": native Flink / plain Java", t.ratios(nat, java), null);
-      if (view == View.REVENUE) {
-        flink.profile("Beam on Flink, " + view.table,
-            Profiles.sample(() -> BeamSide.run(view, BeamSide.flinkEmbedded(), null)));
-        flink.profile("native Flink, " + view.table, Profiles.sample(() -> NativeFlinkSide.run(view, false)));
-        plain.profile("plain Java, " + view.table, Profiles.sample(() -> PlainJavaSide.run(view)));
-      }
+      Profiles.Summary beamProfile = Profiles.sample(() -> BeamSide.run(view, BeamSide.flinkEmbedded(), null));
+      flink.profile("Beam on Flink, " + view.table, beamProfile);
+      flink.profile("native Flink, " + view.table, Profiles.sample(() -> NativeFlinkSide.run(view, false)));
+      plain.profile("Beam on Flink, " + view.table, beamProfile);
+      plain.profile("plain Java, " + view.table, Profiles.sample(() -> PlainJavaSide.run(view)));
     }
     ablation(flink, ablationEvents, trials);
   }

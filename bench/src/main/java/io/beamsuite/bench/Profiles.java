@@ -66,7 +66,7 @@ public final class Profiles {
       layers.merge(layer(stack), 1L, Long::sum);
     }
     Files.deleteIfExists(file);
-    return new Summary(samples, top(layers, 8), top(frames, 12));
+    return new Summary(samples, top(layers, 6), top(frames, 6));
   }
 
   private static String methodName(RecordedFrame frame) {
