@@ -333,7 +333,8 @@ public final class ReportWriter {
         if (n.get("kind").asText().equals("ratio") && n.has("goal")) {
           lowest = Math.min(lowest, Math.min(median(n), n.get("goal").asDouble()));
           highest = Math.max(highest, Math.max(median(n), n.get("goal").asDouble()));
-          String label = shorten(n.get("name").asText()) + (met(n) ? "  [MET]" : "  [NOT MET]");
+          String label = shorten(n.get("name").asText())
+              + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)") + (met(n) ? "  [MET]" : "  [NOT MET]");
           data.addValue(median(n), "median ratio (this run)", label);
           data.addValue(n.get("goal").asDouble(), "goal", label);
           bars++;
