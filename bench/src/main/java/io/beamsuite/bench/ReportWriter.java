@@ -196,7 +196,7 @@ public final class ReportWriter {
         if (n.get("kind").asText().equals("ratio") && n.has("goal")) {
           md.append("| ").append(SECTIONS.getOrDefault(section.getKey(), section.getKey())).append(" | ")
               .append(n.get("name").asText()).append(" | ").append(medianMinMax(n)).append(" | ")
-              .append(n.get("goalText").asText()).append(" | ").append(met(n) ? "MET" : "**NOT MET**")
+              .append(n.get("goalText").asText()).append(" | ").append(verdict(n))
               .append(" |\n");
         }
       }
@@ -249,7 +249,7 @@ public final class ReportWriter {
         n.get("values").forEach(v -> perTrial.add(String.format(Locale.ROOT, "%.2f", v.asDouble())));
         md.append("| ").append(n.get("name").asText()).append(" | ").append(String.join(", ", perTrial))
             .append(" | **").append(medianMinMax(n)).append("** | ")
-            .append(n.has("goal") ? n.get("goalText").asText() + " " + (met(n) ? "MET" : "**NOT MET**") : "—")
+            .append(n.has("goal") ? n.get("goalText").asText() + " " + verdict(n) : "—")
             .append(" |\n");
       }
       md.append("\n");
@@ -317,6 +317,13 @@ public final class ReportWriter {
     return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.2f", v);
   }
 
+  private static String verdict(JsonNode ratio) {
+    if (ratio.has("inconclusive")) {
+      return "**INCONCLUSIVE** (" + ratio.get("inconclusive").asText() + ")";
+    }
+    return met(ratio) ? "MET" : "**NOT MET**";
+  }
+
   private static boolean met(JsonNode ratio) {
     double m = median(ratio);
     double goal = ratio.get("goal").asDouble();
@@ -334,7 +341,8 @@ public final class ReportWriter {
           lowest = Math.min(lowest, Math.min(median(n), n.get("goal").asDouble()));
           highest = Math.max(highest, Math.max(median(n), n.get("goal").asDouble()));
           String label = shorten(n.get("name").asText())
-              + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)") + (met(n) ? "  [MET]" : "  [NOT MET]");
+              + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)")
+              + (n.has("inconclusive") ? "  [INCONCLUSIVE]" : met(n) ? "  [MET]" : "  [NOT MET]");
           data.addValue(median(n), "median ratio (this run)", label);
           data.addValue(n.get("goal").asDouble(), "goal", label);
           bars++;

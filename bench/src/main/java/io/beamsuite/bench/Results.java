@@ -72,6 +72,14 @@ public final class Results {
 
   /** Ratios measured in one run each (one per trial); {@code goal} may be null. */
   public void ratio(String name, double[] perTrial, Goal goal) {
+    ratio(name, perTrial, goal, null);
+  }
+
+  /**
+   * As {@link #ratio(String, double[], Goal)}; a non-null {@code inconclusive} says why the values
+   * cannot judge the goal (the page then shows INCONCLUSIVE, not MET or NOT MET).
+   */
+  public void ratio(String name, double[] perTrial, Goal goal, String inconclusive) {
     System.out.println(Ratios.summary(section + ": " + name, perTrial));
     ObjectNode line = line("ratio");
     line.put("name", name);
@@ -83,6 +91,9 @@ public final class Results {
       line.put("goal", goal.value);
       line.put("goalAtLeast", goal.atLeast);
       line.put("goalText", goal.text);
+    }
+    if (inconclusive != null) {
+      line.put("inconclusive", inconclusive);
     }
     write(line);
   }
