@@ -338,12 +338,15 @@ public final class ReportWriter {
     for (List<JsonNode> nodes : bySection.values()) {
       for (JsonNode n : nodes) {
         if (n.get("kind").asText().equals("ratio") && n.has("goal")) {
-          lowest = Math.min(lowest, Math.min(median(n), n.get("goal").asDouble()));
-          highest = Math.max(highest, Math.max(median(n), n.get("goal").asDouble()));
+          // A log axis cannot show a non-positive (inconclusive) median: that bar is left out.
+          boolean drawable = median(n) > 0 && !n.has("inconclusive");
+          double shown = drawable ? median(n) : n.get("goal").asDouble();
+          lowest = Math.min(lowest, Math.min(shown, n.get("goal").asDouble()));
+          highest = Math.max(highest, Math.max(shown, n.get("goal").asDouble()));
           String label = shorten(n.get("name").asText())
               + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)")
               + (n.has("inconclusive") ? "  [INCONCLUSIVE]" : met(n) ? "  [MET]" : "  [NOT MET]");
-          data.addValue(median(n), "median ratio (this run)", label);
+          data.addValue(drawable ? median(n) : null, "median ratio (this run)", label);
           data.addValue(n.get("goal").asDouble(), "goal", label);
           bars++;
         }
