@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * it (JVM start, pipeline construction and job submission included), bounded, from JSON-lines
  * files, into a fresh database per run. Throughput = input records / wall time of the process.
  *
- * <p>Not a test. Run with the bundled jar built: see docs/benchmarks.md.
+ * <p>Not a test. Run with the bundled jar built (command below); the Direct vs
+ * Flink comparison of docs/benchmarks.md is bench's DirectRunnerBenchmark.
  *
  * <pre>
  * java -cp ... io.beamsuite.pipelines.bench.PipelineThroughputBenchmark [events] [repeats]

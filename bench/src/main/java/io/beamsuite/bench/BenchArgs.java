@@ -1,0 +1,46 @@
+package io.beamsuite.bench;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The {@code --name=value} arguments of a benchmark main ({@code --quick} is {@code
+ * --quick=true}); unknown names are rejected so a typo cannot silently run the defaults.
+ */
+final class BenchArgs {
+  private final Map<String, String> values = new HashMap<>();
+
+  private BenchArgs(String[] args, String... known) {
+    java.util.Set<String> allowed = new java.util.HashSet<>(java.util.List.of(known));
+    allowed.add("quick");
+    for (String arg : args) {
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("expected --name=value, got " + arg);
+      }
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+      if (!allowed.contains(name)) {
+        throw new IllegalArgumentException("unknown argument --" + name + "; known: " + allowed);
+      }
+      values.put(name, eq < 0 ? "true" : arg.substring(eq + 1));
+    }
+  }
+
+  static BenchArgs parse(String[] args, String... known) {
+    return new BenchArgs(args, known);
+  }
+
+  boolean quick() {
+    return Boolean.parseBoolean(values.getOrDefault("quick", "false"));
+  }
+
+  /** {@code --name}, else {@code quickDefault} under {@code --quick}, else {@code fullDefault}. */
+  int intArg(String name, int fullDefault, int quickDefault) {
+    String v = values.get(name);
+    int value = v != null ? Integer.parseInt(v) : quick() ? quickDefault : fullDefault;
+    if (value < 1) {
+      throw new IllegalArgumentException("--" + name + " must be >= 1, got " + value);
+    }
+    return value;
+  }
+}
