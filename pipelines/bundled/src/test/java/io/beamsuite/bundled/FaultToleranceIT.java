@@ -450,19 +450,7 @@ public class FaultToleranceIT {
       topic = "clicks-fault-" + name.replace('_', '-');
       createTopic(topic);
       GeneratorConfig config =
-          GeneratorConfig.builder()
-              .seed(seed)
-              .eventCount(EVENTS)
-              .startTime(Instant.now().minus(EVENT_AGE))
-              .timeSpan(Duration.ofMinutes(2))
-              .duplicateRate(0.03)
-              .lateRate(0)
-              .malformedRate(0.02)
-              .schemaV2Rate(0.2)
-              .topicWeights(1, 0, 0)
-              // Above the broker's message size limit.
-              .includeOversizedMalformed(false)
-              .build();
+          faultWorkload(seed).timeSpan(Duration.ofMinutes(2)).topicWeights(1, 0, 0).build();
       records = EventGenerator.of(config).generate();
       expected = ClickstreamOracle.compute(RawInput.fromGenerated(records), LatePolicy.none());
       assertTrue(expected.reconciliation().reconciles());
@@ -515,6 +503,22 @@ public class FaultToleranceIT {
   }
 
   /**
+   * The faults' workloads: {@link #EVENTS} events {@link #EVENT_AGE} old, every fate but late
+   * (duplicates, malformed, schema v2); no record above the broker's message size limit.
+   */
+  private static GeneratorConfig.Builder faultWorkload(long seed) {
+    return GeneratorConfig.builder()
+        .seed(seed)
+        .eventCount(EVENTS)
+        .startTime(Instant.now().minus(EVENT_AGE))
+        .duplicateRate(0.03)
+        .lateRate(0)
+        .malformedRate(0.02)
+        .schemaV2Rate(0.2)
+        .includeOversizedMalformed(false);
+  }
+
+  /**
    * A fraud workload: transactions {@link #EVENT_AGE} old on their own topic, and the customers'
    * history (Debezium envelopes, snapshot then updates) on another, complete before the job starts
    * — so the as-of join's result does not depend on when the fault hits.
@@ -535,19 +539,11 @@ public class FaultToleranceIT {
       customersTopic = "customers-fault-" + name.replace('_', '-');
       createTopic(transactionsTopic);
       GeneratorConfig config =
-          GeneratorConfig.builder()
-              .seed(seed)
-              .eventCount(EVENTS)
-              .startTime(Instant.now().minus(EVENT_AGE))
+          faultWorkload(seed)
               .timeSpan(Duration.ofMinutes(10))
-              .duplicateRate(0.03)
-              .lateRate(0)
-              .malformedRate(0.02)
-              .schemaV2Rate(0.2)
               .topicWeights(0, 1, 0)
               .customerCount(12)
               .customerUpdateCount(10)
-              .includeOversizedMalformed(false)
               .build();
       EventGenerator generator = EventGenerator.of(config);
       records = generator.generate();
