@@ -303,12 +303,18 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     return descriptors;
   }
 
-  private KafkaIO.ReadSourceDescriptors<byte[], byte[]> offsetRangeRead() {
+  /** Consumer config of both reads: the client properties, then the explicit config, the group. */
+  private Map<String, Object> readConfig() {
     Map<String, Object> config = clientProperties.plainProperties();
     config.putAll(consumerConfig);
     if (groupId != null) {
       config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     }
+    return config;
+  }
+
+  private KafkaIO.ReadSourceDescriptors<byte[], byte[]> offsetRangeRead() {
+    Map<String, Object> config = readConfig();
     KafkaIO.ReadSourceDescriptors<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>readSourceDescriptors()
             .withBootstrapServers(bootstrapServers)
@@ -330,12 +336,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
 
   /** The configured {@code KafkaIO} read, for inspection and tests. */
   KafkaIO.Read<byte[], byte[]> kafkaRead() {
-    Map<String, Object> config = clientProperties.plainProperties();
-    config.putAll(consumerConfig);
+    Map<String, Object> config = readConfig();
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
-    if (groupId != null) {
-      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    }
     Duration delay = maxDelay;
     List<String> timePath = eventTimePath;
     KafkaIO.Read<byte[], byte[]> read =
