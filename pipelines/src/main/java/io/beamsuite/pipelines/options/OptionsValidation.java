@@ -1,10 +1,9 @@
 package io.beamsuite.pipelines.options;
 
+import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.SqlIdentifiers;
 import io.beamsuite.io.kafka.KafkaClientProperties;
 import java.util.List;
-
-import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 
 /**
  * Checks the values of {@link BeamsuiteOptions} before a pipeline is built, so a typo fails at once

@@ -61,7 +61,9 @@ public final class DeadLetterOutput extends PTransform<PCollectionList<DeadLette
       PCollectionList.of(all)
           .and(refused)
           .apply("ToTopic", Flatten.pCollections())
-          .apply("WriteDeadLetterTopic", DeadLetterKafkaSink.to(bootstrapServers, topic).withClientProperties(kafkaClient));
+          .apply(
+              "WriteDeadLetterTopic",
+              DeadLetterKafkaSink.to(bootstrapServers, topic).withClientProperties(kafkaClient));
     }
     return PDone.in(input.getPipeline());
   }
