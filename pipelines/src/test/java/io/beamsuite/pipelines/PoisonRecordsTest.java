@@ -33,7 +33,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -316,14 +315,7 @@ public class PoisonRecordsTest {
 
   /** A fresh database in the sandbox's PostgreSQL, so the two runs cannot see each other's rows. */
   private static ResultTables database(String name) throws Exception {
-    String jdbcUrl = sandbox.setting("postgres.jdbcUrl");
-    String user = sandbox.setting("postgres.user");
-    try (Connection c = DriverManager.getConnection(jdbcUrl, user, "");
-        Statement s = c.createStatement()) {
-      s.execute("DROP DATABASE IF EXISTS " + name);
-      s.execute("CREATE DATABASE " + name);
-    }
-    return new ResultTables(jdbcUrl.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1"), user);
+    return new ResultTables(sandbox.createDatabase(name), sandbox.setting("postgres.user"));
   }
 
   private static <O extends BeamsuiteOptions> PipelineResult run(

@@ -8,10 +8,7 @@ import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -53,16 +50,6 @@ final class ClusterJobs {
   static void assertNoFailures(FlinkCluster flink, String jobId) {
     JsonNode history = flink.getJson("/jobs/" + jobId + "/exceptions").path("exceptionHistory");
     assertEquals("failures of job " + jobId + ": " + history, 0, history.path("entries").size());
-  }
-
-  /** Creates database {@code name} on the sandbox's server and returns its JDBC URL. */
-  static String createDatabase(SandboxProcess sandbox, String name) throws SQLException {
-    String url = sandbox.setting("postgres.jdbcUrl");
-    try (Connection c = DriverManager.getConnection(url, sandbox.setting("postgres.user"), "");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + name);
-    }
-    return url.substring(0, url.lastIndexOf('/') + 1) + name;
   }
 
   static void deleteRecursively(Path dir) throws IOException {

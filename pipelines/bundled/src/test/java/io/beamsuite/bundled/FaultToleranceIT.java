@@ -3,7 +3,6 @@ package io.beamsuite.bundled;
 import static io.beamsuite.bundled.ClusterJobs.allVerticesRunning;
 import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
 import static io.beamsuite.bundled.ClusterJobs.awaitValue;
-import static io.beamsuite.bundled.ClusterJobs.createDatabase;
 import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
 import static io.beamsuite.bundled.ClusterJobs.jobIds;
 
@@ -446,7 +445,7 @@ public class FaultToleranceIT {
 
     private Fixture(String name, long seed) throws Exception {
       database = "fault_" + name;
-      jdbcUrl = createDatabase(sandbox, database);
+      jdbcUrl = sandbox.createDatabase(database);
       topic = "clicks-fault-" + name.replace('_', '-');
       createTopic(topic);
       GeneratorConfig config =
@@ -467,15 +466,7 @@ public class FaultToleranceIT {
       compare("page views", expected.pageViews(), tables.pageViews(), diffs);
       compare("sessions", expected.sessions(), tables.userSessions(), diffs);
       compare("active users", expected.activeUsers(), tables.activeUsers(), diffs);
-      compare(
-          "dead letters by reason",
-          List.of(expected.reconciliation().deadLetters()),
-          List.of(tables.deadLettersByReason("parse-clicks")),
-          diffs);
-      long late = tables.lateRecords();
-      if (late != 0) {
-        diffs.add(late + " late records (none expected)");
-      }
+      compareDeadLettersAndNoLate(expected.reconciliation().deadLetters(), "parse-clicks", tables, diffs);
       return String.join("; ", diffs);
     }
 
@@ -499,6 +490,18 @@ public class FaultToleranceIT {
                 "%s: expected %d rows, got %d; missing %s; unexpected %s",
                 what, expected.size(), actual.size(), head(missing), head(unexpected)));
       }
+    }
+  }
+
+  /** Adds to {@code diffs} if {@code stage}'s dead letters by reason differ or anything was late. */
+  private static void compareDeadLettersAndNoLate(
+      Map<String, Long> expected, String stage, ResultTables tables, List<String> diffs)
+      throws SQLException {
+    Fixture.compare(
+        "dead letters by reason", List.of(expected), List.of(tables.deadLettersByReason(stage)), diffs);
+    long late = tables.lateRecords();
+    if (late != 0) {
+      diffs.add(late + " late records (none expected)");
     }
   }
 
@@ -534,7 +537,7 @@ public class FaultToleranceIT {
 
     FraudFixture(String name, long seed) throws Exception {
       database = "fault_" + name + "_fraud";
-      jdbcUrl = createDatabase(sandbox, database);
+      jdbcUrl = sandbox.createDatabase(database);
       transactionsTopic = "transactions-fault-" + name.replace('_', '-');
       customersTopic = "customers-fault-" + name.replace('_', '-');
       createTopic(transactionsTopic);
@@ -568,19 +571,12 @@ public class FaultToleranceIT {
       List<String> diffs = new ArrayList<>();
       Fixture.compare("fraud alerts", expected.alerts(), tables.fraudAlerts(), diffs);
       Fixture.compare(
-          "dead letters by reason",
-          List.of(expected.reconciliation().deadLetters()),
-          List.of(tables.deadLettersByReason("parse-transactions")),
-          diffs);
-      Fixture.compare(
           "customer change dead letters",
           List.of(Map.of()),
           List.of(tables.deadLettersByReason("parse-" + customersTopic)),
           diffs);
-      long late = tables.lateRecords();
-      if (late != 0) {
-        diffs.add(late + " late records (none expected)");
-      }
+      compareDeadLettersAndNoLate(
+          expected.reconciliation().deadLetters(), "parse-transactions", tables, diffs);
       return String.join("; ", diffs);
     }
 
@@ -594,37 +590,38 @@ public class FaultToleranceIT {
 
   /** Submits the fraud job for {@code f} (detached); returns its id once its tasks run. */
   private String launchFraud(FraudFixture f) throws Exception {
-    Set<String> jobsBefore = jobIds(flink);
-    LaunchedJar run =
-        launch(
-            f.database,
+    runningFraudJob =
+        launchStreaming(
             "fraud",
-            "--runner=FlinkRunner",
-            "--flinkMaster=" + flink.restAddress(),
-            "--parallelism=2",
-            "--streaming=true",
-            "--checkpointingInterval=1000",
-            "--attachedMode=false",
-            "--source=kafka",
+            f.database,
+            f.jdbcUrl,
             "--customersSource=kafka",
-            "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
             "--transactionsTopic=" + f.transactionsTopic,
             "--customersTopic=" + f.customersTopic,
-            "--alertsTopic=alerts-" + f.transactionsTopic,
-            "--allowedLatenessSeconds=" + ALLOWED_LATENESS.toSeconds(),
-            "--jdbcUrl=" + f.jdbcUrl,
-            "--jdbcUser=" + sandbox.setting("postgres.user"));
-    runningFraudJob = awaitRunning(run, jobsBefore);
+            "--alertsTopic=alerts-" + f.transactionsTopic);
     return runningFraudJob;
   }
 
   /** Submits the clickstream job for {@code f} (detached); returns its id once its tasks run. */
   private String launchClickstream(Fixture f, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--clicksTopic=" + f.topic));
+    args.addAll(List.of(extra));
+    runningJob = launchStreaming("clickstream", f.database, f.jdbcUrl, args.toArray(new String[0]));
+    return runningJob;
+  }
+
+  /**
+   * Submits {@code command} as every fault runs it — streaming from the sandbox's Kafka on the
+   * cluster, parallelism 2, a checkpoint a second, detached, {@link #ALLOWED_LATENESS} — plus
+   * {@code extra}; returns the new job's id once its tasks run.
+   */
+  private String launchStreaming(String command, String database, String jdbcUrl, String... extra)
+      throws Exception {
     Set<String> jobsBefore = jobIds(flink);
     List<String> args =
         new ArrayList<>(
             List.of(
-                "clickstream",
+                command,
                 "--runner=FlinkRunner",
                 "--flinkMaster=" + flink.restAddress(),
                 "--parallelism=2",
@@ -633,14 +630,12 @@ public class FaultToleranceIT {
                 "--attachedMode=false",
                 "--source=kafka",
                 "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
-                "--clicksTopic=" + f.topic,
                 "--allowedLatenessSeconds=" + ALLOWED_LATENESS.toSeconds(),
-                "--jdbcUrl=" + f.jdbcUrl,
+                "--jdbcUrl=" + jdbcUrl,
                 "--jdbcUser=" + sandbox.setting("postgres.user")));
     args.addAll(List.of(extra));
-    LaunchedJar run = launch(f.database + "-" + launchers.size(), args.toArray(new String[0]));
-    runningJob = awaitRunning(run, jobsBefore);
-    return runningJob;
+    LaunchedJar run = launch(database + "-" + launchers.size(), args.toArray(new String[0]));
+    return awaitRunning(run, jobsBefore);
   }
 
   /** A clickstream job mid-stream, the rest of its records arriving. */

@@ -3,7 +3,6 @@ package io.beamsuite.bundled;
 import static io.beamsuite.bundled.ClusterJobs.allVerticesRunning;
 import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
 import static io.beamsuite.bundled.ClusterJobs.awaitValue;
-import static io.beamsuite.bundled.ClusterJobs.createDatabase;
 import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
 import static io.beamsuite.bundled.ClusterJobs.jobIds;
 
@@ -151,7 +150,7 @@ public class FlinkClusterIT {
   public void a_boundedFromFilesOnTheClusterEqualsTheOracle() throws Exception {
     Path master = workDir.resolve("master");
     new HourPartitionedJsonLinesWriter(master).write(records);
-    String jdbcUrl = createDatabase(sandbox, "flink_bounded");
+    String jdbcUrl = sandbox.createDatabase("flink_bounded");
     Set<String> jobsBefore = jobIds(flink);
     Path kafkaSecrets = workDir.resolve("kafka-secrets.properties");
     Files.writeString(
@@ -267,7 +266,7 @@ public class FlinkClusterIT {
   public void b_streamingFromKafkaWithCheckpointsThenCancelled() throws Exception {
     String bootstrap = sandbox.setting("kafka.bootstrap");
     createTopic(bootstrap);
-    String jdbcUrl = createDatabase(sandbox, "flink_streaming");
+    String jdbcUrl = sandbox.createDatabase("flink_streaming");
     Set<String> jobsBefore = jobIds(flink);
 
     LaunchedJar run =

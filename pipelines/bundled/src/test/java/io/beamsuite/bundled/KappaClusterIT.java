@@ -27,9 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,7 +96,7 @@ public class KappaClusterIT {
   public void detachedReplayOnTheClusterCutsOverAndKeepsRunning() throws Exception {
     String bootstrap = sandbox.setting("kafka.bootstrap");
     String user = sandbox.setting("postgres.user");
-    String jdbcUrl = createDatabase("kappa_cluster");
+    String jdbcUrl = sandbox.createDatabase("kappa_cluster");
     createTopics(bootstrap);
     List<GeneratedRecord> records =
         EventGenerator.of(Workload.realisticMix(77, 2000).topicWeights(1, 1, 0).build()).generate();
@@ -248,15 +245,6 @@ public class KappaClusterIT {
           .all()
           .get(30, TimeUnit.SECONDS);
     }
-  }
-
-  private static String createDatabase(String name) throws Exception {
-    String url = sandbox.setting("postgres.jdbcUrl");
-    try (Connection c = DriverManager.getConnection(url, sandbox.setting("postgres.user"), "");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + name);
-    }
-    return url.substring(0, url.lastIndexOf('/') + 1) + name;
   }
 
   private static LaunchedJar launch(String name, List<String> args) throws IOException {

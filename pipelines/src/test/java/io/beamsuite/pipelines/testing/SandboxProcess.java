@@ -8,6 +8,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -120,6 +124,21 @@ public final class SandboxProcess implements AutoCloseable {
       throw new IllegalStateException("sandbox printed no " + key + ": " + settings.keySet());
     }
     return value;
+  }
+
+  /**
+   * Creates database {@code name} (a plain lower-case name chosen by the test; dropped first if a
+   * previous run left it) on the sandbox's PostgreSQL and returns its JDBC URL, so that runs of one
+   * sandbox cannot see each other's rows.
+   */
+  public String createDatabase(String name) throws SQLException {
+    String url = setting("postgres.jdbcUrl");
+    try (Connection c = DriverManager.getConnection(url, setting("postgres.user"), "");
+        Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name);
+      s.execute("CREATE DATABASE " + name);
+    }
+    return url.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
   }
 
   /**
