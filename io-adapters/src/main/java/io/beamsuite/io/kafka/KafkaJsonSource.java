@@ -3,16 +3,24 @@ package io.beamsuite.io.kafka;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.io.watermark.PaddedUnboundedSource;
+import io.beamsuite.io.watermark.WatermarkStallMonitor;
 import io.beamsuite.transforms.errors.SourceCoordinates;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.KafkaSourceDescriptor;
+import org.apache.beam.sdk.io.kafka.KafkaUnboundedSources;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.ExperimentalOptions;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -42,6 +50,11 @@ import org.joda.time.Instant;
  * tombstone) becomes an empty payload, which the parser dead-letters as {@code empty_payload}, so
  * nothing vanishes and nothing crashes the read. Deserializer failures inside KafkaIO go to the
  * handler given with {@link #withBadRecordErrorHandler}.
+ *
+ * <p>An unbounded read gives every runner reader a split even when the topics have fewer
+ * partitions than the parallelism ({@link PaddedUnboundedSource}), so that no reader without a
+ * partition holds the watermark back; {@link #withWatermarkStallWarning} warns when the watermark
+ * stops moving anyway.
  *
  * <p>Unbounded by default. {@link #withMaxNumRecords} or {@link #withMaxReadTime} make it bounded
  * (both use KafkaIO's legacy reader); {@link #withOffsetRange} replays explicit offsets of one
@@ -76,6 +89,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   private String offsetReset = "earliest";
   private Map<String, Object> consumerConfig = Map.of();
   private KafkaClientProperties clientProperties = KafkaClientProperties.none();
+  private @Nullable Duration watermarkStallThreshold;
   private transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
   // partition -> {start, stop}; when non-empty the read is an explicit, bounded offset replay.
   private Map<Integer, long[]> offsetRanges = Map.of();
@@ -97,6 +111,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     copy.offsetReset = offsetReset;
     copy.consumerConfig = consumerConfig;
     copy.clientProperties = clientProperties;
+    copy.watermarkStallThreshold = watermarkStallThreshold;
     copy.badRecordHandler = badRecordHandler;
     copy.offsetRanges = offsetRanges;
     return copy;
@@ -232,6 +247,22 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     return checked(copy);
   }
 
+  /**
+   * Logs a warning (and counts {@code watermark_stalls}) when the watermark of an unbounded read
+   * has not passed a record's event time {@code threshold} plus {@link #withMaxDelay max delay}
+   * after the record was read; see {@link WatermarkStallMonitor}. Off unless called; ignored for
+   * bounded reads.
+   */
+  public KafkaJsonSource withWatermarkStallWarning(Duration threshold) {
+    checkArgumentNotNull(threshold, "threshold");
+    if (!threshold.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("the stall threshold must be positive, got " + threshold);
+    }
+    KafkaJsonSource copy = copy();
+    copy.watermarkStallThreshold = threshold;
+    return checked(copy);
+  }
+
   /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
   public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "handler");
@@ -279,13 +310,46 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
 
   @Override
   public PCollection<RawRecord> expand(PBegin input) {
-    PCollection<KafkaRecord<byte[], byte[]>> records =
-        offsetRanges.isEmpty()
-            ? input.apply("ReadKafka", kafkaRead())
-            : input
-                .apply("OffsetRanges", Create.of(sourceDescriptors()))
-                .apply("ReadOffsetRanges", offsetRangeRead());
-    return records.apply("ToRawRecord", ParDo.of(new ToRawRecordFn()));
+    PCollection<KafkaRecord<byte[], byte[]>> records;
+    if (!offsetRanges.isEmpty()) {
+      records =
+          input
+              .apply("OffsetRanges", Create.of(sourceDescriptors()))
+              .apply("ReadOffsetRanges", offsetRangeRead());
+    } else if (isUnbounded() && runsLegacyRead(input.getPipeline().getOptions())) {
+      // Every source reader gets a split, so none holds the watermark back (PaddedUnboundedSource).
+      records =
+          input.apply(
+              "ReadKafka",
+              Read.from(PaddedUnboundedSource.of(KafkaUnboundedSources.of(kafkaRead()))));
+    } else {
+      records = input.apply("ReadKafka", kafkaRead());
+    }
+    PCollection<RawRecord> raw = records.apply("ToRawRecord", ParDo.of(new ToRawRecordFn()));
+    if (watermarkStallThreshold != null && isUnbounded()) {
+      raw.apply(
+          "WatchWatermark",
+          WatermarkStallMonitor.<RawRecord>of("Kafka topic(s) " + String.join(",", topics))
+              .withThreshold(watermarkStallThreshold.plus(maxDelay)));
+    }
+    return raw;
+  }
+
+  private boolean isUnbounded() {
+    return offsetRanges.isEmpty() && maxNumRecords == null && maxReadTime == null;
+  }
+
+  /**
+   * Whether KafkaIO would read through its legacy {@code UnboundedSource} on this runner (its own
+   * rule, {@code KafkaIO.Read#runnerPrefersLegacyRead}): everywhere but on Dataflow and with the
+   * SDF experiments. Only there the splits are padded; the SDF read has no fixed splits.
+   */
+  static boolean runsLegacyRead(PipelineOptions options) {
+    if (ExperimentalOptions.hasExperiment(options, "use_sdf_read")
+        || ExperimentalOptions.hasExperiment(options, "beam_fn_api")) {
+      return false;
+    }
+    return !options.getRunner().getName().startsWith("org.apache.beam.runners.dataflow.");
   }
 
   private List<KafkaSourceDescriptor> sourceDescriptors() {
@@ -344,8 +408,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(bootstrapServers)
             .withTopics(topics)
-            .withKeyDeserializer(ByteArrayDeserializer.class)
-            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withKeyDeserializerAndCoder(ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
+            .withValueDeserializerAndCoder(
+                ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
             .withConsumerConfigUpdates(config)
             .withTimestampPolicyFactory(
                 eventTimeWatermark

@@ -56,6 +56,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Instant;
+import io.beamsuite.io.watermark.PaddedUnboundedSource;
+import org.apache.beam.sdk.io.Read;
+import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaUnboundedSources;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -135,6 +144,101 @@ public class KafkaAdaptersTest {
     assertEquals(
         IsBounded.BOUNDED,
         p.apply("MaxTime", source.withMaxReadTime(org.joda.time.Duration.millis(1))).isBounded());
+  }
+
+  /**
+   * Fewer partitions than readers: the padded source still gives every reader a split (the extra
+   * ones empty, finished at once), and more partitions than readers leaves nothing to pad.
+   */
+  @Test
+  public void paddedSourceGivesEveryReaderASplit() throws Exception {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    kafka.createTopic("clicks-three", 3);
+    assertEquals(List.of(false, true, true, true), emptiness(CLICKS, 4, options));
+    // KafkaIO rounds the split count up to a divisor of the partition count: 3 splits for 2 readers.
+    assertEquals(List.of(false, false, false), emptiness("clicks-three", 2, options));
+    assertEquals(List.of(false, false, false, true, true), emptiness("clicks-three", 5, options));
+
+    PaddedUnboundedSource<KafkaRecord<byte[], byte[]>, ?> empty =
+        paddedSource(CLICKS).split(2, options).get(1);
+    try (UnboundedSource.UnboundedReader<KafkaRecord<byte[], byte[]>> reader =
+        empty.createReader(options, null)) {
+      assertEquals(false, reader.start());
+      assertEquals(false, reader.advance());
+      assertEquals(BoundedWindow.TIMESTAMP_MAX_VALUE, reader.getWatermark());
+      roundTripCheckpoint(empty, reader.getCheckpointMark());
+    }
+  }
+
+  /** Records read through the padded splits on the Direct runner are exactly the topic's. */
+  @Test
+  public void paddedSourceReadsExactlyTheTopicsRecords() {
+    PCollection<KafkaRecord<byte[], byte[]>> read =
+        p.apply(
+            Read.from(paddedSource(CLICKS))
+                .withMaxNumRecords(clicks.size())
+                .withMaxReadTime(MAX_READ));
+    List<String> expected = new ArrayList<>();
+    for (int offset = 0; offset < clicks.size(); offset++) {
+      expected.add(CLICKS + "/0/" + offset);
+    }
+    PAssert.that(read.apply(ParDo.of(new PositionFn()))).containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+  }
+
+  /** An unbounded KafkaJsonSource reads through the padded source where KafkaIO reads legacy. */
+  @Test
+  public void unboundedReadUsesThePaddedSourceUnlessTheReadIsSdf() {
+    p.enableAbandonedNodeEnforcement(false);
+    p.apply("Unbounded", KafkaJsonSource.of(kafka.bootstrapServers(), CLICKS));
+    List<String> sources = new ArrayList<>();
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (node.getTransform() instanceof Read.Unbounded) {
+              sources.add(
+                  ((Read.Unbounded<?>) node.getTransform()).getSource().getClass().getSimpleName());
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+        });
+    assertEquals(List.of("PaddedUnboundedSource"), sources);
+    assertTrue(KafkaJsonSource.runsLegacyRead(PipelineOptionsFactory.create()));
+    assertEquals(
+        false,
+        KafkaJsonSource.runsLegacyRead(
+            PipelineOptionsFactory.fromArgs("--experiments=use_sdf_read").create()));
+  }
+
+  private static PaddedUnboundedSource<KafkaRecord<byte[], byte[]>, ?> paddedSource(String topic) {
+    return PaddedUnboundedSource.of(
+        KafkaUnboundedSources.of(KafkaJsonSource.of(kafka.bootstrapServers(), topic).kafkaRead()));
+  }
+
+  private static List<Boolean> emptiness(String topic, int readers, PipelineOptions options)
+      throws Exception {
+    return paddedSource(topic).split(readers, options).stream()
+        .map(PaddedUnboundedSource::isEmpty)
+        .collect(Collectors.toList());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C extends UnboundedSource.CheckpointMark> void roundTripCheckpoint(
+      PaddedUnboundedSource<?, C> source, UnboundedSource.CheckpointMark mark) throws Exception {
+    org.apache.beam.sdk.coders.Coder<PaddedUnboundedSource.Mark<C>> coder =
+        source.getCheckpointMarkCoder();
+    PaddedUnboundedSource.Mark<C> decoded =
+        CoderUtils.decodeFromByteArray(
+            coder, CoderUtils.encodeToByteArray(coder, (PaddedUnboundedSource.Mark<C>) mark));
+    decoded.finalizeCheckpoint(); // an empty split's mark has nothing to commit
+  }
+
+  private static final class PositionFn extends DoFn<KafkaRecord<byte[], byte[]>, String> {
+    @ProcessElement
+    public void process(@Element KafkaRecord<byte[], byte[]> r, OutputReceiver<String> out) {
+      out.output(r.getTopic() + "/" + r.getPartition() + "/" + r.getOffset());
+    }
   }
 
   /**

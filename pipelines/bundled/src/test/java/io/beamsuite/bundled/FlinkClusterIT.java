@@ -510,7 +510,8 @@ public class FlinkClusterIT {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (AdminClient admin = AdminClient.create(props)) {
-      // One partition: the arrival order is the read order. LogAppendTime: the producer learns
+      // One partition at parallelism 2 (fewer partitions than readers: the second reader gets an
+      // empty split and must not hold the watermark back). The arrival order is the read order. LogAppendTime: the producer learns
       // when each record became readable. Room for the corpus's oversized payload.
       NewTopic topic =
           new NewTopic(STREAM_TOPIC, 1, (short) 1)

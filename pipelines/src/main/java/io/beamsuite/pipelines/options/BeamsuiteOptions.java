@@ -78,6 +78,16 @@ public interface BeamsuiteOptions extends PipelineOptions {
 
   void setMaxOutOfOrdernessSeconds(long seconds);
 
+  @Description(
+      "Warn when the event-time watermark of a Kafka input has not moved for this many seconds"
+          + " (plus --maxOutOfOrdernessSeconds) while records arrive: the usual symptom of a reader"
+          + " without records, e.g. fewer partitions than the parallelism with an event-time-only"
+          + " watermark; 0 = no check")
+  @Default.Long(120)
+  long getWatermarkStallWarningSeconds();
+
+  void setWatermarkStallWarningSeconds(long seconds);
+
   @Description("How long after a window's end records are still accepted (then routed late)")
   @Default.Long(600)
   long getAllowedLatenessSeconds();

@@ -23,6 +23,8 @@ public final class OptionsValidation {
     requireAtLeast("--maxRecords", options.getMaxRecords(), 0);
     requireAtLeast("--maxReadSeconds", options.getMaxReadSeconds(), 0);
     requireAtLeast("--maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0);
+    requireAtLeast(
+        "--watermarkStallWarningSeconds", options.getWatermarkStallWarningSeconds(), 0);
     requireAtLeast("--allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0);
     requireAtLeast("--dedupRetentionMinutes", options.getDedupRetentionMinutes(), 1);
     requireAtLeast("--dedupKeyBuckets", options.getDedupKeyBuckets(), 0);

@@ -45,6 +45,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
 
   abstract @Nullable String eventTimeField();
 
+  abstract long watermarkStallWarningSeconds();
+
   abstract boolean eventTimeWatermark();
 
   abstract KafkaClientProperties kafkaClient();
@@ -69,6 +71,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
 
     abstract Builder setEventTimeField(@Nullable String dottedPath);
 
+    abstract Builder setWatermarkStallWarningSeconds(long seconds);
+
     abstract Builder setEventTimeWatermark(boolean eventTimeWatermark);
 
     abstract Builder setKafkaClient(KafkaClientProperties kafkaClient);
@@ -90,6 +94,7 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
         .setMaxReadSeconds(options.getMaxReadSeconds())
         .setMaxOutOfOrdernessSeconds(options.getMaxOutOfOrdernessSeconds())
         .setEventTimeField(null)
+        .setWatermarkStallWarningSeconds(options.getWatermarkStallWarningSeconds())
         .setEventTimeWatermark(options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark())
         .setKafkaClient(OptionsValidation.kafkaClient(options))
         .build();
@@ -134,6 +139,9 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
     }
     if (eventTimeWatermark()) {
       read = read.withEventTimeWatermark();
+    }
+    if (watermarkStallWarningSeconds() > 0) {
+      read = read.withWatermarkStallWarning(Duration.standardSeconds(watermarkStallWarningSeconds()));
     }
     if (maxRecords() > 0) {
       read = read.withMaxNumRecords(maxRecords());
