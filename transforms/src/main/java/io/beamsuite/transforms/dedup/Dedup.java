@@ -2,16 +2,14 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -58,16 +56,25 @@ import org.joda.time.Instant;
  *
  * <p>A copy that arrives after the watermark has passed its twin's event time plus the retention
  * is treated as new: retention bounds state, so choose it above the largest expected gap between
- * copies (as for Beam's {@code Deduplicate}).
+ * copies (as for Beam's {@code Deduplicate}). On bounded input the watermark only moves at the
+ * end, so nothing expires during the run: every later copy is a duplicate, and no expiry timers
+ * are set at all.
  *
- * <p><b>State keys.</b> By default every id is its own state key with its own expiry timer, like
- * Beam's {@code Deduplicate}: the best layout for runners that spread keys cheaply (Dataflow,
- * Flink). {@link #withKeyBuckets withKeyBuckets(n)} hashes ids into {@code n} state keys holding a
- * map of ids each, with one expiry timer per bucket. That is much faster on the DirectRunner,
- * which processes every state key and every timer firing as a bundle of its own; the price is a
- * coarser expiry: an id is remembered at least {@code retention} and at most {@code retention +
- * retention/16} after its latest copy (timers are rounded up to slots of {@code retention/16}, so
- * a bucket's timer fires at most once per slot). Parallelism of the step is at most {@code n}.
+ * <p>"First" means first to arrive at the keyed step, which is source order for an ordered
+ * source. That is why bounded input is deduplicated with state too and not with a combine or a
+ * {@code GroupByKey} per id: neither keeps arrival order, so either could keep a later copy.
+ *
+ * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code
+ * Deduplicate}: the best layout where state keys are cheap (Dataflow, Flink, Spark). On the
+ * DirectRunner, which processes every state key and every timer firing as a bundle of its own,
+ * bounded input is instead hashed into {@value #DIRECT_RUNNER_KEY_BUCKETS} state keys ("buckets"),
+ * each holding a {@code MapState} of the ids seen, which is much faster there; the runner is
+ * recognised by the class name of the pipeline's {@code --runner}, so the user need not know.
+ * {@link #withKeyBuckets withKeyBuckets(n)} overrides the choice ({@code 0}: one key per id).
+ * Unbounded input always uses one key per id with its own expiry timer, whatever was asked: that
+ * needs no {@code MapState} (which Dataflow Runner v2 streaming does not have) and expiry forgets
+ * one id without looking at any other. Buckets on bounded input need no expiry (see above), so no
+ * bucket is ever scanned or copied. Parallelism of a bucketed step is at most the bucket count.
  *
  * <pre>{@code
  * Dedup.Result<Click> deduped =
@@ -79,6 +86,12 @@ import org.joda.time.Instant;
 public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> {
   /** Retention used unless {@link #withRetention} says otherwise. */
   public static final Duration DEFAULT_RETENTION = Duration.standardHours(1);
+
+  /** Buckets used for bounded input on the DirectRunner unless {@link #withKeyBuckets} is called. */
+  public static final int DIRECT_RUNNER_KEY_BUCKETS = 64;
+
+  /** {@link #keyBuckets} when {@link #withKeyBuckets} was not called: chosen by runner. */
+  private static final int BY_RUNNER = -1;
 
   private final SerializableFunction<T, String> idFn;
   private final Duration retention;
@@ -93,7 +106,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   /** Deduplicates by the id {@code idFn} extracts, with {@link #DEFAULT_RETENTION}. */
   public static <T> Dedup<T> byId(SerializableFunction<T, String> idFn) {
     checkArgumentNotNull(idFn, "idFn");
-    return new Dedup<>(idFn, DEFAULT_RETENTION, 0);
+    return new Dedup<>(idFn, DEFAULT_RETENTION, BY_RUNNER);
   }
 
   /** How long, in event time after the latest copy, an id is remembered. */
@@ -105,8 +118,9 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   }
 
   /**
-   * Spreads ids over {@code buckets} state keys instead of one key per id ({@code 0}, the default);
-   * see the class documentation for when that pays off and what it costs.
+   * Spreads the ids of bounded input over {@code buckets} state keys ({@code 0}: one key per id),
+   * instead of letting the runner decide; unbounded input always uses one key per id. See the
+   * class documentation for when buckets pay off.
    */
   public Dedup<T> withKeyBuckets(int buckets) {
     if (buckets < 0) {
@@ -133,20 +147,29 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
             .get(withIdTag)
             .setCoder(KvCoder.of(StringUtf8Coder.of(), coder))
             .apply("IntoGlobalWindow", Window.<KV<String, T>>into(new GlobalWindows()));
-    PCollectionTuple deduplicated =
-        keyBuckets == 0
-            ? withIds.apply(
-                "DropDuplicates",
-                ParDo.of(new DedupFn<>(retention, uniqueTag, duplicatesTag))
-                    .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)))
-            : withIds
-                .apply("KeyByBucket", ParDo.of(new KeyByBucketFn<T>(keyBuckets)))
-                .setCoder(
-                    KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
-                .apply(
-                    "DropDuplicatesPerBucket",
-                    ParDo.of(new BucketedDedupFn<>(retention, uniqueTag, duplicatesTag))
-                        .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    PCollectionTuple deduplicated;
+    if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      deduplicated =
+          withIds.apply(
+              "DropDuplicates",
+              ParDo.of(new DedupFn<>(retention, uniqueTag, duplicatesTag))
+                  .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    } else if (bucketsFor(input) == 0) {
+      deduplicated =
+          withIds.apply(
+              "DropDuplicates",
+              ParDo.of(new FirstArrivalFn<>(uniqueTag, duplicatesTag))
+                  .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    } else {
+      deduplicated =
+          withIds
+              .apply("KeyByBucket", ParDo.of(new KeyByBucketFn<T>(bucketsFor(input))))
+              .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
+              .apply(
+                  "DropDuplicatesPerBucket",
+                  ParDo.of(new BucketedFirstArrivalFn<>(uniqueTag, duplicatesTag))
+                      .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    }
 
     WindowingStrategy<?, ?> original = input.getWindowingStrategy();
     PCollection<T> unique =
@@ -163,6 +186,16 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
             original,
             "Duplicates");
     return new Result<>(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);
+  }
+
+  /** Buckets for bounded input: as asked, else {@value #DIRECT_RUNNER_KEY_BUCKETS} on the DirectRunner only. */
+  private int bucketsFor(PCollection<T> input) {
+    if (keyBuckets != BY_RUNNER) {
+      return keyBuckets;
+    }
+    // By class name: the transforms do not depend on the DirectRunner.
+    String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
+    return "DirectRunner".equals(runner) ? DIRECT_RUNNER_KEY_BUCKETS : 0;
   }
 
   /** Puts the output back into the input's windows, so Dedup is transparent to windowing. */
@@ -262,6 +295,10 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     }
   }
 
+  /**
+   * Unbounded input, one state key per id: the id's latest event time and one expiry timer, so
+   * forgetting an id touches nothing else.
+   */
   private static final class DedupFn<T> extends DoFn<KV<String, T>, T> {
     private static final String LATEST_EVENT_TIME = "latestEventTime";
     private static final String EXPIRY = "expiry";
@@ -327,32 +364,59 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     }
   }
 
-  /** One state key per bucket of ids: a map id -> latest event time, one slotted expiry timer. */
-  private static final class BucketedDedupFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
-    private static final String LATEST_BY_ID = "latestEventTimeById";
-    private static final String NEXT_EXPIRY = "nextExpiry";
-    private static final String EXPIRY = "expiry";
+  /**
+   * Bounded input, one state key per id: the watermark only moves at the end of a bounded run, so
+   * no expiry timer is needed (it would fire only after the last record).
+   */
+  private static final class FirstArrivalFn<T> extends DoFn<KV<String, T>, T> {
+    private static final String SEEN = "seen";
 
-    private final Duration retention;
-    private final long slotMillis;
     private final TupleTag<T> uniqueTag;
     private final TupleTag<T> duplicatesTag;
     private final Counter unique = Metrics.counter(Dedup.class, "unique");
     private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
 
-    @StateId(LATEST_BY_ID)
-    private final StateSpec<MapState<String, Instant>> latestByIdSpec =
-        StateSpecs.map(StringUtf8Coder.of(), InstantCoder.of());
+    @StateId(SEEN)
+    private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value(BooleanCoder.of());
 
-    @StateId(NEXT_EXPIRY)
-    private final StateSpec<ValueState<Instant>> nextExpirySpec = StateSpecs.value(InstantCoder.of());
+    FirstArrivalFn(TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+      this.uniqueTag = uniqueTag;
+      this.duplicatesTag = duplicatesTag;
+    }
 
-    @TimerId(EXPIRY)
-    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, T> element,
+        @StateId(SEEN) ValueState<Boolean> seen,
+        MultiOutputReceiver out) {
+      if (seen.read() == null) {
+        seen.write(true);
+        unique.inc();
+        out.get(uniqueTag).output(element.getValue());
+      } else {
+        duplicates.inc();
+        out.get(duplicatesTag).output(element.getValue());
+      }
+    }
+  }
 
-    BucketedDedupFn(Duration retention, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
-      this.retention = retention;
-      this.slotMillis = Math.max(1L, retention.getMillis() / 16);
+  /**
+   * Bounded input, ids hashed into buckets: each bucket a map of the ids seen. One lookup-and-put
+   * per record; nothing expires during a bounded run, so no bucket is ever scanned or copied.
+   */
+  private static final class BucketedFirstArrivalFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
+    private static final String SEEN_IDS = "seenIds";
+
+    private final TupleTag<T> uniqueTag;
+    private final TupleTag<T> duplicatesTag;
+    private final Counter unique = Metrics.counter(Dedup.class, "unique");
+    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+
+    @StateId(SEEN_IDS)
+    private final StateSpec<MapState<String, Boolean>> seenIdsSpec =
+        StateSpecs.map(StringUtf8Coder.of(), BooleanCoder.of());
+
+    BucketedFirstArrivalFn(TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
       this.uniqueTag = uniqueTag;
       this.duplicatesTag = duplicatesTag;
     }
@@ -360,66 +424,15 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     @ProcessElement
     public void processElement(
         @Element KV<Integer, KV<String, T>> element,
-        @Timestamp Instant timestamp,
-        @StateId(LATEST_BY_ID) MapState<String, Instant> latestById,
-        @StateId(NEXT_EXPIRY) ValueState<Instant> nextExpiry,
-        @TimerId(EXPIRY) Timer expiry,
+        @StateId(SEEN_IDS) MapState<String, Boolean> seenIds,
         MultiOutputReceiver out) {
-      String id = element.getValue().getKey();
-      Instant latest = latestById.get(id).read();
-      if (latest == null) {
+      if (seenIds.putIfAbsent(element.getValue().getKey(), true).read() == null) {
         unique.inc();
         out.get(uniqueTag).output(element.getValue().getValue());
       } else {
         duplicates.inc();
         out.get(duplicatesTag).output(element.getValue().getValue());
       }
-      if (latest == null || timestamp.isAfter(latest)) {
-        latestById.put(id, timestamp);
-        Instant slot = slotAfter(timestamp.plus(retention));
-        Instant scheduled = nextExpiry.read();
-        if (scheduled == null || slot.isBefore(scheduled)) {
-          nextExpiry.write(slot);
-          expiry.set(slot);
-        }
-      }
-    }
-
-    @OnTimer(EXPIRY)
-    public void onExpiry(
-        @Timestamp Instant firedAt,
-        @StateId(LATEST_BY_ID) MapState<String, Instant> latestById,
-        @StateId(NEXT_EXPIRY) ValueState<Instant> nextExpiry,
-        @TimerId(EXPIRY) Timer expiry) {
-      // The watermark is past firedAt: every id whose retention ends by then is forgotten.
-      Instant next = null;
-      List<String> forgotten = new ArrayList<>();
-      for (Map.Entry<String, Instant> entry : latestById.entries().read()) {
-        Instant forgetAt = entry.getValue().plus(retention);
-        if (!forgetAt.isAfter(firedAt)) {
-          forgotten.add(entry.getKey());
-        } else {
-          Instant slot = slotAfter(forgetAt);
-          next = next == null || slot.isBefore(next) ? slot : next;
-        }
-      }
-      forgotten.forEach(latestById::remove);
-      if (next == null) {
-        nextExpiry.clear();
-      } else {
-        nextExpiry.write(next);
-        expiry.set(next);
-      }
-    }
-
-    /** The end of the expiry slot holding {@code time}, capped at the end of the global window. */
-    private Instant slotAfter(Instant time) {
-      Instant last = GlobalWindow.INSTANCE.maxTimestamp();
-      if (!time.isBefore(last.minus(Duration.millis(slotMillis)))) {
-        return last;
-      }
-      long millis = time.getMillis();
-      return new Instant(millis - Math.floorMod(millis, slotMillis) + slotMillis);
     }
   }
 }

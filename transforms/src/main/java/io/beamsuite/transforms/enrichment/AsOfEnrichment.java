@@ -1,15 +1,16 @@
 package io.beamsuite.transforms.enrichment;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 
 import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
@@ -22,16 +23,20 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -42,19 +47,43 @@ import org.joda.time.Instant;
  * Event-time (as-of) join: each record is joined with the version of its dimension row that was
  * valid at the record's event time, where the dimension arrives as a change stream (for example
  * {@code ChangeEvent}s parsed from Debezium). A version is valid from its commit time until the
- * next version's commit time; a delete ends the row's validity.
+ * next version's commit time; a delete ends the row's validity. Records are emitted with their own
+ * timestamps; a record with no row valid at its time goes to {@code unmatched}.
  *
- * <p>A record is joined once the input watermark has passed its event time, because only then can
- * no earlier dimension version still arrive; until then it is held in state with an event-time
- * timer that also holds the output watermark back. Records are emitted with their own timestamps.
- * A record with no row valid at its time goes to {@code unmatched}.
+ * <p>A record is released as soon as every version valid at its event time is known to have
+ * arrived:
+ *
+ * <ul>
+ *   <li><b>Bounded dimension</b> (a snapshot, a file, a finished table read): all versions are
+ *       known once the dimension is read, so they are grouped per key into a side input and every
+ *       record is joined at once, without state or holding. Nothing is too late and no version
+ *       expires.
+ *   <li><b>Unbounded dimension</b>: records and changes meet in one keyed state. A record is
+ *       joined once the watermark has passed its event time (no earlier version can still come);
+ *       until then it is held, with an event-time timer at its time that also holds the output
+ *       watermark, so the enriched record is not late downstream. The watermark is never read (not
+ *       portable): a key knows it from its own event-time timers, which also probe it every minute
+ *       of event time while the key is active (from the version retention before its first element
+ *       to twice the retention after its last). A record already behind what the key knows is
+ *       joined at once.
+ * </ul>
+ *
+ * <p><b>Idle change streams.</b> A change stream that carries no change for hours may also stop
+ * advancing its watermark, which would hold records back forever. Idleness is detected in
+ * processing time, like a source's idleness timeout: a record still held after {@link
+ * #withIdleTimeout the idle timeout} (between one and two timeouts after it was held) is released
+ * with the versions known then and counted ({@code released_while_idle}); it carries at least the
+ * timestamp of the idle timer's hold. If the stream was only slow, a version arriving later does
+ * not re-emit the record.
  *
  * <p>State is bounded: versions that no record within {@link #withVersionRetention the version
  * retention} behind the watermark can need are dropped. A record that arrives more than the
  * retention behind the watermark cannot be joined reliably and becomes a failure ({@code
  * too_late_for_as_of_join}) instead of a guess. A dimension change that arrives behind the
  * watermark is applied from then on and counted ({@code late_dimension_changes}); records already
- * emitted are not re-emitted.
+ * emitted are not re-emitted. Held records live in a bag that a release only reads: released
+ * entries are skipped by their event time or hold sequence, and the bag is rewritten only once at
+ * least half of it is released (amortised constant work per record).
  *
  * <pre>{@code
  * PCollection<ChangeEvent<String, Customer>> customers = ...; // from DebeziumJson.parse(...)
@@ -65,21 +94,23 @@ import org.joda.time.Instant;
  *                 customers,
  *                 (Transaction t, Customer c) -> new ScoredTransaction(t, c.creditLimitCents))
  *             .withOutputCoder(scoredCoder)
- *             .withVersionRetention(Duration.standardHours(2)));
+ *             .withVersionRetention(Duration.standardHours(2))
+ *             .withIdleTimeout(Duration.standardMinutes(5)));
  * }</pre>
- *
- * <p>Watermark reading follows {@code WindowedAggregate}: on the classic runners a record that is
- * already behind the watermark is joined at once; elsewhere it waits for its timer.
  */
 public final class AsOfEnrichment<InputT, K, V, OutputT>
     extends PTransform<PCollection<InputT>, EnrichmentResult<InputT, OutputT>> {
   /** Version retention used unless {@link #withVersionRetention} says otherwise. */
   public static final Duration DEFAULT_VERSION_RETENTION = Duration.standardHours(1);
 
+  /** Idle timeout used unless {@link #withIdleTimeout} says otherwise. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.standardMinutes(10);
+
   private final SerializableFunction<InputT, K> keyFn;
   private final PCollection<ChangeEvent<K, V>> dimension;
   private final JoinFn<InputT, V, OutputT> joinFn;
   private final Duration versionRetention;
+  private final Duration idleTimeout;
   private final @Nullable Coder<OutputT> outputCoder;
   private final String stage;
 
@@ -88,12 +119,14 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
       PCollection<ChangeEvent<K, V>> dimension,
       JoinFn<InputT, V, OutputT> joinFn,
       Duration versionRetention,
+      Duration idleTimeout,
       @Nullable Coder<OutputT> outputCoder,
       String stage) {
     this.keyFn = keyFn;
     this.dimension = dimension;
     this.joinFn = joinFn;
     this.versionRetention = versionRetention;
+    this.idleTimeout = idleTimeout;
     this.outputCoder = outputCoder;
     this.stage = stage;
   }
@@ -107,7 +140,13 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     checkArgumentNotNull(dimension, "dimension");
     checkArgumentNotNull(joinFn, "joinFn");
     return new AsOfEnrichment<>(
-        keyFn, dimension, joinFn, DEFAULT_VERSION_RETENTION, null, "enrich-as-of");
+        keyFn,
+        dimension,
+        joinFn,
+        DEFAULT_VERSION_RETENTION,
+        DEFAULT_IDLE_TIMEOUT,
+        null,
+        "enrich-as-of");
   }
 
   /** How far behind the watermark a record may be and still be joined exactly. */
@@ -115,13 +154,32 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     if (retention == null || retention.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("version retention must be >= 0, got " + retention);
     }
-    return new AsOfEnrichment<>(keyFn, dimension, joinFn, retention, outputCoder, stage);
+    return new AsOfEnrichment<>(
+        keyFn, dimension, joinFn, retention, idleTimeout, outputCoder, stage);
+  }
+
+  /**
+   * How long (processing time) a record may wait for the watermark of an unbounded dimension
+   * before it is released with the versions known; see the class documentation.
+   */
+  public AsOfEnrichment<InputT, K, V, OutputT> withIdleTimeout(Duration timeout) {
+    if (timeout == null || !timeout.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("idle timeout must be positive, got " + timeout);
+    }
+    return new AsOfEnrichment<>(
+        keyFn, dimension, joinFn, versionRetention, timeout, outputCoder, stage);
   }
 
   /** Coder of the enriched records (needed when it cannot be inferred). */
   public AsOfEnrichment<InputT, K, V, OutputT> withOutputCoder(Coder<OutputT> outputCoder) {
     return new AsOfEnrichment<>(
-        keyFn, dimension, joinFn, versionRetention, checkArgumentNotNull(outputCoder, "outputCoder"), stage);
+        keyFn,
+        dimension,
+        joinFn,
+        versionRetention,
+        idleTimeout,
+        checkArgumentNotNull(outputCoder, "outputCoder"),
+        stage);
   }
 
   /** Stage name written into failures' dead letters. */
@@ -129,7 +187,8 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    return new AsOfEnrichment<>(keyFn, dimension, joinFn, versionRetention, outputCoder, stage);
+    return new AsOfEnrichment<>(
+        keyFn, dimension, joinFn, versionRetention, idleTimeout, outputCoder, stage);
   }
 
   @Override
@@ -157,32 +216,54 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
             "KeyRecords",
             ParDo.of(new KeyRecordsFn<K, V, InputT>(keyFn, stage, keyedTag, unmatchedTag, failuresTag))
                 .withOutputTags(keyedTag, TupleTagList.of(unmatchedTag).and(failuresTag)));
-    PCollection<KV<K, RecordOrChange<InputT, K, V>>> keyedChanges =
-        dimension.apply(
-            "KeyChanges",
-            ParDo.of(new KeyChangesFn<InputT, K, V>()));
-
-    PCollectionTuple joined =
-        PCollectionList.of(
-                keyedRecords
-                    .get(keyedTag)
-                    .setCoder(keyedCoder)
-                    .apply("RecordsGlobal", Window.into(new GlobalWindows())))
-            .and(keyedChanges.setCoder(keyedCoder).apply("ChangesGlobal", Window.into(new GlobalWindows())))
-            .apply("RecordsAndChanges", Flatten.pCollections())
-            .apply(
-                "JoinAsOfEventTime",
-                ParDo.of(
-                        new AsOfJoinFn<InputT, K, V, OutputT>(
-                            joinFn,
-                            rowCoder,
-                            input.getCoder(),
-                            versionRetention,
-                            stage,
-                            enrichedTag,
-                            unmatchedTag,
-                            failuresTag))
-                    .withOutputTags(enrichedTag, TupleTagList.of(unmatchedTag).and(failuresTag)));
+    PCollection<KV<K, RecordOrChange<InputT, K, V>>> records =
+        keyedRecords.get(keyedTag).setCoder(keyedCoder);
+    TupleTagList additional = TupleTagList.of(unmatchedTag).and(failuresTag);
+    PCollectionTuple joined;
+    if (dimension.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // Every version is known once the dimension is read: join at once against a side input.
+      PCollectionView<Map<K, DimensionVersions<V>>> versions =
+          dimension
+              .apply("ChangesGlobal", Window.into(new GlobalWindows()))
+              .apply("KeyChanges", WithKeys.of((ChangeEvent<K, V> c) -> c.key()))
+              .setCoder(KvCoder.of(keyCoder, changeCoder))
+              .apply("ChangesPerKey", GroupByKey.create())
+              .apply("VersionsPerKey", ParDo.of(new BuildVersionsFn<K, V>()))
+              .setCoder(KvCoder.of(keyCoder, new DimensionVersions.VersionsCoder<>(rowCoder)))
+              .apply("VersionsView", View.asMap());
+      joined =
+          records.apply(
+              "JoinAsOfEventTime",
+              ParDo.of(
+                      new SideInputJoinFn<InputT, K, V, OutputT>(
+                          joinFn, versions, stage, enrichedTag, unmatchedTag, failuresTag))
+                  .withSideInputs(versions)
+                  .withOutputTags(enrichedTag, additional));
+    } else {
+      PCollection<KV<K, RecordOrChange<InputT, K, V>>> keyedChanges =
+          dimension.apply("KeyChanges", ParDo.of(new KeyChangesFn<InputT, K, V>()));
+      joined =
+          PCollectionList.of(records.apply("RecordsGlobal", Window.into(new GlobalWindows())))
+              .and(
+                  keyedChanges
+                      .setCoder(keyedCoder)
+                      .apply("ChangesGlobal", Window.into(new GlobalWindows())))
+              .apply("RecordsAndChanges", Flatten.pCollections())
+              .apply(
+                  "JoinAsOfEventTime",
+                  ParDo.of(
+                          new AsOfJoinFn<InputT, K, V, OutputT>(
+                              joinFn,
+                              rowCoder,
+                              input.getCoder(),
+                              versionRetention,
+                              idleTimeout,
+                              stage,
+                              enrichedTag,
+                              unmatchedTag,
+                              failuresTag))
+                      .withOutputTags(enrichedTag, additional));
+    }
 
     PCollection<InputT> unmatched =
         PCollectionList.of(keyedRecords.get(unmatchedTag).setCoder(input.getCoder()))
@@ -256,37 +337,138 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     }
   }
 
-  private static final class AsOfJoinFn<InputT, K, V, OutputT>
+  /** Builds the versions of each key of a bounded dimension, for the side input. */
+  private static final class BuildVersionsFn<K, V>
+      extends DoFn<KV<K, Iterable<ChangeEvent<K, V>>>, KV<K, DimensionVersions<V>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<K, Iterable<ChangeEvent<K, V>>> changes,
+        OutputReceiver<KV<K, DimensionVersions<V>>> out) {
+      DimensionVersions<V> versions = new DimensionVersions<>();
+      for (ChangeEvent<K, V> change : changes.getValue()) {
+        versions.add(change);
+      }
+      out.output(KV.of(changes.getKey(), versions));
+    }
+  }
+
+  /** Joins a record with the version valid at its time and routes the outcome. */
+  private abstract static class JoiningFn<InputT, K, V, OutputT>
       extends DoFn<KV<K, RecordOrChange<InputT, K, V>>, OutputT> {
+    private final JoinFn<InputT, V, OutputT> joinFn;
+    final String stage;
+    final TupleTag<OutputT> enrichedTag;
+    final TupleTag<InputT> unmatchedTag;
+    final TupleTag<DeadLetter> failuresTag;
+    private final Counter enriched = Metrics.counter(AsOfEnrichment.class, "enriched");
+    private final Counter unmatched = Metrics.counter(AsOfEnrichment.class, "unmatched");
+    final Counter failures = Metrics.counter(AsOfEnrichment.class, "failures");
+
+    JoiningFn(
+        JoinFn<InputT, V, OutputT> joinFn,
+        String stage,
+        TupleTag<OutputT> enrichedTag,
+        TupleTag<InputT> unmatchedTag,
+        TupleTag<DeadLetter> failuresTag) {
+      this.joinFn = joinFn;
+      this.stage = stage;
+      this.enrichedTag = enrichedTag;
+      this.unmatchedTag = unmatchedTag;
+      this.failuresTag = failuresTag;
+    }
+
+    void join(
+        InputT record,
+        long time,
+        @Nullable DimensionVersions<V> versions,
+        Instant outputTime,
+        MultiOutputReceiver out) {
+      DimensionVersions.Version<V> version = versions == null ? null : versions.validAt(time);
+      V row = version == null ? null : version.value;
+      if (row == null) {
+        unmatched.inc();
+        out.get(unmatchedTag).outputWithTimestamp(record, outputTime);
+        return;
+      }
+      try {
+        out.get(enrichedTag).outputWithTimestamp(joinFn.join(record, row), outputTime);
+        enriched.inc();
+      } catch (Exception e) {
+        failures.inc();
+        out.get(failuresTag)
+            .outputWithTimestamp(DeadLetters.forRecord(stage, "join_failed", record, e), outputTime);
+      }
+    }
+  }
+
+  /** Bounded dimension: every record is joined at once against all versions of its key. */
+  private static final class SideInputJoinFn<InputT, K, V, OutputT>
+      extends JoiningFn<InputT, K, V, OutputT> {
+    private final PCollectionView<Map<K, DimensionVersions<V>>> versions;
+
+    SideInputJoinFn(
+        JoinFn<InputT, V, OutputT> joinFn,
+        PCollectionView<Map<K, DimensionVersions<V>>> versions,
+        String stage,
+        TupleTag<OutputT> enrichedTag,
+        TupleTag<InputT> unmatchedTag,
+        TupleTag<DeadLetter> failuresTag) {
+      super(joinFn, stage, enrichedTag, unmatchedTag, failuresTag);
+      this.versions = versions;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext context, MultiOutputReceiver out) {
+      KV<K, RecordOrChange<InputT, K, V>> element = context.element();
+      Instant time = context.timestamp();
+      join(
+          checkStateNotNull(element.getValue().record, "record"),
+          time.getMillis(),
+          context.sideInput(versions).get(element.getKey()),
+          time,
+          out);
+    }
+  }
+
+  /**
+   * Unbounded dimension: records and changes of one key meet here. See the class documentation
+   * for when a record is released; {@link JoinClock} is the key's bookkeeping.
+   */
+  private static final class AsOfJoinFn<InputT, K, V, OutputT>
+      extends JoiningFn<InputT, K, V, OutputT> {
     private static final String VERSIONS = "versions";
     private static final String HELD_RECORDS = "heldRecords";
-    private static final String EARLIEST_HELD = "earliestHeld";
+    private static final String CLOCK = "joinClock";
     private static final String RELEASE = "release";
+    private static final String IDLE_RELEASE = "idleRelease";
+    /** Grid of the watermark probes: the last millisecond of every minute. */
+    private static final long PROBE_MILLIS = 60_000L;
+    private static final long LAST_TIMER = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
 
-    private final JoinFn<InputT, V, OutputT> joinFn;
     private final long retentionMillis;
-    private final String stage;
-    private final TupleTag<OutputT> enrichedTag;
-    private final TupleTag<InputT> unmatchedTag;
-    private final TupleTag<DeadLetter> failuresTag;
+    private final Duration idleTimeout;
+    private final int probeLimit;
 
     @StateId(VERSIONS)
     private final StateSpec<ValueState<DimensionVersions<V>>> versionsSpec;
 
     @StateId(HELD_RECORDS)
-    private final StateSpec<BagState<TimestampedValue<InputT>>> heldSpec;
+    private final StateSpec<BagState<HeldRecord<InputT>>> heldSpec;
 
-    @StateId(EARLIEST_HELD)
-    private final StateSpec<ValueState<Long>> earliestHeldSpec = StateSpecs.value(VarLongCoder.of());
+    @StateId(CLOCK)
+    private final StateSpec<ValueState<JoinClock>> clockSpec =
+        StateSpecs.value(new JoinClock.ClockCoder());
 
     @TimerId(RELEASE)
     private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
+    @TimerId(IDLE_RELEASE)
+    private final TimerSpec idleReleaseSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
     private final Counter changesIn = Metrics.counter(AsOfEnrichment.class, "changes_in");
-    private final Counter enriched = Metrics.counter(AsOfEnrichment.class, "enriched");
-    private final Counter unmatched = Metrics.counter(AsOfEnrichment.class, "unmatched");
-    private final Counter failures = Metrics.counter(AsOfEnrichment.class, "failures");
     private final Counter held = Metrics.counter(AsOfEnrichment.class, "records_held");
+    private final Counter releasedIdle =
+        Metrics.counter(AsOfEnrichment.class, "released_while_idle");
     private final Counter lateChanges =
         Metrics.counter(AsOfEnrichment.class, "late_dimension_changes");
     private final Counter expired = Metrics.counter(AsOfEnrichment.class, "versions_expired");
@@ -296,18 +478,19 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
         Coder<V> rowCoder,
         Coder<InputT> recordCoder,
         Duration retention,
+        Duration idleTimeout,
         String stage,
         TupleTag<OutputT> enrichedTag,
         TupleTag<InputT> unmatchedTag,
         TupleTag<DeadLetter> failuresTag) {
-      this.joinFn = joinFn;
+      super(joinFn, stage, enrichedTag, unmatchedTag, failuresTag);
       this.retentionMillis = retention.getMillis();
-      this.stage = stage;
-      this.enrichedTag = enrichedTag;
-      this.unmatchedTag = unmatchedTag;
-      this.failuresTag = failuresTag;
+      this.idleTimeout = idleTimeout;
+      // Probes climb one retention from a new key's first element, and follow the watermark for
+      // two retentions after its last one.
+      this.probeLimit = (int) Math.min(1_000_000L, 3 * (retentionMillis / PROBE_MILLIS) + 4);
       this.versionsSpec = StateSpecs.value(new DimensionVersions.VersionsCoder<>(rowCoder));
-      this.heldSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(recordCoder));
+      this.heldSpec = StateSpecs.bag(new HeldRecord.HeldRecordCoder<>(recordCoder));
     }
 
     @ProcessElement
@@ -315,50 +498,73 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
         @Element KV<K, RecordOrChange<InputT, K, V>> element,
         @Timestamp Instant timestamp,
         @StateId(VERSIONS) ValueState<DimensionVersions<V>> versionsState,
-        @StateId(HELD_RECORDS) BagState<TimestampedValue<InputT>> heldRecords,
-        @StateId(EARLIEST_HELD) ValueState<Long> earliestHeld,
+        @StateId(HELD_RECORDS) BagState<HeldRecord<InputT>> heldRecords,
+        @StateId(CLOCK) ValueState<JoinClock> clockState,
         @TimerId(RELEASE) Timer release,
+        @TimerId(IDLE_RELEASE) Timer idleRelease,
         MultiOutputReceiver out) {
-      // The input watermark (classic runners); never ahead of the real one elsewhere.
-      long watermark = release.getCurrentRelativeTime().getMillis();
+      JoinClock stored = clockState.read();
+      JoinClock clock = stored == null ? new JoinClock() : stored;
+      long time = timestamp.getMillis();
+      if (stored == null) {
+        // A new key learns the watermark from its own timers, probing from one retention back.
+        requestTimer(clock, release, nextProbe(saturatedMinus(time, retentionMillis)));
+      }
+      clock.idleProbes = 0;
+      long known = clock.knownWatermark();
+      long horizon = known == JoinClock.NONE ? JoinClock.NONE : saturatedMinus(known, retentionMillis);
       RecordOrChange<InputT, K, V> value = element.getValue();
       if (value.change != null) {
         changesIn.inc();
         DimensionVersions<V> versions = read(versionsState);
         versions.add(value.change);
-        if (value.change.commitTime().getMillis() < watermark) {
+        if (value.change.commitTime().getMillis() < known) {
           lateChanges.inc();
         }
-        expired.inc(versions.expireBefore(saturatedMinus(watermark, retentionMillis)));
+        expired.inc(versions.expireBefore(horizon));
         versionsState.write(versions);
-        return;
-      }
-      InputT record = value.record;
-      long time = timestamp.getMillis();
-      if (time < saturatedMinus(watermark, retentionMillis)) {
-        failures.inc();
-        out.get(failuresTag)
-            .output(
-                DeadLetters.forRecord(
-                    stage,
-                    "too_late_for_as_of_join",
-                    record,
-                    new IllegalStateException(
-                        "record at "
-                            + timestamp
-                            + " is more than the version retention behind the watermark "
-                            + new Instant(watermark))));
-      } else if (time < watermark) {
-        // Every change committed at or before the record's time has arrived already.
-        join(record, time, read(versionsState), out);
       } else {
-        held.inc();
-        heldRecords.add(TimestampedValue.of(record, timestamp));
-        Long earliest = earliestHeld.read();
-        if (earliest == null || time < earliest) {
-          release.withOutputTimestamp(timestamp).set(timestamp);
-          earliestHeld.write(time);
+        InputT record = checkStateNotNull(value.record, "record");
+        if (time < horizon) {
+          failures.inc();
+          out.get(failuresTag)
+              .output(
+                  DeadLetters.forRecord(
+                      stage,
+                      "too_late_for_as_of_join",
+                      record,
+                      new IllegalStateException(
+                          "record at "
+                              + timestamp
+                              + " is more than the version retention behind the watermark "
+                              + new Instant(known))));
+        } else if (time < known) {
+          // Every change committed at or before the record's time has arrived already.
+          join(record, time, versionsState.read(), timestamp, out);
+        } else {
+          hold(record, time, clock, heldRecords, release, idleRelease);
         }
+      }
+      clockState.write(clock);
+    }
+
+    private void hold(
+        InputT record,
+        long time,
+        JoinClock clock,
+        BagState<HeldRecord<InputT>> heldRecords,
+        Timer release,
+        Timer idleRelease) {
+      held.inc();
+      heldRecords.add(new HeldRecord<>(record, time, clock.nextSequence++));
+      clock.heldEntries++;
+      clock.pending++;
+      clock.earliestPending =
+          clock.earliestPending == JoinClock.NONE ? time : Math.min(clock.earliestPending, time);
+      requestTimer(clock, release, time);
+      if (clock.idleCovers == 0) {
+        idleRelease.offset(idleTimeout).setRelative();
+        clock.idleCovers = clock.nextSequence;
       }
     }
 
@@ -366,67 +572,158 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     public void onRelease(
         OnTimerContext context,
         @StateId(VERSIONS) ValueState<DimensionVersions<V>> versionsState,
-        @StateId(HELD_RECORDS) BagState<TimestampedValue<InputT>> heldRecords,
-        @StateId(EARLIEST_HELD) ValueState<Long> earliestHeld,
+        @StateId(HELD_RECORDS) BagState<HeldRecord<InputT>> heldRecords,
+        @StateId(CLOCK) ValueState<JoinClock> clockState,
         @TimerId(RELEASE) Timer release,
         MultiOutputReceiver out) {
-      long firedAt = context.fireTimestamp().getMillis();
-      DimensionVersions<V> versions = read(versionsState);
-      List<TimestampedValue<InputT>> stillHeld = new ArrayList<>();
-      Long nextRelease = null;
-      for (TimestampedValue<InputT> heldRecord : heldRecords.read()) {
-        long time = heldRecord.getTimestamp().getMillis();
-        if (time <= firedAt) {
-          join(heldRecord.getValue(), time, versions, out);
-        } else {
-          stillHeld.add(heldRecord);
-          nextRelease = nextRelease == null ? time : Math.min(nextRelease, time);
+      JoinClock clock = clockState.read();
+      if (clock == null) {
+        return;
+      }
+      clock.firedUpTo = Math.max(clock.firedUpTo, context.fireTimestamp().getMillis());
+      clock.timerTarget = JoinClock.NONE;
+      clock.idleProbes++;
+      DimensionVersions<V> versions = versionsState.read();
+      if (clock.pending > 0 && clock.earliestPending <= clock.firedUpTo) {
+        long upTo = clock.firedUpTo;
+        releaseHeld(
+            clock,
+            heldRecords,
+            versions,
+            h -> h.eventTime <= upTo,
+            context.timestamp().getMillis(),
+            out,
+            false);
+        clock.releasedUpTo = Math.max(clock.releasedUpTo, upTo);
+        // Versions expire where they are read or written anyway, not on a bare probe.
+        if (versions != null) {
+          expired.inc(
+              versions.expireBefore(saturatedMinus(clock.knownWatermark(), retentionMillis)));
+          if (versions.versions.isEmpty()) {
+            versionsState.clear();
+            versions = null;
+          } else {
+            versionsState.write(versions);
+          }
         }
       }
-      heldRecords.clear();
-      stillHeld.forEach(heldRecords::add);
-      if (nextRelease == null) {
-        earliestHeld.clear();
-      } else {
-        Instant next = new Instant(nextRelease);
-        release.withOutputTimestamp(next).set(next);
-        earliestHeld.write(nextRelease);
+      long next = clock.idleProbes <= probeLimit ? nextProbe(clock.firedUpTo) : Long.MAX_VALUE;
+      if (clock.pending > 0) {
+        next = Math.min(next, clock.earliestPending);
       }
-      expired.inc(versions.expireBefore(saturatedMinus(firedAt, retentionMillis)));
-      if (versions.versions.isEmpty()) {
-        versionsState.clear();
+      if (next <= LAST_TIMER) {
+        requestTimer(clock, release, next);
+      }
+      if (versions == null && clock.pending == 0 && clock.idleCovers == 0 && clock.timerTarget == JoinClock.NONE) {
+        clockState.clear();
+        heldRecords.clear();
       } else {
-        versionsState.write(versions);
+        clockState.write(clock);
       }
     }
 
-    private void join(
-        InputT record, long time, DimensionVersions<V> versions, MultiOutputReceiver out) {
-      DimensionVersions.Version<V> version = versions.validAt(time);
-      V row = version == null ? null : version.value;
-      if (row == null) {
-        unmatched.inc();
-        out.get(unmatchedTag).outputWithTimestamp(record, new Instant(time));
+    @OnTimer(IDLE_RELEASE)
+    public void onIdleRelease(
+        OnTimerContext context,
+        @StateId(VERSIONS) ValueState<DimensionVersions<V>> versionsState,
+        @StateId(HELD_RECORDS) BagState<HeldRecord<InputT>> heldRecords,
+        @StateId(CLOCK) ValueState<JoinClock> clockState,
+        @TimerId(IDLE_RELEASE) Timer idleRelease,
+        MultiOutputReceiver out) {
+      JoinClock clock = clockState.read();
+      if (clock == null) {
         return;
       }
-      try {
-        out.get(enrichedTag).outputWithTimestamp(joinFn.join(record, row), new Instant(time));
-        enriched.inc();
-      } catch (Exception e) {
-        failures.inc();
-        out.get(failuresTag)
-            .outputWithTimestamp(DeadLetters.forRecord(stage, "join_failed", record, e), new Instant(time));
+      long covers = clock.idleCovers;
+      clock.idleCovers = 0;
+      if (clock.pending > 0) {
+        // The watermark did not pass these records' times within the idle timeout: the change
+        // stream is taken to be idle, and the versions known are all there will be.
+        releaseHeld(
+            clock,
+            heldRecords,
+            versionsState.read(),
+            h -> h.sequence < covers,
+            context.timestamp().getMillis(),
+            out,
+            true);
+        clock.idleReleasedBelow = Math.max(clock.idleReleasedBelow, covers);
       }
+      if (clock.pending > 0) {
+        idleRelease.offset(idleTimeout).setRelative();
+        clock.idleCovers = clock.nextSequence;
+      }
+      clockState.write(clock);
+    }
+
+    /**
+     * Joins the pending held records {@code due} selects. The bag is only read; it is rewritten
+     * (with the pending records alone) once at least half of its entries are released.
+     */
+    private void releaseHeld(
+        JoinClock clock,
+        BagState<HeldRecord<InputT>> heldRecords,
+        @Nullable DimensionVersions<V> versions,
+        SerializableFunction<HeldRecord<InputT>, Boolean> due,
+        long timerOutputTime,
+        MultiOutputReceiver out,
+        boolean idle) {
+      List<HeldRecord<InputT>> stillPending = new ArrayList<>();
+      long earliest = JoinClock.NONE;
+      for (HeldRecord<InputT> h : heldRecords.read()) {
+        if (clock.released(h)) {
+          continue;
+        }
+        if (due.apply(h)) {
+          if (idle) {
+            releasedIdle.inc();
+          }
+          join(h.record, h.eventTime, versions, new Instant(Math.max(h.eventTime, timerOutputTime)), out);
+        } else {
+          stillPending.add(h);
+          earliest = earliest == JoinClock.NONE ? h.eventTime : Math.min(earliest, h.eventTime);
+        }
+      }
+      clock.pending = stillPending.size();
+      clock.earliestPending = earliest;
+      if (clock.pending == 0) {
+        heldRecords.clear();
+        clock.heldEntries = 0;
+      } else if (2L * (clock.heldEntries - clock.pending) >= clock.heldEntries) {
+        heldRecords.clear();
+        stillPending.forEach(heldRecords::add);
+        clock.heldEntries = clock.pending;
+      }
+    }
+
+    /** Moves the key's event-time timer earlier if {@code target} is before its current target. */
+    private static void requestTimer(JoinClock clock, Timer release, long target) {
+      if (clock.timerTarget == JoinClock.NONE || target < clock.timerTarget) {
+        release.set(new Instant(Math.min(target, LAST_TIMER)));
+        clock.timerTarget = target;
+      }
+    }
+
+    /** The next probe point after {@code t}: the last millisecond of a minute. */
+    private static long nextProbe(long t) {
+      if (t >= LAST_TIMER) {
+        return Long.MAX_VALUE;
+      }
+      long candidate = t - Math.floorMod(t, PROBE_MILLIS) + PROBE_MILLIS - 1;
+      return candidate <= t ? candidate + PROBE_MILLIS : candidate;
     }
 
     private static <V> DimensionVersions<V> read(ValueState<DimensionVersions<V>> state) {
       DimensionVersions<V> versions = state.read();
       return versions == null ? new DimensionVersions<>() : versions;
     }
+  }
 
-    private static long saturatedMinus(long a, long b) {
-      long diff = a - b;
-      return ((a ^ b) & (a ^ diff)) < 0 ? Long.MIN_VALUE : diff;
+  private static long saturatedMinus(long a, long b) {
+    if (a == JoinClock.NONE) {
+      return JoinClock.NONE;
     }
+    long diff = a - b;
+    return ((a ^ b) & (a ^ diff)) < 0 ? Long.MIN_VALUE : diff;
   }
 }

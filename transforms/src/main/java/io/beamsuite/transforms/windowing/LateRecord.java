@@ -37,7 +37,10 @@ public abstract class LateRecord<T> {
   /** End of the closed window the record belonged to. */
   public abstract Instant windowEnd();
 
-  /** The input watermark when the record was processed. */
+  /**
+   * What the transform knew of the input watermark when the record was processed: the latest
+   * event-time timer of the record's key that had fired (the watermark is past it).
+   */
   public abstract Instant watermark();
 
   /** Why the record was not aggregated, readable by a person. */

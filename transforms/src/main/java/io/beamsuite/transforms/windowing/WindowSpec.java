@@ -2,8 +2,11 @@ package io.beamsuite.transforms.windowing;
 
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.List;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -96,33 +99,35 @@ public abstract class WindowSpec implements Serializable {
   }
 
   /**
-   * The windows {@code [start, end)} (epoch millis) a record at {@code timestamp} belongs to; for
-   * sessions, the record's own proto-session {@code [timestamp, timestamp + gap)} before merging.
+   * Start (epoch millis) of the latest window a record at {@code timestamp} belongs to; the others
+   * start every {@link #getPeriod() period} earlier while they still contain it (see {@link
+   * #windowCount}). For sessions, the start of the record's own proto-session. Computed, not
+   * allocated, so assigning a record to its windows costs no list per element.
    */
-  List<long[]> assign(long timestamp) {
-    long size = getSize().getMillis();
-    List<long[]> windows = new ArrayList<>(1);
+  long lastWindowStart(long timestamp) {
+    return getKind() == Kind.SESSIONS
+        ? timestamp
+        : timestamp - Math.floorMod(timestamp, getPeriod().getMillis());
+  }
+
+  /** Whether the window starting at {@code start} contains {@code timestamp}. */
+  boolean contains(long start, long timestamp) {
+    return start > timestamp - getSize().getMillis();
+  }
+
+  /** The Beam {@link WindowFn} with the same windows, for the bounded (combine) path. */
+  @SuppressWarnings("unchecked")
+  WindowFn<Object, IntervalWindow> windowFn() {
     switch (getKind()) {
       case TUMBLING:
-        {
-          long start = timestamp - Math.floorMod(timestamp, size);
-          windows.add(new long[] {start, start + size});
-          break;
-        }
+        return (WindowFn<Object, IntervalWindow>) (WindowFn<?, ?>) FixedWindows.of(getSize());
       case SLIDING:
-        {
-          long period = getPeriod().getMillis();
-          long lastStart = timestamp - Math.floorMod(timestamp, period);
-          for (long start = lastStart; start > timestamp - size; start -= period) {
-            windows.add(new long[] {start, start + size});
-          }
-          break;
-        }
-      case SESSIONS:
-        windows.add(new long[] {timestamp, timestamp + size});
-        break;
+        return (WindowFn<Object, IntervalWindow>)
+            (WindowFn<?, ?>) SlidingWindows.of(getSize()).every(getPeriod());
+      default:
+        return (WindowFn<Object, IntervalWindow>)
+            (WindowFn<?, ?>) Sessions.withGapDuration(getSize());
     }
-    return windows;
   }
 
   abstract Builder toBuilder();

@@ -1,11 +1,12 @@
 package io.beamsuite.transforms.windowing;
 
-import io.beamsuite.transforms.windowing.KeyWindows.OpenWindow;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -15,44 +16,75 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo.Timing;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Event-time windowing done with state and timers in the global window, so that the decision
- * "too late" is taken in the same place as the aggregation, against the input watermark, and the
- * record is routed instead of dropped (a GroupByKey drops it with only a counter).
+ * Event-time windowing of an unbounded input with state and timers in the global window, so that
+ * the decision "too late" is taken in the same keyed step that holds the window's accumulator, and
+ * the record is routed instead of dropped (a GroupByKey drops it with only a counter).
  *
- * <p>The watermark is read through the end-of-window timer's {@link Timer#getCurrentRelativeTime()}
- * (the input watermark on the classic Direct, Flink, Spark and Dataflow v1 runners); the highest
- * fired timer of the key is kept as a lower bound for runners that report less. A record is late
- * for a window exactly when Beam's own late-data dropping would drop it: {@code window.maxTimestamp
- * + allowedLateness < inputWatermark}.
+ * <p><b>Lateness from a portable signal.</b> The watermark is never read. Per key, the transform
+ * keeps the highest event-time timer that has fired ({@link KeyHead#firedUpTo}): a timer fires
+ * only once the input watermark is past its timestamp, so a window whose {@code maxTimestamp +
+ * allowedLateness} is at or before it is closed for good, and a record for it is exactly one that
+ * Beam's late-data dropping ({@code maxTimestamp + allowedLateness < inputWatermark}) drops too.
+ * The converse can differ by the timer-firing delay: a record that arrives after the watermark
+ * passed its window's expiry but before any timer of its key at or after that expiry has fired is
+ * still aggregated (and fires a pane). The same holds for pane timing: a window's first pane is
+ * {@code LATE} when its first record arrived after the key knew the window's end had passed.
+ *
+ * <p><b>State layout.</b> Only {@code ValueState}, {@code BagState} and timers (the state kinds of
+ * every target runner, including Dataflow Runner v2 streaming). Per key: a small {@link KeyHead}
+ * with the hot windows (those of the key's event-time frontier), read and written once per record;
+ * a bag of parked window parts (older open windows, and records out of order), only appended to
+ * per record; one event-time timer at the earliest deadline and one processing-time timer for
+ * early firings. The per-record work is the number of windows the record belongs to, whatever the
+ * number of open windows. What remains proportional to the open windows of a key is a timer
+ * firing that has parked parts to look at: it reads the bag, merges parts of the same window (and
+ * overlapping sessions), fires what is due and rewrites the bag compacted.
  */
 class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     extends DoFn<KV<K, InputT>, WindowResult<K, OutputT>> {
-  static final String WINDOWS_STATE = "openWindows";
-  static final String END_OF_WINDOW_TIMER = "endOfWindow";
+  static final String HEAD_STATE = "keyHead";
+  static final String PARKED_STATE = "parkedWindows";
+  static final String DEADLINE_TIMER = "windowDeadline";
   static final String EARLY_FIRING_TIMER = "earlyFiring";
 
-  private final WindowSpec spec;
+  private static final long LAST_TIMER = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+  private static final Comparator<WindowPart<?>> BY_BOUNDS =
+      Comparator.<WindowPart<?>>comparingLong(p -> p.start).thenComparingLong(p -> p.end);
+
   private final CombineFn<InputT, AccumT, OutputT> combineFn;
   private final TupleTag<WindowResult<K, OutputT>> resultsTag;
   private final TupleTag<LateRecord<InputT>> lateTag;
+  private final WindowSpec spec;
+  private final boolean sessions;
+  private final boolean accumulating;
+  private final long sizeMillis;
+  private final long periodMillis;
   private final long allowedLatenessMillis;
+  private final @Nullable Duration earlyFiringInterval;
+  private final long memoryMillis;
+  private final int probeLimit;
 
-  @StateId(WINDOWS_STATE)
-  private final StateSpec<ValueState<KeyWindows<AccumT>>> openWindowsSpec;
+  @StateId(HEAD_STATE)
+  private final StateSpec<ValueState<KeyHead<AccumT>>> headSpec;
 
-  @TimerId(END_OF_WINDOW_TIMER)
-  private final TimerSpec endOfWindowSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+  @StateId(PARKED_STATE)
+  private final StateSpec<BagState<WindowPart<AccumT>>> parkedSpec;
+
+  @TimerId(DEADLINE_TIMER)
+  private final TimerSpec deadlineSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
   @TimerId(EARLY_FIRING_TIMER)
   private final TimerSpec earlyFiringSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-  private final Counter recordsIn = Metrics.counter(WindowedAggregate.class, "records_in");
   private final Counter lateRecords = Metrics.counter(WindowedAggregate.class, "late_records");
   private final Counter earlyPanes = Metrics.counter(WindowedAggregate.class, "panes_early");
   private final Counter onTimePanes = Metrics.counter(WindowedAggregate.class, "panes_on_time");
@@ -68,129 +100,430 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     this.combineFn = combineFn;
     this.resultsTag = resultsTag;
     this.lateTag = lateTag;
+    this.sessions = spec.getKind() == WindowSpec.Kind.SESSIONS;
+    this.accumulating = spec.isAccumulating();
+    this.sizeMillis = spec.getSize().getMillis();
+    this.periodMillis = spec.getPeriod().getMillis();
     this.allowedLatenessMillis = spec.getAllowedLateness().getMillis();
-    this.openWindowsSpec = StateSpecs.value(new KeyWindows.KeyWindowsCoder<>(accumulatorCoder));
+    this.earlyFiringInterval = spec.getEarlyFiringInterval();
+    this.memoryMillis = memoryMillis(spec);
+    // Two probe points per period (ends and expiries), over twice the memory: the climb of a new
+    // key from memory before its first record, then the memory after its last one.
+    this.probeLimit =
+        (int) Math.min(Integer.MAX_VALUE - 4, 2 * (2 * memoryMillis / periodMillis) + 4);
+    this.headSpec = StateSpecs.value(new KeyHead.HeadCoder<>(accumulatorCoder));
+    this.parkedSpec = StateSpecs.bag(new WindowPart.PartCoder<>(accumulatorCoder));
+  }
+
+  /**
+   * How far (event time) a key follows the watermark before its first and after its last record:
+   * its window size plus allowed lateness, and at least an hour.
+   */
+  static long memoryMillis(WindowSpec spec) {
+    long windowAndLateness =
+        WindowPart.saturatedAdd(spec.getSize().getMillis(), spec.getAllowedLateness().getMillis());
+    return Math.max(windowAndLateness, Duration.standardHours(1).getMillis());
   }
 
   @ProcessElement
   public void processElement(
       @Element KV<K, InputT> element,
       @Timestamp Instant timestamp,
-      @StateId(WINDOWS_STATE) ValueState<KeyWindows<AccumT>> openWindows,
-      @TimerId(END_OF_WINDOW_TIMER) Timer endOfWindow,
+      @StateId(HEAD_STATE) ValueState<KeyHead<AccumT>> headState,
+      @StateId(PARKED_STATE) BagState<WindowPart<AccumT>> parked,
+      @TimerId(DEADLINE_TIMER) Timer deadline,
       @TimerId(EARLY_FIRING_TIMER) Timer earlyFiring,
       MultiOutputReceiver out) {
-    recordsIn.inc();
-    KeyWindows<AccumT> state = readOrCreate(openWindows);
-    long watermark =
-        Math.max(endOfWindow.getCurrentRelativeTime().getMillis(), state.watermarkLowerBound);
-    InputT value = element.getValue();
-    for (long[] bounds : spec.assign(timestamp.getMillis())) {
-      long maxTimestamp = bounds[1] - 1;
-      if (KeyWindows.saturatedAdd(maxTimestamp, allowedLatenessMillis) < watermark) {
-        lateRecords.inc();
-        out.get(lateTag)
-            .output(
-                LateRecord.of(
-                    value,
-                    timestamp,
-                    new Instant(bounds[0]),
-                    new Instant(bounds[1]),
-                    new Instant(watermark),
-                    "window ["
-                        + new Instant(bounds[0])
-                        + ", "
-                        + new Instant(bounds[1])
-                        + ") closed: watermark "
-                        + new Instant(watermark)
-                        + " is past its end plus allowed lateness "
-                        + spec.getAllowedLateness()));
-        continue;
-      }
-      OpenWindow<AccumT> window =
-          spec.getKind() == WindowSpec.Kind.SESSIONS
-              ? state.mergeSession(bounds[0], bounds[1], combineFn)
-              : state.getOrCreate(bounds[0], bounds[1], combineFn);
-      window.accumulator = combineFn.addInput(window.accumulator, value);
-      window.dirty = true;
-      if (window.onTimeFired) {
-        // Beam's default trigger: after the on-time pane, every late record fires a late pane.
-        emit(element.getKey(), window, Timing.LATE, new Instant(window.maxTimestamp()), out);
-      } else if (spec.getEarlyFiringInterval() != null && !state.earlyTimerPending) {
-        earlyFiring.offset(spec.getEarlyFiringInterval()).setRelative();
-        state.earlyTimerPending = true;
-      }
+    KeyHead<AccumT> stored = headState.read();
+    KeyHead<AccumT> head = stored == null ? new KeyHead<>() : stored;
+    Step step = new Step(element.getKey(), element.getValue(), timestamp, head, parked, deadline, earlyFiring, out);
+    if (stored == null) {
+      // A new key learns the watermark from its own timers: start probing far enough back that
+      // records for windows that closed before the key was seen are recognised.
+      requestTimer(head, deadline, nextProbe(WindowPart.saturatedAdd(timestamp.getMillis(), -memoryMillis)));
     }
-    rearm(state, endOfWindow);
-    write(openWindows, state);
+    boolean added = sessions ? step.addToSession() : step.addToWindows();
+    if (added || stored != null) {
+      headState.write(head);
+    }
   }
 
-  @OnTimer(END_OF_WINDOW_TIMER)
-  public void onEndOfWindow(
+  /** One record's way into its windows; an object so the many collaborators are not passed around. */
+  private final class Step {
+    final K key;
+    final InputT value;
+    final Instant timestamp;
+    final long ts;
+    final KeyHead<AccumT> head;
+    final BagState<WindowPart<AccumT>> parked;
+    final Timer deadline;
+    final Timer earlyFiring;
+    final MultiOutputReceiver out;
+
+    Step(
+        K key,
+        InputT value,
+        Instant timestamp,
+        KeyHead<AccumT> head,
+        BagState<WindowPart<AccumT>> parked,
+        Timer deadline,
+        Timer earlyFiring,
+        MultiOutputReceiver out) {
+      this.key = key;
+      this.value = value;
+      this.timestamp = timestamp;
+      this.ts = timestamp.getMillis();
+      this.head = head;
+      this.parked = parked;
+      this.deadline = deadline;
+      this.earlyFiring = earlyFiring;
+      this.out = out;
+    }
+
+    /** Tumbling and sliding windows: no list of windows is built, starts are computed. */
+    boolean addToWindows() {
+      long lastStart = spec.lastWindowStart(ts);
+      boolean advancing = lastStart > head.frontier;
+      long oldFrontier = head.frontier;
+      if (advancing) {
+        // The frontier moves: hot windows that do not contain this record are parked.
+        for (int i = head.hot.size() - 1; i >= 0; i--) {
+          WindowPart<AccumT> part = head.hot.get(i);
+          if (!spec.contains(part.start, ts)) {
+            head.hot.remove(i);
+            park(part);
+          }
+        }
+        head.frontier = lastStart;
+      }
+      boolean added = false;
+      for (long start = lastStart; spec.contains(start, ts); start -= periodMillis) {
+        long end = start + sizeMillis;
+        if (routedLate(start, end)) {
+          continue;
+        }
+        WindowPart<AccumT> part = hotPart(start, end);
+        boolean hot = part != null || start > oldFrontier;
+        if (part == null) {
+          part = new WindowPart<>(start, end, combineFn.createAccumulator());
+          if (hot) {
+            head.hot.add(part);
+          }
+        }
+        add(part);
+        if (!hot) {
+          park(part);
+        }
+        scheduleOrFire(part, hot);
+        added = true;
+      }
+      return added;
+    }
+
+    /** Sessions: a record merges into the hot session when it overlaps it; merging with parked ones waits for a timer. */
+    boolean addToSession() {
+      long end = WindowPart.saturatedAdd(ts, sizeMillis);
+      if (routedLate(ts, end)) {
+        return false;
+      }
+      WindowPart<AccumT> hotSession = head.hot.isEmpty() ? null : head.hot.get(0);
+      WindowPart<AccumT> part;
+      boolean hot = true;
+      if (hotSession != null && hotSession.intersects(ts, end)) {
+        part = hotSession;
+        if (end > part.end) {
+          // A session that grows past the end it fired at gets a pane of its own at its new end.
+          part.onTimeFired = false;
+        }
+        part.start = Math.min(part.start, ts);
+        part.end = Math.max(part.end, end);
+      } else if (hotSession == null || ts >= hotSession.end) {
+        if (hotSession != null) {
+          head.hot.clear();
+          park(hotSession);
+        }
+        part = new WindowPart<>(ts, end, combineFn.createAccumulator());
+        head.hot.add(part);
+      } else {
+        part = new WindowPart<>(ts, end, combineFn.createAccumulator());
+        hot = false;
+      }
+      add(part);
+      if (!hot) {
+        park(part);
+      }
+      // With parked sessions around, the hot one may have to merge with them first.
+      scheduleOrFire(part, hot && head.parkedParts == 0);
+      return true;
+    }
+
+    private boolean routedLate(long start, long end) {
+      long maxTimestamp = end - 1;
+      if (WindowPart.saturatedAdd(maxTimestamp, allowedLatenessMillis) > head.firedUpTo) {
+        return false;
+      }
+      lateRecords.inc();
+      Instant known = new Instant(head.firedUpTo);
+      out.get(lateTag)
+          .output(
+              LateRecord.of(
+                  value,
+                  timestamp,
+                  new Instant(start),
+                  new Instant(end),
+                  known,
+                  "window ["
+                      + new Instant(start)
+                      + ", "
+                      + new Instant(end)
+                      + ") closed: the watermark is past "
+                      + known
+                      + ", at or after its end plus allowed lateness "
+                      + spec.getAllowedLateness()));
+      return true;
+    }
+
+    private @Nullable WindowPart<AccumT> hotPart(long start, long end) {
+      for (WindowPart<AccumT> part : head.hot) {
+        if (part.sameWindow(start, end)) {
+          return part;
+        }
+      }
+      return null;
+    }
+
+    private void add(WindowPart<AccumT> part) {
+      part.accumulator = combineFn.addInput(part.accumulator, value);
+      part.dirty = true;
+      head.idleProbes = 0;
+      if (part.maxTimestamp() > head.firedUpTo) {
+        part.heldBeforeEnd = true;
+      }
+    }
+
+    private void park(WindowPart<AccumT> part) {
+      parked.add(part);
+      head.parked(part, allowedLatenessMillis);
+    }
+
+    /**
+     * Beam's trigger fires a pane as soon as a record lands in a window whose end has passed; a
+     * hot window can do that here, a parked one asks the timer to merge its parts first.
+     */
+    private void scheduleOrFire(WindowPart<AccumT> part, boolean fireNow) {
+      if (part.maxTimestamp() <= head.firedUpTo) {
+        if (fireNow) {
+          firePane(key, part, paneTiming(part), new Instant(part.maxTimestamp()), out);
+          requestTimer(head, deadline, part.deadline(allowedLatenessMillis));
+        } else {
+          requestTimer(head, deadline, part.maxTimestamp());
+        }
+        return;
+      }
+      requestTimer(head, deadline, part.maxTimestamp());
+      if (earlyFiringInterval != null && !head.earlyTimerPending) {
+        earlyFiring.offset(earlyFiringInterval).setRelative();
+        head.earlyTimerPending = true;
+      }
+    }
+  }
+
+  @OnTimer(DEADLINE_TIMER)
+  public void onDeadline(
       OnTimerContext context,
       @Key K key,
-      @StateId(WINDOWS_STATE) ValueState<KeyWindows<AccumT>> openWindows,
-      @TimerId(END_OF_WINDOW_TIMER) Timer endOfWindow,
+      @StateId(HEAD_STATE) ValueState<KeyHead<AccumT>> headState,
+      @StateId(PARKED_STATE) BagState<WindowPart<AccumT>> parked,
+      @TimerId(DEADLINE_TIMER) Timer deadline,
       MultiOutputReceiver out) {
-    KeyWindows<AccumT> state = openWindows.read();
-    if (state == null) {
+    KeyHead<AccumT> head = headState.read();
+    if (head == null) {
       return;
     }
-    long firedAt = context.fireTimestamp().getMillis();
-    state.watermarkLowerBound = Math.max(state.watermarkLowerBound, firedAt);
-    state.eventTimerTarget = KeyWindows.NO_TIMER;
-    List<OpenWindow<AccumT>> expired = new ArrayList<>();
-    for (OpenWindow<AccumT> window : state.windows) {
-      if (!window.onTimeFired && window.maxTimestamp() <= firedAt) {
-        if (window.dirty || spec.isAccumulating()) {
-          emit(key, window, Timing.ON_TIME, outputTime(window, context.timestamp()), out);
+    head.firedUpTo = Math.max(head.firedUpTo, context.fireTimestamp().getMillis());
+    head.timerTarget = KeyHead.NONE;
+    long timerTime = context.timestamp().getMillis();
+    boolean readParked =
+        head.parkedParts > 0
+            && (head.parkedDeadline <= head.firedUpTo || (sessions && hotDue(head)));
+    List<WindowPart<AccumT>> parts = gather(head, parked, readParked);
+    List<WindowPart<AccumT>> open = new ArrayList<>(parts.size());
+    for (WindowPart<AccumT> part : parts) {
+      if (part.maxTimestamp() <= head.firedUpTo) {
+        if (!part.onTimeFired || part.dirty) {
+          firePane(key, part, paneTiming(part), outputTime(part, timerTime), out);
         }
-        window.onTimeFired = true;
+        if (part.expiry(allowedLatenessMillis) <= head.firedUpTo) {
+          continue;
+        }
       }
-      if (window.onTimeFired && window.expiry(allowedLatenessMillis) <= firedAt) {
-        expired.add(window);
+      open.add(part);
+    }
+    redistribute(head, open, parked, readParked);
+    // Follow the watermark on the probe grid while the key is active, and for a while after its
+    // last record, so records for windows that just closed are still routed late; then stop, so a
+    // watermark jump (drain, end of input) costs a bounded number of firings.
+    head.idleProbes++;
+    long next = head.idleProbes <= probeLimit ? nextProbe(head.firedUpTo) : Long.MAX_VALUE;
+    for (WindowPart<AccumT> part : head.hot) {
+      next = Math.min(next, part.deadline(allowedLatenessMillis));
+    }
+    if (head.parkedParts > 0) {
+      next = Math.min(next, head.parkedDeadline);
+    }
+    if (next <= LAST_TIMER) {
+      requestTimer(head, deadline, next);
+    }
+    writeOrClear(headState, head);
+  }
+
+  private boolean hotDue(KeyHead<AccumT> head) {
+    for (WindowPart<AccumT> part : head.hot) {
+      if (part.maxTimestamp() <= head.firedUpTo) {
+        return true;
       }
     }
-    state.windows.removeAll(expired);
-    rearm(state, endOfWindow);
-    write(openWindows, state);
+    return false;
+  }
+
+  /**
+   * The next point after {@code firedUpTo} at which the key checks the watermark. For tumbling and
+   * sliding windows these are all window ends and expiries (end plus allowed lateness), so a key
+   * knows exactly which windows have closed, also those it has no records in; for sessions, whose
+   * ends are not aligned, every multiple of the gap.
+   */
+  long nextProbe(long firedUpTo) {
+    if (firedUpTo >= LAST_TIMER) {
+      return Long.MAX_VALUE;
+    }
+    if (sessions) {
+      return nextOnGrid(firedUpTo, sizeMillis - 1, sizeMillis);
+    }
+    return Math.min(
+        nextOnGrid(firedUpTo, sizeMillis - 1, periodMillis),
+        nextOnGrid(firedUpTo, WindowPart.saturatedAdd(sizeMillis - 1, allowedLatenessMillis), periodMillis));
+  }
+
+  /** The smallest {@code g > t} with {@code g = residue (mod modulus)}. */
+  private static long nextOnGrid(long t, long residue, long modulus) {
+    long candidate = t - Math.floorMod(t, modulus) + Math.floorMod(residue, modulus);
+    if (candidate <= t) {
+      candidate += modulus;
+    }
+    return candidate < t ? Long.MAX_VALUE : candidate;
   }
 
   @OnTimer(EARLY_FIRING_TIMER)
   public void onEarlyFiring(
       OnTimerContext context,
       @Key K key,
-      @StateId(WINDOWS_STATE) ValueState<KeyWindows<AccumT>> openWindows,
+      @StateId(HEAD_STATE) ValueState<KeyHead<AccumT>> headState,
+      @StateId(PARKED_STATE) BagState<WindowPart<AccumT>> parked,
       MultiOutputReceiver out) {
-    KeyWindows<AccumT> state = openWindows.read();
-    if (state == null) {
+    KeyHead<AccumT> head = headState.read();
+    if (head == null) {
       return;
     }
-    state.earlyTimerPending = false;
-    for (OpenWindow<AccumT> window : state.windows) {
-      if (!window.onTimeFired && window.dirty) {
-        emit(key, window, Timing.EARLY, outputTime(window, context.timestamp()), out);
+    head.earlyTimerPending = false;
+    long timerTime = context.timestamp().getMillis();
+    boolean readParked = head.parkedParts > 0;
+    List<WindowPart<AccumT>> parts = gather(head, parked, readParked);
+    for (WindowPart<AccumT> part : parts) {
+      if (!part.onTimeFired && part.dirty && part.maxTimestamp() > head.firedUpTo) {
+        firePane(key, part, Timing.EARLY, outputTime(part, timerTime), out);
       }
     }
-    write(openWindows, state);
+    redistribute(head, parts, parked, readParked);
+    writeOrClear(headState, head);
   }
 
-  private void emit(
-      K key, OpenWindow<AccumT> window, Timing timing, Instant outputTime, MultiOutputReceiver out) {
+  /** The key's hot parts plus, if asked, its parked ones, merged per window (or session). */
+  private List<WindowPart<AccumT>> gather(
+      KeyHead<AccumT> head, BagState<WindowPart<AccumT>> parked, boolean readParked) {
+    List<WindowPart<AccumT>> parts = new ArrayList<>(head.hot);
+    if (!readParked) {
+      return parts;
+    }
+    for (WindowPart<AccumT> part : parked.read()) {
+      parts.add(part);
+    }
+    parts.sort(BY_BOUNDS);
+    List<WindowPart<AccumT>> merged = new ArrayList<>(parts.size());
+    WindowPart<AccumT> last = null;
+    for (WindowPart<AccumT> part : parts) {
+      boolean joins =
+          last != null
+              && (sessions ? last.intersects(part.start, part.end) : last.sameWindow(part.start, part.end));
+      if (joins) {
+        last.absorb(part, combineFn);
+      } else {
+        merged.add(part);
+        last = part;
+      }
+    }
+    return merged;
+  }
+
+  /** Puts the frontier's windows back in the head and parks the others, rewriting the bag if it was read. */
+  private void redistribute(
+      KeyHead<AccumT> head,
+      List<WindowPart<AccumT>> open,
+      BagState<WindowPart<AccumT>> parked,
+      boolean parkedWasRead) {
+    head.hot.clear();
+    if (parkedWasRead) {
+      parked.clear();
+      head.parkedParts = 0;
+      head.parkedDeadline = KeyHead.NONE;
+    }
+    long latestStart = Long.MIN_VALUE;
+    for (WindowPart<AccumT> part : open) {
+      latestStart = Math.max(latestStart, part.start);
+    }
+    for (WindowPart<AccumT> part : open) {
+      boolean hot =
+          sessions ? part.start == latestStart && head.hot.isEmpty() : spec.contains(part.start, head.frontier);
+      if (hot) {
+        head.hot.add(part);
+      } else {
+        parked.add(part);
+        head.parked(part, allowedLatenessMillis);
+      }
+    }
+  }
+
+  /**
+   * Beam's default trigger: the first non-early pane is {@code ON_TIME} if the window held the
+   * watermark (a record arrived before its end passed), else {@code LATE}; later ones are late.
+   */
+  private static Timing paneTiming(WindowPart<?> part) {
+    return !part.onTimeFired && part.heldBeforeEnd ? Timing.ON_TIME : Timing.LATE;
+  }
+
+  private void firePane(
+      K key, WindowPart<AccumT> part, Timing timing, Instant outputTime, MultiOutputReceiver out) {
+    boolean firstNonEarly = timing != Timing.EARLY && !part.onTimeFired;
+    if (timing != Timing.EARLY) {
+      part.onTimeFired = true;
+    }
+    // In discarding mode an on-time pane with nothing new since the last early pane is skipped.
+    if (!part.dirty && !accumulating && firstNonEarly) {
+      return;
+    }
     out.get(resultsTag)
         .outputWithTimestamp(
             WindowResult.of(
                 key,
-                new Instant(window.start),
-                new Instant(window.end),
+                new Instant(part.start),
+                new Instant(part.end),
                 timing,
-                window.nextPaneIndex,
-                combineFn.extractOutput(window.accumulator)),
+                part.nextPaneIndex,
+                combineFn.extractOutput(part.accumulator)),
             outputTime);
-    window.nextPaneIndex++;
-    window.dirty = false;
-    if (!spec.isAccumulating()) {
-      window.accumulator = combineFn.createAccumulator();
+    part.nextPaneIndex++;
+    part.dirty = false;
+    if (!accumulating) {
+      part.accumulator = combineFn.createAccumulator();
     }
     switch (timing) {
       case EARLY:
@@ -205,31 +538,29 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
   }
 
   /** Results are stamped with their window's max timestamp, never before the firing timer's hold. */
-  private static Instant outputTime(OpenWindow<?> window, Instant timerOutputTime) {
-    long maxTimestamp = window.maxTimestamp();
-    return maxTimestamp >= timerOutputTime.getMillis() ? new Instant(maxTimestamp) : timerOutputTime;
+  private static Instant outputTime(WindowPart<?> part, long timerOutputTime) {
+    return new Instant(Math.max(part.maxTimestamp(), timerOutputTime));
   }
 
-  private void rearm(KeyWindows<AccumT> state, Timer endOfWindow) {
-    long next = state.nextDeadline(allowedLatenessMillis);
-    if (next != KeyWindows.NO_TIMER && next != state.eventTimerTarget) {
-      endOfWindow.set(new Instant(next));
-      state.eventTimerTarget = next;
+  /** Moves the key's one event-time timer earlier if {@code target} is before its current target. */
+  private static void requestTimer(KeyHead<?> head, Timer deadline, long target) {
+    if (head.timerTarget == KeyHead.NONE || target < head.timerTarget) {
+      deadline.set(new Instant(Math.min(target, LAST_TIMER)));
+      head.timerTarget = target;
     }
   }
 
-  private static <AccumT> void write(
-      ValueState<KeyWindows<AccumT>> openWindows, KeyWindows<AccumT> state) {
-    if (state.windows.isEmpty() && !state.earlyTimerPending) {
-      openWindows.clear();
+  private static long earliest(long current, long candidate) {
+    return current == KeyHead.NONE ? candidate : Math.min(current, candidate);
+  }
+
+  /** Clears the key once nothing is open and no timer is pending, else writes it. */
+  private static <AccumT> void writeOrClear(
+      ValueState<KeyHead<AccumT>> headState, KeyHead<AccumT> head) {
+    if (head.isEmpty() && head.timerTarget == KeyHead.NONE) {
+      headState.clear();
     } else {
-      openWindows.write(state);
+      headState.write(head);
     }
-  }
-
-  private static <AccumT> KeyWindows<AccumT> readOrCreate(
-      ValueState<KeyWindows<AccumT>> openWindows) {
-    KeyWindows<AccumT> state = openWindows.read();
-    return state == null ? new KeyWindows<>() : state;
   }
 }

@@ -4,7 +4,15 @@ import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.testing.CrashingRunner;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -177,6 +185,80 @@ public class DedupTest {
     assertEquals(
         counter(result, Dedup.class, "records_in"),
         counter(result, Dedup.class, "unique") + counter(result, Dedup.class, "duplicates_dropped"));
+  }
+
+  @Test
+  public void boundedInputKeepsOneCopyOfEveryIdWithTheRunnersBucketChoice() {
+    // Arrival order inside a bounded collection is the runner's, so only "one copy per id" is
+    // fixed; the DirectRunner gets buckets without being asked.
+    PCollection<String> records =
+        p.apply(
+            Create.timestamped(
+                at("x@1", 0), at("x@2", 1), at("y@1", 2), at("x@3", -5), at("z@1", 3), at("y@2", 90)));
+
+    Dedup.Result<String> out = records.apply(Dedup.byId(ID).withRetention(RETENTION));
+
+    PAssert.that(out.unique().apply("UniqueIds", MapElements.into(TypeDescriptors.strings()).via(ID::apply)))
+        .containsInAnyOrder("x", "y", "z");
+    PAssert.that(
+            out.duplicates().apply("DuplicateIds", MapElements.into(TypeDescriptors.strings()).via(ID::apply)))
+        .containsInAnyOrder("x", "x", "y");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(3, counter(result, Dedup.class, "unique"));
+    assertEquals(3, counter(result, Dedup.class, "duplicates_dropped"));
+    assertEquals(true, stepNames(p).contains("DropDuplicatesPerBucket"));
+  }
+
+  @Test
+  public void bucketsOnlyForBoundedInputOnTheDirectRunnerUnlessAsked() {
+    // DirectRunner (this TestPipeline), bounded: buckets by default, none when asked for 0.
+    assertEquals(true, usesBuckets(p, true, Dedup.byId(ID)));
+    assertEquals(false, usesBuckets(p, true, Dedup.byId(ID).withKeyBuckets(0)));
+    // Unbounded input: one key per id, even when buckets are asked for (no MapState in streaming).
+    assertEquals(false, usesBuckets(p, false, Dedup.byId(ID)));
+    assertEquals(false, usesBuckets(p, false, Dedup.byId(ID).withKeyBuckets(8)));
+    // Any other runner: one key per id by default, buckets when asked for.
+    PipelineOptions other = PipelineOptionsFactory.create();
+    other.setRunner(CrashingRunner.class);
+    assertEquals(false, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID)));
+    assertEquals(true, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID).withKeyBuckets(8)));
+    p.enableAbandonedNodeEnforcement(false);
+  }
+
+  private static int graphs;
+
+  private static boolean usesBuckets(Pipeline pipeline, boolean bounded, Dedup<String> dedup) {
+    String name = "Graph" + (graphs++);
+    PCollection<String> input = pipeline.apply(name + "Input", Create.of("x@1"));
+    if (!bounded) {
+      input.setIsBoundedInternal(PCollection.IsBounded.UNBOUNDED);
+    }
+    input.apply(name, dedup);
+    return stepNames(pipeline).stream().anyMatch(s -> s.startsWith(name + "/") && s.endsWith("DropDuplicatesPerBucket"));
+  }
+
+  private static java.util.Set<String> stepNames(Pipeline pipeline) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            names.add(node.getFullName());
+            names.add(lastPart(node.getFullName()));
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            names.add(node.getFullName());
+          }
+        });
+    return names;
+  }
+
+  private static String lastPart(String fullName) {
+    return fullName.substring(fullName.lastIndexOf('/') + 1);
   }
 
   @Test

@@ -11,6 +11,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -112,9 +113,67 @@ public class AsOfEnrichmentTest {
         counter(result, AsOfEnrichment.class, "enriched") + counter(result, AsOfEnrichment.class, "unmatched") + counter(result, AsOfEnrichment.class, "failures"));
   }
 
+  @Test
+  public void aBoundedDimensionIsKnownCompleteOnceReadSoRecordsAreNeverHeld() {
+    // The record stream's watermark never moves before the end; the dimension is a finished read.
+    TestStream<String> records =
+        TestStream.create(StringUtf8Coder.of())
+            .addElements(
+                TimestampedValue.of("c1:r05", t("0:05")),
+                TimestampedValue.of("c1:r20", t("0:20")),
+                TimestampedValue.of("c1:r40", t("0:40")))
+            .addElements(
+                TimestampedValue.of("c1:r55", t("0:55")), TimestampedValue.of("c2:r10", t("0:10")))
+            .advanceWatermarkToInfinity();
+    PCollection<ChangeEvent<String, String>> dimension =
+        p.apply(
+            "Snapshot",
+            Create.timestamped(
+                    change("c1", "silver", ChangeEvent.Op.UPDATE, 200, "0:30"),
+                    change("c1", "gold", ChangeEvent.Op.CREATE, 100, "0:10"),
+                    change("c1", null, ChangeEvent.Op.DELETE, 300, "0:50"))
+                .withCoder(ChangeEvent.coder(StringUtf8Coder.of(), StringUtf8Coder.of())));
+
+    EnrichmentResult<String, String> out =
+        p.apply("Records", records).apply(tierOf(dimension, Duration.standardHours(1)));
+
+    PAssert.that(out.enriched()).containsInAnyOrder("r20=gold", "r40=silver");
+    PAssert.that(out.unmatched()).containsInAnyOrder("c1:r05", "c1:r55", "c2:r10");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(0, counter(result, AsOfEnrichment.class, "records_held"));
+  }
+
+  @Test
+  public void anIdleChangeStreamReleasesHeldRecordsAfterTheIdleTimeout() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("C c1 gold c 100", "0:00"))
+            // The watermark never passes 0:30: without the idle release r30 would wait for it.
+            .addElements(at("R c1:r30", "0:30"))
+            .advanceProcessingTime(Duration.standardMinutes(2))
+            // Committed before r30's time, but only after r30 was released as idle.
+            .addElements(at("C c1 silver u 200", "0:20"))
+            .addElements(at("R c1:r40", "0:40"))
+            .advanceWatermarkToInfinity();
+
+    EnrichmentResult<String, String> out =
+        enrich(events, Duration.standardHours(1), Duration.standardMinutes(1));
+
+    PAssert.that(out.enriched()).containsInAnyOrder("r30=gold", "r40=silver");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(1, counter(result, AsOfEnrichment.class, "released_while_idle"));
+  }
+
   // ---- helpers ----
 
   private EnrichmentResult<String, String> enrich(TestStream<String> events, Duration retention) {
+    return enrich(events, retention, AsOfEnrichment.DEFAULT_IDLE_TIMEOUT);
+  }
+
+  private EnrichmentResult<String, String> enrich(
+      TestStream<String> events, Duration retention, Duration idleTimeout) {
     PCollectionTuple split =
         p.apply(events)
             .apply(
@@ -125,19 +184,29 @@ public class AsOfEnrichmentTest {
     return split
         .get(RECORDS)
         .setCoder(StringUtf8Coder.of())
-        .apply(
-            Enrichment.asOf(
-                    (String r) -> r.substring(0, r.indexOf(':')),
-                    changes,
-                    (String r, String tier) -> {
-                      String id = r.substring(r.indexOf(':') + 1);
-                      if (id.equals("bad")) {
-                        throw new IllegalArgumentException("cannot join " + r);
-                      }
-                      return id + "=" + tier;
-                    })
-                .withOutputCoder(StringUtf8Coder.of())
-                .withVersionRetention(retention));
+        .apply(tierOf(changes, retention).withIdleTimeout(idleTimeout));
+  }
+
+  private static AsOfEnrichment<String, String, String, String> tierOf(
+      PCollection<ChangeEvent<String, String>> changes, Duration retention) {
+    return Enrichment.asOf(
+            (String r) -> r.substring(0, r.indexOf(':')),
+            changes,
+            (String r, String tier) -> {
+              String id = r.substring(r.indexOf(':') + 1);
+              if (id.equals("bad")) {
+                throw new IllegalArgumentException("cannot join " + r);
+              }
+              return id + "=" + tier;
+            })
+        .withOutputCoder(StringUtf8Coder.of())
+        .withVersionRetention(retention);
+  }
+
+  private static TimestampedValue<ChangeEvent<String, String>> change(
+      String key, String row, ChangeEvent.Op op, long lsn, String committed) {
+    return TimestampedValue.of(
+        ChangeEvent.of(op, key, null, row, ChangePosition.of(lsn, 0), t(committed)), t(committed));
   }
 
   private static PCollection<String> reasons(EnrichmentResult<String, String> out) {

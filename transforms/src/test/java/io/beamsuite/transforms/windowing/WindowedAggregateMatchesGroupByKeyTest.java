@@ -25,6 +25,8 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -159,6 +161,175 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                     MapElements.into(TypeDescriptors.strings()).via(l -> CollectIds.idOf(l.value()))))
         .containsInAnyOrder(expectedLate);
     p.run();
+  }
+
+  // ---- exact boundaries: every pane, not only the final one, equals Beam's ----
+
+  @Test
+  public void tumblingBoundariesAtEndAtEndPlusLatenessAndOneMillisecondPast() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("a:1", "0:10"), at("a:2", "0:50"), at("b:10", "1:10"))
+            // Exactly the window's max timestamp: the window is not yet past its end.
+            .advanceWatermarkTo(t("0:59.999"))
+            .addElements(at("a:3", "0:20"))
+            // Exactly the window end: on-time pane, later records fire late panes. b has no record
+            // in [0:00,1:00) yet, so its first pane there is LATE, index 0.
+            .advanceWatermarkTo(t("1:00"))
+            .addElements(at("a:4", "0:30"))
+            .addElements(at("b:11", "0:59.999"))
+            // Exactly end + allowed lateness: still accepted.
+            .advanceWatermarkTo(t("1:29.999"))
+            .addElements(at("a:5", "0:40"))
+            // One millisecond past it: closed, for a and for b alike.
+            .advanceWatermarkTo(t("1:30"))
+            .addElements(at("a:6", "0:45"))
+            .addElements(at("b:12", "0:01"))
+            .advanceWatermarkToInfinity();
+
+    assertSameAsBeam(
+        events,
+        WindowSpec.tumbling(WINDOW).withAllowedLateness(LATENESS).accumulating(),
+        Window.<String>into(FixedWindows.of(WINDOW))
+            .withAllowedLateness(LATENESS)
+            .accumulatingFiredPanes(),
+        List.of(
+            "a [0:00,1:00) ON_TIME#0 = 1,2,3",
+            "a [0:00,1:00) LATE#1 = 1,2,3,4",
+            "a [0:00,1:00) LATE#2 = 1,2,3,4,5",
+            "b [0:00,1:00) LATE#0 = 11",
+            "b [1:00,2:00) ON_TIME#0 = 10"),
+        List.of("late 6 [0:00,1:00)", "late 12 [0:00,1:00)"));
+  }
+
+  @Test
+  public void slidingBoundariesRouteOnlyTheClosedWindowOfARecord() {
+    Duration size = Duration.standardMinutes(2);
+    TestStream<String> events =
+        stream()
+            .addElements(at("a:1", "0:30"), at("a:2", "1:30"))
+            .advanceWatermarkTo(t("1:00"))
+            // In [-1:00,1:00) (closed: no lateness) and [0:00,2:00) (open).
+            .addElements(at("a:3", "0:59.999"))
+            .advanceWatermarkTo(t("1:59.999"))
+            .addElements(at("a:4", "1:00"))
+            .advanceWatermarkTo(t("2:00"))
+            .addElements(at("a:5", "1:59"))
+            .advanceWatermarkToInfinity();
+
+    assertSameAsBeam(
+        events,
+        WindowSpec.sliding(size, WINDOW),
+        Window.<String>into(SlidingWindows.of(size).every(WINDOW)).discardingFiredPanes(),
+        List.of(
+            "a [-1:00,1:00) ON_TIME#0 = 1",
+            "a [0:00,2:00) ON_TIME#0 = 1,2,3,4",
+            "a [1:00,3:00) ON_TIME#0 = 2,4,5"),
+        List.of("late 3 [-1:00,1:00)", "late 5 [0:00,2:00)"));
+  }
+
+  @Test
+  public void sessionBoundariesUseTheRecordsOwnProtoSession() {
+    Duration gap = Duration.standardMinutes(10);
+    Duration lateness = Duration.standardMinutes(5);
+    TestStream<String> events =
+        stream()
+            // b: [0:00,10:00) and [9:59.999,19:59.999) overlap and merge; [20:00,30:00) only
+            // touches the merged session's end, so it stays apart.
+            .addElements(at("a:1", "0:00"), at("b:10", "0:00"), at("b:11", "20:00"))
+            .addElements(at("b:12", "9:59.999"))
+            .advanceWatermarkTo(t("14:59.999"))
+            // At end + lateness of [0:00,10:00): accepted, late pane.
+            .addElements(at("a:2", "0:00"))
+            .advanceWatermarkTo(t("15:00"))
+            // One millisecond past: dropped.
+            .addElements(at("a:3", "0:00"))
+            // Its proto-session [4:00,14:00) is within lateness: a new session, first pane LATE.
+            .addElements(at("a:4", "4:00"))
+            .advanceWatermarkToInfinity();
+
+    assertSameAsBeam(
+        events,
+        WindowSpec.sessions(gap).withAllowedLateness(lateness).accumulating(),
+        Window.<String>into(Sessions.withGapDuration(gap))
+            .withAllowedLateness(lateness)
+            .accumulatingFiredPanes(),
+        List.of(
+            "a [0:00,10:00) ON_TIME#0 = 1",
+            "a [0:00,10:00) LATE#1 = 1,2",
+            "a [4:00,14:00) LATE#0 = 4",
+            "b [0:00,19:59.999) ON_TIME#0 = 10,12",
+            "b [20:00,30:00) ON_TIME#0 = 11"),
+        List.of("late 3 [0:00,10:00)"));
+  }
+
+  /**
+   * Runs {@code events} through {@link WindowedAggregate} and through Beam's {@code Window +
+   * Combine.perKey}, and checks both give exactly {@code panes}, and that ours routes exactly
+   * {@code late} (the records Beam drops: they are in no pane of Beam's).
+   */
+  private void assertSameAsBeam(
+      TestStream<String> events,
+      WindowSpec spec,
+      Window<String> beamWindowing,
+      List<String> panes,
+      List<String> late) {
+    PCollection<String> records = p.apply(events);
+    WindowedAggregate.Result<String, String, String> ours =
+        records.apply(
+            "Ours",
+            WindowedAggregate.of(CollectIds::keyOf, new CollectIds())
+                .withKeyCoder(StringUtf8Coder.of())
+                .over(spec));
+    PCollection<String> beamPanes =
+        records
+            .apply("BeamWindows", beamWindowing)
+            .apply(
+                "BeamKeys",
+                WithKeys.of((SerializableFunction<String, String>) CollectIds::keyOf)
+                    .withKeyType(TypeDescriptors.strings()))
+            .apply("BeamCombine", Combine.perKey(new CollectIds()))
+            .apply("BeamRender", ParDo.of(new RenderBeamPaneFn()));
+    PAssert.that(WindowedAggregateTest.render(ours)).containsInAnyOrder(panes);
+    PAssert.that(beamPanes).containsInAnyOrder(panes);
+    PAssert.that(WindowedAggregateTest.renderLate(ours)).containsInAnyOrder(late);
+    p.run();
+  }
+
+  private static TestStream.Builder<String> stream() {
+    return TestStream.create(StringUtf8Coder.of());
+  }
+
+  private static Instant t(String offset) {
+    return WindowedAggregateTest.t(offset);
+  }
+
+  private static TimestampedValue<String> at(String record, String offset) {
+    return WindowedAggregateTest.at(record, offset);
+  }
+
+  /** Beam's pane in the same rendering as {@link WindowedAggregateTest#render}. */
+  static final class RenderBeamPaneFn extends DoFn<KV<String, String>, String> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, String> kv,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<String> out) {
+      IntervalWindow w = (IntervalWindow) window;
+      out.output(
+          kv.getKey()
+              + " ["
+              + WindowedAggregateTest.offset(w.start())
+              + ","
+              + WindowedAggregateTest.offset(w.end())
+              + ") "
+              + pane.getTiming()
+              + "#"
+              + pane.getIndex()
+              + " = "
+              + kv.getValue());
+    }
   }
 
   /** Global window firing once, when the (unbounded) test stream's watermark reaches the end. */

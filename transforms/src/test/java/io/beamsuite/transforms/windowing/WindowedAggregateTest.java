@@ -293,6 +293,49 @@ public class WindowedAggregateTest {
   }
 
   @Test
+  public void aNewKeyLearnsTheWatermarkFromItsOwnTimersBeforeRoutingLate() {
+    // The documented difference from Beam's GroupByKey: a key knows the watermark only from its
+    // own timers, so the first record of a key never seen before is aggregated even when its
+    // window closed long ago (Beam would drop it). Once the key's timers have caught up, the next
+    // record for that window is routed late.
+    TestStream<String> events =
+        stream()
+            .addElements(at("a:1", "0:10"))
+            .advanceWatermarkTo(t("5:00"))
+            .addElements(at("c:7", "0:20"))
+            .addElements(at("c:8", "0:30"))
+            .advanceWatermarkToInfinity();
+
+    WindowedAggregate.Result<String, String, String> out =
+        p.apply(events).apply(aggregate(WindowSpec.tumbling(MINUTE)));
+
+    PAssert.that(render(out))
+        .containsInAnyOrder("a [0:00,1:00) ON_TIME#0 = 1", "c [0:00,1:00) ON_TIME#0 = 7");
+    PAssert.that(renderLate(out)).containsInAnyOrder("late 8 [0:00,1:00)");
+    p.run();
+  }
+
+  @Test
+  public void boundedInputMergesSessionsLikeBeam() {
+    PCollection<String> records =
+        p.apply(
+            Create.timestamped(
+                at("a:1", "0:00"), at("a:2", "9:59.999"), at("a:3", "19:59.999"), at("b:4", "0:00")));
+
+    WindowedAggregate.Result<String, String, String> out =
+        records.apply(aggregate(WindowSpec.sessions(Duration.standardMinutes(10))));
+
+    // [0:00,10:00) and [9:59.999,19:59.999) overlap; [19:59.999,29:59.999) only touches them.
+    PAssert.that(render(out))
+        .containsInAnyOrder(
+            "a [0:00,19:59.999) ON_TIME#0 = 1,2",
+            "a [19:59.999,29:59.999) ON_TIME#0 = 3",
+            "b [0:00,10:00) ON_TIME#0 = 4");
+    PAssert.that(renderLate(out)).empty();
+    p.run();
+  }
+
+  @Test
   public void misconfigurationFailsWithAClearMessage() {
     assertThrows(IllegalArgumentException.class, () -> WindowSpec.tumbling(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> WindowSpec.sliding(MINUTE, Duration.millis(-1)));

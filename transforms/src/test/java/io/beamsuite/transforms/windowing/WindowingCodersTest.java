@@ -2,6 +2,7 @@ package io.beamsuite.transforms.windowing;
 
 import static org.junit.Assert.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -42,32 +43,42 @@ public class WindowingCodersTest {
   }
 
   @Test
-  public void keyWindowsStateCoderKeepsEveryField() throws Exception {
-    KeyWindows<List<String>> state = new KeyWindows<>();
-    KeyWindows.OpenWindow<List<String>> open =
-        state.getOrCreate(-60_000L, 0L, new CollectIds());
-    open.accumulator.add("x");
-    open.nextPaneIndex = 2;
-    open.onTimeFired = true;
-    state.getOrCreate(0L, 60_000L, new CollectIds()).dirty = true;
-    state.eventTimerTarget = 59_999L;
-    state.earlyTimerPending = true;
-    state.watermarkLowerBound = -5L;
+  public void keyHeadStateCoderKeepsEveryField() throws Exception {
+    KeyHead<List<String>> head = new KeyHead<>();
+    WindowPart<List<String>> fired = new WindowPart<>(-60_000L, 0L, new ArrayList<>(List.of("x")));
+    fired.nextPaneIndex = 2;
+    fired.onTimeFired = true;
+    fired.heldBeforeEnd = true;
+    WindowPart<List<String>> open = new WindowPart<>(0L, 60_000L, new ArrayList<>());
+    open.dirty = true;
+    head.hot.add(fired);
+    head.hot.add(open);
+    head.firedUpTo = -5L;
+    head.frontier = 0L;
+    head.timerTarget = 59_999L;
+    head.earlyTimerPending = true;
+    head.parkedParts = 3;
+    head.parkedDeadline = -1L;
 
-    KeyWindows.KeyWindowsCoder<List<String>> coder =
-        new KeyWindows.KeyWindowsCoder<>(ListCoder.of(StringUtf8Coder.of()));
-    KeyWindows<List<String>> decoded =
-        org.apache.beam.sdk.util.CoderUtils.clone(coder, state);
+    KeyHead<List<String>> decoded =
+        org.apache.beam.sdk.util.CoderUtils.clone(
+            new KeyHead.HeadCoder<>(ListCoder.of(StringUtf8Coder.of())), head);
 
-    assertEquals(2, decoded.windows.size());
-    assertEquals(-60_000L, decoded.windows.get(0).start);
-    assertEquals(List.of("x"), decoded.windows.get(0).accumulator);
-    assertEquals(2, decoded.windows.get(0).nextPaneIndex);
-    assertEquals(true, decoded.windows.get(0).onTimeFired);
-    assertEquals(false, decoded.windows.get(0).dirty);
-    assertEquals(true, decoded.windows.get(1).dirty);
-    assertEquals(59_999L, decoded.eventTimerTarget);
+    assertEquals(2, decoded.hot.size());
+    assertEquals(-60_000L, decoded.hot.get(0).start);
+    assertEquals(0L, decoded.hot.get(0).end);
+    assertEquals(List.of("x"), decoded.hot.get(0).accumulator);
+    assertEquals(2, decoded.hot.get(0).nextPaneIndex);
+    assertEquals(true, decoded.hot.get(0).onTimeFired);
+    assertEquals(true, decoded.hot.get(0).heldBeforeEnd);
+    assertEquals(false, decoded.hot.get(0).dirty);
+    assertEquals(true, decoded.hot.get(1).dirty);
+    assertEquals(false, decoded.hot.get(1).onTimeFired);
+    assertEquals(-5L, decoded.firedUpTo);
+    assertEquals(0L, decoded.frontier);
+    assertEquals(59_999L, decoded.timerTarget);
     assertEquals(true, decoded.earlyTimerPending);
-    assertEquals(-5L, decoded.watermarkLowerBound);
+    assertEquals(3, decoded.parkedParts);
+    assertEquals(-1L, decoded.parkedDeadline);
   }
 }
