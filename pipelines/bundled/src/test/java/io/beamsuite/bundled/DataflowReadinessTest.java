@@ -74,17 +74,12 @@ public class DataflowReadinessTest {
   /**
    * Command and mode that must NOT pass, with what the error must say: a refusal of the Dataflow
    * checks, or a mode the command does not have (e.g. a batch-only command refusing a Kafka
-   * source). Streaming on Runner v2: WindowedAggregate and the as-of join read the watermark
-   * through an event-time timer, which is the element timestamp on Runner v2 (docs/transforms.md,
-   * docs/dataflow.md). A command missing here must pass in every mode; a command listed here that
-   * passes fails the test.
+   * source). Every pipeline passes streaming on Runner v2: the engine decides lateness from its
+   * own timers and uses no MapState/SetState in streaming. A command missing here must pass in
+   * every mode; a command listed here that passes fails the test.
    */
   static final Map<String, String> DECLARED_NOT_READY =
       Map.of(
-          "clickstream/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark",
-          "fraud/" + Mode.STREAMING_V2, "AsOfJoinFn reads the watermark",
-          "sensors/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark",
-          "lambda-speed/" + Mode.STREAMING_V2, "WindowedAggregateFn reads the watermark",
           "lambda-archive/" + Mode.BATCH_V1, "lambda-archive reads Kafka",
           "lambda-archive/" + Mode.BATCH_V2, "lambda-archive reads Kafka",
           "lambda-batch/" + Mode.STREAMING_V1, "the batch layer reads the master dataset",
@@ -431,18 +426,11 @@ public class DataflowReadinessTest {
   }
 
   @Test
-  public void mapStateInStreamingNeedsStreamingEngineOnRunnerV1() throws Exception {
+  public void noBuiltInPipelineUsesMapStateInStreaming() throws Exception {
+    // Without Streaming Engine, Runner v1 streaming refuses MapState/SetState: the built-in
+    // transforms use neither in streaming, so clickstream passes even then.
     List<String> args = new ArrayList<>(args(command("clickstream"), Mode.STREAMING_V1));
     args.remove("--enableStreamingEngine");
-    try {
-      DataflowDryRun.run(command("clickstream"), args, TMP.newFolder().toPath());
-      fail("Dedup's MapState (64 key buckets) needs Streaming Engine on Runner v1");
-    } catch (NotReadyException e) {
-      assertThat(e.getMessage(), containsString("MapState"));
-      assertThat(e.getMessage(), containsString("--enableStreamingEngine"));
-    }
-    // One state key per id uses no MapState: fine without Streaming Engine.
-    args.add("--dedupKeyBuckets=0");
     Report report = DataflowDryRun.run(command("clickstream"), args, TMP.newFolder().toPath());
     assertEquals("JOB_TYPE_STREAMING", report.jobType());
   }
@@ -480,13 +468,5 @@ public class DataflowReadinessTest {
         "--templateLocation=" + spec,
         "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
         "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory");
-  }
-
-  @Test
-  public void theWatermarkReadingDoFnsNamedByTheCheckExist() throws Exception {
-    // A rename would silently disable the Runner v2 streaming refusal.
-    for (String name : DataflowDryRun.WATERMARK_READING_DOFNS) {
-      assertNotNull(name, Class.forName(name));
-    }
   }
 }

@@ -46,9 +46,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * brokers reachable from this machine.
  *
  * <p>On top of the runner's own checks it rejects what Dataflow refuses or runs wrongly and the
- * client does not notice (see {@link #problems}): watermark-reading DoFns in Runner v2 streaming,
- * {@code MapState}/{@code SetState} in Runner v2 streaming or in v1 streaming without Streaming
- * Engine, and {@code --jdbcPassword} (it would be serialized into the job spec).
+ * client does not notice (see {@link #problems}): {@code MapState}/{@code SetState} in Runner v2
+ * streaming or in v1 streaming without Streaming Engine (found by state type, in any DoFn; the
+ * built-in transforms use neither in streaming), and {@code --jdbcPassword} (it would be
+ * serialized into the job spec).
  *
  * <pre>{@code
  * java -cp beamsuite-pipelines-bundled.jar io.beamsuite.pipelines.launcher.DataflowDryRun \
@@ -56,17 +57,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 public final class DataflowDryRun {
-  /**
-   * DoFns that read the input watermark through an event-time timer's {@code
-   * getCurrentRelativeTime()}: the input watermark on classic runners (Dataflow Runner v1), the
-   * element's timestamp on portable ones (Runner v2), where late records would reopen a window
-   * that was already emitted and cleaned up instead of being routed late (docs/transforms.md).
-   */
-  public static final Set<String> WATERMARK_READING_DOFNS =
-      Set.of(
-          "io.beamsuite.transforms.windowing.WindowedAggregateFn",
-          "io.beamsuite.transforms.enrichment.AsOfEnrichment$AsOfJoinFn");
-
   static final String RUNNER_V2 = "use_runner_v2";
   private static final String NOOP_PATH_VALIDATOR =
       "org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator";
@@ -228,26 +218,15 @@ public final class DataflowDryRun {
         specExperiments.contains("enable_streaming_engine")
             || specExperiments.contains("enable_windmill_service");
     for (DoFnAt fn : graph.doFns) {
-      if (runnerV2 && WATERMARK_READING_DOFNS.contains(fn.doFnClass.getName())) {
-        problems.add(
-            fn.step
-                + ": "
-                + fn.doFnClass.getSimpleName()
-                + " reads the watermark through an event-time timer, which Runner v2 (portable)"
-                + " reports as the element's timestamp, so late records would reopen closed windows"
-                + " instead of being routed late; run it streaming on Runner v1 (without "
-                + RUNNER_V2
-                + "), or bounded (docs/dataflow.md)");
-      }
       for (String state : fn.unorderedCollectionStates) {
         if (runnerV2) {
           problems.add(
               fn.step + ": " + state + " is not supported by Runner v2 streaming jobs"
-                  + " (use --dedupKeyBuckets=0 for Dedup, or Runner v1 with Streaming Engine)");
+                  + " (use Runner v1 with Streaming Engine)");
         } else if (!streamingEngine) {
           problems.add(
               fn.step + ": " + state + " needs Streaming Engine on Runner v1 streaming jobs"
-                  + " (add --enableStreamingEngine, or --dedupKeyBuckets=0 for Dedup)");
+                  + " (add --enableStreamingEngine)");
         }
       }
     }

@@ -101,12 +101,13 @@ public interface BeamsuiteOptions extends PipelineOptions {
   void setDedupRetentionMinutes(long minutes);
 
   @Description(
-      "Dedup state keys: event ids are hashed into this many keys (fast on the DirectRunner, which"
-          + " runs each state key as its own bundle); 0 = one state key per id, best on Dataflow")
-  @Default.Integer(64)
-  int getDedupKeyBuckets();
+      "Dedup state keys of a bounded run: event ids are hashed into this many keys; 0 = one state"
+          + " key per id. Unset: 64 on the DirectRunner (which runs each state key as its own"
+          + " bundle), one key per id elsewhere. Streaming runs always use one key per id")
+  @Nullable
+  Integer getDedupKeyBuckets();
 
-  void setDedupKeyBuckets(int buckets);
+  void setDedupKeyBuckets(@Nullable Integer buckets);
 
   @Description("JDBC URL of the PostgreSQL database receiving results and dead letters")
   @Default.String("jdbc:postgresql://127.0.0.1:5432/postgres")

@@ -27,7 +27,9 @@ public final class OptionsValidation {
         "--watermarkStallWarningSeconds", options.getWatermarkStallWarningSeconds(), 0);
     requireAtLeast("--allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0);
     requireAtLeast("--dedupRetentionMinutes", options.getDedupRetentionMinutes(), 1);
-    requireAtLeast("--dedupKeyBuckets", options.getDedupKeyBuckets(), 0);
+    if (options.getDedupKeyBuckets() != null) {
+      requireAtLeast("--dedupKeyBuckets", options.getDedupKeyBuckets(), 0);
+    }
     if (!options.getJdbcUrl().startsWith("jdbc:postgresql:")) {
       // The value is not echoed: a URL can carry a password parameter.
       throw new IllegalArgumentException(

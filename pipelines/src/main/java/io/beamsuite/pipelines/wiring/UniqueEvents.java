@@ -14,6 +14,7 @@ import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -32,9 +33,11 @@ public final class UniqueEvents<T extends Event>
   private final Class<T> type;
   private final String stage;
   private final Duration retention;
-  private final int keyBuckets;
+  // Null: Dedup chooses by input and runner.
+  private final @Nullable Integer keyBuckets;
 
-  private UniqueEvents(Class<T> type, String stage, Duration retention, int keyBuckets) {
+  private UniqueEvents(
+      Class<T> type, String stage, Duration retention, @Nullable Integer keyBuckets) {
     this.type = type;
     this.stage = stage;
     this.retention = retention;
@@ -57,13 +60,11 @@ public final class UniqueEvents<T extends Event>
   @Override
   public Result<T> expand(PCollection<RawRecord> input) {
     ParseJson.Result<T> parsed = input.apply("Parse", ParseJson.of(type).withStage(stage));
-    PCollection<T> unique =
-        parsed
-            .parsed()
-            .apply(
-                "Dedup",
-                Dedup.<T>byId(T::eventId).withRetention(retention).withKeyBuckets(keyBuckets))
-            .unique();
+    Dedup<T> dedup = Dedup.<T>byId(T::eventId).withRetention(retention);
+    if (keyBuckets != null) {
+      dedup = dedup.withKeyBuckets(keyBuckets);
+    }
+    PCollection<T> unique = parsed.parsed().apply("Dedup", dedup).unique();
     return new Result<>(unique, parsed.deadLetters());
   }
 
