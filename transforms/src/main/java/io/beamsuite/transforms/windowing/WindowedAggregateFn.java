@@ -107,8 +107,8 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     this.allowedLatenessMillis = spec.getAllowedLateness().getMillis();
     this.earlyFiringInterval = spec.getEarlyFiringInterval();
     this.memoryMillis = memoryMillis(spec);
-    // Two probe points per period (ends and expiries), over twice the memory: the climb of a new
-    // key from memory before its first record, then the memory after its last one.
+    // Two probe points per period (ends and expiries) over two memories: the climb of a new key
+    // from one memory before its first record, then about one memory after its last one.
     this.probeLimit =
         (int) Math.min(Integer.MAX_VALUE - 4, 2 * (2 * memoryMillis / periodMillis) + 4);
     this.headSpec = StateSpecs.value(new KeyHead.HeadCoder<>(accumulatorCoder));
