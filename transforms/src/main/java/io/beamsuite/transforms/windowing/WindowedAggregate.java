@@ -67,7 +67,8 @@ import org.joda.time.Duration;
  * a record (the climb, then about one memory after its last record). Every record routed late is one
  * Beam's GroupByKey with the same windowing would drop too; the converse can differ by the
  * timer-firing delay: a record that arrives after the watermark passed its window's expiry, but
- * before the key's timer for that point has fired, is still aggregated. The per-record work is the
+ * before the key's timer for that point has fired, is still aggregated (for sessions, whose ends
+ * are not aligned, the key probes every gap, so this can be up to one gap). The per-record work is the
  * number of windows the record belongs to, not the number of open windows; see the package-private
  * {@code WindowedAggregateFn} for the state layout.
  *
