@@ -39,6 +39,13 @@ import org.joda.time.Instant;
  * still aggregated (and fires a pane). The same holds for pane timing: a window's first pane is
  * {@code LATE} when its first record arrived after the key knew the window's end had passed.
  *
+ * <p>So that a key also knows about windows it has no record in, its one event-time timer is set
+ * at the next <i>probe point</i> ({@link #nextProbe}) whenever no window deadline comes first: for
+ * tumbling and sliding windows every window end and expiry, so every point at which any window
+ * changes state; for sessions every multiple of the gap. A new key starts probing one memory
+ * ({@link #memoryMillis}) before its first record, and probing stops after a bounded number of
+ * firings without a record, after which a key without open windows is cleared.
+ *
  * <p><b>State layout.</b> Only {@code ValueState}, {@code BagState} and timers (the state kinds of
  * every target runner, including Dataflow Runner v2 streaming). Per key: a small {@link KeyHead}
  * with the hot windows (those of the key's event-time frontier), read and written once per record;
