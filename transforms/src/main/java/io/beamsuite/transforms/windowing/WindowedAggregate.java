@@ -11,21 +11,20 @@ import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo.Timing;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
-import org.joda.time.Duration;
-import org.apache.beam.sdk.transforms.Combine.CombineFn;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -38,6 +37,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * Aggregates records per key and event-time window with a {@link CombineFn}, and routes records
@@ -62,11 +62,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * window, so lateness is decided where the window's accumulator lives. The watermark is never read
  * (that is not portable: Dataflow Runner v2 does not report it to the SDK); a key knows the
  * watermark from its own event-time timers, which fire at every window end and expiry (end plus
- * allowed lateness) while the key is active and for an hour (at least the window size plus the
- * allowed lateness) before its first and after its last record. Every record routed late is one
+ * allowed lateness): a new key starts one memory (window size plus allowed lateness, at least an
+ * hour) before its first record, and a key stops after two memories' worth of probe points without
+ * a record (the climb, then about one memory after its last record). Every record routed late is one
  * Beam's GroupByKey with the same windowing would drop too; the converse can differ by the
  * timer-firing delay: a record that arrives after the watermark passed its window's expiry, but
- * before the key's timer for that point has fired, is still aggregated. The per-record work is the
+ * before the key's timer for that point has fired, is still aggregated (for sessions, whose ends
+ * are not aligned, the key probes every gap, so this can be up to one gap). The per-record work is the
  * number of windows the record belongs to, not the number of open windows; see the package-private
  * {@code WindowedAggregateFn} for the state layout.
  *

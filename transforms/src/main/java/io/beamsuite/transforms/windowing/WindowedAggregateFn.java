@@ -39,6 +39,13 @@ import org.joda.time.Instant;
  * still aggregated (and fires a pane). The same holds for pane timing: a window's first pane is
  * {@code LATE} when its first record arrived after the key knew the window's end had passed.
  *
+ * <p>So that a key also knows about windows it has no record in, its one event-time timer is set
+ * at the next <i>probe point</i> ({@link #nextProbe}) whenever no window deadline comes first: for
+ * tumbling and sliding windows every window end and expiry, so every point at which any window
+ * changes state; for sessions every multiple of the gap. A new key starts probing one memory
+ * ({@link #memoryMillis}) before its first record, and probing stops after a bounded number of
+ * firings without a record, after which a key without open windows is cleared.
+ *
  * <p><b>State layout.</b> Only {@code ValueState}, {@code BagState} and timers (the state kinds of
  * every target runner, including Dataflow Runner v2 streaming). Per key: a small {@link KeyHead}
  * with the hot windows (those of the key's event-time frontier), read and written once per record;
@@ -107,8 +114,8 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     this.allowedLatenessMillis = spec.getAllowedLateness().getMillis();
     this.earlyFiringInterval = spec.getEarlyFiringInterval();
     this.memoryMillis = memoryMillis(spec);
-    // Two probe points per period (ends and expiries), over twice the memory: the climb of a new
-    // key from memory before its first record, then the memory after its last one.
+    // Two probe points per period (ends and expiries) over two memories: the climb of a new key
+    // from one memory before its first record, then about one memory after its last one.
     this.probeLimit =
         (int) Math.min(Integer.MAX_VALUE - 4, 2 * (2 * memoryMillis / periodMillis) + 4);
     this.headSpec = StateSpecs.value(new KeyHead.HeadCoder<>(accumulatorCoder));

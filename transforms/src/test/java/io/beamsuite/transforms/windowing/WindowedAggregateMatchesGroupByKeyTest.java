@@ -163,6 +163,177 @@ public class WindowedAggregateMatchesGroupByKeyTest {
     p.run();
   }
 
+  @Test
+  public void slidingWindowsAgreeWithBeamOnARandomLateStream() {
+    Duration size = Duration.standardMinutes(2);
+    randomStreamAgreesWithBeam(
+        WindowSpec.sliding(size, WINDOW).withAllowedLateness(LATENESS).accumulating(),
+        Window.<String>into(SlidingWindows.of(size).every(WINDOW))
+            .withAllowedLateness(LATENESS)
+            .accumulatingFiredPanes(),
+        (eventTime, watermark) -> {
+          List<String> late = new ArrayList<>();
+          long lastStart = eventTime - Math.floorMod(eventTime, WINDOW.getMillis());
+          for (long start = lastStart; start > eventTime - size.getMillis(); start -= WINDOW.getMillis()) {
+            if (start + size.getMillis() - 1 + LATENESS.getMillis() < watermark) {
+              late.add(" [" + WindowedAggregateTest.offset(new Instant(start)) + ","
+                  + WindowedAggregateTest.offset(new Instant(start + size.getMillis())) + ")");
+            }
+          }
+          return late;
+        });
+  }
+
+  @Test
+  public void sessionsRouteLateOnlyWhatBeamDropsOnARandomLateStream() {
+    // Session ends are not aligned, so a key probes the watermark every gap only: it may accept a
+    // record Beam drops (up to one gap after the watermark passed its proto-session's expiry), but
+    // never routes late a record Beam keeps.
+    Duration gap = Duration.standardSeconds(20);
+    Random random = new Random(7);
+    TestStream.Builder<String> stream = TestStream.create(StringUtf8Coder.of());
+    List<String> droppedByBeam = new ArrayList<>();
+    long watermark = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis();
+    for (int i = 0; i < 300; i++) {
+      long frontier = T0.getMillis() + i * 1_500L;
+      long eventTime = frontier - random.nextInt(120_000);
+      stream = stream.addElements(TimestampedValue.of("k" + random.nextInt(3) + ":" + i, new Instant(eventTime)));
+      if (eventTime + gap.getMillis() - 1 + LATENESS.getMillis() < watermark) {
+        droppedByBeam.add(String.valueOf(i));
+      }
+      if (i % 10 == 9) {
+        watermark = Math.max(watermark, Math.floorDiv(frontier - 30_000, 15_000) * 15_000);
+        stream = stream.advanceWatermarkTo(new Instant(watermark));
+      }
+    }
+    org.junit.Assert.assertTrue("stream should contain late records", droppedByBeam.size() > 10);
+    WindowedAggregate.Result<String, String, String> ours =
+        p.apply(stream.advanceWatermarkToInfinity())
+            .apply(
+                WindowedAggregate.of(CollectIds::keyOf, new CollectIds())
+                    .withKeyCoder(StringUtf8Coder.of())
+                    .over(WindowSpec.sessions(gap).withAllowedLateness(LATENESS)));
+    PAssert.that(
+            ours.lateRecords()
+                .apply("LateIds", MapElements.into(TypeDescriptors.strings()).via(l -> CollectIds.idOf(l.value()))))
+        .satisfies(
+            lateIds -> {
+              for (String id : lateIds) {
+                org.junit.Assert.assertTrue("routed late but kept by Beam: " + id, droppedByBeam.contains(id));
+              }
+              return null;
+            });
+    p.run();
+  }
+
+  /** The windows (rendered " [start,end)") a record misses at {@code watermark}, as Beam drops it. */
+  private interface LateWindows extends java.io.Serializable {
+    List<String> at(long eventTime, long watermark);
+  }
+
+  /**
+   * The generator of {@link #finalPanesAndLateRecordsAgreeWithBeamsGroupByKey} (fewer keys, so
+   * sessions merge), for any window shape: every window's final pane equals Beam's, and the late
+   * records are exactly the (record, window) pairs Beam drops.
+   */
+  private void randomStreamAgreesWithBeam(
+      WindowSpec spec, Window<String> beamWindowing, LateWindows lateWindows) {
+    Random random = new Random(7);
+    TestStream.Builder<String> stream = TestStream.create(StringUtf8Coder.of());
+    List<String> expectedLate = new ArrayList<>();
+    long watermark = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis();
+    for (int i = 0; i < 300; i++) {
+      long frontier = T0.getMillis() + i * 1_500L;
+      long eventTime = frontier - random.nextInt(120_000);
+      stream = stream.addElements(TimestampedValue.of("k" + random.nextInt(3) + ":" + i, new Instant(eventTime)));
+      for (String window : lateWindows.at(eventTime, watermark)) {
+        expectedLate.add("late " + i + window);
+      }
+      if (i % 10 == 9) {
+        long next = Math.floorDiv(frontier - 30_000, 15_000) * 15_000 - (i % 30 == 29 ? 1 : 0);
+        watermark = Math.max(watermark, next);
+        stream = stream.advanceWatermarkTo(new Instant(watermark));
+      }
+    }
+    org.junit.Assert.assertTrue(
+        "stream should contain late records, has " + expectedLate.size(), expectedLate.size() > 10);
+    PCollection<String> records = p.apply(stream.advanceWatermarkToInfinity());
+
+    WindowedAggregate.Result<String, String, String> ours =
+        records.apply(
+            "Ours",
+            WindowedAggregate.of(CollectIds::keyOf, new CollectIds())
+                .withKeyCoder(StringUtf8Coder.of())
+                .over(spec));
+    PCollection<String> ourFinal =
+        ours.results()
+            .apply(
+                "OurPanes",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(),
+                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.strings())))
+                    .via(
+                        r ->
+                            KV.of(
+                                r.key() + " [" + WindowedAggregateTest.offset(r.windowStart()) + ","
+                                    + WindowedAggregateTest.offset(r.windowEnd()) + ")",
+                                KV.of(r.paneIndex(), r.value()))))
+            .apply("OurGlobal", atEndOfInput())
+            .apply("OurFinalPane", Combine.perKey(new LastPane()))
+            .apply("OurRender", MapElements.into(TypeDescriptors.strings())
+                .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
+    PCollection<String> beamFinal =
+        records
+            .apply("BeamWindows", beamWindowing)
+            .apply(
+                "BeamKeys",
+                WithKeys.of((SerializableFunction<String, String>) CollectIds::keyOf)
+                    .withKeyType(TypeDescriptors.strings()))
+            .apply("BeamCombine", Combine.perKey(new CollectIds()))
+            .apply("BeamPanes", ParDo.of(new TagWithBoundsFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of())))
+            .apply("BeamGlobal", atEndOfInput())
+            .apply("BeamFinalPane", Combine.perKey(new LastPane()))
+            .apply("BeamRender", MapElements.into(TypeDescriptors.strings())
+                .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
+
+    PAssert.that(
+            PCollectionList.of(ourFinal.apply("TagOurs", MapElements.into(TypeDescriptors.strings()).via(x -> "ours " + x)))
+                .and(beamFinal.apply("TagBeam", MapElements.into(TypeDescriptors.strings()).via(x -> "beam " + x)))
+                .apply("BothSides", Flatten.pCollections())
+                .apply("PairUp", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                    .via(x -> KV.of(x.substring(5), x.substring(0, 4))))
+                .apply("BySide", GroupByKey.create())
+                .apply("OneSided", MapElements.into(TypeDescriptors.strings())
+                    .via(kv -> {
+                      TreeSet<String> sides = new TreeSet<>();
+                      kv.getValue().forEach(sides::add);
+                      return sides.size() == 2 ? "" : kv.getKey() + " only in " + sides;
+                    }))
+                .apply("Mismatches", org.apache.beam.sdk.transforms.Filter.by(x -> !x.isEmpty())))
+        .empty();
+    PAssert.that(WindowedAggregateTest.renderLate(ours)).containsInAnyOrder(expectedLate);
+    p.run();
+  }
+
+  /** Beam's pane keyed like ours: "key [start,end)" with its index and value. */
+  static final class TagWithBoundsFn extends DoFn<KV<String, String>, KV<String, KV<Long, String>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, String> kv,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<KV<String, KV<Long, String>>> out) {
+      IntervalWindow w = (IntervalWindow) window;
+      out.output(
+          KV.of(
+              kv.getKey() + " [" + WindowedAggregateTest.offset(w.start()) + ","
+                  + WindowedAggregateTest.offset(w.end()) + ")",
+              KV.of(pane.getIndex(), kv.getValue())));
+    }
+  }
+
   // ---- exact boundaries: every pane, not only the final one, equals Beam's ----
 
   @Test

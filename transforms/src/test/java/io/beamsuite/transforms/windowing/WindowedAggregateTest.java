@@ -4,14 +4,19 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
+import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -333,6 +338,44 @@ public class WindowedAggregateTest {
             "b [0:00,10:00) ON_TIME#0 = 4");
     PAssert.that(renderLate(out)).empty();
     p.run();
+  }
+
+  @Test
+  public void resultsAreInTheGlobalWindowStampedWithTheWindowsMaxTimestampOnBothPaths() {
+    PCollection<String> bounded =
+        p.apply("Bounded", Create.timestamped(at("a:1", "0:10"), at("b:2", "1:30")));
+    PCollection<String> unbounded =
+        p.apply(
+            "Unbounded",
+            stream().addElements(at("a:1", "0:10"), at("b:2", "1:30")).advanceWatermarkToInfinity());
+
+    for (PCollection<String> records : List.of(bounded, unbounded)) {
+      String name = records == bounded ? "Bounded" : "Unbounded";
+      PAssert.that(
+              records
+                  .apply(name + "Aggregate", aggregate(WindowSpec.tumbling(MINUTE)))
+                  .results()
+                  .apply(name + "Stamps", ParDo.of(new StampFn())))
+          .containsInAnyOrder("a 0:59.999 global", "b 1:59.999 global");
+    }
+    p.run();
+  }
+
+  /** Renders a result's key, element timestamp and whether it is in the global window. */
+  private static final class StampFn extends DoFn<WindowResult<String, String>, String> {
+    @ProcessElement
+    public void process(
+        @Element WindowResult<String, String> result,
+        @DoFn.Timestamp Instant timestamp,
+        BoundedWindow window,
+        OutputReceiver<String> out) {
+      out.output(
+          result.key()
+              + " "
+              + offset(timestamp)
+              + " "
+              + (window instanceof GlobalWindow ? "global" : window.toString()));
+    }
   }
 
   @Test
