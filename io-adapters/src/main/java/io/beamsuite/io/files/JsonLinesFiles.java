@@ -5,8 +5,6 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.beamsuite.io.kafka.EventTimes;
 import io.beamsuite.transforms.errors.RawRecord;
 import io.beamsuite.transforms.errors.SourceCoordinates;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -115,25 +113,43 @@ public final class JsonLinesFiles {
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<RawRecord> out)
         throws IOException {
       String name = file.getMetadata().resourceId().toString();
-      try (InputStream in =
-          new BufferedInputStream(Channels.newInputStream(file.open()), 1 << 16)) {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+      // Block reads and a scan for '\n': a byte-at-a-time read through synchronized streams was a
+      // tenth of a batch run's CPU.
+      try (InputStream in = Channels.newInputStream(file.open())) {
+        byte[] buffer = new byte[1 << 16];
+        byte[] partial = new byte[256]; // a line that spans buffer refills
+        int partialLength = 0;
         long lineNumber = 0;
-        int b;
-        boolean pending = false;
-        while ((b = in.read()) != -1) {
-          if (b == '\n') {
-            emit(out, name, ++lineNumber, line.toByteArray());
-            line.reset();
-            pending = false;
-          } else {
-            line.write(b);
-            pending = true;
+        int read;
+        while ((read = in.read(buffer)) != -1) {
+          int start = 0;
+          for (int i = 0; i < read; i++) {
+            if (buffer[i] != '\n') {
+              continue;
+            }
+            byte[] line;
+            if (partialLength == 0) {
+              line = Arrays.copyOfRange(buffer, start, i);
+            } else {
+              line = Arrays.copyOf(partial, partialLength + i - start);
+              System.arraycopy(buffer, start, line, partialLength, i - start);
+              partialLength = 0;
+            }
+            emit(out, name, ++lineNumber, line);
+            start = i + 1;
+          }
+          int rest = read - start;
+          if (rest > 0) {
+            if (partialLength + rest > partial.length) {
+              partial = Arrays.copyOf(partial, Math.max(partial.length * 2, partialLength + rest));
+            }
+            System.arraycopy(buffer, start, partial, partialLength, rest);
+            partialLength += rest;
           }
         }
         // A last line without a terminator is still a record.
-        if (pending) {
-          emit(out, name, ++lineNumber, line.toByteArray());
+        if (partialLength > 0) {
+          emit(out, name, ++lineNumber, Arrays.copyOf(partial, partialLength));
         }
       }
     }

@@ -145,6 +145,22 @@ public class JsonLinesFilesTest {
     p.run().waitUntilFinish();
   }
 
+  /** Lines longer than the reader's 64 KiB block and lines across block edges stay whole. */
+  @Test
+  public void linesAcrossReadBlocksStayWhole() throws Exception {
+    Path file = tmp.newFile("long.jsonl").toPath();
+    List<String> lines = new ArrayList<>();
+    lines.add("{\"big\":\"" + "x".repeat(200_000) + "\"}");
+    for (int i = 0; i < 5_000; i++) {
+      lines.add("{\"i\":" + i + ",\"pad\":\"" + "y".repeat(i % 97) + "\"}");
+    }
+    lines.add("{\"big\":\"" + "z".repeat(70_000) + "\"}");
+    Files.write(file, String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+    PCollection<RawRecord> read = p.apply(JsonLinesFiles.read(file.toString()));
+    PAssert.that(read.apply(ParDo.of(new TextFn()))).containsInAnyOrder(lines);
+    p.run().waitUntilFinish();
+  }
+
   static String describe(String file, long line, byte[] payload, Instant ts) {
     return file
         + ":"

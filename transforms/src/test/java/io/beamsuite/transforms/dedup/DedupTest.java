@@ -10,6 +10,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.testing.CrashingRunner;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -211,7 +212,7 @@ public class DedupTest {
   }
 
   @Test
-  public void bucketsOnlyForBoundedInputOnTheDirectRunnerUnlessAsked() {
+  public void bucketsOnlyForBoundedInputOnTheDirectAndFlinkRunnersUnlessAsked() {
     // DirectRunner (this TestPipeline), bounded: buckets by default, none when asked for 0.
     assertEquals(true, usesBuckets(p, true, Dedup.byId(ID)));
     assertEquals(false, usesBuckets(p, true, Dedup.byId(ID).withKeyBuckets(0)));
@@ -223,7 +224,24 @@ public class DedupTest {
     other.setRunner(CrashingRunner.class);
     assertEquals(false, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID)));
     assertEquals(true, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID).withKeyBuckets(8)));
+    // The Flink runner in batch mode, recognised by name: buckets for bounded input.
+    PipelineOptions flink = PipelineOptionsFactory.create();
+    flink.setRunner(FlinkRunner.class);
+    assertEquals(true, usesBuckets(Pipeline.create(flink), true, Dedup.byId(ID)));
+    assertEquals(false, usesBuckets(Pipeline.create(flink), false, Dedup.byId(ID)));
     p.enableAbandonedNodeEnforcement(false);
+  }
+
+  /** Named like Beam's Flink runner: Dedup recognises runners by simple class name. */
+  public static final class FlinkRunner extends PipelineRunner<PipelineResult> {
+    public static FlinkRunner fromOptions(PipelineOptions options) {
+      return new FlinkRunner();
+    }
+
+    @Override
+    public PipelineResult run(Pipeline pipeline) {
+      throw new UnsupportedOperationException("only for building graphs");
+    }
   }
 
   private static int graphs;
