@@ -116,7 +116,7 @@ snapshot="${results}/code"
 rm -rf "${snapshot}"
 mkdir -p "${snapshot}"
 cp -r bench/target/classes "${snapshot}/bench-classes"
-IFS=':' read -r -a entries <"${classpath_file}"
+IFS=":" read -r -a entries <"${classpath_file}" || true # no final newline: read returns 1 at EOF
 snapshot_entries=("${snapshot}/bench-classes")
 for entry in "${entries[@]}"; do
   if [[ "${entry}" == "${PWD}/"* ]]; then
