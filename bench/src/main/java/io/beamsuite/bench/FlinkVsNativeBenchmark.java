@@ -57,7 +57,7 @@ public final class FlinkVsNativeBenchmark {
 
   /** One run of one side in its own JVM. */
   record Run(String side, String input, int trial, long records, double wallSeconds, double cpuSeconds,
-      double postgresCpuSeconds, long peakRssBytes, String rows) {}
+      double postgresCpuSeconds, long peakRssBytes, String rows, JsonNode result) {}
 
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "direct-events", "trials", "max-minutes");
@@ -115,7 +115,7 @@ public final class FlinkVsNativeBenchmark {
           + " per million records; **peak RSS** = `VmHWM` of the side's JVM (PostgreSQL not included).");
 
       try (EmbeddedPostgres postgres = new EmbeddedPostgres().start()) {
-        Children children = new Children(postgres, work, logs);
+        Children children = new Children(postgres, work, logs, List.of());
         // Start-up: an empty job, native and through Beam.
         List<Run> startup = children.trials(List.of("flink-empty", "beam-flink-empty"), null, 0,
             trials, warmup, null, deadline, failures);
@@ -157,6 +157,10 @@ public final class FlinkVsNativeBenchmark {
             cpuRatios(headline, headlineTrials, NATIVE, BEAM_FLINK), null);
         head.table(String.format("lambda-batch on the Direct runner, %,d records (smaller input), plain Java on the same"
                 + " files for reference", small.records()), RUN_HEADER, runRows(direct, startupOf));
+        head.rate("lambda-batch on Direct, whole pipeline (smaller input), rec/s",
+            direct.stream().filter(r -> r.side().equals(DIRECT)).mapToDouble(r -> r.records() / r.wallSeconds())
+                .toArray(),
+            Results.Goal.atLeast(10_000, "≥ 10,000 rec/s"));
         head.note(rowsCheck(headline, "headline") + " " + rowsCheck(direct, "Direct runner input"));
 
         plain.ratio("revenue + page views: lambda-batch on Flink / plain Java (whole run)", beamVsPlain,
@@ -198,13 +202,16 @@ public final class FlinkVsNativeBenchmark {
     private final EmbeddedPostgres postgres;
     private final Path work;
     private final Path logs;
+    private final List<String> extraArgs;
     private final Map<String, String> referenceRows = new LinkedHashMap<>();
     private int databases;
 
-    Children(EmbeddedPostgres postgres, Path work, Path logs) {
+    /** {@code extraArgs} go to every side JVM (e.g. the Kafka broker's address). */
+    Children(EmbeddedPostgres postgres, Path work, Path logs, List<String> extraArgs) {
       this.postgres = postgres;
       this.work = work;
       this.logs = logs;
+      this.extraArgs = extraArgs;
     }
 
     /**
@@ -262,6 +269,7 @@ public final class FlinkVsNativeBenchmark {
       if (workload != null) {
         command.add("--events=" + workload.events());
       }
+      command.addAll(extraArgs);
       Path log = logs.resolve(String.format("%s-%s-%s.log", side, input, trial == 0 ? "warmup" : "trial" + trial));
       double postgresBefore = postgresCpuSeconds(jdbcUrl);
       Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -287,7 +295,7 @@ public final class FlinkVsNativeBenchmark {
         s.execute("DROP DATABASE " + database + " WITH (FORCE)");
       }
       return new Run(side, input, trial, records, r.get("wallSeconds").asDouble(), r.get("cpuSeconds").asDouble(),
-          postgresCpu, r.get("peakRssBytes").asLong(), rows);
+          postgresCpu, r.get("peakRssBytes").asLong(), rows, r);
     }
 
     /** Both views' batch tables: row count, sum of values and an md5 of every row in key order. */
@@ -429,7 +437,7 @@ public final class FlinkVsNativeBenchmark {
       Run median = new Run(side, "", 0, records, wall,
           median(mine.stream().mapToDouble(Run::cpuSeconds).toArray()),
           median(mine.stream().mapToDouble(Run::postgresCpuSeconds).toArray()),
-          (long) median(mine.stream().mapToDouble(Run::peakRssBytes).toArray()), "");
+          (long) median(mine.stream().mapToDouble(Run::peakRssBytes).toArray()), "", null);
       List<String> row = new ArrayList<>(List.of(LABEL.get(side)));
       row.addAll(cells(median, startup));
       rows.add(row);

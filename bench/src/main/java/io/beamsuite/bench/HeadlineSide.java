@@ -36,7 +36,11 @@ import org.apache.beam.sdk.transforms.ParDo;
 public final class HeadlineSide {
   /** The sides, by the name {@code --side} takes. */
   static final List<String> SIDES =
-      List.of("beam-flink", "beam-direct", "native-flink", "plain-java", "flink-empty", "beam-flink-empty");
+      List.of("beam-flink", "beam-direct", "native-flink", "plain-java", "flink-empty", "beam-flink-empty",
+          "kappa-replay", "kafka-consumer");
+
+  /** Side-specific numbers added to the result (e.g. the replay's catch-up time). */
+  private static final Map<String, Double> EXTRA = new java.util.LinkedHashMap<>();
 
   private HeadlineSide() {}
 
@@ -63,6 +67,8 @@ public final class HeadlineSide {
       case "plain-java" -> PlainJavaSide.run(events, jdbcUrl);
       case "flink-empty" -> NativeFlinkSide.runEmptyJob();
       case "beam-flink-empty" -> beamEmptyJob();
+      case "kappa-replay" -> kappaReplay(a.get("bootstrapServers"), jdbcUrl);
+      case "kafka-consumer" -> EXTRA.put("recordsRead", (double) readToEnd(a.get("bootstrapServers")));
       default -> throw new AssertionError(side);
     }
     JdbcConnectionSpec.closeAllPools();
@@ -75,6 +81,7 @@ public final class HeadlineSide {
     result.put("wallSeconds", wall);
     result.put("cpuSeconds", cpuNanos / 1e9);
     result.put("peakRssBytes", peakRssBytes());
+    EXTRA.forEach(result::put);
     Files.writeString(Path.of(a.get("result")), result.toString(), StandardCharsets.UTF_8);
     System.out.println("RESULT " + result);
     // Embedded runners may leave non-daemon threads behind; the run is over.
@@ -98,6 +105,63 @@ public final class HeadlineSide {
     if (exit != 0) {
       throw new IllegalStateException("lambda-batch exit " + exit + " for " + argv + ":\n" + output);
     }
+  }
+
+  private static final java.util.regex.Pattern CAUGHT_UP =
+      java.util.regex.Pattern.compile("caught up with the live point after ([0-9.]+) s");
+
+  /**
+   * {@code kappa-replay --version=1 --exitWhenCaughtUp=true} on embedded Flink (p=2, checkpoints
+   * every 2 s: the replay's offsets are committed on checkpoints, and caught-up is judged on them);
+   * records the catch-up time the command reports.
+   */
+  private static void kappaReplay(String bootstrapServers, String jdbcUrl) {
+    List<String> argv = new ArrayList<>();
+    argv.add("kappa-replay");
+    argv.addAll(BeamSide.flinkEmbedded("--checkpointingInterval=2000"));
+    argv.addAll(List.of("--bootstrapServers=" + bootstrapServers, "--jdbcUrl=" + jdbcUrl, "--version=1",
+        "--exitWhenCaughtUp=true", "--replayProgressSeconds=1"));
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int exit =
+        Launcher.run(argv.toArray(new String[0]), new PrintStream(captured, true, StandardCharsets.UTF_8), System.err);
+    String output = captured.toString(StandardCharsets.UTF_8);
+    System.out.print(output);
+    java.util.regex.Matcher m = CAUGHT_UP.matcher(output);
+    if (exit != 0 || !m.find()) {
+      throw new IllegalStateException("kappa-replay exit " + exit + ", no catch-up line:\n" + output);
+    }
+    EXTRA.put("caughtUpSeconds", Double.parseDouble(m.group(1)));
+  }
+
+  /** A plain {@code KafkaConsumer} reading every partition of both topics from the start to the end offsets. */
+  private static long readToEnd(String bootstrapServers) {
+    Map<String, Object> config = Map.of(
+        "bootstrap.servers", bootstrapServers,
+        "key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
+        "value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
+        "enable.auto.commit", "false",
+        "max.poll.records", "5000");
+    long read = 0;
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(config)) {
+      List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+      for (String topic : KappaReplayBenchmark.TOPICS) {
+        consumer.partitionsFor(topic).forEach(p -> partitions.add(
+            new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (var record : consumer.poll(java.time.Duration.ofMillis(500))) {
+          read++;
+          if (record.value() == null) {
+            throw new IllegalStateException("null value at " + record.topic() + "@" + record.offset());
+          }
+        }
+      }
+    }
+    return read;
   }
 
   /** A Beam pipeline with one element and nothing to do, on embedded Flink (p=2). */

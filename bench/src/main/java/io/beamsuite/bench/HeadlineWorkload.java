@@ -48,24 +48,7 @@ final class HeadlineWorkload {
   static HeadlineWorkload write(Path root, int events) throws IOException {
     long[] counts = new long[4];
     for (EventTopic topic : List.of(EventTopic.TRANSACTIONS, EventTopic.CLICKS)) {
-      GeneratorConfig config =
-          GeneratorConfig.builder()
-              .seed(BenchEvents.SEED + topic.ordinal())
-              .eventCount(events)
-              .startTime(START)
-              .timeSpan(SPAN)
-              .outOfOrderSpread(DISORDER)
-              .allowedLateness(DISORDER)
-              .duplicateRate(DUPLICATE_RATE)
-              .malformedRate(MALFORMED_RATE)
-              .topicWeights(
-                  topic == EventTopic.CLICKS ? 1 : 0, topic == EventTopic.TRANSACTIONS ? 1 : 0, 0)
-              .userCount(10_000)
-              .customerCount(5_000)
-              .merchantCount(500)
-              .includeOversizedMalformed(false)
-              .build();
-      List<GeneratedRecord> records = EventGenerator.of(config).generate();
+      List<GeneratedRecord> records = EventGenerator.of(config(topic, events)).generate();
       new HourPartitionedJsonLinesWriter(root.resolve("events")).write(records);
       counts[topic == EventTopic.TRANSACTIONS ? 0 : 1] = records.size();
       for (GeneratedRecord r : records) {
@@ -77,6 +60,25 @@ final class HeadlineWorkload {
       }
     }
     return new HeadlineWorkload(root, counts[0], counts[1], counts[2], counts[3]);
+  }
+
+  /** The generator settings of one topic's {@code events} events (seed per topic). */
+  static GeneratorConfig config(EventTopic topic, int events) {
+    return GeneratorConfig.builder()
+        .seed(BenchEvents.SEED + topic.ordinal())
+        .eventCount(events)
+        .startTime(START)
+        .timeSpan(SPAN)
+        .outOfOrderSpread(DISORDER)
+        .allowedLateness(DISORDER)
+        .duplicateRate(DUPLICATE_RATE)
+        .malformedRate(MALFORMED_RATE)
+        .topicWeights(topic == EventTopic.CLICKS ? 1 : 0, topic == EventTopic.TRANSACTIONS ? 1 : 0, 0)
+        .userCount(10_000)
+        .customerCount(5_000)
+        .merchantCount(500)
+        .includeOversizedMalformed(false)
+        .build();
   }
 
   long records() {
