@@ -8,7 +8,7 @@ set -euo pipefail
 # What --quick runs without --only: the headline's plumbing end to end, under 5 minutes.
 QUICK_SECTIONS=(flink-vs-native)
 # Section name -> main class (io.beamsuite.bench.*), in page order.
-SECTIONS=(flink-vs-native dedup enrichment direct-runner latency coders poison-input)
+SECTIONS=(flink-vs-native dedup direct-runner kappa-replay latency enrichment coders poison-input)
 declare -A MAIN_OF=(
   [flink-vs-native]=FlinkVsNativeBenchmark
   [dedup]=DedupBenchmark
@@ -17,6 +17,7 @@ declare -A MAIN_OF=(
   [latency]=LatencyBenchmark
   [coders]=CoderBenchmark
   [poison-input]=PoisonInputBenchmark
+  [kappa-replay]=KappaReplayBenchmark
 )
 
 usage() {
