@@ -284,8 +284,8 @@ public final class ReportWriter {
       md.append(String.format(Locale.ROOT, "_Measured by `%s` at %s, %d s; load average %s._%s%n%n",
           run.get("invocation").asText(), Instant.ofEpochSecond(start), end - start, loadAverage(start, end),
           run.get("status").asText().equals("ok") ? ""
-              : " **The section's main failed in this run** (log: `bench/target/results/"
-                  + run.get("section").asText() + ".log`); what it printed before failing is below."));
+              : " **The section's main did not end normally in this run** (it failed or was stopped; log: `bench/target/results/"
+                  + run.get("section").asText() + ".log`); what it wrote before it ended is below."));
     }
     if (nodes.isEmpty()) {
       return;
