@@ -1,36 +1,55 @@
 package io.beamsuite.bench;
 
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The aggregation as a single-threaded plain Java loop over the same payloads: parse (same reader
- * as {@link StrictParser}), drop repeated event ids (a {@code HashMap} of id to event time kept for
- * the whole run; the benchmarks check that the totals equal the other sides'), and sum per key and
- * tumbling window into a {@code HashMap}; results go to {@link ResultSink}.
+ * The headline work as a single-threaded plain Java loop: for each view, read the topic's
+ * JSON-lines files, parse each line ({@link StrictParser}: what {@code ParseJson} accepts), drop
+ * repeated event ids (a {@code HashSet} of every id, kept for the whole run: a bounded input needs
+ * no retention), sum per key and tumbling event-time window in a {@code HashMap}, then write the
+ * rows with {@link ViewRowsWriter} (the same upserts into the same tables as {@code lambda-batch}).
  */
 final class PlainJavaSide {
   private PlainJavaSide() {}
 
-  /** Runs over every installed record; returns the number of records read. */
-  static long run(View view) {
+  /** Runs both views over the master dataset {@code events}; returns the number of lines read. */
+  static long run(Path events, String jdbcUrl) throws Exception {
+    ViewRowsWriter.createTables(jdbcUrl);
+    long lines = 0;
+    for (View view : View.values()) {
+      lines += run(view, events, jdbcUrl);
+    }
+    return lines;
+  }
+
+  private static long run(View view, Path events, String jdbcUrl) throws Exception {
     StrictParser parser = new StrictParser(view.type);
-    Map<String, Long> seen = new HashMap<>();
-    Map<String, long[]> sums = new HashMap<>();
-    int n = BenchEvents.size();
-    for (int i = 0; i < n; i++) {
-      Object event = parser.parse(BenchEvents.payload(i));
-      if (event == null || seen.putIfAbsent(view.eventId(event), BenchEvents.eventTime(i)) != null) {
-        continue;
+    Set<String> seen = new HashSet<>();
+    Map<String, Map<Long, long[]>> sums = new HashMap<>();
+    long[] lines = {0};
+    for (Path file : HeadlineWorkload.files(events, view.topic)) {
+      HeadlineWorkload.forEachLine(file, payload -> {
+        lines[0]++;
+        Object event = parser.parse(payload);
+        if (event == null || !seen.add(view.eventId(event))) {
+          return;
+        }
+        long windowStart = view.windowStart(view.eventTimeMillis(event));
+        sums.computeIfAbsent(view.key(event), k -> new HashMap<>())
+            .computeIfAbsent(windowStart, w -> new long[1])[0] += view.value(event);
+      });
+    }
+    try (ViewRowsWriter rows = new ViewRowsWriter(jdbcUrl, view)) {
+      for (Map.Entry<String, Map<Long, long[]>> key : sums.entrySet()) {
+        for (Map.Entry<Long, long[]> window : key.getValue().entrySet()) {
+          rows.write(key.getKey(), window.getKey(), window.getValue()[0]);
+        }
       }
-      String window = view.key(event) + '|' + view.windowStart(BenchEvents.eventTime(i));
-      sums.computeIfAbsent(window, w -> new long[1])[0] += view.value(event);
     }
-    for (Map.Entry<String, long[]> e : sums.entrySet()) {
-      String w = e.getKey();
-      int bar = w.lastIndexOf('|');
-      ResultSink.record(w.substring(0, bar), Long.parseLong(w.substring(bar + 1)), e.getValue()[0]);
-    }
-    return n;
+    return lines[0];
   }
 }

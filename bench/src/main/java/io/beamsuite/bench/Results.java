@@ -98,6 +98,27 @@ public final class Results {
     write(line);
   }
 
+  /**
+   * Absolute rates measured in one run each (one per trial), e.g. records/s, with an optional goal;
+   * the page shows them with {@code unit} instead of "×" and leaves them out of the ratio chart.
+   */
+  public void rate(String name, double[] perTrial, Goal goal) {
+    System.out.println(Ratios.summary(section + ": " + name, perTrial));
+    ObjectNode line = line("ratio");
+    line.put("name", name);
+    line.put("unit", "rec/s");
+    ArrayNode values = line.putArray("values");
+    for (double v : perTrial) {
+      values.add(v);
+    }
+    if (goal != null) {
+      line.put("goal", goal.value);
+      line.put("goalAtLeast", goal.atLeast);
+      line.put("goalText", goal.text);
+    }
+    write(line);
+  }
+
   /** A table of this section (cells already formatted). */
   public void table(String name, List<String> header, List<List<String>> rows) {
     ObjectNode line = line("table");

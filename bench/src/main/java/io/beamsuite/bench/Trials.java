@@ -43,6 +43,12 @@ public final class Trials {
     return this;
   }
 
+  /** Called after each kept (non-warm-up) run, e.g. to file a number the side measured itself. */
+  @FunctionalInterface
+  public interface AfterRun {
+    void accept(String side, int trial);
+  }
+
   public Trials side(String name, Side side) {
     sides.put(name, side);
     return this;
@@ -50,6 +56,11 @@ public final class Trials {
 
   /** Warm-up, then the rotating trials; prints one line per run. */
   public Timings run() throws Exception {
+    return run((side, trial) -> {});
+  }
+
+  /** As {@link #run()}, calling {@code afterRun} after each kept run. */
+  public Timings run(AfterRun afterRun) throws Exception {
     List<String> names = new ArrayList<>(sides.keySet());
     for (String name : warmup ? names : List.<String>of()) {
       long start = System.nanoTime();
@@ -64,6 +75,7 @@ public final class Trials {
         long records = sides.get(name).run();
         double seconds = (System.nanoTime() - start) / 1e9;
         timings.put(name, t, records, seconds);
+        afterRun.accept(name, t);
         System.out.printf(
             "trial %d %-40s %,d records in %.2f s = %,.0f rec/s%n", t + 1, name, records, seconds, records / seconds);
       }
