@@ -38,8 +38,10 @@ public abstract class LateRecord<T> {
   public abstract Instant windowEnd();
 
   /**
-   * What the transform knew of the input watermark when the record was processed: the latest
-   * event-time timer of the record's key that had fired (the watermark is past it).
+   * What the transform knew of the input watermark when the record was processed, a lower bound:
+   * one millisecond past the latest event-time timer of the record's key that had fired (a timer
+   * fires once the watermark is past it). The window's max timestamp plus the allowed lateness is
+   * before it, Beam's own criterion for dropping the record.
    */
   public abstract Instant watermark();
 

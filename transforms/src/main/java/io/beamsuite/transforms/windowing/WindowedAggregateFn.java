@@ -270,7 +270,8 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
         return false;
       }
       lateRecords.inc();
-      Instant known = new Instant(head.firedUpTo);
+      // A timer at T fires once the watermark is past T: the watermark is at least T + 1 ms.
+      Instant known = new Instant(WindowPart.saturatedAdd(head.firedUpTo, 1));
       out.get(lateTag)
           .output(
               LateRecord.of(
@@ -283,7 +284,7 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
                       + new Instant(start)
                       + ", "
                       + new Instant(end)
-                      + ") closed: the watermark is past "
+                      + ") closed: the watermark is at or past "
                       + known
                       + ", at or after its end plus allowed lateness "
                       + spec.getAllowedLateness()));
