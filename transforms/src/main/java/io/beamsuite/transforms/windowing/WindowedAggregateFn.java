@@ -562,13 +562,15 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     return current == KeyHead.NONE ? candidate : Math.min(current, candidate);
   }
 
-  /** Clears the key once nothing is open and no timer is pending, else writes it. */
+  /**
+   * Writes the key's head. A head with nothing open and no timer pending is kept, not cleared: its
+   * {@code firedUpTo} is what routes a later record for one of the key's closed windows late. A
+   * cleared key would aggregate that record into a fresh window whose upsert overwrites the
+   * complete row with a partial one (seen in a Kappa replay). The price is one small value per key
+   * ever seen.
+   */
   private static <AccumT> void writeOrClear(
       ValueState<KeyHead<AccumT>> headState, KeyHead<AccumT> head) {
-    if (head.isEmpty() && head.timerTarget == KeyHead.NONE) {
-      headState.clear();
-    } else {
-      headState.write(head);
-    }
+    headState.write(head);
   }
 }
