@@ -58,10 +58,6 @@ final class KeyHead<AccumT> {
     this.hot = hot;
   }
 
-  /** Whether no window of the key is open and no early firing is pending. */
-  boolean isEmpty() {
-    return hot.isEmpty() && parkedParts == 0 && !earlyTimerPending;
-  }
 
   void parked(WindowPart<AccumT> part, long allowedLatenessMillis) {
     parkedParts++;

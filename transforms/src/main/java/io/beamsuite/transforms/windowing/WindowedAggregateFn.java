@@ -382,7 +382,9 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     if (next <= LAST_TIMER) {
       requestTimer(head, deadline, next);
     }
-    writeOrClear(headState, head);
+    // Kept even with nothing open: its firedUpTo routes a later record for one of the key's closed
+    // windows late (a cleared key would start a fresh window whose upsert overwrites the full row).
+    headState.write(head);
   }
 
   private boolean hotDue(KeyHead<AccumT> head) {
@@ -442,7 +444,7 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
       }
     }
     redistribute(head, parts, parked, readParked);
-    writeOrClear(headState, head);
+    headState.write(head);
   }
 
   /** The key's hot parts plus, if asked, its parked ones, merged per window (or session). */
@@ -560,17 +562,5 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
 
   private static long earliest(long current, long candidate) {
     return current == KeyHead.NONE ? candidate : Math.min(current, candidate);
-  }
-
-  /**
-   * Writes the key's head. A head with nothing open and no timer pending is kept, not cleared: its
-   * {@code firedUpTo} is what routes a later record for one of the key's closed windows late. A
-   * cleared key would aggregate that record into a fresh window whose upsert overwrites the
-   * complete row with a partial one (seen in a Kappa replay). The price is one small value per key
-   * ever seen.
-   */
-  private static <AccumT> void writeOrClear(
-      ValueState<KeyHead<AccumT>> headState, KeyHead<AccumT> head) {
-    headState.write(head);
   }
 }
