@@ -18,6 +18,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -222,6 +223,28 @@ public class LauncherTest {
       assertEquals(o.all(), 2, o.status());
       assertFalse(o.all(), o.all().contains(SECRET.substring(0, 6)));
     }
+  }
+
+  @Test
+  public void directRunnerChecksAreOffUnlessTheUserAsksForThem() {
+    PipelineDefinition<?> clickstream = PipelineCatalog.find("clickstream").orElseThrow();
+    DirectOptions byDefault =
+        Launcher.parseOptions(clickstream, List.of("--source=file:/x")).as(DirectOptions.class);
+    assertFalse(byDefault.isBlockOnRun());
+    assertFalse(byDefault.isEnforceImmutability());
+    assertFalse(byDefault.isEnforceEncodability());
+    DirectOptions asked =
+        Launcher.parseOptions(
+                clickstream, List.of("--source=file:/x", "--enforceImmutability=true", "--blockOnRun"))
+            .as(DirectOptions.class);
+    assertTrue(asked.isBlockOnRun());
+    assertTrue(asked.isEnforceImmutability());
+    assertFalse(asked.isEnforceEncodability());
+    // Other runners get none of them.
+    DirectOptions flink =
+        Launcher.parseOptions(clickstream, List.of("--source=file:/x", "--runner=FlinkRunner"))
+            .as(DirectOptions.class);
+    assertTrue(flink.isEnforceImmutability());
   }
 
   @Test

@@ -66,12 +66,13 @@ import org.joda.time.Instant;
  *
  * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code
  * Deduplicate}: the best layout where state keys are cheap (Dataflow, Flink, Spark). On the
- * DirectRunner, which processes every state key and every timer firing as a bundle of its own,
- * and on the Flink runner in batch mode, which sets up a DoFn runner per key group (about a quarter
- * of a 1M-record batch run's time with one key per id), bounded input is instead hashed into
- * {@value #BOUNDED_KEY_BUCKETS} state keys ("buckets"),
- * each holding a {@code MapState} of the ids seen, which is much faster there; the runner is
- * recognised by the class name of the pipeline's {@code --runner}, so the user need not know.
+ * Flink runner in batch mode, which sets up a DoFn runner per key group (about a quarter of a
+ * 1M-record batch run's time with one key per id), bounded input is instead hashed into {@value
+ * #FLINK_BATCH_KEY_BUCKETS} state keys ("buckets"), each holding a {@code MapState} of the ids seen. The
+ * DirectRunner emits one bundle per state key from a keyed step, and every bundle costs each
+ * downstream step an evaluator set-up, so there bounded input goes into {@value
+ * #DIRECT_KEY_BUCKETS} state key: the fewest bundles. The runner is recognised by the class name of
+ * the pipeline's {@code --runner}, so the user need not know.
  * {@link #withKeyBuckets withKeyBuckets(n)} overrides the choice ({@code 0}: one key per id).
  * Unbounded input always uses one key per id with its own expiry timer, whatever was asked: that
  * needs no {@code MapState} (which Dataflow Runner v2 streaming does not have) and expiry forgets
@@ -89,11 +90,11 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   /** Retention used unless {@link #withRetention} says otherwise. */
   public static final Duration DEFAULT_RETENTION = Duration.standardHours(1);
 
-  /**
-   * Buckets used for bounded input on the Direct and Flink runners unless {@link #withKeyBuckets}
-   * is called.
-   */
-  public static final int BOUNDED_KEY_BUCKETS = 64;
+  /** Buckets used for bounded input on the Flink runner unless {@link #withKeyBuckets} is called. */
+  public static final int FLINK_BATCH_KEY_BUCKETS = 64;
+
+  /** Buckets used for bounded input on the DirectRunner unless {@link #withKeyBuckets} is called. */
+  public static final int DIRECT_KEY_BUCKETS = 1;
 
   /** {@link #keyBuckets} when {@link #withKeyBuckets} was not called: chosen by runner. */
   private static final int BY_RUNNER = -1;
@@ -193,14 +194,17 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     return new Result<>(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);
   }
 
-  /** Buckets for bounded input: as asked, else {@value #BOUNDED_KEY_BUCKETS} on Direct and Flink. */
+  /** Buckets for bounded input: as asked, else by runner (Direct, Flink), else none. */
   private int bucketsFor(PCollection<T> input) {
     if (keyBuckets != BY_RUNNER) {
       return keyBuckets;
     }
     // By class name: the transforms depend on no runner.
     String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
-    return runner.equals("DirectRunner") || runner.endsWith("FlinkRunner") ? BOUNDED_KEY_BUCKETS : 0;
+    if (runner.equals("DirectRunner")) {
+      return DIRECT_KEY_BUCKETS;
+    }
+    return runner.endsWith("FlinkRunner") ? FLINK_BATCH_KEY_BUCKETS : 0;
   }
 
   /** Puts the output back into the input's windows, so Dedup is transparent to windowing. */
