@@ -3,6 +3,7 @@ package io.beamsuite.io.kafka;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.beamsuite.transforms.json.IsoInstants;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -79,7 +80,7 @@ public final class EventTimes {
   }
 
   private static @Nullable Instant withinBeamBounds(String text) {
-    Instant t = new Instant(java.time.Instant.parse(text).toEpochMilli());
+    Instant t = new Instant(IsoInstants.parseMillis(text));
     // Beam refuses timestamps outside its window bounds; treat them as unreadable.
     return t.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE) || t.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)
         ? null

@@ -1,10 +1,17 @@
 package io.beamsuite.pipelines.fraud;
 
+import io.beamsuite.pipelines.model.EventCoders.TransactionCoder;
 import io.beamsuite.pipelines.model.Transaction;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Objects;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -16,12 +23,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * boolean over = e.transaction.amountCents > e.creditLimitCents;
  * }</pre>
  */
-@DefaultSchema(JavaFieldSchema.class)
+@DefaultCoder(EnrichedTransaction.EnrichedTransactionCoder.class)
 public final class EnrichedTransaction {
   public final Transaction transaction;
   public final long creditLimitCents;
 
-  @SchemaCreate
   public EnrichedTransaction(Transaction transaction, long creditLimitCents) {
     this.transaction = transaction;
     this.creditLimitCents = creditLimitCents;
@@ -44,5 +50,33 @@ public final class EnrichedTransaction {
   @Override
   public String toString() {
     return "EnrichedTransaction{" + transaction + ", limit=" + creditLimitCents + "}";
+  }
+
+  /** Its default coder: the transaction's own coder, then the limit. */
+  public static final class EnrichedTransactionCoder extends AtomicCoder<EnrichedTransaction> {
+    private static final EnrichedTransactionCoder INSTANCE = new EnrichedTransactionCoder();
+
+    public static EnrichedTransactionCoder of() {
+      return INSTANCE;
+    }
+
+    /** What {@code @DefaultCoder} looks up. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(EnrichedTransaction.class), INSTANCE);
+    }
+
+    @Override
+    public void encode(EnrichedTransaction e, OutputStream out) throws IOException {
+      TransactionCoder.of().encode(e.transaction, out);
+      VarLongCoder.of().encode(e.creditLimitCents, out);
+    }
+
+    @Override
+    public EnrichedTransaction decode(InputStream in) throws IOException {
+      return new EnrichedTransaction(TransactionCoder.of().decode(in), VarLongCoder.of().decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
   }
 }

@@ -3,21 +3,19 @@ package io.beamsuite.pipelines.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
  * A page view on the {@code clicks} topic. Parsed with the tolerant reader ({@code ParseJson});
- * the Beam schema gives it a compact, deterministic coder.
+ * its default coder writes its fields (see {@code EventCoders}).
  *
  * <pre>{@code
  * ParseJson.Result<Click> clicks = raw.apply(ParseJson.of(Click.class).withStage("parse-clicks"));
  * }</pre>
  */
-@DefaultSchema(JavaFieldSchema.class)
+@DefaultCoder(EventCoders.ClickCoder.class)
 public final class Click implements Event {
   public final String eventId;
   public final String userId;
@@ -25,7 +23,6 @@ public final class Click implements Event {
   public final @Nullable String referrer;
   public final long eventTimeMillis;
 
-  @SchemaCreate
   public Click(
       String eventId, String userId, String page, @Nullable String referrer, long eventTimeMillis) {
     this.eventId = eventId;

@@ -3,9 +3,7 @@ package io.beamsuite.pipelines.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
@@ -17,7 +15,7 @@ import org.joda.time.Instant;
  *     raw.apply(ParseJson.of(SensorReading.class).withStage("parse-sensor-readings"));
  * }</pre>
  */
-@DefaultSchema(JavaFieldSchema.class)
+@DefaultCoder(EventCoders.SensorReadingCoder.class)
 public final class SensorReading implements Event {
   public final String eventId;
   public final String sensorId;
@@ -25,7 +23,6 @@ public final class SensorReading implements Event {
   public final double value;
   public final long eventTimeMillis;
 
-  @SchemaCreate
   public SensorReading(
       String eventId, String sensorId, String metric, double value, long eventTimeMillis) {
     this.eventId = eventId;

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
@@ -18,7 +16,7 @@ import org.joda.time.Instant;
  *     raw.apply(ParseJson.of(Transaction.class).withStage("parse-transactions"));
  * }</pre>
  */
-@DefaultSchema(JavaFieldSchema.class)
+@DefaultCoder(EventCoders.TransactionCoder.class)
 public final class Transaction implements Event {
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
@@ -30,7 +28,6 @@ public final class Transaction implements Event {
   public final String country;
   public final long eventTimeMillis;
 
-  @SchemaCreate
   public Transaction(
       String eventId,
       String customerId,
