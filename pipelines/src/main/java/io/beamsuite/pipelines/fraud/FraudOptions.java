@@ -59,7 +59,8 @@ public interface FraudOptions extends LowLatencyOptions {
 
   void setCountryWindowMinutes(long minutes);
 
-  @Description("many_countries fires when a transaction's window holds at least this many countries")
+  @Description(
+      "many_countries fires when a transaction's window holds at least this many countries")
   @Default.Long(3)
   long getMinCountries();
 
