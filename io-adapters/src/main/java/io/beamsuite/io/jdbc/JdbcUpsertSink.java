@@ -629,24 +629,31 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     }
 
     @ProcessElement
-    public synchronized void processElement(
+    public void processElement(
         @Element T record, @Timestamp Instant timestamp, BoundedWindow window) throws SQLException {
-      rethrowTimedFlushFailure();
+      // Values are extracted outside the lock: only the buffer is shared with the flush timer.
       @Nullable Object[] values = new Object[columns.size()];
+      RuntimeException invalid = null;
       try {
         for (int i = 0; i < columns.size(); i++) {
           values[i] = columns.get(i).extractor.apply(record);
         }
       } catch (RuntimeException e) {
-        fail(new Pending<>(record, values, timestamp, window), Reasons.INVALID_VALUE, e);
-        return;
+        invalid = e;
       }
-      if (buffer.isEmpty()) {
-        oldestBufferedNanos = System.nanoTime();
-      }
-      buffer.add(new Pending<>(record, values, timestamp, window));
-      if (buffer.size() >= batchSize) {
-        flush();
+      synchronized (this) {
+        rethrowTimedFlushFailure();
+        if (invalid != null) {
+          fail(new Pending<>(record, values, timestamp, window), Reasons.INVALID_VALUE, invalid);
+          return;
+        }
+        if (buffer.isEmpty()) {
+          oldestBufferedNanos = System.nanoTime();
+        }
+        buffer.add(new Pending<>(record, values, timestamp, window));
+        if (buffer.size() >= batchSize) {
+          flush();
+        }
       }
     }
 
