@@ -296,7 +296,8 @@ public class JdbcUpsertSinkTest {
     run.waitUntilFinish();
     assertTrue("row a was written by the timer", FIRST_ROW_WRITTEN_MID_BUNDLE.get());
     assertThat(Db.counter(run, JdbcUpsertSink.class, "timed_flushes"), greaterThanOrEqualTo(1L));
-    assertEquals(List.of("a", "b", "c", "d"), Db.rows(pg, "SELECT id FROM upsert_timed ORDER BY id"));
+    assertEquals(
+        List.of("a", "b", "c", "d"), Db.rows(pg, "SELECT id FROM upsert_timed ORDER BY id"));
   }
 
   /** Emits the ids of one element, so they reach the sink as one bundle. */

@@ -7,6 +7,7 @@ import io.beamsuite.transforms.windowing.LateRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -264,7 +265,7 @@ public final class TrailingWindowRules
   }
 
   /** The output tags of both engines. */
-  private static final class Tags implements java.io.Serializable {
+  private static final class Tags implements Serializable {
     private static final long serialVersionUID = 1L;
     final TupleTag<FraudAlert> alerts = new TupleTag<FraudAlert>() {};
     final TupleTag<LateRecord<Transaction>> lateCountries =
@@ -282,7 +283,7 @@ public final class TrailingWindowRules
    * The two rules over a customer's history sorted by {@link HistoryEntry#BY_TIME}: both windows
    * slide forward over the transactions to evaluate, so a pass is linear in the history.
    */
-  static final class Rules implements java.io.Serializable {
+  static final class Rules implements Serializable {
     private static final long serialVersionUID = 1L;
     final long countryWindowMillis;
     final long minCountries;
@@ -311,10 +312,24 @@ public final class TrailingWindowRules
         LongPredicate evaluateCountries,
         LongPredicate evaluateVelocity) {
       List<FraudAlert> alerts = new ArrayList<>();
-      slide(customerId, sorted, FraudPipeline.MANY_COUNTRIES, countryWindowMillis, minCountries,
-          true, evaluateCountries, alerts);
-      slide(customerId, sorted, FraudPipeline.VELOCITY, velocityWindowMillis, velocityCount,
-          false, evaluateVelocity, alerts);
+      slide(
+          customerId,
+          sorted,
+          FraudPipeline.MANY_COUNTRIES,
+          countryWindowMillis,
+          minCountries,
+          true,
+          evaluateCountries,
+          alerts);
+      slide(
+          customerId,
+          sorted,
+          FraudPipeline.VELOCITY,
+          velocityWindowMillis,
+          velocityCount,
+          false,
+          evaluateVelocity,
+          alerts);
       return alerts;
     }
 

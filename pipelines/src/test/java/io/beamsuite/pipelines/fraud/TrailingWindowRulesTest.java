@@ -22,6 +22,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
@@ -55,8 +56,7 @@ public class TrailingWindowRulesTest {
                 TrailingWindowRules.of()
                     .withManyCountries(Duration.standardMinutes(10), 2)
                     .withVelocity(Duration.standardMinutes(1), 3));
-    PAssert.that(rules.alerts().apply("Rows", MapElements.into(TypeDescriptors.strings())
-            .via(TrailingWindowRulesTest::row)))
+    PAssert.that(rows(rules.alerts()))
         .containsInAnyOrder("many_countries|t2|2", "many_countries|t3|2", "velocity|t3|3");
     PAssert.that(rules.lateVelocity()).empty();
     p.run().waitUntilFinish();
@@ -80,15 +80,12 @@ public class TrailingWindowRulesTest {
                     .withManyCountries(Duration.standardMinutes(10), 1)
                     .withVelocity(Duration.standardMinutes(1), 1)
                     .withAllowedLateness(Duration.standardMinutes(1)));
-    PAssert.that(rules.alerts().apply("Rows", MapElements.into(TypeDescriptors.strings())
-            .via(TrailingWindowRulesTest::row)))
+    PAssert.that(rows(rules.alerts()))
         .containsInAnyOrder(
             "many_countries|t1|1", "velocity|t1|1", "many_countries|t3|1", "velocity|t3|1");
-    PAssert.that(rules.lateVelocity().apply("LateVelocity", MapElements.into(
-            TypeDescriptors.strings()).via(TrailingWindowRulesTest::late)))
+    PAssert.that(late("LateVelocity", rules.lateVelocity()))
         .containsInAnyOrder("t2 [2026-01-05T10:04:00.000Z, 2026-01-05T10:05:00.000Z] 10:11:00.001");
-    PAssert.that(rules.lateManyCountries().apply("LateCountries", MapElements.into(
-            TypeDescriptors.strings()).via(TrailingWindowRulesTest::late)))
+    PAssert.that(late("LateCountries", rules.lateManyCountries()))
         .containsInAnyOrder("t2 [2026-01-05T09:55:00.000Z, 2026-01-05T10:05:00.000Z] 10:11:00.001");
     p.run().waitUntilFinish();
   }
@@ -107,11 +104,15 @@ public class TrailingWindowRulesTest {
                 TrailingWindowRules.of()
                     .withVelocity(Duration.standardMinutes(1), 2)
                     .withMaxHistory(2));
-    PAssert.that(rules.deadLetters().apply("Reasons", MapElements.into(TypeDescriptors.strings())
-            .via((DeadLetter d) -> d.getStage() + "|" + d.getReason())))
+    PAssert.that(
+            rules
+                .deadLetters()
+                .apply(
+                    "Reasons",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via((DeadLetter d) -> d.getStage() + "|" + d.getReason())))
         .containsInAnyOrder("fraud-trailing-rules|customer_history_full");
-    PAssert.that(rules.alerts().apply("Rows", MapElements.into(TypeDescriptors.strings())
-            .via(TrailingWindowRulesTest::row)))
+    PAssert.that(rows(rules.alerts()))
         .containsInAnyOrder("velocity|t2|2");
     p.run().waitUntilFinish();
   }
@@ -184,6 +185,19 @@ public class TrailingWindowRulesTest {
 
   private static TimestampedValue<Transaction> at(Transaction t) {
     return TimestampedValue.of(t, new Instant(t.eventTimeMillis));
+  }
+
+  /** {@code rule|alert_key|observed} of each alert. */
+  private static PCollection<String> rows(PCollection<FraudAlert> alerts) {
+    return alerts.apply(
+        "Rows", MapElements.into(TypeDescriptors.strings()).via(TrailingWindowRulesTest::row));
+  }
+
+  /** {@code event_id [window_start, window_end] watermark-time} of each late record. */
+  private static PCollection<String> late(
+      String name, PCollection<LateRecord<Transaction>> records) {
+    return records.apply(
+        name, MapElements.into(TypeDescriptors.strings()).via(TrailingWindowRulesTest::late));
   }
 
   private static String row(FraudAlert a) {
