@@ -27,6 +27,10 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes records to a PostgreSQL table as idempotent upserts keyed by the natural key: batched
@@ -116,6 +120,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
   private final @Nullable String conflictGuard;
   // withUniqueKey: a unique index (nullable columns) and ON CONFLICT DO NOTHING instead of upserts.
   private final boolean insertOnce;
+  // withMaxBufferTime: a buffered row is written at the latest this long after it arrived; 0 = off.
+  private final long maxBufferMillis;
 
   private JdbcUpsertSink(
       JdbcConnectionSpec connection,
@@ -127,7 +133,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       long initialBackoffMillis,
       String stage,
       @Nullable String conflictGuard,
-      boolean insertOnce) {
+      boolean insertOnce,
+      long maxBufferMillis) {
     this.connection = connection;
     this.table = table;
     this.columns = List.copyOf(columns);
@@ -138,6 +145,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     this.stage = stage;
     this.conflictGuard = conflictGuard;
     this.insertOnce = insertOnce;
+    this.maxBufferMillis = maxBufferMillis;
   }
 
   /** Upserts into {@code table} (optionally {@code schema.table}; validated now). */
@@ -156,7 +164,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         100,
         "jdbc-upsert-" + table,
         null,
-        false);
+        false,
+        0L);
   }
 
   /** Declares a column with its SQL type (e.g. {@code numeric(12,2)}) and value extractor. */
@@ -178,7 +187,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         initialBackoffMillis,
         stage,
         conflictGuard,
-        insertOnce);
+        insertOnce,
+        maxBufferMillis);
   }
 
   /** The natural key: the conflict target and the primary key of a created table. */
@@ -212,7 +222,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         initialBackoffMillis,
         stage,
         conflictGuard,
-        once);
+        once,
+        maxBufferMillis);
   }
 
   /** Rows per batch (one transaction); default {@value #DEFAULT_BATCH_SIZE}. */
@@ -230,7 +241,33 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         initialBackoffMillis,
         stage,
         conflictGuard,
-        insertOnce);
+        insertOnce,
+        maxBufferMillis);
+  }
+
+  /**
+   * Writes a buffered row at the latest {@code maxBufferTime} after it arrived, also in the middle
+   * of a long bundle or while no further row comes (a streaming runner may keep a bundle open for
+   * a second or more): a timer of the writer flushes the buffer, on top of the batch-full and
+   * end-of-bundle flushes. For latency-sensitive rows such as alerts. The timed write belongs to
+   * the current bundle: if it fails, the bundle fails and is retried (the writes are idempotent).
+   */
+  public JdbcUpsertSink<T> withMaxBufferTime(org.joda.time.Duration maxBufferTime) {
+    if (maxBufferTime == null || maxBufferTime.getMillis() < 1) {
+      throw new IllegalArgumentException("maxBufferTime must be positive, got " + maxBufferTime);
+    }
+    return new JdbcUpsertSink<>(
+        connection,
+        table,
+        columns,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
+        conflictGuard,
+        insertOnce,
+        maxBufferTime.getMillis());
   }
 
   /** Attempts for transient errors and the first backoff (doubling, capped at 5 s). */
@@ -248,7 +285,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         initialBackoff.getMillis(),
         stage,
         conflictGuard,
-        insertOnce);
+        insertOnce,
+        maxBufferMillis);
   }
 
   /** The stage name written into dead letters; default {@code jdbc-upsert-<table>}. */
@@ -266,7 +304,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         initialBackoffMillis,
         stage,
         conflictGuard,
-        insertOnce);
+        insertOnce,
+        maxBufferMillis);
   }
 
   JdbcUpsertSink<T> withConflictGuard(String guard) {
@@ -280,7 +319,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         initialBackoffMillis,
         stage,
         guard,
-        insertOnce);
+        insertOnce,
+        maxBufferMillis);
   }
 
   /**
@@ -385,6 +425,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
                         batchSize,
                         maxAttempts,
                         initialBackoffMillis,
+                        maxBufferMillis,
                         stage)))
             .setCoder(DeadLetter.coder());
     return new Result(input.getPipeline(), failures);
@@ -397,7 +438,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     builder
         .add(DisplayData.item("table", table))
         .add(DisplayData.item(insertOnce ? "uniqueKey" : "key", String.join(",", keys)))
-        .add(DisplayData.item("batchSize", batchSize));
+        .add(DisplayData.item("batchSize", batchSize))
+        .addIfNotDefault(DisplayData.item("maxBufferMillis", maxBufferMillis), 0L);
   }
 
   /** The rows the database refused, as dead letters. */
@@ -446,6 +488,17 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     }
   }
 
+  /** One daemon thread for the flush timers of every writer in the JVM (the writes are short). */
+  private static final class FlushTimers {
+    static final ScheduledExecutorService SCHEDULER =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "jdbc-upsert-flush-timer");
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
   private static final class WriteFn<T> extends DoFn<T, DeadLetter> {
     private final JdbcConnectionSpec connection;
     private final String table;
@@ -455,16 +508,25 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     private final int batchSize;
     private final int maxAttempts;
     private final long initialBackoffMillis;
+    private final long maxBufferMillis;
     private final String stage;
 
     private final Counter rowsWritten = Metrics.counter(JdbcUpsertSink.class, "rows_written");
     private final Counter batches = Metrics.counter(JdbcUpsertSink.class, "batches");
     private final Counter retries = Metrics.counter(JdbcUpsertSink.class, "retries");
     private final Counter failureCount = Metrics.counter(JdbcUpsertSink.class, "failures");
+    private final Counter timedFlushes = Metrics.counter(JdbcUpsertSink.class, "timed_flushes");
 
     private transient @Nullable DataSource dataSource;
     private transient List<Pending<T>> buffer;
     private transient List<Pending<DeadLetter>> failed;
+    // withMaxBufferTime: the timer's task, when the first buffered row arrived, and a failure of a
+    // timed flush, rethrown in the bundle. buffer/failed are guarded by `this` while it runs.
+    private transient @Nullable ScheduledFuture<?> flushTimer;
+    private transient long oldestBufferedNanos;
+    private transient volatile @Nullable Exception timedFlushFailure;
+    private transient boolean onTimer;
+    private transient List<Map.Entry<Counter, Long>> deferredCounts;
 
     WriteFn(
         JdbcConnectionSpec connection,
@@ -475,6 +537,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         int batchSize,
         int maxAttempts,
         long initialBackoffMillis,
+        long maxBufferMillis,
         String stage) {
       this.connection = connection;
       this.table = table;
@@ -484,6 +547,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       this.batchSize = batchSize;
       this.maxAttempts = maxAttempts;
       this.initialBackoffMillis = initialBackoffMillis;
+      this.maxBufferMillis = maxBufferMillis;
       this.stage = stage;
     }
 
@@ -491,34 +555,111 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     public void setup() throws SQLException {
       dataSource = connection.dataSource();
       JdbcWrites.ensureCreated(dataSource, connection.jdbcUrl() + "|" + table, ddl);
+      buffer = new ArrayList<>();
+      failed = new ArrayList<>();
+      deferredCounts = new ArrayList<>();
+      if (maxBufferMillis > 0) {
+        // Checks twice per max buffer time, so no row waits much longer than that.
+        long period = Math.max(1, maxBufferMillis / 2);
+        flushTimer =
+            FlushTimers.SCHEDULER.scheduleAtFixedRate(
+                this::flushIfDue, period, period, TimeUnit.MILLISECONDS);
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (flushTimer != null) {
+        flushTimer.cancel(false);
+        flushTimer = null;
+      }
     }
 
     @StartBundle
-    public void startBundle() {
+    public synchronized void startBundle() {
       buffer = new ArrayList<>();
       failed = new ArrayList<>();
+    }
+
+    /** The timer's task: writes the buffer once its oldest row has waited the max buffer time. */
+    private synchronized void flushIfDue() {
+      if (buffer == null
+          || buffer.isEmpty()
+          || timedFlushFailure != null
+          || System.nanoTime() - oldestBufferedNanos < maxBufferMillis * 1_000_000L) {
+        return;
+      }
+      try {
+        onTimer = true;
+        flush();
+        count(timedFlushes, 1);
+      } catch (Exception e) {
+        timedFlushFailure = e;
+      } finally {
+        onTimer = false;
+      }
+    }
+
+    /**
+     * Metrics can only be reported from the runner's thread: counts made by the timer are kept
+     * and reported at the next element or bundle end.
+     */
+    private void count(Counter counter, long n) {
+      if (onTimer) {
+        deferredCounts.add(Map.entry(counter, n));
+      } else {
+        counter.inc(n);
+      }
+    }
+
+    private void reportDeferredCounts() {
+      for (Map.Entry<Counter, Long> c : deferredCounts) {
+        c.getKey().inc(c.getValue());
+      }
+      deferredCounts.clear();
+    }
+
+    private void rethrowTimedFlushFailure() throws SQLException {
+      reportDeferredCounts();
+      Exception failure = timedFlushFailure;
+      if (failure != null) {
+        timedFlushFailure = null;
+        throw new SQLException("a timed flush of " + table + " failed", failure);
+      }
     }
 
     @ProcessElement
     public void processElement(
         @Element T record, @Timestamp Instant timestamp, BoundedWindow window) throws SQLException {
+      // Values are extracted outside the lock: only the buffer is shared with the flush timer.
       @Nullable Object[] values = new Object[columns.size()];
+      RuntimeException invalid = null;
       try {
         for (int i = 0; i < columns.size(); i++) {
           values[i] = columns.get(i).extractor.apply(record);
         }
       } catch (RuntimeException e) {
-        fail(new Pending<>(record, values, timestamp, window), Reasons.INVALID_VALUE, e);
-        return;
+        invalid = e;
       }
-      buffer.add(new Pending<>(record, values, timestamp, window));
-      if (buffer.size() >= batchSize) {
-        flush();
+      synchronized (this) {
+        rethrowTimedFlushFailure();
+        if (invalid != null) {
+          fail(new Pending<>(record, values, timestamp, window), Reasons.INVALID_VALUE, invalid);
+          return;
+        }
+        if (buffer.isEmpty()) {
+          oldestBufferedNanos = System.nanoTime();
+        }
+        buffer.add(new Pending<>(record, values, timestamp, window));
+        if (buffer.size() >= batchSize) {
+          flush();
+        }
       }
     }
 
     @FinishBundle
-    public void finishBundle(FinishBundleContext context) throws SQLException {
+    public synchronized void finishBundle(FinishBundleContext context) throws SQLException {
+      rethrowTimedFlushFailure();
       flush();
       // Dead letters are emitted here, with each record's own timestamp and window.
       for (Pending<DeadLetter> letter : failed) {
@@ -536,13 +677,13 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       for (int attempt = 1; ; attempt++) {
         try {
           writeBatch(batch);
-          batches.inc();
-          rowsWritten.inc(batch.size());
+          count(batches, 1);
+          count(rowsWritten, batch.size());
           return;
         } catch (SQLException e) {
           JdbcWrites.ErrorKind kind = JdbcWrites.classify(e);
           if (kind == JdbcWrites.ErrorKind.TRANSIENT && attempt < maxAttempts) {
-            retries.inc();
+            count(retries, 1);
             JdbcWrites.backoff(initialBackoffMillis, attempt);
           } else if (kind == JdbcWrites.ErrorKind.CONSTRAINT || kind == JdbcWrites.ErrorKind.DATA) {
             writeRowByRow(batch);
@@ -580,12 +721,12 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
             c.setAutoCommit(true);
             bindRow(statement, row.values);
             statement.executeUpdate();
-            rowsWritten.inc();
+            count(rowsWritten, 1);
             break;
           } catch (SQLException e) {
             JdbcWrites.ErrorKind kind = JdbcWrites.classify(e);
             if (kind == JdbcWrites.ErrorKind.TRANSIENT && attempt < maxAttempts) {
-              retries.inc();
+              count(retries, 1);
               JdbcWrites.backoff(initialBackoffMillis, attempt);
             } else if (kind == JdbcWrites.ErrorKind.CONSTRAINT) {
               fail(row, Reasons.CONSTRAINT_VIOLATION, e);
@@ -609,8 +750,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     }
 
     private void fail(Pending<T> row, String reason, Exception cause) {
-      failureCount.inc();
-      Metrics.counter(JdbcUpsertSink.class, "failures_" + reason).inc();
+      count(failureCount, 1);
+      count(Metrics.counter(JdbcUpsertSink.class, "failures_" + reason), 1);
       failed.add(
           new Pending<>(
               DeadLetters.forRecord(stage, reason, row.record, cause),

@@ -12,12 +12,15 @@ import io.beamsuite.transforms.errors.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.junit.AfterClass;
@@ -269,6 +272,58 @@ public class JdbcUpsertSinkTest {
                 + " ORDER BY customer_id"));
     assertTrue(Db.tableExists(pg, "customers"));
     assertEquals(List.of("1"), Db.rows(pg, "SELECT id FROM customers"));
+  }
+
+  /** Set by the slow extractor of the last row: was the first row in the table by then? */
+  private static final AtomicBoolean FIRST_ROW_WRITTEN_MID_BUNDLE = new AtomicBoolean();
+
+  @Test
+  public void aMaxBufferTimeWritesRowsBeforeTheBundleEnds() throws Exception {
+    // One bundle of four rows, a batch size they never reach, and an extractor that takes 300 ms
+    // for every row after the first: only the flush timer (100 ms) can write row "a" before the
+    // bundle ends, and the last row's extractor looks for it in the table.
+    FIRST_ROW_WRITTEN_MID_BUNDLE.set(false);
+    Pipeline p = Db.pipeline();
+    p.apply(Create.of("a,b,c,d"))
+        .apply("OneBundle", ParDo.of(new SplitFn()))
+        .apply(
+            JdbcUpsertSink.<String>to(db, "upsert_timed")
+                .withColumn("id", "text", JdbcUpsertSinkTest::slowlyAfterTheFirst)
+                .withKey("id")
+                .withBatchSize(1_000)
+                .withMaxBufferTime(Duration.millis(100)));
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertTrue("row a was written by the timer", FIRST_ROW_WRITTEN_MID_BUNDLE.get());
+    assertThat(Db.counter(run, JdbcUpsertSink.class, "timed_flushes"), greaterThanOrEqualTo(1L));
+    assertEquals(
+        List.of("a", "b", "c", "d"), Db.rows(pg, "SELECT id FROM upsert_timed ORDER BY id"));
+  }
+
+  /** Emits the ids of one element, so they reach the sink as one bundle. */
+  private static final class SplitFn extends DoFn<String, String> {
+    @ProcessElement
+    public void process(@Element String ids, OutputReceiver<String> out) {
+      for (String id : ids.split(",")) {
+        out.output(id);
+      }
+    }
+  }
+
+  private static String slowlyAfterTheFirst(String id) {
+    if (id.equals("a")) {
+      return id;
+    }
+    try {
+      Thread.sleep(300);
+      if (id.equals("d")) {
+        FIRST_ROW_WRITTEN_MID_BUNDLE.set(
+            Db.rows(pg, "SELECT id FROM upsert_timed WHERE id = 'a'").equals(List.of("a")));
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return id;
   }
 
   @Test

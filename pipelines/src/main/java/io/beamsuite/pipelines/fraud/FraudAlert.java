@@ -15,12 +15,12 @@ import org.joda.time.Instant;
 /**
  * One row of {@code fraud_alerts(rule, alert_key, customer_id, event_time, observed, threshold)},
  * primary key {@code (rule, alert_key)}, and the JSON message sent for it on the alerts topic
- * (docs/pipelines.md, fraud).
+ * (docs/pipelines.md, fraud). Every rule keys its alert by the transaction that raised it and
+ * stamps it with that transaction's event time.
  *
  * <pre>{@code
- * FraudAlert alert = FraudAlert.windowed("velocity", "c-3", windowStart, 5, 5);
- * alert.alertKey;  // "c-3@2026-01-05T10:20:00Z"
- * alert.toJson();  // {"rule":"velocity","alert_key":"c-3@2026-01-05T10:20:00Z",...}
+ * FraudAlert alert = new FraudAlert("velocity", "t-17", "c-3", t.eventTimeMillis, 5, 5);
+ * alert.toJson();  // {"rule":"velocity","alert_key":"t-17","customer_id":"c-3",...}
  * }</pre>
  */
 @DefaultSchema(JavaFieldSchema.class)
@@ -48,22 +48,6 @@ public final class FraudAlert {
     this.eventTimeMillis = eventTimeMillis;
     this.observed = observed;
     this.threshold = threshold;
-  }
-
-  /**
-   * An alert about one window of one customer: the key is {@code <customer_id>@<window_start>}, the
-   * start rendered as ISO-8601 by {@link java.time.Instant#toString()} (e.g. {@code
-   * 2026-01-05T10:20:00Z}), and the event time is the window start.
-   */
-  public static FraudAlert windowed(
-      String rule, String customerId, Instant windowStart, long observed, long threshold) {
-    return new FraudAlert(
-        rule,
-        customerId + "@" + java.time.Instant.ofEpochMilli(windowStart.getMillis()),
-        customerId,
-        windowStart.getMillis(),
-        observed,
-        threshold);
   }
 
   /** The alert's {@code event_time}. */

@@ -1,6 +1,6 @@
 package io.beamsuite.pipelines.fraud;
 
-import io.beamsuite.pipelines.options.BeamsuiteOptions;
+import io.beamsuite.pipelines.options.LowLatencyOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
@@ -16,7 +16,7 @@ import org.apache.beam.sdk.options.Description;
  *         .as(FraudOptions.class);
  * }</pre>
  */
-public interface FraudOptions extends BeamsuiteOptions {
+public interface FraudOptions extends LowLatencyOptions {
   @Description("Kafka topic of card transactions")
   @Default.String("transactions")
   String getTransactionsTopic();
@@ -51,25 +51,30 @@ public interface FraudOptions extends BeamsuiteOptions {
 
   void setAlertsTopic(String topic);
 
-  @Description("Tumbling window of the many_countries rule, in minutes")
+  @Description(
+      "Trailing window of the many_countries rule, in minutes: a transaction t looks at its"
+          + " customer's transactions in [t - window, t]")
   @Default.Long(10)
   long getCountryWindowMinutes();
 
   void setCountryWindowMinutes(long minutes);
 
-  @Description("many_countries fires when a customer pays in at least this many countries a window")
+  @Description(
+      "many_countries fires when a transaction's window holds at least this many countries")
   @Default.Long(3)
   long getMinCountries();
 
   void setMinCountries(long countries);
 
-  @Description("Tumbling window of the velocity rule, in minutes")
+  @Description(
+      "Trailing window of the velocity rule, in minutes: a transaction t looks at its customer's"
+          + " transactions in [t - window, t]")
   @Default.Long(1)
   long getVelocityWindowMinutes();
 
   void setVelocityWindowMinutes(long minutes);
 
-  @Description("velocity fires when a customer makes at least this many transactions a window")
+  @Description("velocity fires when a transaction's window holds at least this many transactions")
   @Default.Long(5)
   long getVelocityCount();
 
@@ -83,4 +88,30 @@ public interface FraudOptions extends BeamsuiteOptions {
   long getCustomerVersionRetentionMinutes();
 
   void setCustomerVersionRetentionMinutes(long minutes);
+
+  @Description(
+      "Most transactions the trailing-window rules keep per customer in a streaming run (what a"
+          + " transaction's evaluation reads); beyond it a transaction becomes a"
+          + " customer_history_full dead letter for those rules")
+  @Default.Integer(TrailingWindowRules.DEFAULT_MAX_HISTORY)
+  int getMaxCustomerHistory();
+
+  void setMaxCustomerHistory(int transactions);
+
+  @Description(
+      "How long (processing time) a transaction waits for the customers change stream's"
+          + " watermark before it is joined with the customer versions known (an idle or stuck"
+          + " change stream must not hold alerts back)")
+  @Default.Long(30)
+  long getCustomersIdleTimeoutSeconds();
+
+  void setCustomersIdleTimeoutSeconds(long seconds);
+
+  @Description(
+      "Alert rows wait at most this long in the table writer's buffer before they are written,"
+          + " besides batch-full and end-of-bundle flushes")
+  @Default.Long(200)
+  long getAlertFlushMillis();
+
+  void setAlertFlushMillis(long millis);
 }

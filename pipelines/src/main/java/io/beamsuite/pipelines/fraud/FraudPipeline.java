@@ -3,10 +3,10 @@ package io.beamsuite.pipelines.fraud;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
 import io.beamsuite.io.kafka.KafkaJsonSink;
-import io.beamsuite.pipelines.clickstream.DistinctCount;
 import io.beamsuite.pipelines.model.Customer;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.options.Guarantee;
+import io.beamsuite.pipelines.options.LowLatencyOptions;
 import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
@@ -19,13 +19,10 @@ import io.beamsuite.transforms.enrichment.Enrichment;
 import io.beamsuite.transforms.enrichment.EnrichmentResult;
 import io.beamsuite.transforms.enrichment.JoinFn;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.windowing.WindowResult;
-import io.beamsuite.transforms.windowing.WindowSpec;
-import io.beamsuite.transforms.windowing.WindowedAggregate;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -37,24 +34,27 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.joda.time.Duration;
 
 /**
- * {@code fraud}: unique transactions joined <em>as of their event time</em> with the customer row
- * valid then (from the customers CDC stream), and three rules (docs/pipelines.md, fraud):
+ * {@code fraud}: three rules over unique transactions, each alert keyed by its transaction and
+ * emitted when that transaction is processed (docs/pipelines.md, fraud):
  *
  * <ul>
- *   <li>{@code amount_over_limit} — a matched transaction whose amount exceeds the credit limit;
- *   <li>{@code many_countries} — per customer and tumbling {@code --countryWindowMinutes} window,
- *       at least {@code --minCountries} distinct countries;
- *   <li>{@code velocity} — per customer and tumbling {@code --velocityWindowMinutes} window, at
- *       least {@code --velocityCount} transactions.
+ *   <li>{@code amount_over_limit} — the transaction joined <em>as of its event time</em> with the
+ *       customer row valid then (from the customers CDC stream) exceeds the credit limit;
+ *   <li>{@code many_countries} — the customer's transactions in the trailing window {@code [t -
+ *       --countryWindowMinutes, t]} span at least {@code --minCountries} countries;
+ *   <li>{@code velocity} — they number at least {@code --velocityCount} within {@code [t -
+ *       --velocityWindowMinutes, t]}.
  * </ul>
  *
- * <p>The two window rules see every unique transaction, matched or not; unmatched transactions (no
- * customer version valid at their time) are counted by the join ({@code unmatched}) and used
- * nowhere else. Alerts are upserted into {@code fraud_alerts} keyed {@code (rule, alert_key)} and
- * sent as JSON to {@code --alertsTopic} (key {@code customer_id}; exactly once with {@code
- * --guarantee=exactly-once}). Window panes accumulate, so a late pane rewrites its alert row with
- * the larger observed value. Malformed transactions and change envelopes, failed joins and refused
- * rows go to the dead letters; records too late for a window rule go to {@code late_records}.
+ * <p>The trailing-window rules ({@link TrailingWindowRules}) branch off right after dedup and see
+ * every unique transaction, matched or not; unmatched transactions (no customer version valid at
+ * their time) are counted by the join ({@code unmatched}). A transaction arriving out of order
+ * re-evaluates the later ones whose windows it joins, so alert rows only appear or grow. Alerts
+ * are upserted into {@code fraud_alerts} keyed {@code (rule, alert_key)} and sent as JSON to
+ * {@code --alertsTopic} (key {@code customer_id}; exactly once with {@code
+ * --guarantee=exactly-once}, which waits for checkpoints). Malformed transactions and change
+ * envelopes, failed joins, refused rows and transactions beyond {@code --maxCustomerHistory} go to
+ * the dead letters; records too late for the trailing-window rules go to {@code late_records}.
  *
  * <p><b>Validity time of customer versions.</b> A version is valid from the row's {@code
  * updated_at}, not from the CDC commit time: {@code updated_at} is the business time the row
@@ -83,6 +83,9 @@ public final class FraudPipeline {
   /** Adds the fraud steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, FraudOptions options) {
     validate(options);
+    if (streaming(options)) {
+      LowLatencyOptions.preferLowLatencyOnFlink(options);
+    }
     JdbcConnectionSpec db = OptionsValidation.database(options);
     Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
 
@@ -126,51 +129,32 @@ public final class FraudPipeline {
                         (Transaction t) -> t.customerId, customerVersions, new WithCreditLimit())
                     .withVersionRetention(
                         Duration.standardMinutes(options.getCustomerVersionRetentionMinutes()))
+                    .withIdleTimeout(
+                        Duration.standardSeconds(options.getCustomersIdleTimeoutSeconds()))
                     .withStage("enrich-customers"));
     PCollection<FraudAlert> overLimit =
         withLimits.enriched().apply("AmountOverLimit", ParDo.of(new AmountOverLimitFn()));
 
-    WindowedAggregate.Result<String, Long, Transaction> countries =
+    // The trailing-window rules need no credit limit: they branch off right after dedup and never
+    // wait behind the as-of join.
+    TrailingWindowRules.Result trailing =
         transactions
             .unique()
             .apply(
-                "CountriesPerCustomer",
-                WindowedAggregate.of(
-                        (Transaction t) -> t.customerId,
-                        DistinctCount.of((Transaction t) -> t.country))
-                    .withKeyCoder(StringUtf8Coder.of())
-                    .over(
-                        WindowSpec.tumbling(
-                                Duration.standardMinutes(options.getCountryWindowMinutes()))
-                            .withAllowedLateness(lateness)
-                            .accumulating()));
-    WindowedAggregate.Result<String, Long, Transaction> velocity =
-        transactions
-            .unique()
-            .apply(
-                "TransactionsPerCustomer",
-                WindowedAggregate.of(
-                        (Transaction t) -> t.customerId, Count.<Transaction>combineFn())
-                    .withKeyCoder(StringUtf8Coder.of())
-                    .over(
-                        WindowSpec.tumbling(
-                                Duration.standardMinutes(options.getVelocityWindowMinutes()))
-                            .withAllowedLateness(lateness)
-                            .accumulating()));
+                "TrailingWindowRules",
+                TrailingWindowRules.of()
+                    .withManyCountries(
+                        Duration.standardMinutes(options.getCountryWindowMinutes()),
+                        options.getMinCountries())
+                    .withVelocity(
+                        Duration.standardMinutes(options.getVelocityWindowMinutes()),
+                        options.getVelocityCount())
+                    .withAllowedLateness(lateness)
+                    .withMaxHistory(options.getMaxCustomerHistory()));
 
     PCollection<FraudAlert> alerts =
         PCollectionList.of(overLimit)
-            .and(
-                countries
-                    .results()
-                    .apply(
-                        "ManyCountries",
-                        ParDo.of(new AtLeastFn(MANY_COUNTRIES, options.getMinCountries()))))
-            .and(
-                velocity
-                    .results()
-                    .apply(
-                        "Velocity", ParDo.of(new AtLeastFn(VELOCITY, options.getVelocityCount()))))
+            .and(trailing.alerts())
             .apply("AllAlerts", Flatten.pCollections());
 
     PCollection<DeadLetter> alertFailures =
@@ -185,6 +169,7 @@ public final class FraudPipeline {
                     .withColumn("observed", "bigint", a -> a.observed)
                     .withColumn("threshold", "bigint", a -> a.threshold)
                     .withKey("rule", "alert_key")
+                    .withMaxBufferTime(Duration.millis(options.getAlertFlushMillis()))
                     .withStage("write-" + ALERTS_TABLE))
             .failures();
     if (!options.getAlertsTopic().isEmpty()) {
@@ -204,13 +189,14 @@ public final class FraudPipeline {
         .and(customerChanges.deadLetters())
         .and(withLimits.failures())
         .and(alertFailures)
+        .and(trailing.deadLetters())
         .and(
-            countries
-                .lateRecords()
+            trailing
+                .lateManyCountries()
                 .apply("LateManyCountries", LateRecordSink.<Transaction>to(db, MANY_COUNTRIES)))
         .and(
-            velocity
-                .lateRecords()
+            trailing
+                .lateVelocity()
                 .apply("LateVelocity", LateRecordSink.<Transaction>to(db, VELOCITY)))
         .apply(
             "DeadLetters",
@@ -242,6 +228,19 @@ public final class FraudPipeline {
     OptionsValidation.requireAtLeast("--velocityCount", options.getVelocityCount(), 1);
     OptionsValidation.requireAtLeast(
         "--customerVersionRetentionMinutes", options.getCustomerVersionRetentionMinutes(), 0);
+    OptionsValidation.requireAtLeast("--maxCustomerHistory", options.getMaxCustomerHistory(), 1);
+    OptionsValidation.requireAtLeast(
+        "--customersIdleTimeoutSeconds", options.getCustomersIdleTimeoutSeconds(), 1);
+    OptionsValidation.requireAtLeast("--alertFlushMillis", options.getAlertFlushMillis(), 1);
+  }
+
+  /** A streaming run: asked for, or an unbounded Kafka read of the transactions. */
+  private static boolean streaming(FraudOptions options) {
+    boolean unboundedKafka =
+        !SourceSpec.parse(options.getSource()).isFile()
+            && options.getMaxRecords() == 0
+            && options.getMaxReadSeconds() == 0;
+    return unboundedKafka || options.as(StreamingOptions.class).isStreaming();
   }
 
   private static long customersMaxRecords(FraudOptions options) {
@@ -294,25 +293,6 @@ public final class FraudPipeline {
                 t.eventTimeMillis,
                 t.amountCents,
                 e.creditLimitCents));
-      }
-    }
-  }
-
-  /** A window rule: an alert for every pane whose value is at least {@code minimum}. */
-  static final class AtLeastFn extends DoFn<WindowResult<String, Long>, FraudAlert> {
-    private final String rule;
-    private final long minimum;
-
-    AtLeastFn(String rule, long minimum) {
-      this.rule = rule;
-      this.minimum = minimum;
-    }
-
-    @ProcessElement
-    public void process(@Element WindowResult<String, Long> pane, OutputReceiver<FraudAlert> out) {
-      if (pane.value() >= minimum) {
-        out.output(
-            FraudAlert.windowed(rule, pane.key(), pane.windowStart(), pane.value(), minimum));
       }
     }
   }

@@ -53,7 +53,7 @@ public final class FlexTemplateMetadata {
       String name = OptionsHelp.optionName(getter);
       org.apache.beam.sdk.options.Description description =
           getter.getAnnotation(org.apache.beam.sdk.options.Description.class);
-      @Nullable String value = OptionsHelp.defaultValue(getter);
+      @Nullable String value = OptionsHelp.defaultValue(definition.optionsClass(), getter);
       ObjectNode parameter = parameters.addObject();
       parameter.put("name", name);
       parameter.put("label", name);

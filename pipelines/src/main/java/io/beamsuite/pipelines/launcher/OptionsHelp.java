@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -20,7 +21,7 @@ final class OptionsHelp {
   static void print(Class<? extends PipelineOptions> options, PrintStream out) {
     for (Method getter : getters(options)) {
       Description description = getter.getAnnotation(Description.class);
-      String value = defaultValue(getter);
+      String value = defaultValue(options, getter);
       String shown =
           value == null ? "<value> (no default)" : (value.isEmpty() ? "\"\"" : value) + " (default)";
       out.printf("    --%s=%s%n", optionName(getter), shown);
@@ -46,6 +47,26 @@ final class OptionsHelp {
   /** {@code getJdbcUrl} is option {@code jdbcUrl}. */
   static String optionName(Method getter) {
     return Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
+  }
+
+  /**
+   * The default of {@code getter} for {@code options} as text, or null without one: a {@code
+   * Default.InstanceFactory} (e.g. a default that depends on the pipeline) is asked with {@code
+   * options}.
+   */
+  static @Nullable String defaultValue(Class<? extends PipelineOptions> options, Method getter) {
+    Default.InstanceFactory factory = getter.getAnnotation(Default.InstanceFactory.class);
+    if (factory == null) {
+      return defaultValue(getter);
+    }
+    try {
+      Object value =
+          factory.value().getDeclaredConstructor().newInstance()
+              .create(PipelineOptionsFactory.as(options));
+      return value == null ? null : String.valueOf(value);
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
   }
 
   /** The {@code @Default.*} value as text, or null without one. */

@@ -3,6 +3,7 @@ package io.beamsuite.pipelines.options;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -72,8 +73,8 @@ public interface BeamsuiteOptions extends PipelineOptions {
 
   @Description(
       "Event-time disorder the Kafka watermark allows: it trails the largest event time seen by"
-          + " this many seconds")
-  @Default.Long(60)
+          + " this many seconds. Default 60; 3 for the low-latency pipelines (fraud)")
+  @Default.InstanceFactory(MaxOutOfOrdernessDefault.class)
   long getMaxOutOfOrdernessSeconds();
 
   void setMaxOutOfOrdernessSeconds(long seconds);
@@ -148,4 +149,15 @@ public interface BeamsuiteOptions extends PipelineOptions {
   String getGuarantee();
 
   void setGuarantee(String guarantee);
+
+  /** 60 s, or {@link LowLatencyOptions#MAX_OUT_OF_ORDERNESS_SECONDS} for a low-latency pipeline. */
+  final class MaxOutOfOrdernessDefault implements DefaultValueFactory<Long> {
+    @Override
+    public Long create(PipelineOptions options) {
+      // `options` is the view the value is read through: a low-latency pipeline's own options.
+      return options instanceof LowLatencyOptions
+          ? LowLatencyOptions.MAX_OUT_OF_ORDERNESS_SECONDS
+          : 60L;
+    }
+  }
 }

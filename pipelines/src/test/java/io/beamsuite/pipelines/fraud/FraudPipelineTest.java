@@ -3,7 +3,15 @@ package io.beamsuite.pipelines.fraud;
 import static io.beamsuite.pipelines.testing.CommittedCounters.of;
 import static org.junit.Assert.assertEquals;
 
+import io.beamsuite.fixtures.CustomerRow;
 import io.beamsuite.fixtures.CustomersTable;
+import io.beamsuite.fixtures.oracle.CustomerDelete;
+import io.beamsuite.fixtures.oracle.CustomerVersions;
+import io.beamsuite.fixtures.oracle.FraudAlertRow;
+import io.beamsuite.fixtures.oracle.FraudOracle;
+import io.beamsuite.fixtures.oracle.FraudParams;
+import io.beamsuite.fixtures.oracle.LatePolicy;
+import io.beamsuite.fixtures.oracle.RawInput;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.fixtures.EmbeddedPostgres;
 import io.beamsuite.transforms.dedup.Dedup;
@@ -181,15 +189,26 @@ public class FraudPipelineTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
 
-    assertEquals(
+    // many_countries, trailing 10 min: c-9's t14 sees {US, FR, DE} in [09:59:59.999, 10:09:59.999]
+    // and t15 adds JP in [10:00, 10:10] (a tumbling window would have split t15 off); c-1 pays in
+    // GB only, c-2 in {US, CA} at most. velocity, trailing 1 min: c-3's t20 has t16..t20 = 5,
+    // t21 has t16..t21 = 6 (t16 on the inclusive lower bound), t22, t23, t24 have 5 each.
+    List<String> expected =
         List.of(
             "amount_over_limit|t02|c-1|2026-01-05T10:00:30Z|500001|500000",
             "amount_over_limit|t03|c-1|2026-01-05T10:00:59.999Z|600000|500000",
             "amount_over_limit|t06|c-1|2026-01-05T10:06:00Z|750001|750000",
             "amount_over_limit|t10|c-2|2026-01-05T10:29:59Z|1000001|1000000",
-            "many_countries|c-9@2026-01-05T10:00:00Z|c-9|2026-01-05T10:00:00Z|3|3",
-            "velocity|c-3@2026-01-05T10:20:00Z|c-3|2026-01-05T10:20:00Z|5|5"),
-        alerts());
+            "many_countries|t14|c-9|2026-01-05T10:09:59.999Z|3|3",
+            "many_countries|t15|c-9|2026-01-05T10:10:00Z|4|3",
+            "velocity|t20|c-3|2026-01-05T10:20:59.999Z|5|5",
+            "velocity|t21|c-3|2026-01-05T10:21:00Z|6|5",
+            "velocity|t22|c-3|2026-01-05T10:21:15Z|5|5",
+            "velocity|t23|c-3|2026-01-05T10:21:30Z|5|5",
+            "velocity|t24|c-3|2026-01-05T10:21:45Z|5|5");
+    // The independent oracle over the same lines and customer history agrees.
+    assertEquals(expected, oracleAlerts(Files.readAllLines(transactions)));
+    assertEquals(expected, alerts());
     assertEquals(
         List.of(
             "parse-cdc.public.customers|invalid_row",
@@ -361,6 +380,47 @@ public class FraudPipelineTest {
   private static CustomersTable.Customer row(String id, long limit, String updatedAt) {
     return new CustomersTable.Customer(
         id, "Name " + id, "silver", "GB", limit, Instant.parse(updatedAt));
+  }
+
+  /** The oracle's rows, formatted as {@link #alerts()}, for the customers of the bounded test. */
+  private static List<String> oracleAlerts(List<String> transactionLines) {
+    Instant nine = Instant.parse("2026-01-05T09:00:00Z");
+    List<CustomerRow> snapshot =
+        List.of(
+            oracleRow("c-1", 500_000, nine),
+            oracleRow("c-2", 1_000_000, nine.plusMillis(1_500)),
+            oracleRow("c-3", 250_000, nine.plusMillis(2_123)));
+    List<CustomerRow> updates =
+        List.of(oracleRow("c-1", 750_000, Instant.parse("2026-01-05T10:01:00Z")));
+    List<CustomerDelete> deletes =
+        List.of(new CustomerDelete("c-2", Instant.parse("2026-01-05T10:30:00Z")));
+    List<RawInput> inputs = new ArrayList<>();
+    for (String line : transactionLines) {
+      inputs.add(RawInput.ofJson("transactions", line));
+    }
+    List<String> rows = new ArrayList<>();
+    for (FraudAlertRow r :
+        FraudOracle.compute(
+                inputs,
+                CustomerVersions.of(snapshot, updates, deletes),
+                FraudParams.defaults(),
+                LatePolicy.none())
+            .alerts()) {
+      rows.add(
+          String.join(
+              "|",
+              r.rule(),
+              r.alertKey(),
+              r.customerId(),
+              r.eventTime().toString(),
+              Long.toString(r.observed()),
+              Long.toString(r.threshold())));
+    }
+    return rows;
+  }
+
+  private static CustomerRow oracleRow(String id, long limit, Instant updatedAt) {
+    return new CustomerRow(id, "Name " + id, "silver", "GB", limit, updatedAt);
   }
 
   private static List<String> alerts() throws Exception {

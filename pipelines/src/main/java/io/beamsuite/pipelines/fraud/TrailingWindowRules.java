@@ -1,0 +1,646 @@
+package io.beamsuite.pipelines.fraud;
+
+import io.beamsuite.pipelines.model.Transaction;
+import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.errors.DeadLetters;
+import io.beamsuite.transforms.windowing.LateRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * The {@code many_countries} and {@code velocity} rules of {@link FraudPipeline}, per transaction
+ * over its customer's trailing event-time window {@code [t - w, t]} (both ends inclusive): an
+ * alert keyed by the transaction as soon as it is processed, no window close to wait for
+ * (docs/pipelines.md, fraud).
+ *
+ * <p><b>Unbounded input</b>: one keyed step per customer holds its recent transactions in a bag
+ * ({@code history}, appended to per record) and a small {@code clock}. A record reads the bag
+ * once, is evaluated, and re-evaluates the later transactions whose windows it joins (arrival out
+ * of order), so alerts only ever appear or grow. One event-time timer ({@code expiry}) drops what
+ * no on-time record can need any more (older than the longest window plus the allowed lateness)
+ * and is the customer's only knowledge of the watermark: a record is late when its event time
+ * plus the allowed lateness is at or before the last timer that fired, the portable rule of the
+ * windowed aggregations. Per record the cost is reading and sorting the history, capped by {@link
+ * #withMaxHistory}; records beyond the cap become dead letters ({@code customer_history_full}).
+ *
+ * <p><b>Bounded input</b>: nothing is late, so each customer's transactions are grouped, sorted
+ * once and both windows slide over them.
+ *
+ * <pre>{@code
+ * TrailingWindowRules.Result rules =
+ *     uniqueTransactions.apply(
+ *         TrailingWindowRules.of()
+ *             .withManyCountries(Duration.standardMinutes(10), 3)
+ *             .withVelocity(Duration.standardMinutes(1), 5)
+ *             .withAllowedLateness(Duration.standardMinutes(10)));
+ * rules.alerts(); // FraudAlert rows keyed (rule, event_id)
+ * }</pre>
+ */
+public final class TrailingWindowRules
+    extends PTransform<PCollection<Transaction>, TrailingWindowRules.Result> {
+  /** Stage of the dead letters this transform writes. */
+  public static final String STAGE = "fraud-trailing-rules";
+
+  /** Default cap on a customer's retained transactions. */
+  public static final int DEFAULT_MAX_HISTORY = 10_000;
+
+  private final long countryWindowMillis;
+  private final long minCountries;
+  private final long velocityWindowMillis;
+  private final long velocityCount;
+  private final long allowedLatenessMillis;
+  private final int maxHistory;
+
+  private TrailingWindowRules(
+      long countryWindowMillis,
+      long minCountries,
+      long velocityWindowMillis,
+      long velocityCount,
+      long allowedLatenessMillis,
+      int maxHistory) {
+    this.countryWindowMillis = countryWindowMillis;
+    this.minCountries = minCountries;
+    this.velocityWindowMillis = velocityWindowMillis;
+    this.velocityCount = velocityCount;
+    this.allowedLatenessMillis = allowedLatenessMillis;
+    this.maxHistory = maxHistory;
+  }
+
+  /** The pipeline's defaults: 3 countries in 10 min, 5 transactions in 1 min, 10 min lateness. */
+  public static TrailingWindowRules of() {
+    return new TrailingWindowRules(600_000, 3, 60_000, 5, 600_000, DEFAULT_MAX_HISTORY);
+  }
+
+  /** {@code many_countries}: at least {@code minimum} distinct countries within {@code window}. */
+  public TrailingWindowRules withManyCountries(Duration window, long minimum) {
+    requirePositive("country window", window.getMillis());
+    requirePositive("minimum countries", minimum);
+    return new TrailingWindowRules(
+        window.getMillis(),
+        minimum,
+        velocityWindowMillis,
+        velocityCount,
+        allowedLatenessMillis,
+        maxHistory);
+  }
+
+  /** {@code velocity}: at least {@code minimum} transactions within {@code window}. */
+  public TrailingWindowRules withVelocity(Duration window, long minimum) {
+    requirePositive("velocity window", window.getMillis());
+    requirePositive("velocity count", minimum);
+    return new TrailingWindowRules(
+        countryWindowMillis,
+        minCountries,
+        window.getMillis(),
+        minimum,
+        allowedLatenessMillis,
+        maxHistory);
+  }
+
+  /** How long (event time) after the watermark passed a transaction it is still accepted. */
+  public TrailingWindowRules withAllowedLateness(Duration lateness) {
+    if (lateness.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must be >= 0, got " + lateness);
+    }
+    return new TrailingWindowRules(
+        countryWindowMillis,
+        minCountries,
+        velocityWindowMillis,
+        velocityCount,
+        lateness.getMillis(),
+        maxHistory);
+  }
+
+  /** Most transactions kept per customer in a streaming run; see the class documentation. */
+  public TrailingWindowRules withMaxHistory(int maxHistory) {
+    requirePositive("max history", maxHistory);
+    return new TrailingWindowRules(
+        countryWindowMillis,
+        minCountries,
+        velocityWindowMillis,
+        velocityCount,
+        allowedLatenessMillis,
+        maxHistory);
+  }
+
+  private static void requirePositive(String what, long value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(what + " must be positive, got " + value);
+    }
+  }
+
+  @Override
+  public Result expand(PCollection<Transaction> transactions) {
+    Rules rules =
+        new Rules(countryWindowMillis, minCountries, velocityWindowMillis, velocityCount);
+    Tags tags = new Tags();
+    PCollectionTuple outputs;
+    if (transactions.isBounded() == PCollection.IsBounded.BOUNDED) {
+      outputs =
+          transactions
+              .apply("ByCustomer", ParDo.of(new ProjectFn()))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), HistoryEntry.EntryCoder.INSTANCE))
+              .apply("GroupPerCustomer", GroupByKey.create())
+              .apply(
+                  "EvaluateEveryTransaction",
+                  ParDo.of(new EvaluateGroupFn(rules)).withOutputTags(tags.alerts, tags.others()));
+    } else {
+      outputs =
+          transactions
+              .apply("KeyByCustomer", ParDo.of(new KeyFn()))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), transactions.getCoder()))
+              .apply(
+                  "EvaluateOnArrival",
+                  ParDo.of(new EvaluateOnArrivalFn(rules, allowedLatenessMillis, maxHistory, tags))
+                      .withOutputTags(tags.alerts, tags.others()));
+    }
+    Coder<LateRecord<Transaction>> lateCoder = LateRecord.coder(transactions.getCoder());
+    return new Result(
+        transactions.getPipeline(),
+        outputs.get(tags.alerts),
+        outputs.get(tags.lateCountries).setCoder(lateCoder),
+        outputs.get(tags.lateVelocity).setCoder(lateCoder),
+        outputs.get(tags.deadLetters).setCoder(DeadLetter.coder()));
+  }
+
+  /** Alerts, records late for each rule, and dead letters. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<FraudAlert> alerts;
+    private final PCollection<LateRecord<Transaction>> lateManyCountries;
+    private final PCollection<LateRecord<Transaction>> lateVelocity;
+    private final PCollection<DeadLetter> deadLetters;
+
+    Result(
+        Pipeline pipeline,
+        PCollection<FraudAlert> alerts,
+        PCollection<LateRecord<Transaction>> lateManyCountries,
+        PCollection<LateRecord<Transaction>> lateVelocity,
+        PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.alerts = alerts;
+      this.lateManyCountries = lateManyCountries;
+      this.lateVelocity = lateVelocity;
+      this.deadLetters = deadLetters;
+    }
+
+    /** One alert per transaction and rule met (again, larger, when a later arrival adds to it). */
+    public PCollection<FraudAlert> alerts() {
+      return alerts;
+    }
+
+    /** Transactions late for {@code many_countries} (window {@code [t - w, t]}). */
+    public PCollection<LateRecord<Transaction>> lateManyCountries() {
+      return lateManyCountries;
+    }
+
+    /** Transactions late for {@code velocity} (the same transactions, with its window). */
+    public PCollection<LateRecord<Transaction>> lateVelocity() {
+      return lateVelocity;
+    }
+
+    /** Transactions refused because their customer's history was full. */
+    public PCollection<DeadLetter> deadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(
+          new TupleTag<FraudAlert>("alerts"), alerts,
+          new TupleTag<LateRecord<Transaction>>("lateManyCountries"), lateManyCountries,
+          new TupleTag<LateRecord<Transaction>>("lateVelocity"), lateVelocity,
+          new TupleTag<DeadLetter>("deadLetters"), deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  /** The output tags of both engines. */
+  private static final class Tags implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final TupleTag<FraudAlert> alerts = new TupleTag<FraudAlert>() {};
+    final TupleTag<LateRecord<Transaction>> lateCountries =
+        new TupleTag<LateRecord<Transaction>>() {};
+    final TupleTag<LateRecord<Transaction>> lateVelocity =
+        new TupleTag<LateRecord<Transaction>>() {};
+    final TupleTag<DeadLetter> deadLetters = new TupleTag<DeadLetter>() {};
+
+    TupleTagList others() {
+      return TupleTagList.of(lateCountries).and(lateVelocity).and(deadLetters);
+    }
+  }
+
+  /**
+   * The two rules over a customer's history sorted by {@link HistoryEntry#BY_TIME}: both windows
+   * slide forward over the transactions to evaluate, so a pass is linear in the history.
+   */
+  static final class Rules implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final long countryWindowMillis;
+    final long minCountries;
+    final long velocityWindowMillis;
+    final long velocityCount;
+
+    Rules(long countryWindowMillis, long minCountries, long velocityWindowMillis, long count) {
+      this.countryWindowMillis = countryWindowMillis;
+      this.minCountries = minCountries;
+      this.velocityWindowMillis = velocityWindowMillis;
+      this.velocityCount = count;
+    }
+
+    long longestWindowMillis() {
+      return Math.max(countryWindowMillis, velocityWindowMillis);
+    }
+
+    /**
+     * Alerts of the transactions of {@code sorted} whose event time {@code evaluate} accepts for
+     * the rule: {@code evaluateCountries} for many_countries, {@code evaluateVelocity} for
+     * velocity.
+     */
+    List<FraudAlert> evaluate(
+        String customerId,
+        List<HistoryEntry> sorted,
+        LongPredicate evaluateCountries,
+        LongPredicate evaluateVelocity) {
+      List<FraudAlert> alerts = new ArrayList<>();
+      slide(
+          customerId,
+          sorted,
+          FraudPipeline.MANY_COUNTRIES,
+          countryWindowMillis,
+          minCountries,
+          true,
+          evaluateCountries,
+          alerts);
+      slide(
+          customerId,
+          sorted,
+          FraudPipeline.VELOCITY,
+          velocityWindowMillis,
+          velocityCount,
+          false,
+          evaluateVelocity,
+          alerts);
+      return alerts;
+    }
+
+    private static void slide(
+        String customerId,
+        List<HistoryEntry> sorted,
+        String rule,
+        long windowMillis,
+        long minimum,
+        boolean distinctCountries,
+        LongPredicate evaluate,
+        List<FraudAlert> alerts) {
+      Map<String, Integer> countries = new HashMap<>();
+      int from = 0;
+      int to = 0; // window = sorted[from, to)
+      for (HistoryEntry t : sorted) {
+        if (!evaluate.test(t.eventTimeMillis)) {
+          continue;
+        }
+        // Inclusive upper end: every transaction at t's instant is in t's window.
+        while (to < sorted.size() && sorted.get(to).eventTimeMillis <= t.eventTimeMillis) {
+          countries.merge(sorted.get(to).country, 1, Integer::sum);
+          to++;
+        }
+        while (sorted.get(from).eventTimeMillis < t.eventTimeMillis - windowMillis) {
+          countries.merge(sorted.get(from).country, -1, (a, b) -> a + b == 0 ? null : a + b);
+          from++;
+        }
+        long observed = distinctCountries ? countries.size() : to - from;
+        if (observed >= minimum) {
+          alerts.add(
+              new FraudAlert(
+                  rule, t.eventId, customerId, t.eventTimeMillis, observed, minimum));
+        }
+      }
+    }
+  }
+
+  private static final class ProjectFn extends DoFn<Transaction, KV<String, HistoryEntry>> {
+    @ProcessElement
+    public void process(@Element Transaction t, OutputReceiver<KV<String, HistoryEntry>> out) {
+      out.output(KV.of(t.customerId, HistoryEntry.of(t)));
+    }
+  }
+
+  private static final class KeyFn extends DoFn<Transaction, KV<String, Transaction>> {
+    @ProcessElement
+    public void process(@Element Transaction t, OutputReceiver<KV<String, Transaction>> out) {
+      out.output(KV.of(t.customerId, t));
+    }
+  }
+
+  /** Bounded: all of a customer's transactions at once, each evaluated exactly once. */
+  private static final class EvaluateGroupFn
+      extends DoFn<KV<String, Iterable<HistoryEntry>>, FraudAlert> {
+    private final Rules rules;
+
+    EvaluateGroupFn(Rules rules) {
+      this.rules = rules;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<HistoryEntry>> customer, OutputReceiver<FraudAlert> out) {
+      List<HistoryEntry> sorted = new ArrayList<>();
+      for (HistoryEntry e : customer.getValue()) {
+        sorted.add(e);
+      }
+      sorted.sort(HistoryEntry.BY_TIME);
+      for (FraudAlert alert : rules.evaluate(customer.getKey(), sorted, t -> true, t -> true)) {
+        out.output(alert);
+      }
+    }
+  }
+
+  /**
+   * Unbounded: evaluates each transaction on arrival against its customer's retained history. See
+   * the class documentation for lateness and retention.
+   */
+  static final class EvaluateOnArrivalFn extends DoFn<KV<String, Transaction>, FraudAlert> {
+    static final String HISTORY = "history";
+    static final String CLOCK = "clock";
+    static final String EXPIRY = "expiry";
+    /** Expiry timers are rounded up to this grid, so one compaction drops a batch of entries. */
+    static final long EXPIRY_GRID_MILLIS = 10_000;
+
+    private static final long LAST_TIMER = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+
+    private final Rules rules;
+    private final long allowedLatenessMillis;
+    private final long retentionMillis;
+    private final int maxHistory;
+    private final Tags tags;
+
+    @StateId(HISTORY)
+    private final StateSpec<BagState<HistoryEntry>> historySpec =
+        StateSpecs.bag(HistoryEntry.EntryCoder.INSTANCE);
+
+    @StateId(CLOCK)
+    private final StateSpec<ValueState<CustomerClock>> clockSpec =
+        StateSpecs.value(CustomerClock.ClockCoder.INSTANCE);
+
+    @TimerId(EXPIRY)
+    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final Counter transactionsIn = counter("transactions_in");
+    private final Counter late = counter("late_records");
+    private final Counter repeated = counter("repeated_in_history");
+    private final Counter historyFull = counter("customer_history_full");
+    private final Counter reevaluated = counter("reevaluated_out_of_order");
+    private final Counter expired = counter("history_expired");
+
+    EvaluateOnArrivalFn(Rules rules, long allowedLatenessMillis, int maxHistory, Tags tags) {
+      this.rules = rules;
+      this.allowedLatenessMillis = allowedLatenessMillis;
+      this.retentionMillis = rules.longestWindowMillis() + allowedLatenessMillis;
+      this.maxHistory = maxHistory;
+      this.tags = tags;
+    }
+
+    private static Counter counter(String name) {
+      return Metrics.counter(TrailingWindowRules.class, name);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Transaction> element,
+        @StateId(HISTORY) BagState<HistoryEntry> history,
+        @StateId(CLOCK) ValueState<CustomerClock> clockState,
+        @TimerId(EXPIRY) Timer expiry,
+        MultiOutputReceiver out) {
+      transactionsIn.inc();
+      Transaction t = element.getValue();
+      CustomerClock stored = clockState.read();
+      CustomerClock clock = stored == null ? new CustomerClock() : stored;
+      if (clock.firedUpTo != CustomerClock.NONE
+          && saturatedAdd(t.eventTimeMillis, allowedLatenessMillis) <= clock.firedUpTo) {
+        routeLate(t, clock, out);
+        return;
+      }
+      if (clock.entries >= maxHistory) {
+        historyFull.inc();
+        out.get(tags.deadLetters)
+            .output(
+                DeadLetters.forRecord(
+                    STAGE,
+                    "customer_history_full",
+                    t,
+                    new IllegalStateException(
+                        "customer holds " + clock.entries + " transactions, the most allowed")));
+        return;
+      }
+      List<HistoryEntry> sorted = new ArrayList<>(clock.entries + 1);
+      Set<String> ids = new HashSet<>();
+      boolean laterSeen = false;
+      for (HistoryEntry e : history.read()) {
+        if (ids.add(e.eventId)) {
+          sorted.add(e);
+          laterSeen |= e.eventTimeMillis >= t.eventTimeMillis;
+        }
+      }
+      if (ids.contains(t.eventId)) {
+        repeated.inc();
+        return;
+      }
+      HistoryEntry entry = HistoryEntry.of(t);
+      history.add(entry);
+      clock.entries++;
+      sorted.add(entry);
+      sorted.sort(HistoryEntry.BY_TIME);
+      if (laterSeen) {
+        reevaluated.inc();
+      }
+      // t itself, and every later (or same-instant) transaction whose window t now joins.
+      long at = t.eventTimeMillis;
+      for (FraudAlert alert :
+          rules.evaluate(
+              element.getKey(),
+              sorted,
+              time -> time >= at && time - at <= rules.countryWindowMillis,
+              time -> time >= at && time - at <= rules.velocityWindowMillis)) {
+        out.get(tags.alerts).output(alert);
+      }
+      requestExpiry(clock, expiry, expiryOf(at));
+      clockState.write(clock);
+    }
+
+    private void routeLate(Transaction t, CustomerClock clock, MultiOutputReceiver out) {
+      late.inc();
+      Instant known = new Instant(saturatedAdd(clock.firedUpTo, 1));
+      Instant eventTime = new Instant(t.eventTimeMillis);
+      String reason =
+          "the watermark is at or past "
+              + known
+              + ", at or after the transaction's time plus allowed lateness "
+              + Duration.millis(allowedLatenessMillis);
+      out.get(tags.lateCountries)
+          .output(
+              LateRecord.of(
+                  t,
+                  eventTime,
+                  eventTime.minus(Duration.millis(rules.countryWindowMillis)),
+                  eventTime,
+                  known,
+                  reason));
+      out.get(tags.lateVelocity)
+          .output(
+              LateRecord.of(
+                  t,
+                  eventTime,
+                  eventTime.minus(Duration.millis(rules.velocityWindowMillis)),
+                  eventTime,
+                  known,
+                  reason));
+    }
+
+    /** Drops the entries no on-time transaction can need any more, rewriting the bag once. */
+    @OnTimer(EXPIRY)
+    public void onExpiry(
+        OnTimerContext context,
+        @StateId(HISTORY) BagState<HistoryEntry> history,
+        @StateId(CLOCK) ValueState<CustomerClock> clockState,
+        @TimerId(EXPIRY) Timer expiry) {
+      CustomerClock clock = clockState.read();
+      if (clock == null) {
+        return;
+      }
+      clock.firedUpTo = Math.max(clock.firedUpTo, context.fireTimestamp().getMillis());
+      clock.timerTarget = CustomerClock.NONE;
+      List<HistoryEntry> survivors = new ArrayList<>();
+      long earliest = Long.MAX_VALUE;
+      int before = 0;
+      for (HistoryEntry e : history.read()) {
+        before++;
+        if (expiryOf(e.eventTimeMillis) > clock.firedUpTo) {
+          survivors.add(e);
+          earliest = Math.min(earliest, e.eventTimeMillis);
+        }
+      }
+      expired.inc(before - survivors.size());
+      history.clear();
+      survivors.forEach(history::add);
+      clock.entries = survivors.size();
+      if (!survivors.isEmpty()) {
+        requestExpiry(clock, expiry, expiryOf(earliest));
+      }
+      // Kept with an empty history: its firedUpTo still routes a very late record late instead
+      // of evaluating it against a history that was dropped.
+      clockState.write(clock);
+    }
+
+    /** When an entry at {@code eventTime} may go: no on-time record can need it after that. */
+    private long expiryOf(long eventTimeMillis) {
+      long due = saturatedAdd(eventTimeMillis, retentionMillis);
+      long rounded = saturatedAdd(due, Math.floorMod(-due, EXPIRY_GRID_MILLIS));
+      return Math.min(rounded, LAST_TIMER);
+    }
+
+    private static void requestExpiry(CustomerClock clock, Timer expiry, long target) {
+      if (clock.timerTarget == CustomerClock.NONE || target < clock.timerTarget) {
+        expiry.set(new Instant(target));
+        clock.timerTarget = target;
+      }
+    }
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    if (((a ^ sum) & (b ^ sum)) < 0) {
+      return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return sum;
+  }
+
+  /** A customer's small fixed-size state: its knowledge of the watermark and its timer. */
+  static final class CustomerClock {
+    static final long NONE = Long.MIN_VALUE;
+
+    /** The latest expiry timer that fired: the input watermark is past it. */
+    long firedUpTo = NONE;
+
+    /** Target of the pending expiry timer, or {@link #NONE}. */
+    long timerTarget = NONE;
+
+    /** Entries in the history bag. */
+    int entries;
+
+    /** Explicit coder: two fixed-width times and a count. */
+    static final class ClockCoder extends AtomicCoder<CustomerClock> {
+      private static final long serialVersionUID = 1L;
+      static final ClockCoder INSTANCE = new ClockCoder();
+      private static final Coder<Long> LONG = BigEndianLongCoder.of();
+
+      @Override
+      public void encode(CustomerClock clock, OutputStream out) throws IOException {
+        LONG.encode(clock.firedUpTo, out);
+        LONG.encode(clock.timerTarget, out);
+        VarIntCoder.of().encode(clock.entries, out);
+      }
+
+      @Override
+      public CustomerClock decode(InputStream in) throws IOException {
+        CustomerClock clock = new CustomerClock();
+        clock.firedUpTo = LONG.decode(in);
+        clock.timerTarget = LONG.decode(in);
+        clock.entries = VarIntCoder.of().decode(in);
+        return clock;
+      }
+
+      @Override
+      public void verifyDeterministic() {}
+    }
+  }
+}
