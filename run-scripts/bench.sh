@@ -41,10 +41,13 @@ Options:
   --help           this text
 
 Environment: BEAMSUITE_BENCH_JAVA_OPTS  extra JVM flags for every benchmark JVM (default -Xmx4g)
+             BEAMSUITE_BENCH_ARGS       extra arguments for the selected sections' mains, e.g.
+                                        "--trials=1 --direct-events=100000" (each main says which
+                                        it takes; the page records them with the command)
 EOF2
 }
 
-invocation="run-scripts/bench.sh${*:+ $*}"
+invocation="${BEAMSUITE_BENCH_ARGS:+BEAMSUITE_BENCH_ARGS='${BEAMSUITE_BENCH_ARGS}' }run-scripts/bench.sh${*:+ $*}"
 quick=false
 only=""
 offline=false
@@ -149,6 +152,8 @@ trap 'exit 130' INT TERM
 read -r -a java_opts <<<"${BEAMSUITE_BENCH_JAVA_OPTS:--Xmx4g}"
 bench_args=()
 [[ "${quick}" == true ]] && bench_args+=(--quick)
+read -r -a extra_args <<<"${BEAMSUITE_BENCH_ARGS:-}"
+bench_args+=("${extra_args[@]}")
 failed=()
 for section in "${selected[@]}"; do
   main="io.beamsuite.bench.${MAIN_OF[${section}]}"

@@ -18,9 +18,9 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Section 7: encode + decode per record of each event type with the coder the pipelines use (the
- * schema coder {@link EfficientCoders#infer} picks, as {@code ParseJson} does), against a plain
- * Jackson round trip of the same record ({@code readTree} of its JSON + {@code writeValueAsBytes}).
- * Also the hand-written {@link TransactionCoder} and the {@link RawRecord} coder. Warm-up, then
+ * coder {@link EfficientCoders#infer} picks, as {@code ParseJson} does: the event types' own
+ * field-by-field default coders), against a plain Jackson round trip of the same record ({@code
+ * readTree} of its JSON + {@code writeValueAsBytes}). Also the {@link RawRecord} coder. Warm-up, then
  * trials in rotating order; each run codes every record {@code passes} times.
  */
 public final class CoderBenchmark {
@@ -54,11 +54,6 @@ public final class CoderBenchmark {
       trialsOf.side(jacksonSide, () -> jacksonRoundTrips(jackson, w, passes));
       pairs.add(new String[] {coderSide, jacksonSide});
       if (type == Transaction.class) {
-        @SuppressWarnings("unchecked")
-        Coder<Object> handWritten = (Coder<Object>) (Coder<?>) TransactionCoder.of();
-        String hw = name + ": hand-written TransactionCoder";
-        trialsOf.side(hw, () -> roundTrips(handWritten, decoded, passes));
-        pairs.add(new String[] {hw, jacksonSide});
         List<Object> raw = new ArrayList<>();
         for (int i = 0; i < w.size(); i++) {
           raw.add(RawRecord.of(w.payload(i)));

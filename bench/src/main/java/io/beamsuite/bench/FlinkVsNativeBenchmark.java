@@ -62,7 +62,7 @@ public final class FlinkVsNativeBenchmark {
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "direct-events", "trials", "max-minutes");
     int events = a.intArg("events", 2_000_000, 20_000);
-    int directEvents = a.intArg("direct-events", 10_000, 1_000);
+    int directEvents = a.intArg("direct-events", 200_000, 1_000);
     int trials = a.intArg("trials", 3, 1);
     // No new trial round starts when the last round's time would end it beyond this budget.
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(a.intArg("max-minutes", 70, 10));
