@@ -7,7 +7,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The main class of a Dataflow Flex Template built from the bundled jar: a Flex Template passes
+ * The main class of a Dataflow Flex Template built from the Dataflow jar (beamsuite-dataflow.jar): a Flex Template passes
  * only {@code --name=value} parameters, so the command comes from the environment variable {@link
  * #COMMAND_ENV} set at build time ({@code gcloud dataflow flex-template build ...
  * --env=FLEX_TEMPLATE_JAVA_MAIN_CLASS=io.beamsuite.pipelines.launcher.FlexTemplateMain
@@ -15,7 +15,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * the template launcher expects (docs/dataflow.md).
  *
  * <pre>{@code
- * BEAMSUITE_COMMAND=clickstream java -cp beamsuite-pipelines-bundled.jar \
+ * BEAMSUITE_COMMAND=clickstream java -cp beamsuite-dataflow.jar \
  *     io.beamsuite.pipelines.launcher.FlexTemplateMain --runner=DataflowRunner --project=...
  * }</pre>
  */
