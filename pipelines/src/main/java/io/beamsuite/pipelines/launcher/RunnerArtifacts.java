@@ -91,7 +91,7 @@ public final class RunnerArtifacts {
   }
 
   /** True when the command line submits to a Flink session cluster (not an embedded one). */
-  static boolean submitsToFlinkCluster(List<String> args) {
+  public static boolean submitsToFlinkCluster(List<String> args) {
     String master = flag(args, "flinkMaster");
     return runner(args).equals("FlinkRunner")
         && master != null
@@ -148,7 +148,7 @@ public final class RunnerArtifacts {
   }
 
   /** The artifacts that can run {@code args}, preferred first; empty for a runner we do not know. */
-  static List<String> carriers(List<String> args) {
+  public static List<String> carriers(List<String> args) {
     return switch (runner(args)) {
       case "DirectRunner" -> List.of(LOCAL);
       case "FlinkRunner" -> submitsToFlinkCluster(args) ? List.of(FLINK) : List.of(LOCAL, FLINK);
