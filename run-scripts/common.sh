@@ -100,6 +100,15 @@ require_jar() {
   fi
 }
 
+# submit_jvm_opts: JVM flags for BEAMSUITE_JAR, one per line, to go before the user's. A JVM that
+# only translates and submits to a Flink session cluster is done before C2 pays off: C1 alone and
+# the serial GC halve launcher start to job RUNNING (about 12 s -> 6 s on 2 busy cores).
+submit_jvm_opts() {
+  if [[ -z "${BEAMSUITE_PIPELINES_JAR}" && "$(basename "${BEAMSUITE_JAR}")" == beamsuite-flink.jar ]]; then
+    printf '%s\n' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+  fi
+}
+
 # jar_launch_args: the java arguments that run the launcher of BEAMSUITE_JAR, one per line (for
 # mapfile). The Flink job jar leaves Flink out (the cluster has it), so it runs with Flink's own
 # jars next to it: $FLINK_HOME/lib/* of an installation, else the Maven jars its build listed.

@@ -116,7 +116,8 @@ case "${flink_master}" in
   '' | '[local]' | '[auto]' | '[collection]') require_jar local ;;
   *) require_jar flink ;;  # a session cluster gets the Flink job jar only
 esac
+mapfile -t submit_opts < <(submit_jvm_opts)
 mapfile -t java_opts < <(beamsuite_java_opts)
 mapfile -t launch < <(jar_launch_args)
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" "${launch[@]}" "kappa-${command}" \
+exec "${BEAMSUITE_JAVA}" "${submit_opts[@]}" "${java_opts[@]}" "${launch[@]}" "kappa-${command}" \
   "${runner_args[@]}" "${args[@]}"

@@ -111,7 +111,8 @@ case "${flink_master}" in
   '[local]' | '[auto]' | '[collection]') require_jar local ;;
   *) require_jar flink ;;
 esac
+mapfile -t submit_opts < <(submit_jvm_opts)
 mapfile -t java_opts < <(beamsuite_java_opts)
 mapfile -t launch < <(jar_launch_args)
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" "${launch[@]}" "${pipeline}" \
+exec "${BEAMSUITE_JAVA}" "${submit_opts[@]}" "${java_opts[@]}" "${launch[@]}" "${pipeline}" \
   --runner=FlinkRunner "--flinkMaster=${flink_master}" "${beam_args[@]}"

@@ -40,6 +40,8 @@ public final class FlexTemplateMetadata {
             + definition.name()
             + "'; main class "
             + FlexTemplateMain.class.getName()
+            + " of "
+            + RunnerArtifacts.DATAFLOW
             + " with "
             + FlexTemplateMain.COMMAND_ENV
             + "="

@@ -130,11 +130,12 @@ public final class Launcher {
   }
 
   /**
-   * Parses and validates the options; the Direct runner is made non-blocking for progress logs, and
-   * a submission to a Flink session cluster stages this jar alone.
+   * Parses and validates the options: the runner defaults to this artifact's own, the Direct runner
+   * is made non-blocking for progress logs, and a submission to a Flink session cluster stages this
+   * jar alone.
    */
   static PipelineOptions parseOptions(PipelineDefinition<?> definition, List<String> args) {
-    args = stagingOnlyThisJar(args);
+    args = stagingOnlyThisJar(RunnerArtifacts.withDefaultRunner(args));
     PipelineOptionsFactory.register(definition.optionsClass());
     PipelineOptionsFactory.register(LauncherOptions.class);
     PipelineOptions options;
@@ -255,7 +256,7 @@ public final class Launcher {
       out.printf("  %-16s %s%n", p.name(), p.description());
     }
     out.println();
-    out.printf("runners (one jar per runner in pipelines/target, same commands, only flags change; this is %s):%n", JAR);
+    out.printf("runners (one jar per runner in pipelines/target, same commands, each jar defaults to its runner; this is %s):%n", JAR);
     out.println("  beamsuite-local.jar     --runner=DirectRunner                         (default) in-process");
     out.println("                          --runner=FlinkRunner                          embedded Flink mini cluster");
     out.println("  beamsuite-flink.jar     --runner=FlinkRunner --flinkMaster=host:port  a Flink session cluster (REST port);");

@@ -81,13 +81,37 @@ public final class RunnerArtifacts {
     return value;
   }
 
-  /** The runner's simple name: {@code --runner} as given (simple or qualified), else DirectRunner. */
+  /**
+   * The runner's simple name: {@code --runner} as given (simple or qualified), else the default of
+   * the artifact this launcher runs from ({@link #defaultRunner}).
+   */
   static String runner(List<String> args) {
     String runner = flag(args, "runner");
     if (runner == null || runner.isBlank()) {
-      return "DirectRunner";
+      return defaultRunner(current());
     }
     return runner.substring(runner.lastIndexOf('.') + 1);
+  }
+
+  /** Each artifact's own runner when no {@code --runner} is given; Beam's DirectRunner elsewhere. */
+  static String defaultRunner(Optional<String> artifact) {
+    return switch (artifact.orElse(LOCAL)) {
+      case FLINK -> "FlinkRunner";
+      case SPARK -> "SparkRunner";
+      case DATAFLOW -> "DataflowRunner";
+      default -> "DirectRunner";
+    };
+  }
+
+  /** {@code args} with {@code --runner=<this artifact's runner>} added when none is given. */
+  static List<String> withDefaultRunner(List<String> args) {
+    String runner = defaultRunner(current());
+    if (flag(args, "runner") != null || runner.equals("DirectRunner")) {
+      return args;
+    }
+    List<String> withRunner = new java.util.ArrayList<>(args);
+    withRunner.add("--runner=" + runner);
+    return withRunner;
   }
 
   /** True when the command line submits to a Flink session cluster (not an embedded one). */
@@ -107,8 +131,13 @@ public final class RunnerArtifacts {
       return Optional.empty();
     }
     String self = artifact.get();
+    // The runner is that of the artifact under test, not of the one this class was loaded from.
+    if (flag(args, "runner") == null) {
+      args = new java.util.ArrayList<>(args);
+      args.add("--runner=" + defaultRunner(artifact));
+    }
     String runner = runner(args);
-    String given = flag(args, "runner") == null ? "DirectRunner (the default without --runner)" : "--runner=" + runner;
+    String given = "--runner=" + runner;
     List<String> carriers = carriers(args);
     if (!carriers.isEmpty() && !carriers.contains(self)) {
       String use = carriers.get(0);

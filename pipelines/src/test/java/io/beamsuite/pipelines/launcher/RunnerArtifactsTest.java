@@ -33,12 +33,20 @@ public class RunnerArtifactsTest {
     assertTrue(spark, spark.startsWith("--runner=SparkRunner is not in beamsuite-flink.jar"));
     assertTrue(spark, spark.contains("use pipelines/target/beamsuite-spark.jar"));
 
-    String direct = check(RunnerArtifacts.DATAFLOW).orElseThrow();
-    assertTrue(direct, direct.startsWith("DirectRunner (the default without --runner) is not in beamsuite-dataflow.jar"));
+    String direct = check(RunnerArtifacts.DATAFLOW, "--runner=DirectRunner").orElseThrow();
+    assertTrue(direct, direct.startsWith("--runner=DirectRunner is not in beamsuite-dataflow.jar"));
     assertTrue(direct, direct.contains("beamsuite-local.jar"));
 
     String dataflow = check(RunnerArtifacts.LOCAL, "--runner=DataflowRunner").orElseThrow();
     assertTrue(dataflow, dataflow.contains("use pipelines/target/beamsuite-dataflow.jar"));
+  }
+
+  @Test
+  public void withoutRunnerEachArtifactRunsItsOwn() {
+    assertEquals(Optional.empty(), check(RunnerArtifacts.DATAFLOW, "--project=p"));
+    assertEquals(Optional.empty(), check(RunnerArtifacts.SPARK));
+    assertEquals("DataflowRunner", RunnerArtifacts.defaultRunner(Optional.of(RunnerArtifacts.DATAFLOW)));
+    assertEquals("DirectRunner", RunnerArtifacts.defaultRunner(Optional.empty()));
   }
 
   @Test
