@@ -115,6 +115,31 @@ public class RunnerArtifactsIT {
     assertThat(noFlink.err, containsString("beamsuite-flink.jar leaves Flink out"));
   }
 
+  @Test
+  public void localAndSparkJarsBuildAndStartAPipeline() throws Exception {
+    // Pipeline.create loads every file-system and options registrar in the jar: one whose
+    // dependencies were left out fails here (e.g. gs:// support without the Google Cloud clients).
+    // No input, so nothing is written to the (absent) database: the run ends DONE.
+    List<String> args =
+        List.of("clickstream", "--source=file:" + tmp.newFolder("none") + "/*.jsonl", "--jdbcUrl=jdbc:postgresql://127.0.0.1:1/none");
+    // Spark on Java 17 needs the --add-opens this JVM was started with (failsafe argLine).
+    List<String> spark = new ArrayList<>();
+    for (String jvmArg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (jvmArg.startsWith("--add-opens") || jvmArg.startsWith("-Djdk.reflect")) {
+        spark.add(jvmArg);
+      }
+    }
+    spark.addAll(List.of("-jar", LaunchedJar.SPARK_JAR.toAbsolutePath().toString()));
+    for (List<String> classPath :
+        List.of(List.of("-jar", LaunchedJar.LOCAL_JAR.toAbsolutePath().toString()), spark)) {
+      Result run = launch(classPath, args.toArray(new String[0]));
+      assertThat(run.toString(), run.out + run.err, not(containsString("NoClassDefFoundError")));
+      assertThat(run.toString(), run.out + run.err, not(containsString("ClassNotFoundException")));
+      assertEquals(run.toString(), 0, run.exit);
+      assertThat(run.out, containsString("clickstream finished: DONE"));
+    }
+  }
+
   private record Result(int exit, String out, String err) {
     @Override
     public String toString() {
