@@ -13,7 +13,8 @@ usage: demo.sh [--runner direct|flink|flink-cluster|spark-batch] [--events N] [-
 Starts PostgreSQL, Kafka and Debezium CDC on 127.0.0.1 (no Docker), generates a workload (clicks,
 transactions, sensor readings with duplicates, disorder, late and malformed records, and customer
 changes through CDC), runs the Lambda flow (batch layer to a cutoff, speed layer after it, serving
-views), fraud, sensors and cdc-replication from the bundled jar, and prints a report of every view
+views), fraud, sensors and cdc-replication from the runner artifacts (beamsuite-local.jar; the
+Spark and Flink job jars for spark-batch and flink-cluster), and prints a report of every view
 against an independent oracle. Exit status 0 when everything matches, 1 otherwise.
 
   --runner        direct (default): DirectRunner; flink: embedded Flink; flink-cluster: a local
@@ -24,10 +25,10 @@ against an independent oracle. Exit status 0 when everything matches, 1 otherwis
   --seed S        generator seed (default 1)
   --keep-running  leave the services up after the report (Ctrl-C stops them)
 
-Builds what is missing first (mvn package of pipelines/bundled; a few minutes the first time).
+Builds what is missing first (mvn package of pipelines/runners; a few minutes the first time).
 State and logs: \${BEAMSUITE_STATE_DIR:-<repo>/.beamsuite}/demo.
 
-environment: BEAMSUITE_PIPELINES_JAR, BEAMSUITE_STATE_DIR, BEAMSUITE_JAVA_OPTS (the demo JVM), JAVA_HOME
+environment: BEAMSUITE_ARTIFACTS_DIR, BEAMSUITE_PIPELINES_JAR, BEAMSUITE_STATE_DIR, BEAMSUITE_JAVA_OPTS (the demo JVM), JAVA_HOME
 EOF2
 }
 
@@ -77,13 +78,20 @@ done
 
 require_java
 step() { printf '[build] %s\n' "$*"; }
-if [[ ! -f "${BEAMSUITE_PIPELINES_JAR}" || ! -f "${BEAMSUITE_FIXTURES_CLASSPATH_FILE}" \
+local_jar="${BEAMSUITE_PIPELINES_JAR:-${BEAMSUITE_ARTIFACTS_DIR}/beamsuite-local.jar}"
+artifacts_missing=""
+if [[ -z "${BEAMSUITE_PIPELINES_JAR}" ]]; then
+  for artifact in local flink spark; do
+    [[ -f "${BEAMSUITE_ARTIFACTS_DIR}/beamsuite-${artifact}.jar" ]] || artifacts_missing=1
+  done
+fi
+if [[ ! -f "${local_jar}" || -n "${artifacts_missing}" || ! -f "${BEAMSUITE_FIXTURES_CLASSPATH_FILE}" \
   || ! -f "${BEAMSUITE_FIXTURES_DIR}/target/classes/io/beamsuite/fixtures/demo/Demo.class" ]]; then
   command -v mvn >/dev/null 2>&1 || die "Maven is needed to build the demo the first time: install Maven 3.8+"
   ensure_state_dir
   build_log="${BEAMSUITE_STATE_DIR}/demo-build.log"
-  step "building the bundled jar and the fixtures (first run: a few minutes; log ${build_log})"
-  (cd "${BEAMSUITE_ROOT}" && mvn -B -ntp -DskipTests package -pl pipelines/bundled -am >"${build_log}" 2>&1) \
+  step "building the runner artifacts and the fixtures (first run: a few minutes; log ${build_log})"
+  (cd "${BEAMSUITE_ROOT}" && ${BEAMSUITE_PIPELINES_BUILD_CMD} >"${build_log}" 2>&1) \
     || die "the build failed; see ${build_log}"
 fi
 classpath="$(fixtures_classpath)"
@@ -94,4 +102,4 @@ mapfile -t java_opts < <(beamsuite_java_opts)
 # shutdown hooks stop every service and child JVM it started. (A background JVM started by this
 # non-interactive script would inherit SIGINT as ignored.)
 exec "${BEAMSUITE_JAVA}" -Xmx3g -Dslf4j.internal.verbosity=ERROR "${java_opts[@]}" -cp "${classpath}" \
-  io.beamsuite.fixtures.demo.Demo --jar "${BEAMSUITE_PIPELINES_JAR}" --work-dir "${work_dir}" "${args[@]}"
+  io.beamsuite.fixtures.demo.Demo --jar "${local_jar}" --work-dir "${work_dir}" "${args[@]}"

@@ -13,7 +13,7 @@ usage: kappa.sh replay  --version N [--from earliest|<ISO instant>|<topic:partit
        kappa.sh status  [--version N] [beam options...]
        kappa.sh --help
 
-Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> kappa-replay|kappa-cutover|kappa-status [options...]
+Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar beamsuite-local.jar kappa-replay|kappa-cutover|kappa-status [options...]
 
   replay    replays the transactions + clicks topics through the unchanged views into the tables
             <view>_v<N>, printing lag per partition, records/s and ETA; says when it has caught up
@@ -30,7 +30,8 @@ Every other option goes to the command unchanged (--bootstrapServers, --jdbcUrl,
 lists them). Design and trade-offs: docs/kappa.md.
 
 environment:
-  BEAMSUITE_PIPELINES_JAR  the bundled jar (default <repo>/pipelines/target/beamsuite-pipelines-bundled.jar;
+  BEAMSUITE_ARTIFACTS_DIR  where the runner artifacts are (default <repo>/pipelines/target;
+                           a replay on a session cluster runs beamsuite-flink.jar, the rest beamsuite-local.jar;
                            build it with: ${BEAMSUITE_PIPELINES_BUILD_CMD})
   BEAMSUITE_JAVA_OPTS      extra JVM flags, e.g. -Xmx2g
   JAVA_HOME                Java 17+ to use (else java on PATH)
@@ -111,7 +112,12 @@ if [[ "${command}" == replay ]]; then
 fi
 
 require_java
-require_jar
+case "${flink_master}" in
+  '' | '[local]' | '[auto]' | '[collection]') require_jar local ;;
+  *) require_jar flink ;;  # a session cluster gets the Flink job jar only
+esac
+mapfile -t submit_opts < <(submit_jvm_opts)
 mapfile -t java_opts < <(beamsuite_java_opts)
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_PIPELINES_JAR}" "kappa-${command}" \
+mapfile -t launch < <(jar_launch_args)
+exec "${BEAMSUITE_JAVA}" "${submit_opts[@]}" "${java_opts[@]}" "${launch[@]}" "kappa-${command}" \
   "${runner_args[@]}" "${args[@]}"

@@ -30,7 +30,7 @@ Examples:
   lambda.sh speed
   lambda.sh serve --printRows=5
 
-environment: as run-direct.sh (BEAMSUITE_PIPELINES_JAR, BEAMSUITE_STATE_DIR, BEAMSUITE_JAVA_OPTS, JAVA_HOME)
+environment: as run-direct.sh (BEAMSUITE_ARTIFACTS_DIR, BEAMSUITE_PIPELINES_JAR, BEAMSUITE_STATE_DIR, BEAMSUITE_JAVA_OPTS, JAVA_HOME)
 EOF2
 }
 
@@ -96,8 +96,8 @@ fi
 here="$(dirname "${BASH_SOURCE[0]}")"
 if [[ "${command}" == "serve" ]]; then
   require_java
-  require_jar
+  require_jar local
   mapfile -t java_opts < <(beamsuite_java_opts)
-  exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_PIPELINES_JAR}" lambda-serve "${args[@]}"
+  exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_JAR}" lambda-serve "${args[@]}"
 fi
 exec "${here}/run-${on}.sh" "lambda-${command}" "${args[@]}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Launch one pipeline of the bundled jar on Google Cloud Dataflow, or check it offline with a
+# Launch one pipeline of beamsuite-dataflow.jar on Google Cloud Dataflow, or check it offline with a
 # template dry run of the real DataflowRunner (--dry-run: no Google credentials or network needed).
 set -euo pipefail
 
@@ -16,7 +16,7 @@ usage: run-dataflow.sh <pipeline> --project P --region R --temp-location gs://BU
        run-dataflow.sh --flex-template-metadata DIR
        run-dataflow.sh --help
 
-Launch: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=DataflowRunner --project=P
+Launch: java [\$BEAMSUITE_JAVA_OPTS] -jar beamsuite-dataflow.jar <pipeline> --runner=DataflowRunner --project=P
         --region=R --tempLocation=gs://... [beam options...]
   Needs Google credentials (gcloud auth application-default login, or a service account) and the
   Dataflow, Compute Engine and Cloud Storage APIs enabled. The launcher waits for the job and
@@ -62,9 +62,9 @@ case "${1:-}" in
     [[ -n "${out_dir}" ]] || usage_error "--flex-template-metadata needs a directory"
     (($# == 0)) || usage_error "unexpected argument after --flex-template-metadata DIR: '$1'"
     require_java
-    require_jar
+    require_jar dataflow
     mkdir -p "${out_dir}"
-    exec "${BEAMSUITE_JAVA}" -cp "${BEAMSUITE_PIPELINES_JAR}" "${METADATA_MAIN}" "${out_dir}"
+    exec "${BEAMSUITE_JAVA}" -cp "${BEAMSUITE_JAR}" "${METADATA_MAIN}" "${out_dir}"
     ;;
 esac
 check_pipeline_args DataflowRunner "$@"
@@ -118,7 +118,7 @@ done
 
 if [[ -n "${dry_run}" ]]; then
   require_java
-  require_jar
+  require_jar dataflow
   dry_run_dir="${dry_run_dir:-${BEAMSUITE_STATE_DIR}/dataflow-dry-run/${pipeline}}"
   mkdir -p "${dry_run_dir}/tmp"
   dry_run_dir="$(cd "${dry_run_dir}" && pwd -P)"
@@ -131,7 +131,7 @@ if [[ -n "${dry_run}" ]]; then
   # No GCE metadata-server probe: this is not a Google Cloud VM and no credentials are used.
   export NO_GCE_CHECK=true
   exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" "-Djava.io.tmpdir=${dry_run_dir}/tmp" \
-    -cp "${BEAMSUITE_PIPELINES_JAR}" "${DRY_RUN_MAIN}" "${dry_run_dir}" "${pipeline}" \
+    -cp "${BEAMSUITE_JAR}" "${DRY_RUN_MAIN}" "${dry_run_dir}" "${pipeline}" \
     "${args[@]}" "${beam_args[@]}"
 fi
 
@@ -142,8 +142,8 @@ fi
   || usage_error "--temp-location must be a gs:// path (got '${temp_location}'); or use --dry-run"
 
 require_java
-require_jar
+require_jar dataflow
 mapfile -t java_opts < <(beamsuite_java_opts)
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_PIPELINES_JAR}" "${pipeline}" \
+exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_JAR}" "${pipeline}" \
   --runner=DataflowRunner "--project=${project}" "--region=${region}" \
   "--tempLocation=${temp_location}" "${beam_args[@]}"

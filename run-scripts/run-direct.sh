@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run one pipeline of the bundled jar on Beam's DirectRunner (in this JVM).
+# Run one pipeline of beamsuite-local.jar on Beam's DirectRunner (in this JVM).
 set -euo pipefail
 
 # shellcheck source=run-scripts/common.sh
@@ -10,7 +10,7 @@ usage() {
 usage: run-direct.sh <pipeline> [beam options...]
        run-direct.sh --help
 
-Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=DirectRunner [beam options...]
+Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar beamsuite-local.jar <pipeline> --runner=DirectRunner [beam options...]
 
 EOF2
   run_script_help_footer ""
@@ -24,9 +24,10 @@ case "${1:-}" in
 esac
 check_pipeline_args DirectRunner "$@"
 require_java
-require_jar
+require_jar local
 mapfile -t java_opts < <(beamsuite_java_opts)
 pipeline="$1"
 shift
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_PIPELINES_JAR}" "${pipeline}" \
+mapfile -t launch < <(jar_launch_args)
+exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" "${launch[@]}" "${pipeline}" \
   --runner=DirectRunner "$@"

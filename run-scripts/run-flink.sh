@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Run one pipeline of the bundled jar on Beam's FlinkRunner: on a Flink session cluster (by
-# default the one flink-cluster.sh started) or embedded with --flink-master=[local].
+# Run one pipeline on Beam's FlinkRunner: on a Flink session cluster (by default the one
+# flink-cluster.sh started) from the Flink job jar beamsuite-flink.jar, with Flink's own jars next to
+# it ($FLINK_HOME/lib/* or the Maven jars of its build); or embedded with --flink-master=[local]
+# from beamsuite-local.jar.
 set -euo pipefail
 
 # shellcheck source=run-scripts/common.sh
@@ -14,17 +16,21 @@ usage() {
 usage: run-flink.sh <pipeline> [--flink-master HOST:PORT|[local]] [beam options...]
        run-flink.sh --help
 
-Runs: java [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=FlinkRunner --flinkMaster=MASTER [beam options...]
+Runs: java [\$BEAMSUITE_JAVA_OPTS] -cp beamsuite-flink.jar:<Flink jars> io.beamsuite.pipelines.launcher.Launcher \\
+        <pipeline> --runner=FlinkRunner --flinkMaster=MASTER [beam options...]
+  (embedded: java -jar beamsuite-local.jar <pipeline> --runner=FlinkRunner --flinkMaster=[local] ...)
 
   --flink-master MASTER  the session cluster's REST address HOST:PORT (also --flink-master=MASTER
-                         or --flinkMaster=MASTER); the jar is staged to it automatically.
+                         or --flinkMaster=MASTER); only the job jar is staged to it.
                          [local] runs an embedded Flink MiniCluster in this JVM instead.
                          Default: the cluster recorded by run-scripts/flink-cluster.sh start
                          (\$BEAMSUITE_STATE_DIR/flink-cluster.env), else the Flink cluster of a
                          running run-scripts/sandbox.sh start --with-flink.
 
 EOF2
-  run_script_help_footer '  BEAMSUITE_STATE_DIR      where flink-cluster.sh / sandbox.sh keep their state (default <repo>/.beamsuite)'
+  run_script_help_footer '  BEAMSUITE_STATE_DIR      where flink-cluster.sh / sandbox.sh keep their state (default <repo>/.beamsuite)
+  FLINK_HOME               a Flink 1.19 installation whose lib/* runs the job jar (default: the Maven
+                           jars in <artifacts dir>/beamsuite-flink-client.classpath)'
 }
 
 # Prints the flinkMaster recorded by flink-cluster.sh (or sandbox.sh --with-flink), if any.
@@ -82,7 +88,6 @@ while (($# > 0)); do
 done
 
 require_java
-require_jar
 if [[ -z "${flink_master}" ]]; then
   flink_master="$(recorded_master)" \
     || die "no Flink cluster is recorded in ${BEAMSUITE_STATE_DIR} and no --flink-master was given;
@@ -102,6 +107,12 @@ case "${flink_master}" in
     ;;
 esac
 
+case "${flink_master}" in
+  '[local]' | '[auto]' | '[collection]') require_jar local ;;
+  *) require_jar flink ;;
+esac
+mapfile -t submit_opts < <(submit_jvm_opts)
 mapfile -t java_opts < <(beamsuite_java_opts)
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -jar "${BEAMSUITE_PIPELINES_JAR}" "${pipeline}" \
+mapfile -t launch < <(jar_launch_args)
+exec "${BEAMSUITE_JAVA}" "${submit_opts[@]}" "${java_opts[@]}" "${launch[@]}" "${pipeline}" \
   --runner=FlinkRunner "--flinkMaster=${flink_master}" "${beam_args[@]}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run one (bounded) pipeline of the bundled jar on Beam's SparkRunner, local Spark by default.
+# Run one (bounded) pipeline of beamsuite-spark.jar on Beam's SparkRunner, local Spark by default.
 set -euo pipefail
 
 # shellcheck source=run-scripts/common.sh
@@ -31,7 +31,7 @@ usage: run-spark.sh <pipeline> [--spark-master MASTER] [beam options...]
        run-spark.sh --help
 
 Runs: java <Java 17 --add-opens for Spark> -Djdk.reflect.useDirectMethodHandle=false
-        [\$BEAMSUITE_JAVA_OPTS] -jar <jar> <pipeline> --runner=SparkRunner --sparkMaster=MASTER [beam options...]
+        [\$BEAMSUITE_JAVA_OPTS] -jar beamsuite-spark.jar <pipeline> --runner=SparkRunner --sparkMaster=MASTER [beam options...]
 
   --spark-master MASTER  Spark master URL (also --spark-master=MASTER or --sparkMaster=MASTER);
                          default ${DEFAULT_SPARK_MASTER}. Spark is the batch runner here: use
@@ -71,7 +71,7 @@ while (($# > 0)); do
 done
 [[ -n "${spark_master}" ]] || usage_error "--spark-master must not be empty"
 require_java
-require_jar
+require_jar spark
 mapfile -t java_opts < <(beamsuite_java_opts)
-exec "${BEAMSUITE_JAVA}" "${SPARK_JAVA17_OPTS[@]}" "${java_opts[@]}" -jar "${BEAMSUITE_PIPELINES_JAR}" \
+exec "${BEAMSUITE_JAVA}" "${SPARK_JAVA17_OPTS[@]}" "${java_opts[@]}" -jar "${BEAMSUITE_JAR}" \
   "${pipeline}" --runner=SparkRunner "--sparkMaster=${spark_master}" "${beam_args[@]}"

@@ -15,9 +15,9 @@ import org.apache.kafka.common.TopicPartition;
  * kappa-status} (listed in {@code META-INF/services/io.beamsuite.pipelines.launcher.PipelineProvider}).
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar kappa-replay --version=2 --cutoverWhenCaughtUp=true
- * java -jar beamsuite-pipelines-bundled.jar kappa-status
- * java -jar beamsuite-pipelines-bundled.jar kappa-cutover --version=2 --dropVersion=1
+ * java -jar beamsuite-local.jar kappa-replay --version=2 --cutoverWhenCaughtUp=true
+ * java -jar beamsuite-local.jar kappa-status
+ * java -jar beamsuite-local.jar kappa-cutover --version=2 --dropVersion=1
  * }</pre>
  */
 public final class KappaCommands implements PipelineProvider {

@@ -7,7 +7,7 @@ import org.apache.beam.sdk.options.Description;
  * Options of {@code kappa-cutover}.
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar kappa-cutover --version=3 --dropVersion=1
+ * java -jar beamsuite-local.jar kappa-cutover --version=3 --dropVersion=1
  * }</pre>
  */
 public interface KappaCutoverOptions extends KappaOptions {

@@ -143,8 +143,9 @@ public final class KappaReplay {
     OptionsValidation.requireAtLeast("--caughtUpLag", options.getCaughtUpLag(), 0);
     ReplayStart from = ReplayStart.parse(options.getFrom());
     String runner = options.getRunner().getSimpleName();
-    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    if (runner.equals("FlinkRunner") && flink.getCheckpointingInterval() <= 0) {
+    // Runner option classes only on their runner: each runner artifact carries its runner alone.
+    if (runner.equals("FlinkRunner")
+        && options.as(FlinkPipelineOptions.class).getCheckpointingInterval() <= 0) {
       throw new IllegalArgumentException(
           "--checkpointingInterval: kappa-replay on Flink needs checkpointing (KafkaIO commits the"
               + " replay's offsets on checkpoints; that is how progress and catch-up are measured)");
@@ -228,10 +229,12 @@ public final class KappaReplay {
   }
 
   private static boolean detached(KappaReplayOptions options) {
+    if (!options.getRunner().getSimpleName().equals("FlinkRunner")) {
+      return false;
+    }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     String master = flink.getFlinkMaster();
-    return options.getRunner().getSimpleName().equals("FlinkRunner")
-        && !flink.getAttachedMode()
+    return !flink.getAttachedMode()
         && master != null
         && !Set.of("[auto]", "[local]", "[collection]").contains(master);
   }

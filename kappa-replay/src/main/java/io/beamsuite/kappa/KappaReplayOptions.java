@@ -7,7 +7,7 @@ import org.apache.beam.sdk.options.Description;
  * Options of {@code kappa-replay}.
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar kappa-replay --version=2 --from=earliest \
+ * java -jar beamsuite-local.jar kappa-replay --version=2 --from=earliest \
  *     --runner=FlinkRunner --checkpointingInterval=5000 --cutoverWhenCaughtUp=true
  * }</pre>
  */

@@ -9,7 +9,7 @@ import org.apache.beam.sdk.options.Validation;
  * Options of {@code lambda-archive}.
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar lambda-archive --archiveDir=/data/master \
+ * java -jar beamsuite-local.jar lambda-archive --archiveDir=/data/master \
  *     --bootstrapServers=127.0.0.1:9092 --groupId=archiver --maxReadSeconds=300
  * }</pre>
  */

@@ -9,7 +9,7 @@ import java.util.List;
  * lambda-archive}, {@code lambda-batch}, {@code lambda-speed}, {@code lambda-serve}.
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar lambda-batch --source=file:/data/master --cutoff=...
+ * java -jar beamsuite-local.jar lambda-batch --source=file:/data/master --cutoff=...
  * }</pre>
  */
 public final class LambdaCommands implements PipelineProvider {

@@ -8,7 +8,7 @@ import org.apache.beam.sdk.options.Description;
  * Options of the Lambda commands ({@code lambda-batch}, {@code lambda-speed}, {@code lambda-serve}).
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar lambda-batch --source=file:/data/master \
+ * java -jar beamsuite-local.jar lambda-batch --source=file:/data/master \
  *     --cutoff=2024-01-01T03:00:00Z --jdbcUrl=jdbc:postgresql://127.0.0.1:5432/postgres
  * }</pre>
  */

@@ -20,15 +20,15 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@code run-scripts/run-dataflow.sh --dry-run} on the bundled jar, the way a user on a fresh clone
+ * {@code run-scripts/run-dataflow.sh --dry-run} on the Dataflow jar (beamsuite-dataflow.jar), the way a user on a fresh clone
  * runs it: no Google credentials (a fresh {@code HOME}, no {@code GOOGLE_APPLICATION_CREDENTIALS},
  * no {@code NO_GCE_CHECK} in the environment: the script sets it), no network to Google. This is
  * what proves the shaded jar carries a working DataflowRunner (its registrars merged, its options
- * loadable); {@link DataflowReadinessTest} covers every command and mode in process.
+ * loadable without Hamcrest); {@link DataflowReadinessTest} covers every command and mode in process.
  */
 public class DataflowDryRunIT {
   private static final Path REPO = Path.of("..", "..").toAbsolutePath().normalize();
-  private static final Path BUNDLED_JAR = Path.of("..", "target", "beamsuite-pipelines-bundled.jar");
+  private static final Path DATAFLOW_JAR = LaunchedJar.DATAFLOW_JAR;
 
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -40,7 +40,7 @@ public class DataflowDryRunIT {
   }
 
   private Result script(String... args) throws Exception {
-    assertTrue("the bundled jar must exist (failsafe runs after package)", Files.isRegularFile(BUNDLED_JAR));
+    assertTrue("the Dataflow jar must exist (failsafe runs after package)", Files.isRegularFile(DATAFLOW_JAR));
     List<String> command = new ArrayList<>(List.of("bash", REPO.resolve("run-scripts/run-dataflow.sh").toString()));
     command.addAll(List.of(args));
     Path out = tmp.newFile().toPath();
@@ -54,7 +54,8 @@ public class DataflowDryRunIT {
     env.remove("BEAMSUITE_JAVA_OPTS");
     env.put("HOME", tmp.newFolder().toString());
     env.put("BEAMSUITE_STATE_DIR", tmp.newFolder().toString());
-    env.put("BEAMSUITE_PIPELINES_JAR", BUNDLED_JAR.toAbsolutePath().toString());
+    env.remove("BEAMSUITE_PIPELINES_JAR");
+    env.put("BEAMSUITE_ARTIFACTS_DIR", LaunchedJar.ARTIFACTS.toAbsolutePath().normalize().toString());
     Process process = builder.start();
     assertTrue(command + " did not finish in 180 s", process.waitFor(180, TimeUnit.SECONDS));
     return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
@@ -81,10 +82,10 @@ public class DataflowDryRunIT {
     JsonNode options = spec.path("environment").path("sdkPipelineOptions").path("options");
     assertEquals("demo-project", options.path("project").asText());
     assertEquals("europe-west1", options.path("region").asText());
-    // The bundled jar is what the spec stages (the copy itself is not kept).
+    // The Dataflow jar is what the spec stages (the copy itself is not kept).
     assertThat(
         spec.path("environment").path("workerPools").path(0).path("packages").path(0).path("name").asText(),
-        containsString("beamsuite-pipelines-bundled"));
+        containsString("beamsuite-dataflow"));
 
     // Runner v2 does not split the Kafka source at submission: no broker needed.
     Result streaming =

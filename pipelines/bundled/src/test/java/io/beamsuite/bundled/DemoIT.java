@@ -72,7 +72,8 @@ public class DemoIT {
     cmd.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("BEAMSUITE_STATE_DIR", state.toString());
-    builder.environment().put("BEAMSUITE_PIPELINES_JAR", REPO.resolve("pipelines/target/beamsuite-pipelines-bundled.jar").toString());
+    builder.environment().put("BEAMSUITE_ARTIFACTS_DIR", REPO.resolve("pipelines/target").toString());
+    builder.environment().remove("BEAMSUITE_PIPELINES_JAR");
     return builder.start();
   }
 

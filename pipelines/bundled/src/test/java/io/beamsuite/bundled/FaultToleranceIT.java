@@ -126,8 +126,8 @@ public class FaultToleranceIT {
   @BeforeClass
   public static void startServices() throws Exception {
     assertTrue(
-        "the bundled jar must exist (failsafe runs after package)",
-        Files.isRegularFile(LaunchedJar.BUNDLED_JAR));
+        "the Flink job jar must exist (failsafe runs after package)",
+        Files.isRegularFile(LaunchedJar.FLINK_JAR));
     workDir = Path.of("target", "fault-tolerance-it").toAbsolutePath();
     deleteRecursively(workDir);
     Files.createDirectories(workDir);

@@ -73,9 +73,10 @@ import org.junit.runners.MethodSorters;
 
 /**
  * The clickstream pipeline submitted to a real Flink session cluster (JobManager and TaskManager in
- * their own JVMs, {@link FlinkCluster}) the way users do it: {@code java -jar
- * beamsuite-pipelines-bundled.jar clickstream --runner=FlinkRunner --flinkMaster=...}, in a child
- * process, against the PostgreSQL and Kafka of a {@link SandboxProcess}.
+ * their own JVMs, {@link FlinkCluster}) the way users do it: the Flink job jar with Flink's jars
+ * next to it ({@code java -cp beamsuite-flink.jar:<Flink> ...Launcher clickstream
+ * --runner=FlinkRunner --flinkMaster=...}, {@link LaunchedJar}), in a child process, against the
+ * PostgreSQL and Kafka of a {@link SandboxProcess}. Only the job jar is staged to the cluster.
  *
  * <ul>
  *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters
@@ -90,7 +91,7 @@ import org.junit.runners.MethodSorters;
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class FlinkClusterIT {
-  private static final Path BUNDLED_JAR = LaunchedJar.BUNDLED_JAR;
+  private static final Path FLINK_JAR = LaunchedJar.FLINK_JAR;
   private static final long SEED = 20_261_123L;
   // The streaming run's event-time policy (seconds, like the real-time replay it reads).
   private static final Duration STREAM_ALLOWED_LATENESS = Duration.ofSeconds(5);
@@ -112,8 +113,8 @@ public class FlinkClusterIT {
   @BeforeClass
   public static void startServices() throws Exception {
     assertTrue(
-        "the bundled jar must exist (failsafe runs after package): " + BUNDLED_JAR.toAbsolutePath(),
-        Files.isRegularFile(BUNDLED_JAR));
+        "the Flink job jar must exist (failsafe runs after package): " + FLINK_JAR.toAbsolutePath(),
+        Files.isRegularFile(FLINK_JAR));
     // Under target/, kept after the run: launcher output and the cluster's logs for diagnosis.
     workDir = Path.of("target", "flink-cluster-it").toAbsolutePath();
     deleteRecursively(workDir);
@@ -479,7 +480,7 @@ public class FlinkClusterIT {
     return Long.parseLong(m.group(1).replace(",", ""));
   }
 
-  /** {@code java -jar <bundled jar> <args>}, output (stdout and stderr) to a log file. */
+  /** The Flink job jar launched with {@code args}, output (stdout and stderr) to a log file. */
   private static LaunchedJar launch(String name, String... args) throws IOException {
     LaunchedJar launched = LaunchedJar.start(workDir, name, List.of(args));
     synchronized (launchers) {

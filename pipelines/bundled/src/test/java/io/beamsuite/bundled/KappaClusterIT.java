@@ -52,13 +52,13 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
- * {@code kappa-replay} submitted from the bundled jar to a real Flink session cluster, detached,
+ * {@code kappa-replay} submitted from the Flink job jar to a real Flink session cluster, detached,
  * as users do: the command reports its progress from the offsets the job commits on checkpoints,
  * cuts the serving views over once caught up and exits, while the job keeps running on the
  * cluster as the live job; the serving views then equal the oracle over the replayed log.
  */
 public class KappaClusterIT {
-  private static final Path BUNDLED_JAR = LaunchedJar.BUNDLED_JAR;
+  private static final Path FLINK_JAR = LaunchedJar.FLINK_JAR;
   private static final Instant SENTINEL = Instant.parse("2024-01-03T00:00:00Z");
   private static final Instant CLOSED_BEFORE = SENTINEL.minus(Duration.ofHours(1));
   private static final String TRANSACTIONS = "transactions-kappa-it";
@@ -74,7 +74,7 @@ public class KappaClusterIT {
 
   @BeforeClass
   public static void startServices() throws Exception {
-    assertTrue("the bundled jar must exist: " + BUNDLED_JAR.toAbsolutePath(), Files.isRegularFile(BUNDLED_JAR));
+    assertTrue("the Flink job jar must exist: " + FLINK_JAR.toAbsolutePath(), Files.isRegularFile(FLINK_JAR));
     workDir = Path.of("target", "kappa-cluster-it").toAbsolutePath();
     Files.createDirectories(workDir);
     services = ClusterServices.start(workDir);

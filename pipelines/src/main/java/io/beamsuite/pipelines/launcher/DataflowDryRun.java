@@ -52,7 +52,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * serialized into the job spec).
  *
  * <pre>{@code
- * java -cp beamsuite-pipelines-bundled.jar io.beamsuite.pipelines.launcher.DataflowDryRun \
+ * java -cp beamsuite-dataflow.jar io.beamsuite.pipelines.launcher.DataflowDryRun \
  *     /tmp/dry-run clickstream --source='file:/data/clicks/*.jsonl' --project=p --region=europe-west1
  * }</pre>
  */
@@ -310,7 +310,7 @@ public final class DataflowDryRun {
     }
   }
 
-  /** The jar this class was loaded from (the bundled jar when run with java -cp). */
+  /** The jar this class was loaded from (beamsuite-dataflow.jar when run with java -cp). */
   private static Path ownJar() {
     try {
       Path location =

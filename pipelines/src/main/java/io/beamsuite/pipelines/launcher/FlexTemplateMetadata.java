@@ -20,7 +20,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * parameters are stored with the job.
  *
  * <pre>{@code
- * java -cp beamsuite-pipelines-bundled.jar io.beamsuite.pipelines.launcher.FlexTemplateMetadata out/
+ * java -cp beamsuite-dataflow.jar io.beamsuite.pipelines.launcher.FlexTemplateMetadata out/
  * # writes out/<command>/metadata.json for every command that runs a pipeline
  * }</pre>
  */
@@ -40,6 +40,8 @@ public final class FlexTemplateMetadata {
             + definition.name()
             + "'; main class "
             + FlexTemplateMain.class.getName()
+            + " of "
+            + RunnerArtifacts.DATAFLOW
             + " with "
             + FlexTemplateMain.COMMAND_ENV
             + "="

@@ -16,17 +16,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar beamsuite-pipelines-bundled.jar <pipeline> [--runner=...] [options]}: runs one
- * of the {@link PipelineCatalog pipelines} on the runner the flags choose, logs progress while it
- * runs and prints a {@link RunSummary} at the end. {@code --help} lists the pipelines and their
- * options; an unknown pipeline or a bad option exits with status 2 and a message, a failed run
- * with 1.
+ * {@code java -jar beamsuite-<runner>.jar <pipeline> [--runner=...] [options]}: runs one of the
+ * {@link PipelineCatalog pipelines} on the runner the flags choose, logs progress while it runs and
+ * prints a {@link RunSummary} at the end. Each {@link RunnerArtifacts runner artifact} has the same
+ * launcher and commands. {@code --help} lists the pipelines and their options; an unknown pipeline,
+ * a bad option or a runner that is in another artifact exits with status 2 and a message, a failed
+ * run with 1.
  *
  * <pre>{@code
- * java -jar pipelines/target/beamsuite-pipelines-bundled.jar clickstream \
+ * java -jar pipelines/target/beamsuite-local.jar clickstream \
  *     --source=file:/data/master/clicks/**.jsonl --jdbcUrl=jdbc:postgresql://127.0.0.1:5432/postgres
- * java -jar pipelines/target/beamsuite-pipelines-bundled.jar fraud --runner=FlinkRunner \
- *     --flinkMaster=127.0.0.1:8081 --bootstrapServers=127.0.0.1:9092 --checkpointingInterval=10000
+ * java -cp "pipelines/target/beamsuite-flink.jar:$FLINK_HOME/lib/*" io.beamsuite.pipelines.launcher.Launcher \
+ *     fraud --runner=FlinkRunner --flinkMaster=127.0.0.1:8081 --bootstrapServers=127.0.0.1:9092 \
+ *     --checkpointingInterval=10000
  * }</pre>
  */
 public final class Launcher {
@@ -37,7 +39,8 @@ public final class Launcher {
   public static final int RUN_FAILED = 1;
 
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
-  private static final String JAR = "beamsuite-pipelines-bundled.jar";
+  /** The jar named in messages: this artifact, or the local one on a development class path. */
+  private static final String JAR = RunnerArtifacts.current().orElse(RunnerArtifacts.LOCAL);
 
   private Launcher() {}
 
@@ -68,6 +71,14 @@ public final class Launcher {
       return 0;
     }
 
+    // A task that runs no pipeline (e.g. kappa-status) needs no runner unless one is asked for.
+    if (definition.runsPipeline() || RunnerArtifacts.flag(pipelineArgs, "runner") != null) {
+      Optional<String> wrongArtifact = RunnerArtifacts.check(RunnerArtifacts.current(), pipelineArgs);
+      if (wrongArtifact.isPresent()) {
+        err.printf("error: %s%n", wrongArtifact.get());
+        return USAGE_ERROR;
+      }
+    }
     if (!definition.runsPipeline()) {
       return runTask(definition, pipelineArgs, out, err);
     }
@@ -128,8 +139,13 @@ public final class Launcher {
   static final List<String> DIRECT_RUNNER_DEFAULTS =
       List.of("--blockOnRun=false", "--enforceImmutability=false", "--enforceEncodability=false");
 
-  /** Parses and validates the options, adding {@link #DIRECT_RUNNER_DEFAULTS} on the Direct runner. */
+  /**
+   * Parses and validates the options: the runner defaults to this artifact's own, the Direct runner
+   * gets {@link #DIRECT_RUNNER_DEFAULTS}, and a submission to a Flink session cluster stages this
+   * jar alone.
+   */
   static PipelineOptions parseOptions(PipelineDefinition<?> definition, List<String> args) {
+    args = stagingOnlyThisJar(RunnerArtifacts.withDefaultRunner(args));
     PipelineOptionsFactory.register(definition.optionsClass());
     PipelineOptionsFactory.register(LauncherOptions.class);
     PipelineOptions options = parse(definition, args);
@@ -154,6 +170,22 @@ public final class Launcher {
     } catch (IllegalArgumentException e) {
       throw namingTheOption(definition, args, e);
     }
+  }
+
+  /**
+   * Beam stages the whole class path by default; the Flink job jar runs next to Flink's own jars
+   * (the cluster has those), so a submission names the job jar itself unless the user chose.
+   */
+  private static List<String> stagingOnlyThisJar(List<String> args) {
+    Optional<java.nio.file.Path> jar = RunnerArtifacts.currentJar();
+    if (!RunnerArtifacts.submitsToFlinkCluster(args)
+        || RunnerArtifacts.flag(args, "filesToStage") != null
+        || jar.isEmpty()) {
+      return args;
+    }
+    List<String> staged = new ArrayList<>(args);
+    staged.add("--filesToStage=" + jar.get());
+    return staged;
   }
 
   /**
@@ -230,18 +262,21 @@ public final class Launcher {
   }
 
   private static void usage(PrintStream out) {
-    out.printf("usage: java -jar %s <command> [--runner=DirectRunner|FlinkRunner|SparkRunner] [options]%n", JAR);
+    out.printf("usage: java -jar %s <command> [--runner=...] [options]%n", JAR);
     out.printf("       java -jar %s <command> --help%n%n", JAR);
     out.println("commands:");
     for (PipelineDefinition<?> p : PipelineCatalog.all()) {
       out.printf("  %-16s %s%n", p.name(), p.description());
     }
     out.println();
-    out.println("runners (same jar, only flags change):");
-    out.println("  --runner=DirectRunner                         (default) in-process");
-    out.println("  --runner=FlinkRunner                          embedded Flink mini cluster");
-    out.println("  --runner=FlinkRunner --flinkMaster=host:port  a Flink session cluster (REST port)");
-    out.println("  --runner=SparkRunner --sparkMaster=local[2]   Spark, bounded runs (needs Java 17 --add-opens, see run-scripts/run-spark.sh)");
+    out.printf("runners (one jar per runner in pipelines/target, same commands, each jar defaults to its runner; this is %s):%n", JAR);
+    out.println("  beamsuite-local.jar     --runner=DirectRunner                         (default) in-process");
+    out.println("                          --runner=FlinkRunner                          embedded Flink mini cluster");
+    out.println("  beamsuite-flink.jar     --runner=FlinkRunner --flinkMaster=host:port  a Flink session cluster (REST port);");
+    out.println("                          Flink's jars on the class path: java -cp beamsuite-flink.jar:$FLINK_HOME/lib/* "
+        + Launcher.class.getName() + " ... (run-scripts/run-flink.sh)");
+    out.println("  beamsuite-spark.jar     --runner=SparkRunner --sparkMaster=local[2]   Spark, bounded runs (Java 17 --add-opens, see run-scripts/run-spark.sh)");
+    out.println("  beamsuite-dataflow.jar  --runner=DataflowRunner --project=... --region=... --tempLocation=gs://... (run-scripts/run-dataflow.sh)");
     out.println();
     for (PipelineDefinition<?> p : PipelineCatalog.all()) {
       pipelineHelp(p, out);

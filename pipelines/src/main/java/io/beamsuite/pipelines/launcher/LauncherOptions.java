@@ -8,7 +8,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * Options of the launcher itself (not of a pipeline).
  *
  * <pre>{@code
- * java -jar beamsuite-pipelines-bundled.jar clickstream --progressSeconds=10
+ * java -jar beamsuite-local.jar clickstream --progressSeconds=10
  * }</pre>
  */
 public interface LauncherOptions extends PipelineOptions {

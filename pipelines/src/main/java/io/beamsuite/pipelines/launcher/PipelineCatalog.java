@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * The launcher's commands by name, in the order {@code --help} lists them: the pipelines of DESIGN
  * §5, then those of every {@link PipelineProvider} on the class path (Lambda and Kappa in the
- * bundled jar).
+ * runner jars).
  *
  * <pre>{@code
  * PipelineDefinition<?> p = PipelineCatalog.find("clickstream").orElseThrow();

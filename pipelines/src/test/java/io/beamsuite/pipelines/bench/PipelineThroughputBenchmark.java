@@ -3,6 +3,8 @@ package io.beamsuite.pipelines.bench;
 import io.beamsuite.fixtures.EmbeddedPostgres;
 import io.beamsuite.fixtures.FlinkCluster;
 import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.pipelines.launcher.Launcher;
+import io.beamsuite.pipelines.launcher.RunnerArtifacts;
 import io.beamsuite.pipelines.testing.Workload;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +20,11 @@ import java.util.regex.Pattern;
 
 /**
  * Record throughput of each pipeline on each runner over the same generated input, in one run:
- * {@code java -jar beamsuite-pipelines-bundled.jar <pipeline> --runner=...} exactly as a user runs
+ * {@code java -jar beamsuite-<runner>.jar <pipeline> --runner=...} exactly as a user runs
  * it (JVM start, pipeline construction and job submission included), bounded, from JSON-lines
  * files, into a fresh database per run. Throughput = input records / wall time of the process.
  *
- * <p>Not a test. Run with the bundled jar built (command below); the Direct vs
+ * <p>Not a test. Run with the runner jars built (command below); the Direct vs
  * Flink comparison of docs/benchmarks.md is bench's DirectRunnerBenchmark.
  *
  * <pre>
@@ -37,9 +39,9 @@ public final class PipelineThroughputBenchmark {
   public static void main(String[] args) throws Exception {
     int events = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-    Path jar = Path.of("pipelines/target/beamsuite-pipelines-bundled.jar").toAbsolutePath();
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("build the bundled jar first: " + jar);
+    Path artifacts = Path.of("pipelines/target").toAbsolutePath();
+    if (!Files.isRegularFile(artifacts.resolve(RunnerArtifacts.LOCAL))) {
+      throw new IllegalStateException("build the runner jars first (pipelines/runners): " + artifacts);
     }
     Path work = Files.createTempDirectory("beamsuite-bench");
     GeneratorConfig config =
@@ -79,8 +81,16 @@ public final class PipelineThroughputBenchmark {
             if (runner.getKey().startsWith("Spark")) {
               cmd.addAll(SparkJvm.FLAGS);
             }
-            cmd.add("-jar");
-            cmd.add(jar.toString());
+            List<String> carriers = RunnerArtifacts.carriers(runner.getValue());
+            Path jar = artifacts.resolve(carriers.get(0));
+            if (carriers.get(0).equals(RunnerArtifacts.FLINK)) {
+              // The job jar runs with Flink's jars next to it, as under a Flink installation.
+              String flink = Files.readString(artifacts.resolve("beamsuite-flink-client.classpath")).strip();
+              cmd.addAll(List.of("-cp", jar + java.io.File.pathSeparator + flink, Launcher.class.getName()));
+            } else {
+              cmd.add("-jar");
+              cmd.add(jar.toString());
+            }
             cmd.add(pipeline.getKey());
             cmd.addAll(runner.getValue());
             cmd.addAll(pipeline.getValue());

@@ -26,7 +26,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The command line of the bundled jar, in process: help, usage errors (exit 2, a message naming
+ * The command line of the runner artifacts, in process: help, usage errors (exit 2, a message naming
  * the problem, nothing run), a real bounded clickstream run into an embedded PostgreSQL with its
  * printed summary, and that a password given on the command line is never printed.
  */
@@ -156,7 +156,7 @@ public class LauncherTest {
     Outcome o = launch();
     assertEquals(2, o.status());
     assertEquals("", o.out());
-    assertTrue(o.err(), o.err().startsWith("usage: java -jar beamsuite-pipelines-bundled.jar"));
+    assertTrue(o.err(), o.err().startsWith("usage: java -jar beamsuite-local.jar"));
     assertTrue(o.err().contains("cdc-replication"));
   }
 

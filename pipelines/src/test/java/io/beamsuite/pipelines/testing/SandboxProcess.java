@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * JVM.
  *
  * <p>Why a child JVM: the Kafka broker is Scala 2.13, and this module's test classpath carries
- * Spark's Scala 2.12 (the Spark runner is a dependency of the bundled jar), so Maven mediates
+ * Spark's Scala 2.12 (the Spark runner is a test dependency of the pipelines), so Maven mediates
  * {@code scala-library} to 2.12 and {@code EmbeddedKafka} cannot start in this JVM. The child gets
  * this JVM's classpath without the {@code _2.12} artifacts and Scala 2.12, plus the Scala 2.13
  * library Kafka needs, taken from the same local repository.
