@@ -62,7 +62,7 @@ public final class ReportWriter {
   }
 
   /**
-   * The goals the page must always show (DESIGN §10 and the team's yardstick): section, the start of
+   * The goals the page must always show (the engine and yardstick goals): section, the start of
    * the ratio name that judges it, and the goal. A goal no ratio of this run judged is listed as not
    * measured, never dropped.
    */

@@ -72,7 +72,7 @@ final class KappaFixture {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     try (AdminClient admin = AdminClient.create(props)) {
-      // One partition each: the arrival order is the read order (DESIGN §9).
+      // One partition each: the arrival order is the read order.
       admin
           .createTopics(
               List.of(

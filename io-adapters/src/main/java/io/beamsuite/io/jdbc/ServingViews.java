@@ -17,7 +17,7 @@ import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The serving side of the Lambda and Kappa architectures (DESIGN §6): a PostgreSQL view that
+ * The serving side of the Lambda and Kappa architectures (docs/lambda.md, docs/kappa.md): a PostgreSQL view that
  * readers query, pointed at versioned result tables, plus a registry table {@value #REGISTRY}
  * recording which version (and, for Lambda, which cutoff) each view serves.
  *

@@ -13,7 +13,7 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Writes dead letters to the {@code dead-letters} topic (DESIGN.md §3): value = {@link
+ * Writes dead letters to the {@code dead-letters} topic (docs/pipelines.md): value = {@link
  * DeadLetter#toJson()}, key = the stage that rejected the record, so one stage's failures stay in
  * order within a partition. At least once (a dead letter may be repeated on retry, never lost).
  *
@@ -33,7 +33,7 @@ public final class DeadLetterKafkaSink extends PTransform<PCollection<DeadLetter
    */
   public static final int MAX_TOPIC_PAYLOAD_BYTES = 128 * 1024;
 
-  /** The topic of DESIGN.md §3. */
+  /** The dead-letter topic (docs/pipelines.md). */
   public static final String DEFAULT_TOPIC = "dead-letters";
 
   private final KafkaJsonSink sink;

@@ -19,7 +19,7 @@ import org.joda.time.Instant;
  * }</pre>
  */
 public final class EventTimes {
-  /** The event-time field of DESIGN.md §3. */
+  /** The event-time field of every event (docs/pipelines.md). */
   public static final String FIELD = "event_time";
 
   private static final JsonFactory FACTORY = new JsonFactory();

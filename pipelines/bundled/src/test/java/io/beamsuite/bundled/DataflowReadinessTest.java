@@ -98,7 +98,7 @@ public class DataflowReadinessTest {
         "lambda-speed", List.of("--cutoff=2024-01-01T02:00:00Z"));
   }
 
-  /** Stages of the built-in pipelines that must survive translation (names DESIGN §5 uses). */
+  /** Stages of the built-in pipelines that must survive translation (names docs/pipelines.md uses). */
   static final Map<String, List<String>> EXPECTED_STAGES =
       Map.of(
           "clickstream",

@@ -16,8 +16,8 @@ import java.util.ServiceLoader;
 import java.util.Set;
 
 /**
- * The launcher's commands by name, in the order {@code --help} lists them: the pipelines of DESIGN
- * §5, then those of every {@link PipelineProvider} on the class path (Lambda and Kappa in the
+ * The launcher's commands by name, in the order {@code --help} lists them: the pipelines of
+ * docs/pipelines.md, then those of every {@link PipelineProvider} on the class path (Lambda and Kappa in the
  * runner jars).
  *
  * <pre>{@code

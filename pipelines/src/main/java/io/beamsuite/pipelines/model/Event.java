@@ -3,7 +3,7 @@ package io.beamsuite.pipelines.model;
 import org.joda.time.Instant;
 
 /**
- * What every event of DESIGN §3 has: an id that identifies duplicates and an event time.
+ * What every event (docs/pipelines.md, Parsing) has: an id that identifies duplicates and an event time.
  *
  * <pre>{@code
  * SerializableFunction<Click, String> id = Event::eventId;

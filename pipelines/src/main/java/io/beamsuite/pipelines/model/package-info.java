@@ -1,5 +1,5 @@
 /**
- * The events and rows of DESIGN §3 ({@link io.beamsuite.pipelines.model.Click}, {@link
+ * The events and rows of docs/pipelines.md ({@link io.beamsuite.pipelines.model.Click}, {@link
  * io.beamsuite.pipelines.model.Transaction}, {@link io.beamsuite.pipelines.model.SensorReading},
  * {@link io.beamsuite.pipelines.model.Customer}): tolerant JSON creators that enforce the field
  * domains of docs/pipelines.md, and Beam schemas for deterministic coders.

@@ -20,7 +20,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.joda.time.Duration;
 
 /**
- * The views DESIGN §6 serves through both architectures — {@code revenue_per_merchant_hour} and
+ * The views both architectures serve (docs/lambda.md, docs/kappa.md) — {@code revenue_per_merchant_hour} and
  * {@code page_views_per_minute} — computed by one piece of code for the Lambda batch layer, the
  * Lambda speed layer and the Kappa replay. A layer differs only in its input ({@code --source}: the
  * master dataset's files or Kafka), the share of event time it covers ({@link EventTimeRange}) and

@@ -12,7 +12,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * The one failure shape of beamsuite (DESIGN.md §3): a record that could not be processed, with
+ * The one failure shape of beamsuite (docs/pipelines.md): a record that could not be processed, with
  * the stage that rejected it, a short machine-readable {@code reason}, a human-readable {@code
  * detail}, the exception class, the payload verbatim, the time of failure and, when known, the
  * source coordinates.
@@ -108,7 +108,7 @@ public abstract class DeadLetter implements Serializable {
 
 
   /**
-   * The wire form of DESIGN.md §3 for the {@code dead-letters} topic: {@code stage, reason, detail,
+   * The wire form (docs/pipelines.md) for the {@code dead-letters} topic: {@code stage, reason, detail,
    * error_class, payload, payload_encoding, failed_at, source?}. The payload is the verbatim text
    * when it is valid UTF-8 ({@code payload_encoding: "utf-8"}), else base64 ({@code "base64"}).
    */

@@ -8,7 +8,7 @@ import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A click as DESIGN.md §3 describes it, with a Beam schema for a deterministic coder. */
+/** A click as docs/pipelines.md describes it, with a Beam schema for a deterministic coder. */
 @DefaultSchema(JavaFieldSchema.class)
 public final class Click {
   public final String eventId;
