@@ -362,6 +362,9 @@ public final class LatencyBenchmark {
             + " ladder), not a measured limit.", ladder.last()) : ""));
     out.measure("fraud sustainable rate (highest step that holds)", new double[] {sustainable}, "tx/s",
         Results.Goal.atLeast(10_000, "≥ 10,000 tx/s"));
+    out.note("Every ladder step runs under JDK Flight Recorder sampling (10 ms, every Java thread; the"
+        + " profile below is the step itself, not an extra run); the embedded Kafka broker and the feeder"
+        + " share the JVM and the machine's 2 cores with the job.");
     if (profile[0] != null) {
       out.profile(String.format(Locale.ROOT, "whole JVM (Flink job, embedded Kafka broker, feeder) during the"
           + " %,d tx/s step%s", profiledRate[0], allHeld ? " (the highest step)" : " (the first that falls behind)"),
