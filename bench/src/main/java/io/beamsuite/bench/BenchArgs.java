@@ -43,4 +43,22 @@ final class BenchArgs {
     }
     return value;
   }
+
+  /**
+   * {@code --name=a,b,c} as positive integers, else {@code quickDefault} under {@code --quick},
+   * else {@code fullDefault} (both comma-separated).
+   */
+  java.util.List<Integer> intList(String name, String fullDefault, String quickDefault) {
+    String v = values.get(name);
+    String text = v != null ? v : quick() ? quickDefault : fullDefault;
+    java.util.List<Integer> list = new java.util.ArrayList<>();
+    for (String part : text.split(",")) {
+      int value = Integer.parseInt(part.trim());
+      if (value < 1) {
+        throw new IllegalArgumentException("--" + name + " values must be >= 1, got " + value);
+      }
+      list.add(value);
+    }
+    return list;
+  }
 }

@@ -1,208 +1,686 @@
 package io.beamsuite.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.beamsuite.fixtures.CustomerRow;
 import io.beamsuite.fixtures.EmbeddedKafka;
 import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.EventGenerator;
+import io.beamsuite.fixtures.GeneratorConfig;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
+import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
+import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
 import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
 import io.beamsuite.pipelines.testing.Workload;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Section 6: end-to-end latency of the {@code fraud} pipeline on embedded Flink streaming, from
- * producing a transaction into a real Kafka topic ({@link EmbeddedKafka}) to its {@code
- * amount_over_limit} row being inserted into {@code fraud_alerts} of a real PostgreSQL ({@link
- * EmbeddedPostgres}). The bench creates {@code fraud_alerts} beforehand with the sink's columns
- * plus {@code inserted_at timestamptz DEFAULT clock_timestamp()} (the sink's {@code CREATE TABLE IF
- * NOT EXISTS} then keeps it; its upsert never touches the extra column). The feeder sends at a
- * fixed rate, with {@code event_time} = now and an amount over every credit limit, and records the
- * wall-clock time just before each send; latency = inserted_at - that time, same machine clock.
+ * Section 6: end-to-end latency of the {@code fraud} and {@code clickstream} pipelines on embedded
+ * Flink streaming ({@code --parallelism=2}, {@code --maxOutOfOrdernessSeconds=2}), from producing
+ * an event into a real Kafka topic ({@link EmbeddedKafka}, 2 partitions) to its row being inserted
+ * into a real PostgreSQL ({@link EmbeddedPostgres}).
+ *
+ * <p><b>Open loop.</b> The feeder sends on a fixed schedule (event {@code i} of a phase is due at
+ * {@code start + i / rate}); a send is never delayed by the system under test, and a send that
+ * the feeder itself could only make late still counts from its due time, which is also its {@code
+ * event_time}. The bench creates the result tables beforehand with the sinks' columns plus {@code
+ * inserted_at timestamptz DEFAULT clock_timestamp()} (the sinks' {@code CREATE TABLE IF NOT EXISTS}
+ * keeps them; their upserts never touch the extra column, so it holds the first insert). Latency
+ * = {@code inserted_at} − due time, same machine clock.
+ *
+ * <p><b>fraud, by construction.</b> Every block of {@value #BLOCK} consecutive transactions holds:
+ * one fresh customer with 5 transactions in one country ({@code velocity} fires on the 5th, nothing
+ * else), one fresh customer with 3 transactions in 3 countries ({@code many_countries} fires on the
+ * 3rd), two transactions over their customer's credit limit ({@code amount_over_limit}); the other
+ * 42 are under the limit: at the base rate ({@code --rate}) from a pool of {@code 16 × rate}
+ * customers used in rotation, so a pool customer's transactions are more than 18 s apart (at most
+ * 4 in a 1-minute velocity window, one country); above it the over-limit ones still come from the
+ * pool and the others from {@code 16 × phase rate} customers without a CDC row (unmatched), so the
+ * number of active customers grows with the rate, as in a real stream. The pool is the customers CDC snapshot, in the customers topic before the
+ * job starts. So the expected rows are known per phase; the alert's key is the transaction that
+ * made it deserved (for the window rules, the last of its window to be sent).
+ *
+ * <p>The bench runs fraud with {@code --customerVersionRetentionMinutes=10} ({@code
+ * --retentionMinutes}; default 1440): the as-of join learns the watermark per customer from
+ * event-time timers one minute apart, starting one retention before the customer's first record, so
+ * at the default every snapshot row and every new customer costs thousands of timer firings before
+ * the job keeps up (the page note says more).
+ *
+ * <p><b>Sustainable rate.</b> One job runs a ladder of rates; after each step the bench waits for
+ * the step's alerts. A step holds when every expected alert arrived within {@value
+ * #DRAIN_SECONDS} s of the step's last send, the p99 latency of the window-rule alerts due in the
+ * step's last third is at most {@value #LAG_BOUND_MS} ms (those rules wait for no watermark, so
+ * their latency is the pipeline's processing lag: a job that falls behind shows it as latency
+ * growing with the step), and the feeder kept its schedule within {@value #FEEDER_SLACK_MS} ms.
+ * The ladder stops at the first step that does not hold. Kafka consumer-group offsets are not used:
+ * the pipeline commits them only when Flink finalizes a checkpoint, which this job does not take.
  */
 public final class LatencyBenchmark {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final int BLOCK = 50;
+  private static final int[] VELOCITY_SLOTS = {1, 11, 21, 31, 41};
+  private static final int[] COUNTRY_SLOTS = {3, 19, 35};
+  private static final String[] HOP_COUNTRIES = {"GB", "FR", "DE"};
+  private static final int[] OVER_LIMIT_SLOTS = {5, 30};
+  static final long LAG_BOUND_MS = 5_000;
+  static final long FEEDER_SLACK_MS = 1_000;
+  static final int DRAIN_SECONDS = 30;
+  private static final int PAGES = 100;
+  private static final long WATERMARK_DELAY_MS = 2_000;
+  private static final String[] RULES = {
+    FraudPipeline.MANY_COUNTRIES, FraudPipeline.VELOCITY, FraudPipeline.AMOUNT_OVER_LIMIT
+  };
 
   private LatencyBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    BenchArgs a = BenchArgs.parse(args, "rate", "seconds", "trials");
-    int rate = a.intArg("rate", 200, 100);
-    int seconds = a.intArg("seconds", 20, 8);
-    int trials = a.intArg("trials", 3, 3);
+    BenchArgs a = BenchArgs.parse(args, "rate", "seconds", "fastRate", "steps", "stepSeconds", "clickRate",
+        "clickWindows", "warmupSeconds", "retentionMinutes");
+    int rate = a.intArg("rate", 1000, 1000);
+    int seconds = a.intArg("seconds", 60, 10);
+    int fastRate = a.intArg("fastRate", 5000, 5000);
+    List<Integer> steps = a.intList("steps", "1000,2000,5000,10000,20000", "1000,5000");
+    int stepSeconds = a.intArg("stepSeconds", 30, 10);
+    int clickRate = a.intArg("clickRate", 1000, 1000);
+    int clickWindows = a.intArg("clickWindows", 2, 1);
+    int warmupSeconds = a.intArg("warmupSeconds", 10, 5);
+    int retentionMinutes = a.intArg("retentionMinutes", 10, 10);
+    TreeSet<Integer> ladder = new TreeSet<>(steps);
+    ladder.add(rate);
+    ladder.add(fastRate);
+
     Results out = Results.forSection("latency", "Latency");
-    Path work = Files.createTempDirectory("beamsuite-bench-latency");
-    Workload workload = Workload.write(Workload.realisticMix(BenchEvents.SEED, 200).build(), work);
-    List<String> customers = new ArrayList<>();
-    workload.customerSnapshot().forEach(c -> customers.add(c.customerId()));
+    List<String> failures = new ArrayList<>();
     try (EmbeddedPostgres postgres = new EmbeddedPostgres().start();
         EmbeddedKafka kafka = new EmbeddedKafka(Map.of("log.retention.ms", "-1")).start()) {
-      kafka.createTopic("transactions", 1);
-      createAlertsTable(postgres);
-      FraudOptions options = PipelineOptionsFactory.fromArgs(
-              "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--streaming=true",
-              "--attachedMode=false", "--bootstrapServers=" + kafka.bootstrapServers(), "--source=kafka",
-              "--transactionsTopic=transactions", "--customersSource=" + workload.customersFileSource(),
-              "--alertsTopic=", "--maxOutOfOrdernessSeconds=1", "--jdbcUrl=" + postgres.jdbcUrl(),
-              "--jdbcUser=" + postgres.user())
-          .as(FraudOptions.class);
-      Pipeline p = Pipeline.create(options);
-      FraudPipeline.build(p, options);
-      PipelineResult result = p.run();
-      Map<String, Long> producedAt = new ConcurrentHashMap<>();
-      try (KafkaProducer<String, byte[]> producer = producer(kafka.bootstrapServers())) {
-        // Until the job is up and the first alert arrives (MiniCluster start, Kafka assignment).
-        long upBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(180);
-        int probe = 0;
-        while (alerts(postgres) == 0) {
-          if (System.currentTimeMillis() > upBy) {
-            throw new IllegalStateException("no alert within 180 s; the pipeline did not start");
-          }
-          send(producer, "probe-" + probe++, customers, producedAt);
-          Thread.sleep(500);
-        }
-        List<List<String>> rows = new ArrayList<>();
-        double[] p50s = new double[trials];
-        double[] p99s = new double[trials];
-        for (int trial = 0; trial < trials; trial++) {
-          List<String> ids = feed(producer, "t" + trial, rate, seconds, customers, producedAt);
-          double[] latencies = waitForAlerts(postgres, ids, producedAt);
-          Arrays.sort(latencies);
-          p50s[trial] = percentile(latencies, 0.50);
-          p99s[trial] = percentile(latencies, 0.99);
-          rows.add(List.of(String.valueOf(trial + 1), String.format("%,d", ids.size()),
-              String.format("%,d", latencies.length), String.format("%,.0f", p50s[trial]),
-              String.format("%,.0f", p99s[trial]), String.format("%,.0f", latencies[latencies.length - 1])));
-          System.out.printf("trial %d: %d sent, %d alerts, p50 %.0f ms, p99 %.0f ms%n",
-              trial + 1, ids.size(), latencies.length, p50s[trial], p99s[trial]);
-        }
-        out.note(String.format("`fraud` (`FraudPipeline.build`) on `--runner=FlinkRunner --flinkMaster=[local]"
-                + " --parallelism=2 --streaming=true --maxOutOfOrdernessSeconds=1` (other options default:"
-                + " dedup, as-of enrichment with customers from a change file, the three rules, JDBC upsert"
-                + " sink), reading topic `transactions` (1 partition) of an embedded Kafka %s broker and"
-                + " writing `fraud_alerts` into embedded PostgreSQL. Fixed input rate %d transactions/s for"
-                + " %d s per trial, every one over its customer's credit limit, so each must yield one"
-                + " `amount_over_limit` row; trials run back to back in one job after a warm-up until the"
-                + " first alert appeared. Latency = `inserted_at` (`clock_timestamp()` default of a column"
-                + " the bench adds) − wall time before `send`.",
-            org.apache.kafka.common.utils.AppInfoParser.getVersion(), rate, seconds));
-        out.table("event → fraud_alerts row latency (ms) per trial",
-            List.of("trial", "sent", "rows", "p50 ms", "p99 ms", "max ms"), rows);
-        out.note(String.format("Median over trials: **p50 %.0f ms, p99 %.0f ms** at %d events/s.",
-            FlinkVsNativeBenchmark.median(p50s), FlinkVsNativeBenchmark.median(p99s), rate));
-      } finally {
-        result.cancel();
-      }
+      out.meta("Kafka (embedded broker and clients)", org.apache.kafka.common.utils.AppInfoParser.getVersion());
+      fraud(out, postgres, kafka, rate, seconds, fastRate, ladder, stepSeconds, warmupSeconds, retentionMinutes,
+          failures);
+      clickstream(out, postgres, kafka, clickRate, clickWindows, warmupSeconds, failures);
     } finally {
       JdbcConnectionSpec.closeAllPools();
     }
-  }
-
-  private static void createAlertsTable(EmbeddedPostgres postgres) throws Exception {
-    try (Connection c = postgres.connection(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE " + FraudPipeline.ALERTS_TABLE + " (rule text, alert_key text, customer_id text,"
-          + " event_time timestamptz, observed bigint, threshold bigint,"
-          + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (rule, alert_key))");
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("latency: " + String.join("; ", failures));
     }
   }
 
-  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+  // ---------------------------------------------------------------------------------------------
+  // fraud
+
+  /** What one phase of the fraud feed sent and what arrived. */
+  static final class Phase {
+    final String name;
+    final int rate;
+    final int seconds;
+    int sent;
+    long startMs;
+    double feederBehindMs;
+    double achievedRate;
+    /** rule -> latencies (ms) of the rows that arrived, sorted. */
+    final Map<String, double[]> latencies = new HashMap<>();
+    final Map<String, Integer> expected = new HashMap<>();
+    int missing;
+    int unexpected;
+    double windowRulesLastThirdP99 = Double.NaN;
+    boolean held;
+
+    Phase(String name, int rate, int seconds) {
+      this.name = name;
+      this.rate = rate;
+      this.seconds = seconds;
+    }
+
+    double dueMs(int i) {
+      return startMs + i * 1000.0 / rate;
+    }
+
+    String verdict() {
+      if (held) {
+        return "holds";
+      }
+      List<String> why = new ArrayList<>();
+      if (feederBehindMs > FEEDER_SLACK_MS) {
+        why.add(String.format(Locale.ROOT, "feeder %,.0f ms behind schedule", feederBehindMs));
+      }
+      if (missing > 0) {
+        why.add(String.format(Locale.ROOT, "%,d alerts not there %d s after the last send", missing,
+            DRAIN_SECONDS));
+      }
+      if (!(windowRulesLastThirdP99 <= LAG_BOUND_MS)) {
+        why.add(String.format(Locale.ROOT, "window-rule p99 in the last third %,.0f ms > %,d ms",
+            windowRulesLastThirdP99, LAG_BOUND_MS));
+      }
+      return "**falls behind** (" + String.join(", ", why) + ")";
+    }
+  }
+
+  private static void fraud(Results out, EmbeddedPostgres postgres, EmbeddedKafka kafka, int rate, int seconds,
+      int fastRate, TreeSet<Integer> ladder, int stepSeconds, int warmupSeconds, int retentionMinutes,
+      List<String> failures)
+      throws Exception {
+    int poolSize = 1 + 16 * rate; // the last customer takes the start-up probes only
+    EventGenerator generator = EventGenerator.of(GeneratorConfig.builder().seed(BenchEvents.SEED).eventCount(10)
+        .customerCount(poolSize).customerUpdateCount(0).build());
+    List<CustomerRow> pool = generator.customerSnapshot();
+    kafka.createTopic("transactions", 2);
+    kafka.createTopic("customers", 1);
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+      for (String envelope : Workload.customerChanges(generator)) {
+        producer.send(new ProducerRecord<>("customers", envelope));
+      }
+      producer.flush();
+    }
+    createTable(postgres, "CREATE TABLE " + FraudPipeline.ALERTS_TABLE + " (rule text, alert_key text,"
+        + " customer_id text, event_time timestamptz, observed bigint, threshold bigint,"
+        + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (rule, alert_key))");
+    FraudOptions options = PipelineOptionsFactory.fromArgs(
+            "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--streaming=true",
+            "--attachedMode=false", "--bootstrapServers=" + kafka.bootstrapServers(), "--source=kafka",
+            "--transactionsTopic=transactions", "--customersSource=kafka", "--customersTopic=customers",
+            "--alertsTopic=", "--maxOutOfOrdernessSeconds=2", "--customerVersionRetentionMinutes=" + retentionMinutes,
+            "--jdbcUrl=" + postgres.jdbcUrl(), "--jdbcUser=" + postgres.user())
+        .as(FraudOptions.class);
+    Pipeline p = Pipeline.create(options);
+    FraudPipeline.build(p, options);
+    long submitted = System.currentTimeMillis();
+    PipelineResult result = p.run();
+    List<Phase> ladderRun = new ArrayList<>();
+    Profiles.Summary[] profile = new Profiles.Summary[1];
+    int[] profiledRate = new int[1];
+    double[] upSeconds = new double[1];
+    double[] caughtUpSeconds = new double[1];
+    int[] warmupAttempts = new int[1];
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+      Feeder feeder = new Feeder(producer, pool, rate);
+      // Start-up: an over-limit transaction of the snapshot's last customer every half second until
+      // its alert is in the table (MiniCluster start, Kafka assignment, the customers snapshot read
+      // and the as-of join's per-customer timers catching up with the watermark).
+      long upBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(300);
+      int probe = 0;
+      while (count(postgres, "alert_key LIKE 'probe-%'") == 0) {
+        if (System.currentTimeMillis() > upBy) {
+          throw new IllegalStateException("no alert within 300 s; the fraud job did not start");
+        }
+        feeder.probe("probe-" + probe++);
+        Thread.sleep(500);
+      }
+      upSeconds[0] = (System.currentTimeMillis() - submitted) / 1e3;
+      System.out.printf("fraud job up after %.1f s%n", upSeconds[0]);
+      // Warm-up at the base rate, repeated until one holds: the probe's alert proves the job runs,
+      // not that the as-of join's per-customer timers have caught up with the snapshot.
+      long warmBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(420);
+      for (int attempt = 1; ; attempt++) {
+        Phase warmup = new Phase("warmup" + attempt, rate, warmupSeconds);
+        feeder.run(warmup);
+        drain(postgres, warmup);
+        System.out.printf("warm-up %d: %s%n", attempt, warmup.verdict());
+        warmupAttempts[0] = attempt;
+        if (warmup.held) {
+          break;
+        }
+        if (System.currentTimeMillis() > warmBy) {
+          throw new IllegalStateException("the fraud job did not keep up with " + rate + " tx/s within 420 s");
+        }
+      }
+      caughtUpSeconds[0] = (System.currentTimeMillis() - submitted) / 1e3;
+      for (int r : ladder) {
+        boolean latencyPhase = r == rate || r == fastRate;
+        Phase phase = new Phase("r" + r, r, latencyPhase ? seconds : stepSeconds);
+        Profiles.Summary s = Profiles.sample(() -> {
+          feeder.run(phase);
+          drain(postgres, phase);
+          return phase.sent;
+        });
+        ladderRun.add(phase);
+        System.out.printf("%,d tx/s for %d s: %s%n", r, phase.seconds, phase.verdict());
+        if (phase.unexpected > 0) {
+          failures.add(String.format("fraud at %,d tx/s: %,d alert rows the workload does not deserve", r,
+              phase.unexpected));
+        }
+        profile[0] = s;
+        profiledRate[0] = r;
+        if (!phase.held) {
+          break;
+        }
+      }
+    } finally {
+      result.cancel();
+    }
+
+    out.note(String.format(Locale.ROOT, "**fraud.** `FraudPipeline.build` on `--runner=FlinkRunner"
+            + " --flinkMaster=[local] --parallelism=2 --streaming=true --maxOutOfOrdernessSeconds=2"
+            + " --customerVersionRetentionMinutes=%d` (other options default: dedup, as-of join with the"
+            + " customers CDC topic, the three rules, JDBC upsert sink; `--alertsTopic=` off), reading topic `transactions` (2 partitions, key"
+            + " `customer_id`) and `customers` (its %,d-row CDC snapshot sent before the job starts) of"
+            + " an embedded Kafka broker, writing `fraud_alerts` into embedded PostgreSQL, all in one"
+            + " JVM on this machine. **Open loop**: transaction *i* of a phase is due at start + *i*/rate,"
+            + " `event_time` = its due time; a late send still counts from its due time. Each block of"
+            + " %d transactions is built so that exactly one `velocity` (a fresh customer's 5th"
+            + " transaction in 40 ms), one `many_countries` (a fresh customer's 3rd country) and two"
+            + " `amount_over_limit` alerts are deserved; the other 42 are under their limits and come from"
+            + " the snapshot's customers in rotation (16 × the base rate of them, over 18 s apart) at the"
+            + " base rate; above it, from 16 × the phase's rate customers without a CDC row (unmatched), so"
+            + " the active customers grow with the rate (each customer's transactions over 18 s apart)."
+            + " Latency = `inserted_at`"
+            + " (`clock_timestamp()` default of a column the bench adds to `fraud_alerts`) − due time of"
+            + " the alert's transaction (the last one its rule needed). One job, phases back to back"
+            + " after a start-up probe and %d s warm-up phases at %,d tx/s until one holds; after each"
+            + " phase the bench waits for its alerts.",
+        retentionMinutes, poolSize, BLOCK, warmupSeconds, rate));
+    out.note(String.format(Locale.ROOT, "Why `--customerVersionRetentionMinutes=%d` (default 1440): the as-of"
+            + " join learns the watermark per customer from its own event-time timers, one per minute of event"
+            + " time, starting one retention before the customer's first record and probing up to"
+            + " 3 × retention/1 min + 4 times. With the default that is about 1,440 timer firings before a new"
+            + " customer's first transaction can be released and about 4,300 per snapshot row, i.e. hundreds"
+            + " of millions for this snapshot, far more work than the run itself (in a trial run at the"
+            + " default, 100,001 snapshot rows and 1,000 tx/s, no `amount_over_limit` alert of the measured"
+            + " phases arrived within 30 s of their last send)."
+            + " With %d minutes it is about %d per snapshot row, still the bulk of the start-up: the job"
+            + " answered the start-up probe %.0f s after submission, and the first %d s warm-up phase at"
+            + " %,d tx/s that held (attempt %d; the bench repeats them until one holds) ended %.0f s after"
+            + " submission.",
+        retentionMinutes, retentionMinutes, 3 * retentionMinutes + 4, upSeconds[0], warmupSeconds, rate,
+        warmupAttempts[0], caughtUpSeconds[0]));
+    List<List<String>> rows = new ArrayList<>();
+    for (Phase phase : ladderRun) {
+      if (phase.rate != rate && phase.rate != fastRate) {
+        continue;
+      }
+      for (String rule : RULES) {
+        double[] l = phase.latencies.getOrDefault(rule, new double[0]);
+        rows.add(List.of(String.format("%,d", phase.rate), rule, String.format("%,d", phase.expected.get(rule)),
+            String.format("%,d", l.length), ms(percentile(l, 0.50)), ms(percentile(l, 0.99)),
+            ms(percentile(l, 0.999)), ms(l.length == 0 ? Double.NaN : l[l.length - 1])));
+      }
+    }
+    out.table("fraud: alert latency per rule, open loop (ms; p99.9 of fewer than 1,000 alerts is about the max)",
+        List.of("tx/s", "rule", "expected", "arrived", "p50 ms", "p99 ms", "p99.9 ms", "max ms"), rows);
+    Phase base = ladderRun.stream().filter(ph -> ph.rate == rate).findFirst().orElse(null);
+    if (base != null) {
+      for (String rule : RULES) {
+        double p99 = percentile(base.latencies.getOrDefault(rule, new double[0]), 0.99) / 1000;
+        boolean goalRate = rate == 1000;
+        Results.Goal goal = !goalRate ? null : rule.equals(FraudPipeline.AMOUNT_OVER_LIMIT)
+            ? Results.Goal.atMost(3, "≤ 3 s") : Results.Goal.atMost(1, "≤ 1 s");
+        out.measure(String.format(Locale.ROOT, "fraud p99 %s at %,d tx/s", rule, rate), new double[] {p99}, "s",
+            goal);
+      }
+      if (base.missing > 0) {
+        failures.add(String.format("fraud at %,d tx/s: %,d expected alerts missing", rate, base.missing));
+      }
+    }
+    if (ladderRun.stream().noneMatch(ph -> ph.rate == fastRate)) {
+      out.note(String.format(Locale.ROOT, "%,d tx/s was not run: a lower rate already fell behind.", fastRate));
+    }
+
+    List<List<String>> ladderRows = new ArrayList<>();
+    int sustainable = 0;
+    for (Phase phase : ladderRun) {
+      double[] over = phase.latencies.getOrDefault(FraudPipeline.AMOUNT_OVER_LIMIT, new double[0]);
+      int expected = phase.expected.values().stream().mapToInt(Integer::intValue).sum();
+      ladderRows.add(List.of(String.format("%,d", phase.rate), String.valueOf(phase.seconds),
+          String.format("%,d", phase.sent), String.format("%,.0f", phase.achievedRate),
+          String.format("%,.0f", phase.feederBehindMs),
+          String.format("%,d / %,d", expected - phase.missing, expected), ms(phase.windowRulesLastThirdP99),
+          ms(percentile(over, 0.99)), phase.verdict()));
+      if (phase.held) {
+        sustainable = phase.rate;
+      }
+    }
+    out.table("fraud: sustainable-rate ladder (one job, steps back to back; stops at the first step that falls"
+            + " behind)",
+        List.of("tx/s", "s", "sent", "sent/s", "feeder max behind ms", "alerts arrived", "window rules p99, last"
+            + " third ms", "amount_over_limit p99 ms", "verdict"), ladderRows);
+    boolean allHeld = ladderRun.stream().allMatch(ph -> ph.held);
+    out.note(String.format(Locale.ROOT, "Maximum sustainable rate = the highest step that holds: every expected"
+            + " alert of the step arrives within %d s of its last send, the feeder keeps its schedule within"
+            + " %,d ms, and the p99 latency of the `velocity`/`many_countries` alerts due in the step's last"
+            + " third is at most %,d ms. Those two rules wait for no watermark, so their latency is the job's"
+            + " processing lag; a job that cannot keep up shows it as latency growing through the step."
+            + " (Consumer-group offsets would not show it: the pipeline commits them only when Flink"
+            + " finalizes a checkpoint, and this job takes none.)%s",
+        DRAIN_SECONDS, FEEDER_SLACK_MS, LAG_BOUND_MS,
+        allHeld ? String.format(Locale.ROOT, " Every step held: the rate is at least %,d tx/s (the top of the"
+            + " ladder), not a measured limit.", ladder.last()) : ""));
+    out.measure("fraud sustainable rate (highest step that holds)", new double[] {sustainable}, "tx/s",
+        Results.Goal.atLeast(10_000, "≥ 10,000 tx/s"));
+    out.note("Every ladder step runs under JDK Flight Recorder sampling (10 ms, every Java thread; the"
+        + " profile below is the step itself, not an extra run); the embedded Kafka broker and the feeder"
+        + " share the JVM and the machine's 2 cores with the job.");
+    if (profile[0] != null) {
+      out.profile(String.format(Locale.ROOT, "whole JVM (Flink job, embedded Kafka broker, feeder) during the"
+          + " %,d tx/s step%s", profiledRate[0], allHeld ? " (the highest step)" : " (the first that falls behind)"),
+          profile[0]);
+    }
+  }
+
+  /** The open-loop transaction feeder of one fraud job. */
+  private static final class Feeder {
+    private final KafkaProducer<String, String> producer;
+    private final List<CustomerRow> pool;
+    private final int poolRate;
+    private long rotation;
+    private long extraRotation;
+    private int fresh;
+
+    Feeder(KafkaProducer<String, String> producer, List<CustomerRow> pool, int poolRate) {
+      this.producer = producer;
+      this.pool = pool;
+      this.poolRate = poolRate;
+    }
+
+    void probe(String id) {
+      CustomerRow c = pool.get(pool.size() - 1);
+      send(id, c.customerId(), c.creditLimitCents() + 1, "US", System.currentTimeMillis());
+    }
+
+    /** Sends the phase on its schedule; fills in what was sent and the expected alerts. */
+    void run(Phase phase) throws InterruptedException {
+      int n = phase.rate * phase.seconds / BLOCK * BLOCK;
+      long startNanos = System.nanoTime();
+      phase.startMs = System.currentTimeMillis();
+      double behindNanos = 0;
+      String velocityCustomer = null;
+      String countryCustomer = null;
+      for (int i = 0; i < n; i++) {
+        long due = startNanos + (long) (i * 1e9 / phase.rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        behindNanos = Math.max(behindNanos, System.nanoTime() - due);
+        int slot = i % BLOCK;
+        if (slot == 0) {
+          velocityCustomer = "v-" + fresh;
+          countryCustomer = "k-" + fresh;
+          fresh++;
+        }
+        long eventMs = (long) Math.floor(phase.dueMs(i));
+        String id = phase.name + "-" + i;
+        int velocity = Arrays.binarySearch(VELOCITY_SLOTS, slot);
+        int hop = Arrays.binarySearch(COUNTRY_SLOTS, slot);
+        if (velocity >= 0) {
+          send(id, velocityCustomer, 1_000, "US", eventMs);
+        } else if (hop >= 0) {
+          send(id, countryCustomer, 1_000, HOP_COUNTRIES[hop], eventMs);
+        } else if (Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0 || phase.rate <= poolRate) {
+          CustomerRow c = pool.get((int) (rotation++ % (pool.size() - 1)));
+          boolean over = Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0;
+          send(id, c.customerId(), over ? c.creditLimitCents() + 1 : 1_000, "US", eventMs);
+        } else {
+          // Above the pool's rate: customers without a CDC row, 16 x rate of them per phase in
+          // rotation (over 19 s apart), so the active customers grow with the rate.
+          String customer = "b" + phase.rate + "-" + (extraRotation++ % (16L * phase.rate));
+          send(id, customer, 1_000, "US", eventMs);
+        }
+      }
+      // Sends per second up to the last send (the flush after it waits for the broker's acks).
+      phase.achievedRate = n / ((System.nanoTime() - startNanos) / 1e9);
+      producer.flush();
+      phase.sent = n;
+      phase.feederBehindMs = behindNanos / 1e6;
+      int blocks = n / BLOCK;
+      phase.expected.put(FraudPipeline.VELOCITY, blocks);
+      phase.expected.put(FraudPipeline.MANY_COUNTRIES, blocks);
+      phase.expected.put(FraudPipeline.AMOUNT_OVER_LIMIT, blocks * OVER_LIMIT_SLOTS.length);
+    }
+
+    private void send(String id, String customer, long amountCents, String country, long eventMs) {
+      String json = "{\"event_id\":\"" + id + "\",\"customer_id\":\"" + customer
+          + "\",\"merchant_id\":\"m-00001\",\"amount_cents\":" + amountCents + ",\"currency\":\"USD\",\"country\":\""
+          + country + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}";
+      producer.send(new ProducerRecord<>("transactions", customer, json));
+    }
+  }
+
+  /** The rule that row {@code slot} of a block deserves, or null. */
+  private static String ruleOf(int slot) {
+    if (slot == VELOCITY_SLOTS[VELOCITY_SLOTS.length - 1]) {
+      return FraudPipeline.VELOCITY;
+    }
+    if (slot == COUNTRY_SLOTS[COUNTRY_SLOTS.length - 1]) {
+      return FraudPipeline.MANY_COUNTRIES;
+    }
+    return Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0 ? FraudPipeline.AMOUNT_OVER_LIMIT : null;
+  }
+
+  /**
+   * Waits until every alert the phase deserves is in the table (at most {@value #DRAIN_SECONDS} s
+   * after its last send), then computes its latencies and verdict.
+   */
+  private static void drain(EmbeddedPostgres postgres, Phase phase) throws Exception {
+    int expected = phase.expected.values().stream().mapToInt(Integer::intValue).sum();
+    long deadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
+    String prefix = phase.name + "-";
+    while (count(postgres, "alert_key LIKE '" + prefix + "%'") < expected && System.currentTimeMillis() < deadline) {
+      Thread.sleep(250);
+    }
+    Map<String, List<Double>> byRule = new HashMap<>();
+    List<Double> windowRulesLastThird = new ArrayList<>();
+    double lastThirdFrom = phase.dueMs(phase.sent * 2 / 3);
+    int arrived = 0;
+    try (Connection c = postgres.connection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT rule, alert_key, (extract(epoch from inserted_at) * 1000)::float8 FROM "
+            + FraudPipeline.ALERTS_TABLE + " WHERE alert_key LIKE '" + prefix + "%'")) {
+      while (rs.next()) {
+        String rule = rs.getString(1);
+        int i = Integer.parseInt(rs.getString(2).substring(prefix.length()));
+        if (!rule.equals(ruleOf(i % BLOCK))) {
+          phase.unexpected++;
+          continue;
+        }
+        arrived++;
+        double due = phase.dueMs(i);
+        double latency = rs.getDouble(3) - due;
+        byRule.computeIfAbsent(rule, r -> new ArrayList<>()).add(latency);
+        if (!rule.equals(FraudPipeline.AMOUNT_OVER_LIMIT) && due >= lastThirdFrom) {
+          windowRulesLastThird.add(latency);
+        }
+      }
+    }
+    byRule.forEach((rule, l) -> phase.latencies.put(rule, sorted(l)));
+    phase.missing = expected - arrived;
+    phase.windowRulesLastThirdP99 = percentile(sorted(windowRulesLastThird), 0.99);
+    phase.held = phase.missing == 0 && phase.feederBehindMs <= FEEDER_SLACK_MS
+        && phase.windowRulesLastThirdP99 <= LAG_BOUND_MS;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // clickstream
+
+  private static void clickstream(Results out, EmbeddedPostgres postgres, EmbeddedKafka kafka, int rate,
+      int windows, int warmupSeconds, List<String> failures) throws Exception {
+    kafka.createTopic("clicks", 2);
+    createTable(postgres, "CREATE TABLE " + ClickstreamPipeline.PAGE_VIEWS + " (page text, window_start timestamptz,"
+        + " window_end timestamptz, views bigint,"
+        + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (page, window_start))");
+    ClickstreamOptions options = PipelineOptionsFactory.fromArgs(
+            "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--streaming=true",
+            "--attachedMode=false", "--bootstrapServers=" + kafka.bootstrapServers(), "--source=kafka",
+            "--clicksTopic=clicks", "--maxOutOfOrdernessSeconds=2", "--jdbcUrl=" + postgres.jdbcUrl(),
+            "--jdbcUser=" + postgres.user())
+        .as(ClickstreamOptions.class);
+    Pipeline p = Pipeline.create(options);
+    ClickstreamPipeline.build(p, options);
+    PipelineResult result = p.run();
+    // (page, window start) -> {clicks, due time of the page's last click in the window}
+    Map<String, double[]> sent = new HashMap<>();
+    long firstEnd;
+    long lastEnd;
+    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+      // Start-up: a malformed click every half second until its dead letter is in the table.
+      long upBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(300);
+      while (deadLetters(postgres) == 0) {
+        if (System.currentTimeMillis() > upBy) {
+          throw new IllegalStateException("no dead letter within 300 s; the clickstream job did not start");
+        }
+        producer.send(new ProducerRecord<>("clicks", "{\"event_id\":"));
+        producer.flush();
+        Thread.sleep(500);
+      }
+      long startMs = System.currentTimeMillis();
+      // Measured: the first `windows` minutes ending after the warm-up; clicks continue until the
+      // watermark (max event time - 2 s) has passed the last of them.
+      firstEnd = (startMs + warmupSeconds * 1000L) / 60_000 * 60_000 + 60_000;
+      lastEnd = firstEnd + (windows - 1) * 60_000L;
+      long stopAt = lastEnd + WATERMARK_DELAY_MS + 2_000;
+      long startNanos = System.nanoTime();
+      for (long i = 0; ; i++) {
+        double dueMs = startMs + i * 1000.0 / rate;
+        if (dueMs >= stopAt) {
+          break;
+        }
+        long due = startNanos + (long) (i * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        long eventMs = (long) Math.floor(dueMs);
+        String page = String.format("/p/%02d", i % PAGES);
+        String user = "u-" + (i % 500);
+        String key = page + "|" + (eventMs / 60_000 * 60_000);
+        double[] cell = sent.computeIfAbsent(key, k -> new double[2]);
+        cell[0]++;
+        cell[1] = dueMs;
+        producer.send(new ProducerRecord<>("clicks", user, "{\"event_id\":\"c-" + i + "\",\"user_id\":\"" + user
+            + "\",\"page\":\"" + page + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}"));
+      }
+      producer.flush();
+    }
+    List<Double> latencies = new ArrayList<>();
+    int expectedRows = 0;
+    int missing = 0;
+    int wrongCounts = 0;
+    try {
+      long deadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
+      Map<String, double[]> rows = new HashMap<>();
+      while (true) {
+        rows.clear();
+        try (Connection c = postgres.connection(); Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery("SELECT page, (extract(epoch from window_start) * 1000)::bigint, views,"
+                + " (extract(epoch from inserted_at) * 1000)::float8 FROM " + ClickstreamPipeline.PAGE_VIEWS)) {
+          while (rs.next()) {
+            rows.put(rs.getString(1) + "|" + rs.getLong(2), new double[] {rs.getLong(3), rs.getDouble(4)});
+          }
+        }
+        expectedRows = 0;
+        missing = 0;
+        wrongCounts = 0;
+        latencies.clear();
+        for (Map.Entry<String, double[]> e : sent.entrySet()) {
+          long windowEnd = Long.parseLong(e.getKey().substring(e.getKey().indexOf('|') + 1)) + 60_000;
+          if (windowEnd < firstEnd || windowEnd > lastEnd) {
+            continue;
+          }
+          expectedRows++;
+          double[] row = rows.get(e.getKey());
+          if (row == null) {
+            missing++;
+          } else {
+            if (row[0] != e.getValue()[0]) {
+              wrongCounts++;
+            }
+            latencies.add(row[1] - e.getValue()[1]);
+          }
+        }
+        if ((missing == 0 && wrongCounts == 0) || System.currentTimeMillis() > deadline) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+    } finally {
+      result.cancel();
+    }
+    double[] l = sorted(latencies);
+    out.note(String.format(Locale.ROOT, "**clickstream.** `ClickstreamPipeline.build` on the same flags"
+            + " (`--maxOutOfOrdernessSeconds=2`), topic `clicks` (2 partitions), %,d clicks/s open loop over %d"
+            + " pages (`event_time` = due time). Measured: the %d one-minute window(s) ending after a %d s"
+            + " warm-up. Latency of a `page_views_per_minute` row = its `inserted_at` (first insert; the"
+            + " bench adds the column) − due time of the last click of that page in that window. The"
+            + " on-time pane needs the watermark (max event time − 2 s) past the window end, so about"
+            + " 2 s is the floor by design; the table also shows the latency minus those 2 s.",
+        rate, PAGES, windows, warmupSeconds));
+    out.table("clickstream: page_views_per_minute row latency (ms)",
+        List.of("clicks/s", "windows", "rows expected", "rows arrived", "views ≠ clicks sent", "p50 ms", "p99 ms",
+            "max ms", "p50 − 2 s", "p99 − 2 s"),
+        List.of(List.of(String.format("%,d", rate), String.valueOf(windows), String.valueOf(expectedRows),
+            String.valueOf(expectedRows - missing), String.valueOf(wrongCounts), ms(percentile(l, 0.5)),
+            ms(percentile(l, 0.99)), ms(l.length == 0 ? Double.NaN : l[l.length - 1]),
+            ms(percentile(l, 0.5) - WATERMARK_DELAY_MS), ms(percentile(l, 0.99) - WATERMARK_DELAY_MS))));
+    out.measure(String.format(Locale.ROOT, "clickstream page views p99 at %,d clicks/s", rate),
+        new double[] {percentile(l, 0.99) / 1000}, "s", null);
+    if (missing > 0 || wrongCounts > 0 || expectedRows == 0) {
+      failures.add(String.format("clickstream: %d of %d page-view rows missing, %d with views ≠ clicks sent",
+          missing, expectedRows, wrongCounts));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private static void createTable(EmbeddedPostgres postgres, String ddl) throws Exception {
+    try (Connection c = postgres.connection(); Statement s = c.createStatement()) {
+      s.execute(ddl);
+    }
+  }
+
+  private static KafkaProducer<String, String> producer(String bootstrap) {
     return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.ACKS_CONFIG, "1"),
-        new StringSerializer(), new ByteArraySerializer());
+        new StringSerializer(), new StringSerializer());
   }
 
-  private static void send(KafkaProducer<String, byte[]> producer, String id, List<String> customers,
-      Map<String, Long> producedAt) throws Exception {
-    String customer = customers.get(Math.floorMod(id.hashCode(), customers.size()));
-    ObjectNode t = JSON.createObjectNode();
-    t.put("event_id", id);
-    t.put("customer_id", customer);
-    t.put("merchant_id", "m-00001");
-    t.put("amount_cents", 1_000_000_000_000L);
-    t.put("currency", "USD");
-    t.put("country", "US");
-    long now = System.currentTimeMillis();
-    t.put("event_time", Instant.ofEpochMilli(now).toString());
-    producedAt.put(id, now);
-    producer.send(new ProducerRecord<>("transactions", customer, JSON.writeValueAsBytes(t)));
-  }
-
-  /** Sends {@code rate} events per second for {@code seconds}, evenly paced. */
-  private static List<String> feed(KafkaProducer<String, byte[]> producer, String prefix, int rate, int seconds,
-      List<String> customers, Map<String, Long> producedAt) throws Exception {
-    List<String> ids = new ArrayList<>();
-    long start = System.nanoTime();
-    long intervalNanos = 1_000_000_000L / rate;
-    for (int i = 0; i < rate * seconds; i++) {
-      long due = start + i * intervalNanos;
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        TimeUnit.NANOSECONDS.sleep(wait);
-      }
-      String id = prefix + "-" + i;
-      send(producer, id, customers, producedAt);
-      ids.add(id);
-    }
-    producer.flush();
-    return ids;
-  }
-
-  private static long alerts(EmbeddedPostgres postgres) throws Exception {
+  private static long count(EmbeddedPostgres postgres, String where) throws Exception {
     try (Connection c = postgres.connection(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM " + FraudPipeline.ALERTS_TABLE
-            + " WHERE rule = '" + FraudPipeline.AMOUNT_OVER_LIMIT + "'")) {
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM " + FraudPipeline.ALERTS_TABLE + " WHERE " + where)) {
       rs.next();
       return rs.getLong(1);
     }
   }
 
-  /** Waits (up to 120 s) for an alert row per id; returns the latencies found (ms). */
-  private static double[] waitForAlerts(EmbeddedPostgres postgres, List<String> ids, Map<String, Long> producedAt)
-      throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    Map<String, Double> found = new java.util.HashMap<>();
-    while (true) {
-      found.clear();
-      try (Connection c = postgres.connection(); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT alert_key, (extract(epoch from inserted_at) * 1000)::float8 FROM "
-              + FraudPipeline.ALERTS_TABLE + " WHERE rule = '" + FraudPipeline.AMOUNT_OVER_LIMIT + "'")) {
-        while (rs.next()) {
-          found.put(rs.getString(1), rs.getDouble(2));
+  private static long deadLetters(EmbeddedPostgres postgres) throws Exception {
+    try (Connection c = postgres.connection(); Statement s = c.createStatement()) {
+      try (ResultSet exists = s.executeQuery("SELECT to_regclass('public.dead_letters')")) {
+        exists.next();
+        if (exists.getString(1) == null) {
+          return 0;
         }
       }
-      long missing = ids.stream().filter(id -> !found.containsKey(id)).count();
-      if (missing == 0 || System.currentTimeMillis() > deadline) {
-        if (missing > 0) {
-          System.out.println("WARNING: " + missing + " of " + ids.size() + " alerts missing after 120 s");
-        }
-        return ids.stream().filter(found::containsKey)
-            .mapToDouble(id -> found.get(id) - producedAt.get(id)).toArray();
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM dead_letters")) {
+        rs.next();
+        return rs.getLong(1);
       }
-      Thread.sleep(500);
     }
   }
 
-  private static double percentile(double[] sorted, double q) {
+  private static double[] sorted(List<Double> values) {
+    double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(a);
+    return a;
+  }
+
+  private static String ms(double v) {
+    return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  static double percentile(double[] sorted, double q) {
     if (sorted.length == 0) {
       return Double.NaN;
     }

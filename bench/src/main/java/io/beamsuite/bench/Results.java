@@ -119,6 +119,27 @@ public final class Results {
     write(line);
   }
 
+  /**
+   * A measured quantity in {@code unit} (e.g. "s", "tx/s"), one value per trial, with an optional
+   * goal; shown like {@link #rate} (the unit instead of "×", left out of the ratio chart).
+   */
+  public void measure(String name, double[] perTrial, String unit, Goal goal) {
+    System.out.println(Ratios.summary(section + ": " + name, perTrial));
+    ObjectNode line = line("ratio");
+    line.put("name", name);
+    line.put("unit", unit);
+    ArrayNode values = line.putArray("values");
+    for (double v : perTrial) {
+      values.add(v);
+    }
+    if (goal != null) {
+      line.put("goal", goal.value);
+      line.put("goalAtLeast", goal.atLeast);
+      line.put("goalText", goal.text);
+    }
+    write(line);
+  }
+
   /** A table of this section (cells already formatted). */
   public void table(String name, List<String> header, List<List<String>> rows) {
     ObjectNode line = line("table");
