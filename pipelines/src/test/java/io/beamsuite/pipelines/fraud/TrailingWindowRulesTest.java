@@ -8,6 +8,7 @@ import io.beamsuite.fixtures.oracle.FraudOracle;
 import io.beamsuite.fixtures.oracle.FraudParams;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.RawInput;
+import io.beamsuite.pipelines.model.EventCoders;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.windowing.LateRecord;
@@ -174,8 +175,8 @@ public class TrailingWindowRulesTest {
     p.run().waitUntilFinish();
   }
 
-  private Coder<Transaction> transactionCoder() throws Exception {
-    return p.getSchemaRegistry().getSchemaCoder(Transaction.class);
+  private Coder<Transaction> transactionCoder() {
+    return EventCoders.TransactionCoder.of();
   }
 
   private static Transaction tx(String id, String customer, String country, long secondsAfterTen) {
