@@ -62,10 +62,12 @@ import org.joda.time.Instant;
  *       joined once the watermark has passed its event time (no earlier version can still come);
  *       until then it is held, with an event-time timer at its time that also holds the output
  *       watermark, so the enriched record is not late downstream. The watermark is never read (not
- *       portable): a key knows it from its own event-time timers, which also probe it every minute
- *       of event time while the key is active (from the version retention before its first element
- *       to twice the retention after its last). A record already behind what the key knows is
- *       joined at once.
+ *       portable): a key knows it from its own event-time timers: its held records' timers, a
+ *       probe at each point where one of its versions can expire, and probes that climb in
+ *       doubling steps of event time (one minute, two, four, ...) from one version retention
+ *       before its first element, restarting at one minute after each element, until three
+ *       retentions pass without one. A record already behind what the key knows is joined at once;
+ *       a key costs a few dozen timer firings, not one per minute of event time.
  * </ul>
  *
  * <p><b>Idle change streams.</b> A change stream that carries no change for hours may also stop
@@ -78,8 +80,11 @@ import org.joda.time.Instant;
  *
  * <p>State is bounded: versions that no record within {@link #withVersionRetention the version
  * retention} behind the watermark can need are dropped. A record that arrives more than the
- * retention behind the watermark cannot be joined reliably and becomes a failure ({@code
- * too_late_for_as_of_join}) instead of a guess. A dimension change that arrives behind the
+ * retention behind the watermark as its key knows it cannot be joined reliably and becomes a
+ * failure ({@code too_late_for_as_of_join}) instead of a guess. The key's knowledge is exact at
+ * every point where one of its versions expires; between those points it may lag the watermark,
+ * and a record the key cannot yet tell is too late is joined with the versions it still keeps,
+ * which always include the one valid at the record's time. A dimension change that arrives behind the
  * watermark is applied from then on and counted ({@code late_dimension_changes}); records already
  * emitted are not re-emitted. Held records live in a bag that a release only reads: released
  * entries are skipped by their event time or hold sequence, and the bag is rewritten only once at
@@ -472,6 +477,7 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     private final Counter lateChanges =
         Metrics.counter(AsOfEnrichment.class, "late_dimension_changes");
     private final Counter expired = Metrics.counter(AsOfEnrichment.class, "versions_expired");
+    private final Counter firings = Metrics.counter(AsOfEnrichment.class, "event_time_firings");
 
     AsOfJoinFn(
         JoinFn<InputT, V, OutputT> joinFn,
@@ -486,9 +492,9 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
       super(joinFn, stage, enrichedTag, unmatchedTag, failuresTag);
       this.retentionMillis = retention.getMillis();
       this.idleTimeout = idleTimeout;
-      // Probes climb one retention from a new key's first element, and follow the watermark for
-      // two retentions after its last one.
-      this.probeLimit = (int) Math.min(1_000_000L, 3 * (retentionMillis / PROBE_MILLIS) + 4);
+      // Doubling probe steps cover three retentions (one before a new key's first element, two
+      // after its last) in about log2(3 * retention / 1 min) firings.
+      this.probeLimit = 66 - Long.numberOfLeadingZeros(3 * (retentionMillis / PROBE_MILLIS) + 1);
       this.versionsSpec = StateSpecs.value(new DimensionVersions.VersionsCoder<>(rowCoder));
       this.heldSpec = StateSpecs.bag(new HeldRecord.HeldRecordCoder<>(recordCoder));
     }
@@ -523,6 +529,10 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
         }
         expired.inc(versions.expireBefore(horizon));
         versionsState.write(versions);
+        long expiry = nextExpiryProbe(versions, clock.firedUpTo);
+        if (expiry <= LAST_TIMER) {
+          requestTimer(clock, release, expiry);
+        }
       } else {
         InputT record = checkStateNotNull(value.record, "record");
         if (time < horizon) {
@@ -580,6 +590,7 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
       if (clock == null) {
         return;
       }
+      firings.inc();
       clock.firedUpTo = Math.max(clock.firedUpTo, context.fireTimestamp().getMillis());
       clock.timerTarget = JoinClock.NONE;
       clock.idleProbes++;
@@ -607,7 +618,11 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
           }
         }
       }
-      long next = clock.idleProbes <= probeLimit ? nextProbe(clock.firedUpTo) : Long.MAX_VALUE;
+      long next = Long.MAX_VALUE;
+      if (clock.idleProbes <= probeLimit) {
+        long step = PROBE_MILLIS << Math.min(clock.idleProbes - 1, 40);
+        next = Math.min(nextProbe(saturatedPlus(clock.firedUpTo, step - 1)), nextExpiryProbe(versions, clock.firedUpTo));
+      }
       if (clock.pending > 0) {
         next = Math.min(next, clock.earliestPending);
       }
@@ -704,6 +719,25 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
       }
     }
 
+    /**
+     * The first probe point after {@code firedUpTo} at which the key's knowledge of the watermark
+     * lets one of its versions expire (the version before one that is a retention old), so expiry
+     * and the too-late check are exact there whatever the probes' step.
+     */
+    private long nextExpiryProbe(@Nullable DimensionVersions<V> versions, long firedUpTo) {
+      if (versions == null) {
+        return Long.MAX_VALUE;
+      }
+      for (int i = 1; i < versions.versions.size(); i++) {
+        // Version i-1 expires once knownWatermark() - retention >= version i's validFrom.
+        long point = nextProbe(saturatedPlus(versions.versions.get(i).validFrom, retentionMillis - 2));
+        if (point > firedUpTo) {
+          return point;
+        }
+      }
+      return Long.MAX_VALUE;
+    }
+
     /** The next probe point after {@code t}: the last millisecond of a minute. */
     private static long nextProbe(long t) {
       if (t >= LAST_TIMER) {
@@ -717,6 +751,14 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
       DimensionVersions<V> versions = state.read();
       return versions == null ? new DimensionVersions<>() : versions;
     }
+  }
+
+  private static long saturatedPlus(long a, long b) {
+    if (a == JoinClock.NONE) {
+      return JoinClock.NONE;
+    }
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   private static long saturatedMinus(long a, long b) {

@@ -2,6 +2,7 @@ package io.beamsuite.transforms.enrichment;
 
 import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.cdc.ChangePosition;
@@ -164,6 +165,28 @@ public class AsOfEnrichmentTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertEquals(1, counter(result, AsOfEnrichment.class, "released_while_idle"));
+  }
+
+  @Test
+  public void aKeyLearnsTheWatermarkInDoublingStepsNotOneTimerPerMinute() {
+    TestStream<String> events =
+        stream()
+            .addElements(at("C c1 gold c 100", "0:00"))
+            .addElements(at("R c1:r10", "10:00"))
+            // A day and a half of event time at once, as in a backlog replay.
+            .advanceWatermarkTo(t("2000:00"))
+            .addElements(at("R c1:r1500", "1500:00"))
+            .advanceWatermarkToInfinity();
+
+    EnrichmentResult<String, String> out = enrich(events, Duration.standardDays(1));
+
+    PAssert.that(out.enriched()).containsInAnyOrder("r10=gold", "r1500=gold");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    // A probe per minute of event time would fire about 1,440 times before the first record (one
+    // retention back) and 2,880 after the last; doubling steps fire about log2(4,320) times each.
+    long firings = counter(result, AsOfEnrichment.class, "event_time_firings");
+    assertTrue("event-time firings: " + firings, firings > 0 && firings <= 40);
   }
 
   // ---- helpers ----
