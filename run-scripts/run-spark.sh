@@ -7,7 +7,7 @@ set -euo pipefail
 
 DEFAULT_SPARK_MASTER='local[2]'
 
-# What Spark 3.5 needs on Java 17 (PLATFORM-NOTES.md, Spark runner).
+# What Spark 3.5 needs on Java 17 (docs/architecture.md, Platform notes).
 SPARK_JAVA17_OPTS=(
   --add-opens=java.base/java.lang=ALL-UNNAMED
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED

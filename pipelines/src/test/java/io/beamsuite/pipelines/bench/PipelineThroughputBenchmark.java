@@ -118,7 +118,10 @@ public final class PipelineThroughputBenchmark {
     }
   }
 
-  /** The JVM flags Spark needs on Java 17 (PLATFORM-NOTES), as run-scripts/run-spark.sh passes them. */
+  /**
+   * The JVM flags Spark needs on Java 17 (docs/architecture.md, Platform notes), as
+   * run-scripts/run-spark.sh passes them.
+   */
   private static final class SparkJvm {
     static final List<String> FLAGS = new ArrayList<>();
 
