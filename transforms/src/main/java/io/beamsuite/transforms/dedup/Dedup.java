@@ -2,6 +2,7 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import java.util.Iterator;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -9,9 +10,12 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
+import org.apache.beam.sdk.state.OrderedListState;
+import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -24,6 +28,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -35,6 +40,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.WindowingStrategy;
@@ -69,15 +75,21 @@ import org.joda.time.Instant;
  * Flink runner in batch mode, which sets up a DoFn runner per key group (about a quarter of a
  * 1M-record batch run's time with one key per id), bounded input is instead hashed into {@value
  * #FLINK_BATCH_KEY_BUCKETS} state keys ("buckets"), each holding a {@code MapState} of the ids seen. The
- * DirectRunner emits one bundle per state key from a keyed step, and every bundle costs each
- * downstream step an evaluator set-up, so there bounded input goes into {@value
- * #DIRECT_KEY_BUCKETS} state key: the fewest bundles. The runner is recognised by the class name of
- * the pipeline's {@code --runner}, so the user need not know.
- * {@link #withKeyBuckets withKeyBuckets(n)} overrides the choice ({@code 0}: one key per id).
- * Unbounded input always uses one key per id with its own expiry timer, whatever was asked: that
- * needs no {@code MapState} (which Dataflow Runner v2 streaming does not have) and expiry forgets
- * one id without looking at any other. Buckets on bounded input need no expiry (see above), so no
- * bucket is ever scanned or copied. Parallelism of a bucketed step is at most the bucket count.
+ * DirectRunner emits one bundle per state key from a keyed step and scans every key's pending
+ * timers each round, and every bundle costs each downstream step an evaluator set-up, so there
+ * input goes into {@value #DIRECT_KEY_BUCKETS} state key, bounded or not: the fewest bundles and
+ * timers. The runner is recognised by the class name of the pipeline's {@code --runner}, so the
+ * user need not know. {@link #withKeyBuckets withKeyBuckets(n)} overrides the choice ({@code 0}:
+ * one key per id).
+ *
+ * <p>Unbounded input with one key per id (every runner but Direct, by default) keeps the id's
+ * latest event time and one expiry timer: no {@code MapState} (which Dataflow Runner v2 streaming
+ * does not have), and expiry forgets one id without looking at any other. Unbounded input in
+ * buckets keeps a map of ids and an ordered expiry queue per bucket, with one timer per expiry
+ * slot (a sixteenth of the retention): an id is forgotten within one slot after its retention
+ * ends, and expiry reads only the entries due. Buckets on bounded input need no expiry (see
+ * above). No bucket is ever scanned or copied. Parallelism of a bucketed step is at most the
+ * bucket count.
  *
  * <pre>{@code
  * Dedup.Result<Click> deduped =
@@ -93,7 +105,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   /** Buckets used for bounded input on the Flink runner unless {@link #withKeyBuckets} is called. */
   public static final int FLINK_BATCH_KEY_BUCKETS = 64;
 
-  /** Buckets used for bounded input on the DirectRunner unless {@link #withKeyBuckets} is called. */
+  /** Buckets used on the DirectRunner unless {@link #withKeyBuckets} is called. */
   public static final int DIRECT_KEY_BUCKETS = 1;
 
   /** {@link #keyBuckets} when {@link #withKeyBuckets} was not called: chosen by runner. */
@@ -124,9 +136,10 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   }
 
   /**
-   * Spreads the ids of bounded input over {@code buckets} state keys ({@code 0}: one key per id),
-   * instead of letting the runner decide; unbounded input always uses one key per id. See the
-   * class documentation for when buckets pay off.
+   * Spreads the ids over {@code buckets} state keys ({@code 0}: one key per id), instead of letting
+   * the runner decide. See the class documentation for when buckets pay off; on unbounded input
+   * they need {@code MapState} and {@code OrderedListState}, which Dataflow Runner v2 streaming
+   * does not have.
    */
   public Dedup<T> withKeyBuckets(int buckets) {
     if (buckets < 0) {
@@ -154,12 +167,22 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
             .setCoder(KvCoder.of(StringUtf8Coder.of(), coder))
             .apply("IntoGlobalWindow", Window.<KV<String, T>>into(new GlobalWindows()));
     PCollectionTuple deduplicated;
-    if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+    boolean unbounded = input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (unbounded && bucketsFor(input) == 0) {
       deduplicated =
           withIds.apply(
               "DropDuplicates",
               ParDo.of(new DedupFn<>(retention, uniqueTag, duplicatesTag))
                   .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    } else if (unbounded) {
+      deduplicated =
+          withIds
+              .apply("KeyByBucket", ParDo.of(new KeyByBucketFn<T>(bucketsFor(input))))
+              .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
+              .apply(
+                  "DropDuplicatesPerBucket",
+                  ParDo.of(new BucketedDedupFn<>(retention, uniqueTag, duplicatesTag))
+                      .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (bucketsFor(input) == 0) {
       deduplicated =
           withIds.apply(
@@ -194,7 +217,10 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     return new Result<>(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);
   }
 
-  /** Buckets for bounded input: as asked, else by runner (Direct, Flink), else none. */
+  /**
+   * Buckets: as asked, else by runner: the DirectRunner always, the Flink runner for bounded input,
+   * else none.
+   */
   private int bucketsFor(PCollection<T> input) {
     if (keyBuckets != BY_RUNNER) {
       return keyBuckets;
@@ -204,7 +230,8 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (runner.equals("DirectRunner")) {
       return DIRECT_KEY_BUCKETS;
     }
-    return runner.endsWith("FlinkRunner") ? FLINK_BATCH_KEY_BUCKETS : 0;
+    boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
+    return bounded && runner.endsWith("FlinkRunner") ? FLINK_BATCH_KEY_BUCKETS : 0;
   }
 
   /** Puts the output back into the input's windows, so Dedup is transparent to windowing. */
@@ -356,6 +383,118 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     @OnTimer(EXPIRY)
     public void onExpiry(@StateId(LATEST_EVENT_TIME) ValueState<Instant> latestEventTime) {
       latestEventTime.clear();
+    }
+  }
+
+  /**
+   * Unbounded input, ids hashed into buckets (the DirectRunner's default, or when asked): each
+   * bucket maps its ids to their latest event time and queues (id, forget-at) entries in event-time
+   * order. One timer per bucket fires at the end of the next expiry slot (a sixteenth of the
+   * retention) and forgets exactly the entries due, never scanning or copying the bucket; an id is
+   * thus forgotten within one slot after its retention ends. Needs {@code MapState} and {@code
+   * OrderedListState}, which Dataflow Runner v2 streaming does not have.
+   */
+  private static final class BucketedDedupFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
+    private static final String LATEST_EVENT_TIMES = "latestEventTimes";
+    private static final String EXPIRY_QUEUE = "expiryQueue";
+    private static final String NEXT_SLOT = "nextSlot";
+    private static final String EXPIRY = "expiry";
+    private static final long LAST = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+
+    private final long retentionMillis;
+    private final long slotMillis;
+    private final TupleTag<T> uniqueTag;
+    private final TupleTag<T> duplicatesTag;
+    private final Counter unique = Metrics.counter(Dedup.class, "unique");
+    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+
+    @StateId(LATEST_EVENT_TIMES)
+    private final StateSpec<MapState<String, Long>> latestSpec =
+        StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
+
+    @StateId(EXPIRY_QUEUE)
+    private final StateSpec<OrderedListState<String>> queueSpec =
+        StateSpecs.orderedList(StringUtf8Coder.of());
+
+    @StateId(NEXT_SLOT)
+    private final StateSpec<ValueState<Long>> nextSlotSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId(EXPIRY)
+    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    BucketedDedupFn(Duration retention, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+      this.retentionMillis = retention.getMillis();
+      this.slotMillis = Math.max(1, retentionMillis / 16);
+      this.uniqueTag = uniqueTag;
+      this.duplicatesTag = duplicatesTag;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, KV<String, T>> element,
+        @Timestamp Instant timestamp,
+        @StateId(LATEST_EVENT_TIMES) MapState<String, Long> latestEventTimes,
+        @StateId(EXPIRY_QUEUE) OrderedListState<String> expiryQueue,
+        @StateId(NEXT_SLOT) ValueState<Long> nextSlot,
+        @TimerId(EXPIRY) Timer expiry,
+        MultiOutputReceiver out) {
+      String id = element.getValue().getKey();
+      Long latest = latestEventTimes.get(id).read();
+      if (latest == null) {
+        unique.inc();
+        out.get(uniqueTag).output(element.getValue().getValue());
+      } else {
+        duplicates.inc();
+        out.get(duplicatesTag).output(element.getValue().getValue());
+      }
+      long time = timestamp.getMillis();
+      if (latest == null || time > latest) {
+        latestEventTimes.put(id, time);
+        long forgetAt = Math.min(time + retentionMillis, LAST);
+        expiryQueue.add(TimestampedValue.of(id, new Instant(forgetAt)));
+        schedule(slotEnd(forgetAt), nextSlot, expiry);
+      }
+    }
+
+    @OnTimer(EXPIRY)
+    public void onExpiry(
+        OnTimerContext context,
+        @StateId(LATEST_EVENT_TIMES) MapState<String, Long> latestEventTimes,
+        @StateId(EXPIRY_QUEUE) OrderedListState<String> expiryQueue,
+        @StateId(NEXT_SLOT) ValueState<Long> nextSlot,
+        @TimerId(EXPIRY) Timer expiry) {
+      long firedAt = context.fireTimestamp().getMillis();
+      Instant dueBefore = new Instant(firedAt + 1);
+      for (TimestampedValue<String> entry :
+          expiryQueue.readRange(BoundedWindow.TIMESTAMP_MIN_VALUE, dueBefore)) {
+        ReadableState<Long> latest = latestEventTimes.get(entry.getValue());
+        Long time = latest.read();
+        // A later copy queued a later entry: only the id's latest entry forgets it.
+        if (time != null && time + retentionMillis <= firedAt) {
+          latestEventTimes.remove(entry.getValue());
+        }
+      }
+      expiryQueue.clearRange(BoundedWindow.TIMESTAMP_MIN_VALUE, dueBefore);
+      nextSlot.clear();
+      Iterator<TimestampedValue<String>> rest =
+          expiryQueue.readRange(dueBefore, BoundedWindow.TIMESTAMP_MAX_VALUE).iterator();
+      if (rest.hasNext()) {
+        schedule(slotEnd(rest.next().getTimestamp().getMillis()), nextSlot, expiry);
+      }
+    }
+
+    private static void schedule(long slot, ValueState<Long> nextSlot, Timer expiry) {
+      Long next = nextSlot.read();
+      if (next == null || slot < next) {
+        expiry.set(new Instant(slot));
+        nextSlot.write(slot);
+      }
+    }
+
+    /** The end of the expiry slot holding {@code forgetAt}. */
+    private long slotEnd(long forgetAt) {
+      long end = forgetAt + Math.floorMod(-forgetAt, slotMillis);
+      return Math.min(end, LAST);
     }
   }
 

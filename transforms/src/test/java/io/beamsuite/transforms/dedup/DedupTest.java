@@ -90,7 +90,9 @@ public class DedupTest {
             .addElements(at("y@4", 2))
             .advanceWatermarkToInfinity();
 
-    Dedup.Result<String> out = p.apply(events).apply(Dedup.byId(ID).withRetention(RETENTION));
+    // One key per id (the default on every runner but Direct): expiry exact to the millisecond.
+    Dedup.Result<String> out =
+        p.apply(events).apply(Dedup.byId(ID).withRetention(RETENTION).withKeyBuckets(0));
 
     PAssert.that(out.unique()).containsInAnyOrder("x@1", "y@1", "x@3", "y@4");
     PAssert.that(out.duplicates()).containsInAnyOrder("y@2", "x@2", "y@3");
@@ -212,18 +214,20 @@ public class DedupTest {
   }
 
   @Test
-  public void bucketsOnlyForBoundedInputOnTheDirectAndFlinkRunnersUnlessAsked() {
-    // DirectRunner (this TestPipeline), bounded: buckets by default, none when asked for 0.
+  public void bucketsByDefaultOnTheDirectRunnerAndForBoundedInputOnFlinkUnlessAsked() {
+    // DirectRunner (this TestPipeline), bounded or not: buckets by default, none when asked for 0.
     assertEquals(true, usesBuckets(p, true, Dedup.byId(ID)));
     assertEquals(false, usesBuckets(p, true, Dedup.byId(ID).withKeyBuckets(0)));
-    // Unbounded input: one key per id, even when buckets are asked for (no MapState in streaming).
-    assertEquals(false, usesBuckets(p, false, Dedup.byId(ID)));
-    assertEquals(false, usesBuckets(p, false, Dedup.byId(ID).withKeyBuckets(8)));
-    // Any other runner: one key per id by default, buckets when asked for.
+    assertEquals(true, usesBuckets(p, false, Dedup.byId(ID)));
+    assertEquals(false, usesBuckets(p, false, Dedup.byId(ID).withKeyBuckets(0)));
+    // Any other runner: one key per id by default (no MapState in Runner v2 streaming), buckets
+    // when asked for.
     PipelineOptions other = PipelineOptionsFactory.create();
     other.setRunner(CrashingRunner.class);
     assertEquals(false, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID)));
+    assertEquals(false, usesBuckets(Pipeline.create(other), false, Dedup.byId(ID)));
     assertEquals(true, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID).withKeyBuckets(8)));
+    assertEquals(true, usesBuckets(Pipeline.create(other), false, Dedup.byId(ID).withKeyBuckets(8)));
     // The Flink runner in batch mode, recognised by name: buckets for bounded input.
     PipelineOptions flink = PipelineOptionsFactory.create();
     flink.setRunner(FlinkRunner.class);
