@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * INSERT}); with {@link #withUniqueKey} it appends each row once per unique key.
  *
  * <p><b>Errors.</b> A batch runs in one transaction. Transient errors (SQLSTATE {@code 40001}
- * serialization failure, {@code 40P01} deadlock, class {@code 08} connection errors) are retried
+ * serialization failure, {@code 40P01} deadlock, class {@code 08} connection errors, {@code
+ * 57P01}–{@code 57P03} session ended by the server or server starting) are retried
  * with exponential backoff up to {@link #withRetries max attempts}; if they persist the bundle
  * fails and the runner retries it, which is safe because the writes are idempotent. A batch refused
  * for a row's content (class {@code 23} integrity constraint, class {@code 22} data exception) is
