@@ -6,7 +6,7 @@ import io.beamsuite.pipelines.views.PageViewsPerMinute;
 import io.beamsuite.pipelines.views.RevenuePerMerchantHour;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
 import io.beamsuite.transforms.windowing.WindowResult;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.model.SensorReading;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.transforms.coders.EfficientCoders;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;

@@ -1,7 +1,7 @@
 package io.beamsuite.bench;
 
 import com.fasterxml.jackson.databind.ObjectReader;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
 import io.beamsuite.transforms.json.TolerantJson;
 import java.nio.charset.CharacterCodingException;

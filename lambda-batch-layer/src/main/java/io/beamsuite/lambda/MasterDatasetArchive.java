@@ -5,7 +5,7 @@ import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;

@@ -3,8 +3,8 @@ package io.beamsuite.io.files;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.io.kafka.EventTimes;
-import io.beamsuite.transforms.errors.RawRecord;
-import io.beamsuite.transforms.errors.SourceCoordinates;
+import io.beamsuite.transforms.records.RawRecord;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;

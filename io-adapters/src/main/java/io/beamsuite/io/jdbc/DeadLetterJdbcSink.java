@@ -1,7 +1,7 @@
 package io.beamsuite.io.jdbc;
 
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.SourceCoordinates;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;

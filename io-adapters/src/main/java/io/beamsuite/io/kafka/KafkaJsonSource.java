@@ -2,10 +2,10 @@ package io.beamsuite.io.kafka;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.io.watermark.PaddedUnboundedSource;
 import io.beamsuite.io.watermark.WatermarkStallMonitor;
-import io.beamsuite.transforms.errors.SourceCoordinates;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -7,7 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.fixtures.EmbeddedPostgres;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.SourceCoordinates;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;

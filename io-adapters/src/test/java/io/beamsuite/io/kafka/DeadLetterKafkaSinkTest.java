@@ -8,7 +8,7 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.SourceCoordinates;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.joda.time.Instant;

@@ -5,7 +5,7 @@ import io.beamsuite.fixtures.EventGenerator;
 import io.beamsuite.fixtures.GeneratedRecord;
 import io.beamsuite.fixtures.GeneratorConfig;
 import io.beamsuite.fixtures.bench.Ratios;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -9,7 +9,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.fixtures.EmbeddedKafka;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;

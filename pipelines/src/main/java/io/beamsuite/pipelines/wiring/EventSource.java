@@ -8,7 +8,7 @@ import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
 import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.options.SourceSpec;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;

@@ -4,7 +4,7 @@ import io.beamsuite.pipelines.model.Event;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;

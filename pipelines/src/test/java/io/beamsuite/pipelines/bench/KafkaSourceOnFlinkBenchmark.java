@@ -6,7 +6,7 @@ import io.beamsuite.fixtures.GeneratorConfig;
 import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.testing.SandboxProcess;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

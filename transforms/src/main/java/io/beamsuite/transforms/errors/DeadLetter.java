@@ -1,5 +1,7 @@
 package io.beamsuite.transforms.errors;
 
+import io.beamsuite.transforms.records.RawRecord;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;

@@ -8,7 +8,7 @@ import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.cdc.DebeziumJson;
 import io.beamsuite.transforms.enrichment.Enrichment;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.beamsuite.transforms.flow;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
-import io.beamsuite.transforms.errors.RawRecord;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
 import io.beamsuite.transforms.windowing.LateRecord;
 import io.beamsuite.transforms.windowing.WindowResult;

@@ -1,5 +1,6 @@
-package io.beamsuite.transforms.errors;
+package io.beamsuite.transforms.records;
 
+import io.beamsuite.transforms.errors.DeadLetter;
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import org.apache.beam.sdk.schemas.AutoValueSchema;

@@ -1,4 +1,4 @@
-package io.beamsuite.transforms.errors;
+package io.beamsuite.transforms.records;
 
 import com.google.auto.value.AutoValue;
 import java.io.Serializable;
@@ -54,7 +54,8 @@ public abstract class RawRecord implements Serializable {
     return strictUtf8(getPayload());
   }
 
-  static String strictUtf8(byte[] bytes) throws CharacterCodingException {
+  /** {@code bytes} as text, failing on any sequence that is not valid UTF-8. */
+  public static String strictUtf8(byte[] bytes) throws CharacterCodingException {
     return StandardCharsets.UTF_8
         .newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
