@@ -72,7 +72,11 @@ public class PipelinesOnEveryRunnerTest {
     return List.of(
         new Object[] {"direct", new String[] {"--runner=DirectRunner"}},
         new Object[] {
-          "flink", new String[] {"--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"}
+          // --fasterCopy as the launcher sets it: no copies between operators.
+          "flink",
+          new String[] {
+            "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--fasterCopy=true"
+          }
         },
         new Object[] {"spark", new String[] {"--runner=SparkRunner", "--sparkMaster=local[2]"}});
   }

@@ -140,18 +140,33 @@ public final class Launcher {
       List.of("--blockOnRun=false", "--enforceImmutability=false", "--enforceEncodability=false");
 
   /**
+   * Flags the launcher adds on the Flink runner unless the user gave them: no deep copy (encode and
+   * decode) of every element between chained operators. The pipelines' DoFns never mutate their
+   * input or an output after emitting it (the Direct runner's immutability checks prove it in the
+   * tests), and the copies cost about a tenth of the CPU of a streaming run (JFR: {@code
+   * CoderUtils.clone} 10.5% of kappa-replay, 11.1% of streaming fraud).
+   */
+  static final List<String> FLINK_RUNNER_DEFAULTS = List.of("--fasterCopy=true");
+
+  /**
    * Parses and validates the options: the runner defaults to this artifact's own, the Direct runner
-   * gets {@link #DIRECT_RUNNER_DEFAULTS}, and a submission to a Flink session cluster stages this
-   * jar alone.
+   * gets {@link #DIRECT_RUNNER_DEFAULTS}, the Flink runner {@link #FLINK_RUNNER_DEFAULTS}, and a
+   * submission to a Flink session cluster stages this jar alone.
    */
   static PipelineOptions parseOptions(PipelineDefinition<?> definition, List<String> args) {
     args = stagingOnlyThisJar(RunnerArtifacts.withDefaultRunner(args));
     PipelineOptionsFactory.register(definition.optionsClass());
     PipelineOptionsFactory.register(LauncherOptions.class);
     PipelineOptions options = parse(definition, args);
-    if (options.getRunner().getSimpleName().equals("DirectRunner")) {
+    List<String> runnerDefaults =
+        switch (options.getRunner().getSimpleName()) {
+          case "DirectRunner" -> DIRECT_RUNNER_DEFAULTS;
+          case "FlinkRunner" -> FLINK_RUNNER_DEFAULTS;
+          default -> List.of();
+        };
+    if (!runnerDefaults.isEmpty()) {
       List<String> withDefaults = new ArrayList<>(args);
-      for (String flag : DIRECT_RUNNER_DEFAULTS) {
+      for (String flag : runnerDefaults) {
         String name = flag.substring(0, flag.indexOf('='));
         if (args.stream().noneMatch(a -> a.equals(name) || a.startsWith(name + "="))) {
           withDefaults.add(flag);

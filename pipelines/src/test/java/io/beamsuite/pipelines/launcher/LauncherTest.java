@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -245,6 +246,25 @@ public class LauncherTest {
         Launcher.parseOptions(clickstream, List.of("--source=file:/x", "--runner=FlinkRunner"))
             .as(DirectOptions.class);
     assertTrue(flink.isEnforceImmutability());
+  }
+
+  @Test
+  public void flinkRunnerSkipsTheDeepCopiesBetweenOperatorsUnlessTheUserAsksForThem() {
+    PipelineDefinition<?> clickstream = PipelineCatalog.find("clickstream").orElseThrow();
+    FlinkPipelineOptions byDefault =
+        Launcher.parseOptions(clickstream, List.of("--source=file:/x", "--runner=FlinkRunner"))
+            .as(FlinkPipelineOptions.class);
+    assertTrue(byDefault.getFasterCopy());
+    FlinkPipelineOptions asked =
+        Launcher.parseOptions(
+                clickstream, List.of("--source=file:/x", "--runner=FlinkRunner", "--fasterCopy=false"))
+            .as(FlinkPipelineOptions.class);
+    assertFalse(asked.getFasterCopy());
+    // The Direct runner has no such copies.
+    FlinkPipelineOptions direct =
+        Launcher.parseOptions(clickstream, List.of("--source=file:/x"))
+            .as(FlinkPipelineOptions.class);
+    assertFalse(direct.getFasterCopy());
   }
 
   @Test
