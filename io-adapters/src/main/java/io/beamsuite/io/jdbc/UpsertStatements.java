@@ -1,0 +1,92 @@
+package io.beamsuite.io.jdbc;
+
+import io.beamsuite.io.jdbc.JdbcUpsertSink.Column;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The SQL text of {@link JdbcUpsertSink}: the table's DDL (with a unique index, guarded by a
+ * PL/pgSQL block, for insert-once tables) and the batched insert/upsert statement. Every
+ * identifier is validated and quoted by {@link SqlIdentifiers}; values are always bound
+ * parameters.
+ */
+final class UpsertStatements {
+  private UpsertStatements() {}
+
+  /** {@code CREATE TABLE IF NOT EXISTS} for the declared columns and key. */
+  static String createTable(
+      String table, List<? extends Column<?>> columns, List<String> keys, boolean insertOnce) {
+    String cols =
+        columns.stream()
+            .map(c -> SqlIdentifiers.quote(c.name) + " " + c.sqlType)
+            .collect(Collectors.joining(", "));
+    String keyList = keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+    String pk = keys.isEmpty() || insertOnce ? "" : ", PRIMARY KEY (" + keyList + ")";
+    String create =
+        "CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.quoteQualified(table) + " (" + cols + pk + ")";
+    if (!insertOnce || keys.isEmpty()) {
+      return create;
+    }
+    // The index lives in the table's schema; its name is the table's own (<= 63 bytes) + a suffix.
+    String[] parts = table.split("\\.");
+    String base = parts[parts.length - 1];
+    String index = base.substring(0, Math.min(base.length(), 63 - "_once".length())) + "_once";
+    // A table created by an older version may already hold repeats; say so instead of failing
+    // later on ON CONFLICT with "no unique constraint matching". Identifiers are validated above.
+    String message =
+        ("cannot create unique index " + index + " on " + table + ": the table already holds rows"
+                + " that repeat (" + String.join(", ", keys) + "); remove the repeats first")
+            .replace("'", "''");
+    return create
+        + "; DO $beamsuite$ BEGIN CREATE UNIQUE INDEX IF NOT EXISTS "
+        + SqlIdentifiers.quote(index)
+        + " ON "
+        + SqlIdentifiers.quoteQualified(table)
+        + " ("
+        + keyList
+        + "); EXCEPTION WHEN unique_violation THEN RAISE EXCEPTION '%', '"
+        + message
+        + "' USING ERRCODE = '55000'; END $beamsuite$";
+  }
+
+  /** The parameterized insert/upsert statement. */
+  static String upsert(
+      String table,
+      List<? extends Column<?>> columns,
+      List<String> keys,
+      boolean insertOnce,
+      @Nullable String conflictGuard) {
+    String quotedTable = SqlIdentifiers.quoteQualified(table);
+    String names =
+        columns.stream().map(c -> SqlIdentifiers.quote(c.name)).collect(Collectors.joining(", "));
+    String marks = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ")
+            .append(quotedTable)
+            .append(" AS t (")
+            .append(names)
+            .append(") VALUES (")
+            .append(marks)
+            .append(")");
+    if (keys.isEmpty()) {
+      return sql.toString();
+    }
+    sql.append(" ON CONFLICT (")
+        .append(keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", ")))
+        .append(")");
+    List<String> updates =
+        columns.stream()
+            .filter(c -> !keys.contains(c.name))
+            .map(c -> SqlIdentifiers.quote(c.name) + " = EXCLUDED." + SqlIdentifiers.quote(c.name))
+            .collect(Collectors.toList());
+    if (updates.isEmpty() || insertOnce) {
+      return sql.append(" DO NOTHING").toString();
+    }
+    sql.append(" DO UPDATE SET ").append(String.join(", ", updates));
+    if (conflictGuard != null) {
+      sql.append(" WHERE ").append(conflictGuard);
+    }
+    return sql.toString();
+  }
+}
