@@ -385,7 +385,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
             .withKeyDeserializer(ByteArrayDeserializer.class)
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(config)
-            .withExtractOutputTimestampFn(new EventTimeFn(eventTimePath));
+            .withExtractOutputTimestampFn(new KafkaRecordEventTimeFn(eventTimePath));
     if (readCommitted) {
       read = read.withReadCommitted();
     }
@@ -416,10 +416,10 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
                 eventTimeWatermark
                     ? (tp, previousWatermark) ->
                         new EventTimeWatermarkPolicy<byte[], byte[]>(
-                            new EventTimeFn(timePath), delay, previousWatermark)
+                            new KafkaRecordEventTimeFn(timePath), delay, previousWatermark)
                     : (tp, previousWatermark) ->
                         new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
-                            new EventTimeFn(timePath), delay, previousWatermark));
+                            new KafkaRecordEventTimeFn(timePath), delay, previousWatermark));
     if (groupId != null) {
       read = read.commitOffsetsInFinalize();
     }
@@ -439,23 +439,6 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       read = read.withConsumerFactoryFn(clientProperties.consumerFactory());
     }
     return read;
-  }
-
-  /** The payload's event time, else the Kafka record timestamp. */
-  static final class EventTimeFn
-      implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
-    private static final long serialVersionUID = 1L;
-    private final List<String> path;
-
-    EventTimeFn(List<String> path) {
-      this.path = List.copyOf(path);
-    }
-
-    @Override
-    public Instant apply(KafkaRecord<byte[], byte[]> record) {
-      Instant eventTime = EventTimes.timeOrNull(record.getKV().getValue(), path);
-      return eventTime != null ? eventTime : new Instant(record.getTimestamp());
-    }
   }
 
   static final class ToRawRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, RawRecord> {

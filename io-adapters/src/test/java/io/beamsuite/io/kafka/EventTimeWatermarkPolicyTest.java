@@ -61,8 +61,8 @@ public class EventTimeWatermarkPolicyTest {
     assertEquals(restored, policy.getWatermark(context(0, Instant.now())));
   }
 
-  private static KafkaJsonSource.EventTimeFn fn() {
-    return new KafkaJsonSource.EventTimeFn(List.of(EventTimes.FIELD));
+  private static KafkaRecordEventTimeFn fn() {
+    return new KafkaRecordEventTimeFn(List.of(EventTimes.FIELD));
   }
 
   private static KafkaRecord<byte[], byte[]> record(Instant eventTime) {
