@@ -2,6 +2,7 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import java.io.Serializable;
 import java.util.Iterator;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -155,6 +156,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     TupleTag<T> withoutIdTag = new TupleTag<>();
     TupleTag<T> uniqueTag = new TupleTag<>();
     TupleTag<T> duplicatesTag = new TupleTag<>();
+    FirstArrivalOutputs<T> outputs = new FirstArrivalOutputs<>(uniqueTag, duplicatesTag);
 
     PCollectionTuple keyed =
         input.apply(
@@ -172,7 +174,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
       deduplicated =
           withIds.apply(
               "DropDuplicates",
-              ParDo.of(new DedupFn<>(retention, uniqueTag, duplicatesTag))
+              ParDo.of(new DedupFn<>(retention, outputs))
                   .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (unbounded) {
       deduplicated =
@@ -181,13 +183,13 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
               .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
               .apply(
                   "DropDuplicatesPerBucket",
-                  ParDo.of(new BucketedDedupFn<>(retention, uniqueTag, duplicatesTag))
+                  ParDo.of(new BucketedDedupFn<>(retention, outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (bucketsFor(input) == 0) {
       deduplicated =
           withIds.apply(
               "DropDuplicates",
-              ParDo.of(new FirstArrivalFn<>(uniqueTag, duplicatesTag))
+              ParDo.of(new FirstArrivalFn<>(outputs))
                   .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else {
       deduplicated =
@@ -196,7 +198,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
               .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
               .apply(
                   "DropDuplicatesPerBucket",
-                  ParDo.of(new BucketedFirstArrivalFn<>(uniqueTag, duplicatesTag))
+                  ParDo.of(new BucketedFirstArrivalFn<>(outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     }
 
@@ -300,6 +302,29 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
+  /** Where a keyed step sends a record: the first arrival of its id or a counted duplicate. */
+  private static final class FirstArrivalOutputs<T> implements Serializable {
+    private final TupleTag<T> uniqueTag;
+    private final TupleTag<T> duplicatesTag;
+    private final Counter unique = Metrics.counter(Dedup.class, "unique");
+    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+
+    FirstArrivalOutputs(TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+      this.uniqueTag = uniqueTag;
+      this.duplicatesTag = duplicatesTag;
+    }
+
+    void emit(boolean first, T record, DoFn.MultiOutputReceiver out) {
+      if (first) {
+        unique.inc();
+        out.get(uniqueTag).output(record);
+      } else {
+        duplicates.inc();
+        out.get(duplicatesTag).output(record);
+      }
+    }
+  }
+
   private static final class KeyByIdFn<T> extends DoFn<T, KV<String, T>> {
     private final SerializableFunction<T, String> idFn;
     private final TupleTag<KV<String, T>> withIdTag;
@@ -340,10 +365,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     private static final String EXPIRY = "expiry";
 
     private final Duration retention;
-    private final TupleTag<T> uniqueTag;
-    private final TupleTag<T> duplicatesTag;
-    private final Counter unique = Metrics.counter(Dedup.class, "unique");
-    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+    private final FirstArrivalOutputs<T> outputs;
 
     @StateId(LATEST_EVENT_TIME)
     private final StateSpec<ValueState<Instant>> latestEventTimeSpec = StateSpecs.value();
@@ -351,10 +373,9 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     @TimerId(EXPIRY)
     private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    DedupFn(Duration retention, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+    DedupFn(Duration retention, FirstArrivalOutputs<T> outputs) {
       this.retention = retention;
-      this.uniqueTag = uniqueTag;
-      this.duplicatesTag = duplicatesTag;
+      this.outputs = outputs;
     }
 
     @ProcessElement
@@ -365,13 +386,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         @TimerId(EXPIRY) Timer expiry,
         MultiOutputReceiver out) {
       Instant latest = latestEventTime.read();
-      if (latest == null) {
-        unique.inc();
-        out.get(uniqueTag).output(element.getValue());
-      } else {
-        duplicates.inc();
-        out.get(duplicatesTag).output(element.getValue());
-      }
+      outputs.emit(latest == null, element.getValue(), out);
       if (latest == null || timestamp.isAfter(latest)) {
         latestEventTime.write(timestamp);
         Instant forgetAt = timestamp.plus(retention);
@@ -403,10 +418,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
 
     private final long retentionMillis;
     private final long slotMillis;
-    private final TupleTag<T> uniqueTag;
-    private final TupleTag<T> duplicatesTag;
-    private final Counter unique = Metrics.counter(Dedup.class, "unique");
-    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+    private final FirstArrivalOutputs<T> outputs;
 
     @StateId(LATEST_EVENT_TIMES)
     private final StateSpec<MapState<String, Long>> latestSpec =
@@ -422,11 +434,10 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     @TimerId(EXPIRY)
     private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    BucketedDedupFn(Duration retention, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+    BucketedDedupFn(Duration retention, FirstArrivalOutputs<T> outputs) {
       this.retentionMillis = retention.getMillis();
       this.slotMillis = Math.max(1, retentionMillis / 16);
-      this.uniqueTag = uniqueTag;
-      this.duplicatesTag = duplicatesTag;
+      this.outputs = outputs;
     }
 
     @ProcessElement
@@ -440,13 +451,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         MultiOutputReceiver out) {
       String id = element.getValue().getKey();
       Long latest = latestEventTimes.get(id).read();
-      if (latest == null) {
-        unique.inc();
-        out.get(uniqueTag).output(element.getValue().getValue());
-      } else {
-        duplicates.inc();
-        out.get(duplicatesTag).output(element.getValue().getValue());
-      }
+      outputs.emit(latest == null, element.getValue().getValue(), out);
       long time = timestamp.getMillis();
       if (latest == null || time > latest) {
         latestEventTimes.put(id, time);
@@ -519,17 +524,13 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   private static final class FirstArrivalFn<T> extends DoFn<KV<String, T>, T> {
     private static final String SEEN = "seen";
 
-    private final TupleTag<T> uniqueTag;
-    private final TupleTag<T> duplicatesTag;
-    private final Counter unique = Metrics.counter(Dedup.class, "unique");
-    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+    private final FirstArrivalOutputs<T> outputs;
 
     @StateId(SEEN)
     private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value(BooleanCoder.of());
 
-    FirstArrivalFn(TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
-      this.uniqueTag = uniqueTag;
-      this.duplicatesTag = duplicatesTag;
+    FirstArrivalFn(FirstArrivalOutputs<T> outputs) {
+      this.outputs = outputs;
     }
 
     @ProcessElement
@@ -537,14 +538,11 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         @Element KV<String, T> element,
         @StateId(SEEN) ValueState<Boolean> seen,
         MultiOutputReceiver out) {
-      if (seen.read() == null) {
+      boolean first = seen.read() == null;
+      if (first) {
         seen.write(true);
-        unique.inc();
-        out.get(uniqueTag).output(element.getValue());
-      } else {
-        duplicates.inc();
-        out.get(duplicatesTag).output(element.getValue());
       }
+      outputs.emit(first, element.getValue(), out);
     }
   }
 
@@ -555,18 +553,14 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   private static final class BucketedFirstArrivalFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
     private static final String SEEN_IDS = "seenIds";
 
-    private final TupleTag<T> uniqueTag;
-    private final TupleTag<T> duplicatesTag;
-    private final Counter unique = Metrics.counter(Dedup.class, "unique");
-    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
+    private final FirstArrivalOutputs<T> outputs;
 
     @StateId(SEEN_IDS)
     private final StateSpec<MapState<String, Boolean>> seenIdsSpec =
         StateSpecs.map(StringUtf8Coder.of(), BooleanCoder.of());
 
-    BucketedFirstArrivalFn(TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
-      this.uniqueTag = uniqueTag;
-      this.duplicatesTag = duplicatesTag;
+    BucketedFirstArrivalFn(FirstArrivalOutputs<T> outputs) {
+      this.outputs = outputs;
     }
 
     @ProcessElement
@@ -574,13 +568,8 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         @Element KV<Integer, KV<String, T>> element,
         @StateId(SEEN_IDS) MapState<String, Boolean> seenIds,
         MultiOutputReceiver out) {
-      if (seenIds.putIfAbsent(element.getValue().getKey(), true).read() == null) {
-        unique.inc();
-        out.get(uniqueTag).output(element.getValue().getValue());
-      } else {
-        duplicates.inc();
-        out.get(duplicatesTag).output(element.getValue().getValue());
-      }
+      boolean first = seenIds.putIfAbsent(element.getValue().getKey(), true).read() == null;
+      outputs.emit(first, element.getValue().getValue(), out);
     }
   }
 }
