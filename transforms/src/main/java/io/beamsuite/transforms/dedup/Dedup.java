@@ -174,7 +174,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
       deduplicated =
           withIds.apply(
               "DropDuplicates",
-              ParDo.of(new DedupFn<>(retention, outputs))
+              ParDo.of(new ExpiringDedupFn<>(retention, outputs))
                   .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (unbounded) {
       deduplicated =
@@ -183,7 +183,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
               .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
               .apply(
                   "DropDuplicatesPerBucket",
-                  ParDo.of(new BucketedDedupFn<>(retention, outputs))
+                  ParDo.of(new BucketedExpiringDedupFn<>(retention, outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (bucketsFor(input) == 0) {
       deduplicated =
@@ -302,29 +302,6 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
-  /** Where a keyed step sends a record: the first arrival of its id or a counted duplicate. */
-  private static final class FirstArrivalOutputs<T> implements Serializable {
-    private final TupleTag<T> uniqueTag;
-    private final TupleTag<T> duplicatesTag;
-    private final Counter unique = Metrics.counter(Dedup.class, "unique");
-    private final Counter duplicates = Metrics.counter(Dedup.class, "duplicates_dropped");
-
-    FirstArrivalOutputs(TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
-      this.uniqueTag = uniqueTag;
-      this.duplicatesTag = duplicatesTag;
-    }
-
-    void emit(boolean first, T record, DoFn.MultiOutputReceiver out) {
-      if (first) {
-        unique.inc();
-        out.get(uniqueTag).output(record);
-      } else {
-        duplicates.inc();
-        out.get(duplicatesTag).output(record);
-      }
-    }
-  }
-
   private static final class KeyByIdFn<T> extends DoFn<T, KV<String, T>> {
     private final SerializableFunction<T, String> idFn;
     private final TupleTag<KV<String, T>> withIdTag;
@@ -353,153 +330,6 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
       } else {
         out.get(withIdTag).output(KV.of(id, element));
       }
-    }
-  }
-
-  /**
-   * Unbounded input, one state key per id: the id's latest event time and one expiry timer, so
-   * forgetting an id touches nothing else.
-   */
-  private static final class DedupFn<T> extends DoFn<KV<String, T>, T> {
-    private static final String LATEST_EVENT_TIME = "latestEventTime";
-    private static final String EXPIRY = "expiry";
-
-    private final Duration retention;
-    private final FirstArrivalOutputs<T> outputs;
-
-    @StateId(LATEST_EVENT_TIME)
-    private final StateSpec<ValueState<Instant>> latestEventTimeSpec = StateSpecs.value();
-
-    @TimerId(EXPIRY)
-    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
-    DedupFn(Duration retention, FirstArrivalOutputs<T> outputs) {
-      this.retention = retention;
-      this.outputs = outputs;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<String, T> element,
-        @Timestamp Instant timestamp,
-        @StateId(LATEST_EVENT_TIME) ValueState<Instant> latestEventTime,
-        @TimerId(EXPIRY) Timer expiry,
-        MultiOutputReceiver out) {
-      Instant latest = latestEventTime.read();
-      outputs.emit(latest == null, element.getValue(), out);
-      if (latest == null || timestamp.isAfter(latest)) {
-        latestEventTime.write(timestamp);
-        Instant forgetAt = timestamp.plus(retention);
-        Instant last = GlobalWindow.INSTANCE.maxTimestamp();
-        expiry.set(forgetAt.isAfter(last) ? last : forgetAt);
-      }
-    }
-
-    @OnTimer(EXPIRY)
-    public void onExpiry(@StateId(LATEST_EVENT_TIME) ValueState<Instant> latestEventTime) {
-      latestEventTime.clear();
-    }
-  }
-
-  /**
-   * Unbounded input, ids hashed into buckets (the DirectRunner's default, or when asked): each
-   * bucket maps its ids to their latest event time and queues (id, forget-at) entries in event-time
-   * order. One timer per bucket fires at the end of the next expiry slot (a sixteenth of the
-   * retention) and forgets exactly the entries due, never scanning or copying the bucket; an id is
-   * thus forgotten within one slot after its retention ends. Needs {@code MapState} and {@code
-   * OrderedListState}, which Dataflow Runner v2 streaming does not have.
-   */
-  private static final class BucketedDedupFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
-    private static final String LATEST_EVENT_TIMES = "latestEventTimes";
-    private static final String EXPIRY_QUEUE = "expiryQueue";
-    private static final String NEXT_SLOT = "nextSlot";
-    private static final String EXPIRY = "expiry";
-    private static final long LAST = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
-
-    private final long retentionMillis;
-    private final long slotMillis;
-    private final FirstArrivalOutputs<T> outputs;
-
-    @StateId(LATEST_EVENT_TIMES)
-    private final StateSpec<MapState<String, Long>> latestSpec =
-        StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
-
-    @StateId(EXPIRY_QUEUE)
-    private final StateSpec<OrderedListState<String>> queueSpec =
-        StateSpecs.orderedList(StringUtf8Coder.of());
-
-    @StateId(NEXT_SLOT)
-    private final StateSpec<ValueState<Long>> nextSlotSpec = StateSpecs.value(VarLongCoder.of());
-
-    @TimerId(EXPIRY)
-    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
-    BucketedDedupFn(Duration retention, FirstArrivalOutputs<T> outputs) {
-      this.retentionMillis = retention.getMillis();
-      this.slotMillis = Math.max(1, retentionMillis / 16);
-      this.outputs = outputs;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<Integer, KV<String, T>> element,
-        @Timestamp Instant timestamp,
-        @StateId(LATEST_EVENT_TIMES) MapState<String, Long> latestEventTimes,
-        @StateId(EXPIRY_QUEUE) OrderedListState<String> expiryQueue,
-        @StateId(NEXT_SLOT) ValueState<Long> nextSlot,
-        @TimerId(EXPIRY) Timer expiry,
-        MultiOutputReceiver out) {
-      String id = element.getValue().getKey();
-      Long latest = latestEventTimes.get(id).read();
-      outputs.emit(latest == null, element.getValue().getValue(), out);
-      long time = timestamp.getMillis();
-      if (latest == null || time > latest) {
-        latestEventTimes.put(id, time);
-        long forgetAt = Math.min(time + retentionMillis, LAST);
-        expiryQueue.add(TimestampedValue.of(id, new Instant(forgetAt)));
-        schedule(slotEnd(forgetAt), nextSlot, expiry);
-      }
-    }
-
-    @OnTimer(EXPIRY)
-    public void onExpiry(
-        OnTimerContext context,
-        @StateId(LATEST_EVENT_TIMES) MapState<String, Long> latestEventTimes,
-        @StateId(EXPIRY_QUEUE) OrderedListState<String> expiryQueue,
-        @StateId(NEXT_SLOT) ValueState<Long> nextSlot,
-        @TimerId(EXPIRY) Timer expiry) {
-      long firedAt = context.fireTimestamp().getMillis();
-      Instant dueBefore = new Instant(firedAt + 1);
-      for (TimestampedValue<String> entry :
-          expiryQueue.readRange(BoundedWindow.TIMESTAMP_MIN_VALUE, dueBefore)) {
-        ReadableState<Long> latest = latestEventTimes.get(entry.getValue());
-        Long time = latest.read();
-        // A later copy queued a later entry: only the id's latest entry forgets it.
-        if (time != null && time + retentionMillis <= firedAt) {
-          latestEventTimes.remove(entry.getValue());
-        }
-      }
-      expiryQueue.clearRange(BoundedWindow.TIMESTAMP_MIN_VALUE, dueBefore);
-      nextSlot.clear();
-      Iterator<TimestampedValue<String>> rest =
-          expiryQueue.readRange(dueBefore, BoundedWindow.TIMESTAMP_MAX_VALUE).iterator();
-      if (rest.hasNext()) {
-        schedule(slotEnd(rest.next().getTimestamp().getMillis()), nextSlot, expiry);
-      }
-    }
-
-    private static void schedule(long slot, ValueState<Long> nextSlot, Timer expiry) {
-      Long next = nextSlot.read();
-      if (next == null || slot < next) {
-        expiry.set(new Instant(slot));
-        nextSlot.write(slot);
-      }
-    }
-
-    /** The end of the expiry slot holding {@code forgetAt}. */
-    private long slotEnd(long forgetAt) {
-      long end = forgetAt + Math.floorMod(-forgetAt, slotMillis);
-      return Math.min(end, LAST);
     }
   }
 
