@@ -75,16 +75,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class LatencyBenchmark {
   static final int BLOCK = 50;
-  private static final int[] VELOCITY_SLOTS = {1, 11, 21, 31, 41};
-  private static final int[] COUNTRY_SLOTS = {3, 19, 35};
-  private static final String[] HOP_COUNTRIES = {"GB", "FR", "DE"};
-  private static final int[] OVER_LIMIT_SLOTS = {5, 30};
+  static final int[] VELOCITY_SLOTS = {1, 11, 21, 31, 41};
+  static final int[] COUNTRY_SLOTS = {3, 19, 35};
+  static final String[] HOP_COUNTRIES = {"GB", "FR", "DE"};
+  static final int[] OVER_LIMIT_SLOTS = {5, 30};
   static final long LAG_BOUND_MS = 5_000;
   static final long FEEDER_SLACK_MS = 1_000;
   static final int DRAIN_SECONDS = 30;
-  private static final int PAGES = 100;
-  private static final long WATERMARK_DELAY_MS = 2_000;
-  private static final String[] RULES = {
+  static final String[] RULES = {
     FraudPipeline.MANY_COUNTRIES, FraudPipeline.VELOCITY, FraudPipeline.AMOUNT_OVER_LIMIT
   };
 
@@ -113,7 +111,7 @@ public final class LatencyBenchmark {
       out.meta("Kafka (embedded broker and clients)", org.apache.kafka.common.utils.AppInfoParser.getVersion());
       fraud(out, postgres, kafka, rate, seconds, fastRate, ladder, stepSeconds, warmupSeconds, retentionMinutes,
           failures);
-      clickstream(out, postgres, kafka, clickRate, clickWindows, warmupSeconds, failures);
+      ClickstreamLatency.run(out, postgres, kafka, clickRate, clickWindows, warmupSeconds, failures);
     } finally {
       JdbcConnectionSpec.closeAllPools();
     }
@@ -124,53 +122,6 @@ public final class LatencyBenchmark {
 
   // ---------------------------------------------------------------------------------------------
   // fraud
-
-  /** What one phase of the fraud feed sent and what arrived. */
-  static final class Phase {
-    final String name;
-    final int rate;
-    final int seconds;
-    int sent;
-    long startMs;
-    double feederBehindMs;
-    double achievedRate;
-    /** rule -> latencies (ms) of the rows that arrived, sorted. */
-    final Map<String, double[]> latencies = new HashMap<>();
-    final Map<String, Integer> expected = new HashMap<>();
-    int missing;
-    int unexpected;
-    double windowRulesLastThirdP99 = Double.NaN;
-    boolean held;
-
-    Phase(String name, int rate, int seconds) {
-      this.name = name;
-      this.rate = rate;
-      this.seconds = seconds;
-    }
-
-    double dueMs(int i) {
-      return startMs + i * 1000.0 / rate;
-    }
-
-    String verdict() {
-      if (held) {
-        return "holds";
-      }
-      List<String> why = new ArrayList<>();
-      if (feederBehindMs > FEEDER_SLACK_MS) {
-        why.add(String.format(Locale.ROOT, "feeder %,.0f ms behind schedule", feederBehindMs));
-      }
-      if (missing > 0) {
-        why.add(String.format(Locale.ROOT, "%,d alerts not there %d s after the last send", missing,
-            DRAIN_SECONDS));
-      }
-      if (!(windowRulesLastThirdP99 <= LAG_BOUND_MS)) {
-        why.add(String.format(Locale.ROOT, "window-rule p99 in the last third %,.0f ms > %,d ms",
-            windowRulesLastThirdP99, LAG_BOUND_MS));
-      }
-      return "**falls behind** (" + String.join(", ", why) + ")";
-    }
-  }
 
   private static void fraud(Results out, EmbeddedPostgres postgres, EmbeddedKafka kafka, int rate, int seconds,
       int fastRate, TreeSet<Integer> ladder, int stepSeconds, int warmupSeconds, int retentionMinutes,
@@ -202,14 +153,14 @@ public final class LatencyBenchmark {
     FraudPipeline.build(p, options);
     long submitted = System.currentTimeMillis();
     PipelineResult result = p.run();
-    List<Phase> ladderRun = new ArrayList<>();
+    List<FraudPhase> ladderRun = new ArrayList<>();
     Profiles.Summary[] profile = new Profiles.Summary[1];
     int[] profiledRate = new int[1];
     double[] upSeconds = new double[1];
     double[] caughtUpSeconds = new double[1];
     int[] warmupAttempts = new int[1];
     try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
-      Feeder feeder = new Feeder(producer, pool, rate);
+      FraudFeeder feeder = new FraudFeeder(producer, pool, rate);
       // Start-up: an over-limit transaction of the snapshot's last customer every half second until
       // its alert is in the table (MiniCluster start, Kafka assignment, the customers snapshot read
       // and the as-of join's per-customer timers catching up with the watermark).
@@ -228,7 +179,7 @@ public final class LatencyBenchmark {
       // not that the as-of join's per-customer timers have caught up with the snapshot.
       long warmBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(420);
       for (int attempt = 1; ; attempt++) {
-        Phase warmup = new Phase("warmup" + attempt, rate, warmupSeconds);
+        FraudPhase warmup = new FraudPhase("warmup" + attempt, rate, warmupSeconds);
         feeder.run(warmup);
         drain(postgres, warmup);
         System.out.printf("warm-up %d: %s%n", attempt, warmup.verdict());
@@ -243,7 +194,7 @@ public final class LatencyBenchmark {
       caughtUpSeconds[0] = (System.currentTimeMillis() - submitted) / 1e3;
       for (int r : ladder) {
         boolean latencyPhase = r == rate || r == fastRate;
-        Phase phase = new Phase("r" + r, r, latencyPhase ? seconds : stepSeconds);
+        FraudPhase phase = new FraudPhase("r" + r, r, latencyPhase ? seconds : stepSeconds);
         Profiles.Summary s = Profiles.sample(() -> {
           feeder.run(phase);
           drain(postgres, phase);
@@ -300,7 +251,7 @@ public final class LatencyBenchmark {
         retentionMinutes, retentionMinutes, 3 * retentionMinutes + 4, upSeconds[0], warmupSeconds, rate,
         warmupAttempts[0], caughtUpSeconds[0]));
     List<List<String>> rows = new ArrayList<>();
-    for (Phase phase : ladderRun) {
+    for (FraudPhase phase : ladderRun) {
       if (phase.rate != rate && phase.rate != fastRate) {
         continue;
       }
@@ -313,7 +264,7 @@ public final class LatencyBenchmark {
     }
     out.table("fraud: alert latency per rule, open loop (ms; p99.9 of fewer than 1,000 alerts is about the max)",
         List.of("tx/s", "rule", "expected", "arrived", "p50 ms", "p99 ms", "p99.9 ms", "max ms"), rows);
-    Phase base = ladderRun.stream().filter(ph -> ph.rate == rate).findFirst().orElse(null);
+    FraudPhase base = ladderRun.stream().filter(ph -> ph.rate == rate).findFirst().orElse(null);
     if (base != null) {
       for (String rule : RULES) {
         double p99 = percentile(base.latencies.getOrDefault(rule, new double[0]), 0.99) / 1000;
@@ -333,7 +284,7 @@ public final class LatencyBenchmark {
 
     List<List<String>> ladderRows = new ArrayList<>();
     int sustainable = 0;
-    for (Phase phase : ladderRun) {
+    for (FraudPhase phase : ladderRun) {
       double[] over = phase.latencies.getOrDefault(FraudPipeline.AMOUNT_OVER_LIMIT, new double[0]);
       int expected = phase.expected.values().stream().mapToInt(Integer::intValue).sum();
       ladderRows.add(List.of(String.format("%,d", phase.rate), String.valueOf(phase.seconds),
@@ -372,87 +323,8 @@ public final class LatencyBenchmark {
     }
   }
 
-  /** The open-loop transaction feeder of one fraud job. */
-  private static final class Feeder {
-    private final KafkaProducer<String, String> producer;
-    private final List<CustomerRow> pool;
-    private final int poolRate;
-    private long rotation;
-    private long extraRotation;
-    private int fresh;
-
-    Feeder(KafkaProducer<String, String> producer, List<CustomerRow> pool, int poolRate) {
-      this.producer = producer;
-      this.pool = pool;
-      this.poolRate = poolRate;
-    }
-
-    void probe(String id) {
-      CustomerRow c = pool.get(pool.size() - 1);
-      send(id, c.customerId(), c.creditLimitCents() + 1, "US", System.currentTimeMillis());
-    }
-
-    /** Sends the phase on its schedule; fills in what was sent and the expected alerts. */
-    void run(Phase phase) throws InterruptedException {
-      int n = phase.rate * phase.seconds / BLOCK * BLOCK;
-      long startNanos = System.nanoTime();
-      phase.startMs = System.currentTimeMillis();
-      double behindNanos = 0;
-      String velocityCustomer = null;
-      String countryCustomer = null;
-      for (int i = 0; i < n; i++) {
-        long due = startNanos + (long) (i * 1e9 / phase.rate);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-        }
-        behindNanos = Math.max(behindNanos, System.nanoTime() - due);
-        int slot = i % BLOCK;
-        if (slot == 0) {
-          velocityCustomer = "v-" + fresh;
-          countryCustomer = "k-" + fresh;
-          fresh++;
-        }
-        long eventMs = (long) Math.floor(phase.dueMs(i));
-        String id = phase.name + "-" + i;
-        int velocity = Arrays.binarySearch(VELOCITY_SLOTS, slot);
-        int hop = Arrays.binarySearch(COUNTRY_SLOTS, slot);
-        if (velocity >= 0) {
-          send(id, velocityCustomer, 1_000, "US", eventMs);
-        } else if (hop >= 0) {
-          send(id, countryCustomer, 1_000, HOP_COUNTRIES[hop], eventMs);
-        } else if (Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0 || phase.rate <= poolRate) {
-          CustomerRow c = pool.get((int) (rotation++ % (pool.size() - 1)));
-          boolean over = Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0;
-          send(id, c.customerId(), over ? c.creditLimitCents() + 1 : 1_000, "US", eventMs);
-        } else {
-          // Above the pool's rate: customers without a CDC row, 16 x rate of them per phase in
-          // rotation (over 19 s apart), so the active customers grow with the rate.
-          String customer = "b" + phase.rate + "-" + (extraRotation++ % (16L * phase.rate));
-          send(id, customer, 1_000, "US", eventMs);
-        }
-      }
-      // Sends per second up to the last send (the flush after it waits for the broker's acks).
-      phase.achievedRate = n / ((System.nanoTime() - startNanos) / 1e9);
-      producer.flush();
-      phase.sent = n;
-      phase.feederBehindMs = behindNanos / 1e6;
-      int blocks = n / BLOCK;
-      phase.expected.put(FraudPipeline.VELOCITY, blocks);
-      phase.expected.put(FraudPipeline.MANY_COUNTRIES, blocks);
-      phase.expected.put(FraudPipeline.AMOUNT_OVER_LIMIT, blocks * OVER_LIMIT_SLOTS.length);
-    }
-
-    private void send(String id, String customer, long amountCents, String country, long eventMs) {
-      String json = "{\"event_id\":\"" + id + "\",\"customer_id\":\"" + customer
-          + "\",\"merchant_id\":\"m-00001\",\"amount_cents\":" + amountCents + ",\"currency\":\"USD\",\"country\":\""
-          + country + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}";
-      producer.send(new ProducerRecord<>("transactions", customer, json));
-    }
-  }
-
   /** The rule that row {@code slot} of a block deserves, or null. */
-  private static String ruleOf(int slot) {
+  static String ruleOf(int slot) {
     if (slot == VELOCITY_SLOTS[VELOCITY_SLOTS.length - 1]) {
       return FraudPipeline.VELOCITY;
     }
@@ -466,7 +338,7 @@ public final class LatencyBenchmark {
    * Waits until every alert the phase deserves is in the table (at most {@value #DRAIN_SECONDS} s
    * after its last send), then computes its latencies and verdict.
    */
-  private static void drain(EmbeddedPostgres postgres, Phase phase) throws Exception {
+  private static void drain(EmbeddedPostgres postgres, FraudPhase phase) throws Exception {
     int expected = phase.expected.values().stream().mapToInt(Integer::intValue).sum();
     long deadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
     String prefix = phase.name + "-";
@@ -504,150 +376,20 @@ public final class LatencyBenchmark {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // clickstream
 
-  private static void clickstream(Results out, EmbeddedPostgres postgres, EmbeddedKafka kafka, int rate,
-      int windows, int warmupSeconds, List<String> failures) throws Exception {
-    kafka.createTopic("clicks", 2);
-    createTable(postgres, "CREATE TABLE " + ClickstreamPipeline.PAGE_VIEWS + " (page text, window_start timestamptz,"
-        + " window_end timestamptz, views bigint,"
-        + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (page, window_start))");
-    ClickstreamOptions options = PipelineOptionsFactory.fromArgs(
-            "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--streaming=true",
-            "--attachedMode=false", "--bootstrapServers=" + kafka.bootstrapServers(), "--source=kafka",
-            "--clicksTopic=clicks", "--maxOutOfOrdernessSeconds=2", "--jdbcUrl=" + postgres.jdbcUrl(),
-            "--jdbcUser=" + postgres.user())
-        .as(ClickstreamOptions.class);
-    Pipeline p = Pipeline.create(options);
-    ClickstreamPipeline.build(p, options);
-    PipelineResult result = p.run();
-    // (page, window start) -> {clicks, due time of the page's last click in the window}
-    Map<String, double[]> sent = new HashMap<>();
-    long firstEnd;
-    long lastEnd;
-    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
-      // Start-up: a malformed click every half second until its dead letter is in the table.
-      long upBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(300);
-      while (deadLetters(postgres) == 0) {
-        if (System.currentTimeMillis() > upBy) {
-          throw new IllegalStateException("no dead letter within 300 s; the clickstream job did not start");
-        }
-        producer.send(new ProducerRecord<>("clicks", "{\"event_id\":"));
-        producer.flush();
-        Thread.sleep(500);
-      }
-      long startMs = System.currentTimeMillis();
-      // Measured: the first `windows` minutes ending after the warm-up; clicks continue until the
-      // watermark (max event time - 2 s) has passed the last of them.
-      firstEnd = (startMs + warmupSeconds * 1000L) / 60_000 * 60_000 + 60_000;
-      lastEnd = firstEnd + (windows - 1) * 60_000L;
-      long stopAt = lastEnd + WATERMARK_DELAY_MS + 2_000;
-      long startNanos = System.nanoTime();
-      for (long i = 0; ; i++) {
-        double dueMs = startMs + i * 1000.0 / rate;
-        if (dueMs >= stopAt) {
-          break;
-        }
-        long due = startNanos + (long) (i * 1e9 / rate);
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-        }
-        long eventMs = (long) Math.floor(dueMs);
-        String page = String.format("/p/%02d", i % PAGES);
-        String user = "u-" + (i % 500);
-        String key = page + "|" + (eventMs / 60_000 * 60_000);
-        double[] cell = sent.computeIfAbsent(key, k -> new double[2]);
-        cell[0]++;
-        cell[1] = dueMs;
-        producer.send(new ProducerRecord<>("clicks", user, "{\"event_id\":\"c-" + i + "\",\"user_id\":\"" + user
-            + "\",\"page\":\"" + page + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}"));
-      }
-      producer.flush();
-    }
-    List<Double> latencies = new ArrayList<>();
-    int expectedRows = 0;
-    int missing = 0;
-    int wrongCounts = 0;
-    try {
-      long deadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
-      Map<String, double[]> rows = new HashMap<>();
-      while (true) {
-        rows.clear();
-        try (Connection c = postgres.connection(); Statement s = c.createStatement();
-            ResultSet rs = s.executeQuery("SELECT page, (extract(epoch from window_start) * 1000)::bigint, views,"
-                + " (extract(epoch from inserted_at) * 1000)::float8 FROM " + ClickstreamPipeline.PAGE_VIEWS)) {
-          while (rs.next()) {
-            rows.put(rs.getString(1) + "|" + rs.getLong(2), new double[] {rs.getLong(3), rs.getDouble(4)});
-          }
-        }
-        expectedRows = 0;
-        missing = 0;
-        wrongCounts = 0;
-        latencies.clear();
-        for (Map.Entry<String, double[]> e : sent.entrySet()) {
-          long windowEnd = Long.parseLong(e.getKey().substring(e.getKey().indexOf('|') + 1)) + 60_000;
-          if (windowEnd < firstEnd || windowEnd > lastEnd) {
-            continue;
-          }
-          expectedRows++;
-          double[] row = rows.get(e.getKey());
-          if (row == null) {
-            missing++;
-          } else {
-            if (row[0] != e.getValue()[0]) {
-              wrongCounts++;
-            }
-            latencies.add(row[1] - e.getValue()[1]);
-          }
-        }
-        if ((missing == 0 && wrongCounts == 0) || System.currentTimeMillis() > deadline) {
-          break;
-        }
-        Thread.sleep(500);
-      }
-    } finally {
-      result.cancel();
-    }
-    double[] l = sorted(latencies);
-    out.note(String.format(Locale.ROOT, "**clickstream.** `ClickstreamPipeline.build` on the same flags"
-            + " (`--maxOutOfOrdernessSeconds=2`), topic `clicks` (2 partitions), %,d clicks/s open loop over %d"
-            + " pages (`event_time` = due time). Measured: the %d one-minute window(s) ending after a %d s"
-            + " warm-up. Latency of a `page_views_per_minute` row = its `inserted_at` (first insert; the"
-            + " bench adds the column) − due time of the last click of that page in that window. The"
-            + " on-time pane needs the watermark (max event time − 2 s) past the window end, so about"
-            + " 2 s is the floor by design; the table also shows the latency minus those 2 s.",
-        rate, PAGES, windows, warmupSeconds));
-    out.table("clickstream: page_views_per_minute row latency (ms)",
-        List.of("clicks/s", "windows", "rows expected", "rows arrived", "views ≠ clicks sent", "p50 ms", "p99 ms",
-            "max ms", "p50 − 2 s", "p99 − 2 s"),
-        List.of(List.of(String.format("%,d", rate), String.valueOf(windows), String.valueOf(expectedRows),
-            String.valueOf(expectedRows - missing), String.valueOf(wrongCounts), ms(percentile(l, 0.5)),
-            ms(percentile(l, 0.99)), ms(l.length == 0 ? Double.NaN : l[l.length - 1]),
-            ms(percentile(l, 0.5) - WATERMARK_DELAY_MS), ms(percentile(l, 0.99) - WATERMARK_DELAY_MS))));
-    out.measure(String.format(Locale.ROOT, "clickstream page views p99 at %,d clicks/s", rate),
-        new double[] {percentile(l, 0.99) / 1000}, "s", null);
-    if (missing > 0 || wrongCounts > 0 || expectedRows == 0) {
-      failures.add(String.format("clickstream: %d of %d page-view rows missing, %d with views ≠ clicks sent",
-          missing, expectedRows, wrongCounts));
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private static void createTable(EmbeddedPostgres postgres, String ddl) throws Exception {
+  static void createTable(EmbeddedPostgres postgres, String ddl) throws Exception {
     try (Connection c = postgres.connection(); Statement s = c.createStatement()) {
       s.execute(ddl);
     }
   }
 
-  private static KafkaProducer<String, String> producer(String bootstrap) {
+  static KafkaProducer<String, String> producer(String bootstrap) {
     return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.ACKS_CONFIG, "1"),
         new StringSerializer(), new StringSerializer());
   }
 
-  private static long count(EmbeddedPostgres postgres, String where) throws Exception {
+  static long count(EmbeddedPostgres postgres, String where) throws Exception {
     try (Connection c = postgres.connection(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM " + FraudPipeline.ALERTS_TABLE + " WHERE " + where)) {
       rs.next();
@@ -655,7 +397,7 @@ public final class LatencyBenchmark {
     }
   }
 
-  private static long deadLetters(EmbeddedPostgres postgres) throws Exception {
+  static long deadLetters(EmbeddedPostgres postgres) throws Exception {
     try (Connection c = postgres.connection(); Statement s = c.createStatement()) {
       try (ResultSet exists = s.executeQuery("SELECT to_regclass('public.dead_letters')")) {
         exists.next();
@@ -670,13 +412,13 @@ public final class LatencyBenchmark {
     }
   }
 
-  private static double[] sorted(List<Double> values) {
+  static double[] sorted(List<Double> values) {
     double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(a);
     return a;
   }
 
-  private static String ms(double v) {
+  static String ms(double v) {
     return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,.0f", v);
   }
 

@@ -1,0 +1,118 @@
+package io.beamsuite.bench;
+
+import static io.beamsuite.bench.LatencyBenchmark.BLOCK;
+import static io.beamsuite.bench.LatencyBenchmark.COUNTRY_SLOTS;
+import static io.beamsuite.bench.LatencyBenchmark.HOP_COUNTRIES;
+import static io.beamsuite.bench.LatencyBenchmark.OVER_LIMIT_SLOTS;
+import static io.beamsuite.bench.LatencyBenchmark.VELOCITY_SLOTS;
+
+import io.beamsuite.fixtures.CustomerRow;
+import io.beamsuite.fixtures.EmbeddedKafka;
+import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.EventGenerator;
+import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.io.jdbc.JdbcConnectionSpec;
+import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
+import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
+import io.beamsuite.pipelines.fraud.FraudOptions;
+import io.beamsuite.pipelines.fraud.FraudPipeline;
+import io.beamsuite.pipelines.testing.Workload;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** The open-loop transaction feeder of one fraud job. */
+final class FraudFeeder {
+  private final KafkaProducer<String, String> producer;
+  private final List<CustomerRow> pool;
+  private final int poolRate;
+  private long rotation;
+  private long extraRotation;
+  private int fresh;
+
+  FraudFeeder(KafkaProducer<String, String> producer, List<CustomerRow> pool, int poolRate) {
+    this.producer = producer;
+    this.pool = pool;
+    this.poolRate = poolRate;
+  }
+
+  void probe(String id) {
+    CustomerRow c = pool.get(pool.size() - 1);
+    send(id, c.customerId(), c.creditLimitCents() + 1, "US", System.currentTimeMillis());
+  }
+
+  /** Sends the phase on its schedule; fills in what was sent and the expected alerts. */
+  void run(FraudPhase phase) throws InterruptedException {
+    int n = phase.rate * phase.seconds / BLOCK * BLOCK;
+    long startNanos = System.nanoTime();
+    phase.startMs = System.currentTimeMillis();
+    double behindNanos = 0;
+    String velocityCustomer = null;
+    String countryCustomer = null;
+    for (int i = 0; i < n; i++) {
+      long due = startNanos + (long) (i * 1e9 / phase.rate);
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      behindNanos = Math.max(behindNanos, System.nanoTime() - due);
+      int slot = i % BLOCK;
+      if (slot == 0) {
+        velocityCustomer = "v-" + fresh;
+        countryCustomer = "k-" + fresh;
+        fresh++;
+      }
+      long eventMs = (long) Math.floor(phase.dueMs(i));
+      String id = phase.name + "-" + i;
+      int velocity = Arrays.binarySearch(VELOCITY_SLOTS, slot);
+      int hop = Arrays.binarySearch(COUNTRY_SLOTS, slot);
+      if (velocity >= 0) {
+        send(id, velocityCustomer, 1_000, "US", eventMs);
+      } else if (hop >= 0) {
+        send(id, countryCustomer, 1_000, HOP_COUNTRIES[hop], eventMs);
+      } else if (Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0 || phase.rate <= poolRate) {
+        CustomerRow c = pool.get((int) (rotation++ % (pool.size() - 1)));
+        boolean over = Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0;
+        send(id, c.customerId(), over ? c.creditLimitCents() + 1 : 1_000, "US", eventMs);
+      } else {
+        // Above the pool's rate: customers without a CDC row, 16 x rate of them per phase in
+        // rotation (over 19 s apart), so the active customers grow with the rate.
+        String customer = "b" + phase.rate + "-" + (extraRotation++ % (16L * phase.rate));
+        send(id, customer, 1_000, "US", eventMs);
+      }
+    }
+    // Sends per second up to the last send (the flush after it waits for the broker's acks).
+    phase.achievedRate = n / ((System.nanoTime() - startNanos) / 1e9);
+    producer.flush();
+    phase.sent = n;
+    phase.feederBehindMs = behindNanos / 1e6;
+    int blocks = n / BLOCK;
+    phase.expected.put(FraudPipeline.VELOCITY, blocks);
+    phase.expected.put(FraudPipeline.MANY_COUNTRIES, blocks);
+    phase.expected.put(FraudPipeline.AMOUNT_OVER_LIMIT, blocks * OVER_LIMIT_SLOTS.length);
+  }
+
+  private void send(String id, String customer, long amountCents, String country, long eventMs) {
+    String json = "{\"event_id\":\"" + id + "\",\"customer_id\":\"" + customer
+        + "\",\"merchant_id\":\"m-00001\",\"amount_cents\":" + amountCents + ",\"currency\":\"USD\",\"country\":\""
+        + country + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}";
+    producer.send(new ProducerRecord<>("transactions", customer, json));
+  }
+}
