@@ -37,6 +37,16 @@ public class DemoIT {
   }
 
   @Test
+  public void demoMatchesTheOracleOnAFlinkCluster() throws Exception {
+    runDemo("flink-cluster");
+  }
+
+  @Test
+  public void demoMatchesTheOracleWithTheBatchLayerOnSpark() throws Exception {
+    runDemo("spark-batch");
+  }
+
+  @Test
   public void sigtermStopsEverythingTheDemoStarted() throws Exception {
     Path state = Files.createDirectories(Path.of("target", "demo-it-sigterm").toAbsolutePath());
     Path log = state.resolve("demo.log");
@@ -93,6 +103,20 @@ public class DemoIT {
     assertFalse(output, output.contains("MISMATCH"));
     for (String view : List.of("revenue_per_merchant_hour", "page_views_per_minute", "fraud_alerts", "sensor_anomalies", "customers_replica")) {
       assertTrue(view + " missing from the report:\n" + output, Pattern.compile("(?m)^" + view + " .* MATCH").matcher(output).find());
+    }
+    // The report's own checks: Lambda against Kappa table to table (both views), every late record
+    // really late (speed layer and replay, both views), the replay's measured records in.
+    for (String[] check :
+        List.of(
+            new String[] {"Lambda = Kappa", "2"},
+            new String[] {"late records really late", "4"},
+            new String[] {"records of kappa-replay", "1"})) {
+      Matcher lines = Pattern.compile("(?m)^" + check[0] + " .* MATCH").matcher(output);
+      int found = 0;
+      while (lines.find()) {
+        found++;
+      }
+      assertEquals(check[0] + " lines in the report:\n" + output, Integer.parseInt(check[1]), found);
     }
     for (int port : reportedPorts(output)) {
       assertFalse("port " + port + " still listens after the demo:\n" + output, listening(port));
