@@ -22,6 +22,9 @@ import org.junit.Test;
  * {@code run-scripts/demo.sh}, the README's first command, end to end as a user runs it (a small
  * workload): on the DirectRunner and on embedded Flink it must exit 0 with every view MATCHing the
  * oracle, and leave no service behind (the PostgreSQL and Kafka ports it reported are closed).
+ *
+ * <p>The {@code flink-cluster} and {@code spark-batch} modes are not run here: with this workload
+ * they passed but took 186 s and 367 s on a busy 2-core machine, too much for the suite's budget.
  */
 public class DemoIT {
   private static final Path REPO = Path.of("..", "..").toAbsolutePath().normalize();
@@ -34,16 +37,6 @@ public class DemoIT {
   @Test
   public void demoMatchesTheOracleOnFlink() throws Exception {
     runDemo("flink");
-  }
-
-  @Test
-  public void demoMatchesTheOracleOnAFlinkCluster() throws Exception {
-    runDemo("flink-cluster");
-  }
-
-  @Test
-  public void demoMatchesTheOracleWithTheBatchLayerOnSpark() throws Exception {
-    runDemo("spark-batch");
   }
 
   @Test
