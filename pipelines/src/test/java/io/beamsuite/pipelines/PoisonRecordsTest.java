@@ -51,16 +51,19 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -516,15 +519,15 @@ public class PoisonRecordsTest {
     List<RawInput> swapped = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (RawInput r : input) {
-      java.util.Optional<String> id = validEventId(r).filter(seen::add);
+      Optional<String> id = validEventId(r).filter(seen::add);
       swapped.add(id.isPresent() ? last.get(id.get()) : r);
     }
     return swapped;
   }
 
-  private static java.util.Optional<String> validEventId(RawInput r) {
+  private static Optional<String> validEventId(RawInput r) {
     ParseOutcome outcome = EventValidator.validate(r.topic(), r.payload());
-    return outcome.isValid() ? java.util.Optional.of(outcome.event().eventId()) : java.util.Optional.empty();
+    return outcome.isValid() ? Optional.of(outcome.event().eventId()) : Optional.empty();
   }
 
   /** The event_id of a generated payload, or "" when there is none to read. */
@@ -624,7 +627,7 @@ public class PoisonRecordsTest {
           counts.put(rs.getString(1), rs.getLong(2));
         }
       }
-    } catch (java.sql.SQLException noDeadLettersTable) {
+    } catch (SQLException noDeadLettersTable) {
       if (!"42P01".equals(noDeadLettersTable.getSQLState())) {
         throw noDeadLettersTable;
       }
@@ -636,7 +639,7 @@ public class PoisonRecordsTest {
       throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       Map<ConfigResource, Collection<AlterConfigOp>> changes =
-          new TreeMap<>(java.util.Comparator.comparing(ConfigResource::name));
+          new TreeMap<>(Comparator.comparing(ConfigResource::name));
       for (String topic : topics) {
         changes.put(
             new ConfigResource(ConfigResource.Type.TOPIC, topic),
