@@ -95,9 +95,10 @@ public final class KappaReplay {
         out.println(progress.line());
         if (progress.caughtUp() && !announced) {
           announced = true;
+          // The records read is a measurement (the positions reached), not the topics' sizes.
           out.printf(
-              "kappa-replay: version %d caught up with the live point after %.1f s%n",
-              options.getVersion(), progress.elapsedMillis() / 1000.0);
+              "kappa-replay: version %d caught up with the live point after %.1f s (%d records read)%n",
+              options.getVersion(), progress.elapsedMillis() / 1000.0, replay.recordsRead(progress));
           if (options.getCutoverWhenCaughtUp()) {
             for (ServingViews.Published p : replay.views().cutover(options.getVersion())) {
               out.printf("kappa-replay: %s now serves version %d%n", p.view(), p.version());
@@ -324,6 +325,15 @@ public final class KappaReplay {
       lastPollNanos = now;
       lastPosition = sum;
       return new ReplayProgress((now - startNanos) / 1_000_000, position, live, rate, caughtUp);
+    }
+
+    /** Records between the replay's start offsets and the positions {@code progress} found. */
+    public long recordsRead(ReplayProgress progress) {
+      long read = 0;
+      for (TopicPartition tp : live.keySet()) {
+        read += Math.max(0, progress.position().getOrDefault(tp, start.get(tp)) - start.get(tp));
+      }
+      return read;
     }
 
     /** Records read per topic from the readers' counters; empty when the runner has no metrics. */

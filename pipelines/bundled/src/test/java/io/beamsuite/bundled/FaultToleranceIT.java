@@ -381,7 +381,8 @@ public class FaultToleranceIT {
             "--jdbcUrl=" + jdbcUrl,
             "--jdbcUser=" + user);
     runningJob = awaitRunning(run, jobsBefore);
-    ResultTables tables = new ResultTables(jdbcUrl, user);
+    // Polled while the job runs: a table appears with its first row.
+    ResultTables tables = new ResultTables(jdbcUrl, user).allowingMissingTables();
     awaitReplicaEqualsSource(tables, "the replica of the changes before the stop");
 
     long offsetBefore = endOffset(bootstrap, topic);
@@ -453,7 +454,8 @@ public class FaultToleranceIT {
       records = EventGenerator.of(config).generate();
       expected = ClickstreamOracle.compute(RawInput.fromGenerated(records), LatePolicy.none());
       assertTrue(expected.reconciliation().reconciles());
-      tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user"));
+      // Polled while the job runs: a table appears with its first row.
+      tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user")).allowingMissingTables();
     }
 
     static Fixture create(String name, long seed) throws Exception {
@@ -564,7 +566,8 @@ public class FaultToleranceIT {
       // One partition: the history of a customer must stay in commit order.
       createTopic(customersTopic, 1);
       produce(customersTopic, Workload.customerChanges(generator));
-      tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user"));
+      // Polled while the job runs: a table appears with its first row.
+      tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user")).allowingMissingTables();
     }
 
     String difference() throws SQLException {

@@ -139,7 +139,8 @@ public class KappaClusterIT {
     assertEquals("jobs submitted: " + jobs, 1, jobs.size());
     assertEquals("RUNNING", jobs.get(0).state());
 
-    ResultTables tables = new ResultTables(jdbcUrl, user);
+    // Polled while the replay runs: the serving tables appear with their first rows.
+    ResultTables tables = new ResultTables(jdbcUrl, user).allowingMissingTables();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     String last = "";
     while (true) {

@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiPredicate;
 
-/** Row-list equality with a readable failure: counts, then the first rows missing or unexpected. */
+/**
+ * Row-list equality with a readable failure: counts, then the first rows missing or unexpected.
+ * Two empty lists fail too: a comparison in which neither side has a row proves nothing.
+ */
 public final class RowDiff {
   private static final int SHOWN = 5;
 
@@ -20,6 +23,9 @@ public final class RowDiff {
   /** As above, with {@code same} deciding whether two rows match. */
   public static <T> void assertSameRows(
       String what, List<T> expected, List<T> actual, BiPredicate<T, T> same) {
+    if (expected.isEmpty() && actual.isEmpty()) {
+      fail(what + ": both the oracle and the table are empty, so nothing was compared");
+    }
     List<T> missing = new ArrayList<>();
     for (T e : expected) {
       if (actual.stream().noneMatch(a -> same.test(e, a))) {

@@ -69,7 +69,10 @@ import org.joda.time.Instant;
  *
  * <p>"First" means first to arrive at the keyed step, which is source order for an ordered
  * source. That is why bounded input is deduplicated with state too and not with a combine or a
- * {@code GroupByKey} per id: neither keeps arrival order, so either could keep a later copy.
+ * {@code GroupByKey} per id: neither keeps arrival order, so either could keep a later copy. The
+ * Flink runner's batch mode does not keep it either: it groups a stateful step's bounded input with
+ * a sort that reorders the values of a key, so there an id's kept copy is some copy, not
+ * necessarily the first (seen with the default buckets; byte-identical copies are unaffected).
  *
  * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code
  * Deduplicate}: the best layout where state keys are cheap (Dataflow, Flink, Spark). On the
