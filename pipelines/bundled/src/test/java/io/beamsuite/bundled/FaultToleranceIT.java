@@ -109,6 +109,10 @@ public class FaultToleranceIT {
   private static final int EVENTS = 1500;
   private static final Duration FEED_TIME = Duration.ofSeconds(15);
   private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(150);
+  /** The on-time fault's records: ~10 a second, sent as their event times pass. */
+  private static final int ON_TIME_EVENTS = 600;
+  /** The on-time fault's lateness: covers the outages, while windows fire when the watermark passes them. */
+  private static final Duration ON_TIME_LATENESS = Duration.ofSeconds(120);
 
   private static Path workDir;
   private static ClusterServices services;
@@ -143,7 +147,10 @@ public class FaultToleranceIT {
                 "heartbeat.interval", "1000",
                 "heartbeat.timeout", "10000",
                 // Fault 1 runs a clickstream and a fraud job (parallelism 2 each) side by side.
-                "taskmanager.numberOfTaskSlots", "4"));
+                "taskmanager.numberOfTaskSlots", "4",
+                // The REST API's metrics at most 0.5 s old (default 10 s): the broker-restart
+                // faults read the source's record count during a 5 s outage.
+                "metrics.fetcher.update-interval", "500"));
     sandbox = services.sandbox;
     flink = services.flink;
   }
@@ -283,10 +290,7 @@ public class FaultToleranceIT {
 
     int sentAtStop = feed.sent.get();
     long stoppedAt = System.nanoTime();
-    sandbox.inject("kafka stop");
-    // The fault itself: the broker stays down this long (the feeder's producer buffers).
-    Thread.sleep(5_000);
-    sandbox.inject("kafka start");
+    Outage outage = restartBroker(jobId, feed);
     double downSeconds = secondsSince(stoppedAt);
     assertTrue("the broker must stop mid-stream: sent " + sentAtStop, sentAtStop < f.records.size());
 
@@ -295,9 +299,9 @@ public class FaultToleranceIT {
     report(
         "3 Kafka broker restart",
         String.format(
-            "broker stopped after %d of %d records sent, down %.1f s; job restarts %d; tables ="
+            "broker stopped after %d of %d records sent, down %.1f s; %s; job restarts %d; tables ="
                 + " oracle %.1f s after the stop; %s",
-            sentAtStop, f.records.size(), downSeconds, restarts(jobId), convergedSeconds,
+            sentAtStop, f.records.size(), downSeconds, outage, restarts(jobId), convergedSeconds,
             f.counts()));
   }
 
@@ -332,13 +336,20 @@ public class FaultToleranceIT {
     feed.await();
     assertTrue("no session was terminated", terminated > 0);
     double convergedSeconds = awaitOracle(f::difference, startedAt);
+    // The sinks retried the batches whose sessions were terminated in place (57P01 is transient),
+    // rather than failing the bundle into a job restart (which would also reset the counters).
+    long retries = sinkRetries(jobId);
+    assertTrue(
+        "JdbcUpsertSink retries after " + terminated + " terminated sessions: " + retries
+            + "; job restarts " + restarts(jobId) + " (exceptions: " + exceptions(jobId) + ")",
+        retries > 0);
     report(
         "4 PostgreSQL sessions terminated",
         String.format(
             "%d sessions terminated in %d rounds (every 0.5 s while the feed ran); batches retried"
                 + " by the JDBC sinks %d (JdbcUpsertSink retries metric, current attempt); job"
                 + " restarts %d (exceptions: %s); tables = oracle %.1f s after the first round; %s",
-            terminated, rounds, sinkRetries(jobId), restarts(jobId), exceptions(jobId),
+            terminated, rounds, retries, restarts(jobId), exceptions(jobId),
             convergedSeconds, f.counts()));
   }
 
@@ -430,6 +441,147 @@ public class FaultToleranceIT {
                 + " no second snapshot",
             updates.size() - half, deletes.size(), restartSeconds, expected.size(), convergedSeconds,
             events.size()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // 6. On time: a broker restart, then a TaskManager kill, while windows fire on time
+
+  @Test
+  public void f_onTimeWindowsThroughABrokerRestartAndATaskManagerKill() throws Exception {
+    String database = "fault_on_time";
+    String jdbcUrl = sandbox.createDatabase(database);
+    String topic = "clicks-fault-on-time";
+    createTopic(topic);
+    String jobId =
+        launchStreaming(
+            "clickstream",
+            database,
+            jdbcUrl,
+            ON_TIME_LATENESS,
+            "--clicksTopic=" + topic,
+            "--maxOutOfOrdernessSeconds=3");
+    runningJob = jobId;
+
+    // Event times from now to 55 s past the next minute boundary B at least 15 s away, sent as
+    // they happen: the watermark follows the event times and the wall clock, so the window ending
+    // at B fires on time while the rest still arrives, and both faults hit after it fired.
+    Instant first = Instant.now().plusSeconds(1);
+    long minute = 60_000;
+    Instant boundary =
+        Instant.ofEpochMilli(Math.floorDiv(first.toEpochMilli() + 15_000 + minute - 1, minute) * minute);
+    Duration span = Duration.between(first, boundary.plusSeconds(55));
+    List<GeneratedRecord> records =
+        EventGenerator.of(
+                faultWorkload(106)
+                    .eventCount(ON_TIME_EVENTS)
+                    .startTime(first)
+                    .timeSpan(span)
+                    .outOfOrderSpread(Duration.ofSeconds(2))
+                    .topicWeights(1, 0, 0)
+                    .build())
+            .generate();
+    ClickstreamOracle.Result expected =
+        ClickstreamOracle.compute(RawInput.fromGenerated(records), LatePolicy.none());
+    assertTrue(expected.reconciliation().reconciles());
+    ResultTables tables = new ResultTables(jdbcUrl, sandbox.setting("postgres.user"));
+    Feed feed = Feed.start(topic, records, span);
+
+    awaitValue(
+        "the window ending at " + boundary + " to fire, and a completed checkpoint",
+        Duration.ofSeconds(120),
+        () ->
+            checkpoints(jobId).path("counts").path("completed").asLong() >= 1
+                    && tables.pageViews().stream().anyMatch(r -> r.windowEnd().equals(boundary))
+                ? true
+                : null);
+    assertFalse("on time: the window ending at B fired while its successor's records still arrive", feed.done());
+
+    int sentAtStop = feed.sent.get();
+    Outage outage = restartBroker(jobId, feed);
+
+    int sentAtKill = feed.sent.get();
+    long restartsBeforeKill = restarts(jobId);
+    long killedAt = System.nanoTime();
+    Set<String> before = flink.killTaskManager();
+    flink.startTaskManager(before);
+    awaitValue(
+        "the job restarted on the replacement TaskManager",
+        Duration.ofSeconds(120),
+        () -> restarts(jobId) > restartsBeforeKill && allVerticesRunning(flink, jobId) ? true : null);
+    double recoveredSeconds = secondsSince(killedAt);
+    assertTrue("the kill must come mid-stream: sent " + sentAtKill, sentAtKill < records.size());
+
+    feed.await();
+    // Sessions (30-minute gap) and active users (5-minute windows) would close only minutes after
+    // the feed: on time, the page views are what fires within the test.
+    double convergedSeconds =
+        awaitOracle(
+            () -> {
+              List<String> diffs = new ArrayList<>();
+              Fixture.compare("page views", expected.pageViews(), tables.pageViews(), diffs);
+              compareDeadLettersAndNoLate(
+                  expected.reconciliation().deadLetters(), "parse-clicks", tables, diffs);
+              return String.join("; ", diffs);
+            },
+            killedAt);
+    JsonNode restored = checkpoints(jobId).path("latest").path("restored");
+    assertFalse(
+        "the job restored no checkpoint: " + checkpoints(jobId),
+        restored.isMissingNode() || restored.isNull());
+    report(
+        "6 on time: Kafka broker restart, then TaskManager SIGKILL",
+        String.format(
+            "event times = send times (%d records over %.0f s), the window ending at B fired before"
+                + " the faults; broker stopped after %d records sent: %s; TaskManager killed after %d"
+                + " sent, job RUNNING again %.1f s after the kill (restarts %d, restored checkpoint"
+                + " %d); page views = oracle %.1f s after the kill (%d rows), dead letters %s, 0 late",
+            records.size(), span.toMillis() / 1e3, sentAtStop, outage, sentAtKill, recoveredSeconds,
+            restarts(jobId), restored.path("id").asLong(), convergedSeconds,
+            expected.pageViews().size(), expected.reconciliation().deadLetters()));
+  }
+
+  /** What the job read while the broker was down, as the source's record count saw it. */
+  private record Outage(long readAtStop, long readEarly, long readLate, int sentEarly, int sentLate) {
+    @Override
+    public String toString() {
+      return String.format(
+          "source records out %d at the stop, %d 1.5 s into the outage, %d at its end (the feed"
+              + " sent %d more meanwhile)",
+          readAtStop, readEarly, readLate, sentLate - sentEarly);
+    }
+  }
+
+  /**
+   * Stops the broker for 5 s while {@code feed} keeps producing, and checks the effect on the job:
+   * its source read nothing from 1.5 s into the outage (what its consumer had fetched before may
+   * drain until then) to its end, although records were produced meanwhile, and it reads again
+   * after the restart.
+   */
+  private static Outage restartBroker(String jobId, Feed feed) throws Exception {
+    // The count must move while the broker is up, or its standing still below proves nothing.
+    long live = sourceRecordsOut(jobId);
+    awaitValue(
+        "the source's record count to advance while the feed runs",
+        Duration.ofSeconds(30),
+        () -> sourceRecordsOut(jobId) > live ? true : null);
+    long readAtStop = sourceRecordsOut(jobId);
+    sandbox.inject("kafka stop");
+    // The fault itself: the broker stays down 5 s (the feeder's producer buffers).
+    Thread.sleep(1_500);
+    long readEarly = sourceRecordsOut(jobId);
+    int sentEarly = feed.sent.get();
+    Thread.sleep(3_500);
+    long readLate = sourceRecordsOut(jobId);
+    int sentLate = feed.sent.get();
+    sandbox.inject("kafka start");
+    Outage outage = new Outage(readAtStop, readEarly, readLate, sentEarly, sentLate);
+    assertTrue("records produced during the outage: " + outage, sentLate > sentEarly);
+    assertEquals("records read by the job while the broker was down: " + outage, readEarly, readLate);
+    awaitValue(
+        "the job to read again after the broker restart",
+        Duration.ofSeconds(60),
+        () -> sourceRecordsOut(jobId) > readLate ? true : null);
+    return outage;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -595,6 +747,7 @@ public class FaultToleranceIT {
             "fraud",
             f.database,
             f.jdbcUrl,
+            ALLOWED_LATENESS,
             "--customersSource=kafka",
             "--transactionsTopic=" + f.transactionsTopic,
             "--customersTopic=" + f.customersTopic,
@@ -606,16 +759,19 @@ public class FaultToleranceIT {
   private String launchClickstream(Fixture f, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("--clicksTopic=" + f.topic));
     args.addAll(List.of(extra));
-    runningJob = launchStreaming("clickstream", f.database, f.jdbcUrl, args.toArray(new String[0]));
+    runningJob =
+        launchStreaming(
+            "clickstream", f.database, f.jdbcUrl, ALLOWED_LATENESS, args.toArray(new String[0]));
     return runningJob;
   }
 
   /**
    * Submits {@code command} as every fault runs it — streaming from the sandbox's Kafka on the
-   * cluster, parallelism 2, a checkpoint a second, detached, {@link #ALLOWED_LATENESS} — plus
+   * cluster, parallelism 2, a checkpoint a second, detached — with {@code allowedLateness} and
    * {@code extra}; returns the new job's id once its tasks run.
    */
-  private String launchStreaming(String command, String database, String jdbcUrl, String... extra)
+  private String launchStreaming(
+      String command, String database, String jdbcUrl, Duration allowedLateness, String... extra)
       throws Exception {
     Set<String> jobsBefore = jobIds(flink);
     List<String> args =
@@ -630,7 +786,7 @@ public class FaultToleranceIT {
                 "--attachedMode=false",
                 "--source=kafka",
                 "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
-                "--allowedLatenessSeconds=" + ALLOWED_LATENESS.toSeconds(),
+                "--allowedLatenessSeconds=" + allowedLateness.toSeconds(),
                 "--jdbcUrl=" + jdbcUrl,
                 "--jdbcUser=" + sandbox.setting("postgres.user")));
     args.addAll(List.of(extra));
@@ -886,6 +1042,26 @@ public class FaultToleranceIT {
 
   private static JsonNode checkpoints(String jobId) {
     return flink.getJson("/jobs/" + jobId + "/checkpoints");
+  }
+
+  /**
+   * Records the job's Kafka source task emitted ({@code numRecordsOut} of the vertex reading the
+   * clicks, summed over its subtasks): one per record read, since every read record goes on to
+   * the de-duplication. Counts of the current attempt, as the REST API last fetched them.
+   */
+  private static long sourceRecordsOut(String jobId) {
+    for (JsonNode vertex : flink.getJson("/jobs/" + jobId).path("vertices")) {
+      if (vertex.path("name").asText().contains("ReadClicks")) {
+        String path =
+            "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText()
+                + "/subtasks/metrics?get=numRecordsOut&agg=sum";
+        for (JsonNode metric : flink.getJson(path)) {
+          return metric.path("sum").asLong();
+        }
+        throw new AssertionError("no numRecordsOut for " + vertex.path("name").asText());
+      }
+    }
+    throw new AssertionError("no ReadClicks vertex in " + flink.getJson("/jobs/" + jobId).path("vertices"));
   }
 
   /** The job's {@code numRestarts} metric. */

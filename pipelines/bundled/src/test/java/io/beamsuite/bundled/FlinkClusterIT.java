@@ -76,7 +76,8 @@ import org.junit.runners.MethodSorters;
  * their own JVMs, {@link FlinkCluster}) the way users do it: the Flink job jar with Flink's jars
  * next to it ({@code java -cp beamsuite-flink.jar:<Flink> ...Launcher clickstream
  * --runner=FlinkRunner --flinkMaster=...}, {@link LaunchedJar}), in a child process, against the
- * PostgreSQL and Kafka of a {@link SandboxProcess}. Only the job jar is staged to the cluster.
+ * PostgreSQL and Kafka of a {@link SandboxProcess} ({@link SharedClusterServices}, shared with the
+ * other cluster ITs). Only the job jar is staged to the cluster.
  *
  * <ul>
  *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters
@@ -85,8 +86,11 @@ import org.junit.runners.MethodSorters;
  *       --kafkaSecretsFile} shows in Flink's REST API, its logs or the launcher's output;
  *   <li>streaming, from Kafka with checkpointing, fed by a real-time replay of a generated
  *       workload: page views converge to the oracle given the late records the pipeline reported
- *       (each checked to really be late), dead letters match, checkpoints complete, no task
- *       failed; then the job is cancelled over REST and the tables re-checked.
+ *       (each checked to really be late); then one click an hour ahead moves the watermark past
+ *       every 30-minute session and 5-minute active-users window of the replay, and all three
+ *       views equal the oracle (late records excluded per window: a click late for the oldest of
+ *       its sliding windows still counts in the others); dead letters match, checkpoints
+ *       complete, no task failed; then the job is cancelled over REST and the tables re-checked.
  * </ul>
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
@@ -119,7 +123,7 @@ public class FlinkClusterIT {
     workDir = Path.of("target", "flink-cluster-it").toAbsolutePath();
     deleteRecursively(workDir);
     Files.createDirectories(workDir);
-    services = ClusterServices.start(workDir);
+    services = SharedClusterServices.get();
     sandbox = services.sandbox;
     flink = services.flink;
     config =
@@ -142,9 +146,7 @@ public class FlinkClusterIT {
         launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    if (services != null) {
-      services.close();
-    }
+    SharedClusterServices.release();
   }
 
   @Test
@@ -205,7 +207,7 @@ public class FlinkClusterIT {
     try (Connection c = connect(jdbcUrl)) {
       assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
       assertEquals(expected.sessions(), sessions(c, Instant.MAX));
-      assertEquals(expected.activeUsers(), activeUsers(c));
+      assertEquals(expected.activeUsers(), activeUsers(c, Instant.MAX));
       assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
       assertEquals("nothing is late in a bounded run", 0, lateRecords(c).size());
     }
@@ -361,7 +363,50 @@ public class FlinkClusterIT {
           e.getMessage() + "\nlast difference: " + lastDiff[0] + "\nlauncher:\n" + run.output(), e);
     }
     System.out.printf(
-        "streaming clickstream converged %.1f s after the replay started%n",
+        "streaming clickstream: page views converged %.1f s after the replay started%n",
+        (System.nanoTime() - start) / 1e9);
+
+    // Sessions (30-minute gap) and active users (5-minute windows) close long after the replay.
+    // One valid click an hour ahead, appended after every record of the replay (one partition,
+    // so read after all of them), moves the watermark past all their windows; its own rows start
+    // after the horizon and are left out of the comparison.
+    Instant sentinel = Instant.ofEpochMilli(boundary).plus(Duration.ofHours(1)).plusSeconds(30);
+    Instant horizon = sentinel.minus(Duration.ofMinutes(10));
+    sendSentinelClick(bootstrap, sentinel);
+    String[] lastViews = {"nothing compared yet"};
+    try {
+      awaitValue(
+          "all three views equal to the oracle given the reported late records",
+          Duration.ofSeconds(120),
+          () -> {
+            try (Connection c = connect(jdbcUrl)) {
+              List<LateRow> late = lateRecords(c);
+              ClickstreamOracle.Result expected = ClickstreamOracle.compute(inputs, perWindow(late));
+              List<PageViewRow> pv = pageViews(c, horizon);
+              List<UserSessionRow> sessions = sessions(c, horizon);
+              List<ActiveUsersRow> active = activeUsers(c, horizon);
+              if (expected.pageViews().equals(pv)
+                  && expected.sessions().equals(sessions)
+                  && expected.activeUsers().equals(active)) {
+                return true;
+              }
+              lastViews[0] =
+                  String.format(
+                      "page views %d/%d rows, sessions %d/%d, active users %d/%d (actual/expected);"
+                          + " sessions missing %s, unexpected %s; active users missing %s, unexpected %s",
+                      pv.size(), expected.pageViews().size(), sessions.size(), expected.sessions().size(),
+                      active.size(), expected.activeUsers().size(),
+                      head(minus(expected.sessions(), sessions)), head(minus(sessions, expected.sessions())),
+                      head(minus(expected.activeUsers(), active)), head(minus(active, expected.activeUsers())));
+              return null;
+            }
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          e.getMessage() + "\nlast difference: " + lastViews[0] + "\nlauncher:\n" + run.output(), e);
+    }
+    System.out.printf(
+        "streaming clickstream: sessions and active users converged %.1f s after the replay started%n",
         (System.nanoTime() - start) / 1e9);
 
     long completed =
@@ -415,9 +460,12 @@ public class FlinkClusterIT {
     try (Connection c = connect(jdbcUrl)) {
       List<LateRow> finalLate = lateRecords(c);
       assertEquals(lateRows, finalLate);
-      ClickstreamOracle.Result expected =
-          ClickstreamOracle.compute(inputs, LatePolicy.observed(lateByView(finalLate)));
-      assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
+      ClickstreamOracle.Result expected = ClickstreamOracle.compute(inputs, perWindow(finalLate));
+      assertEquals(expected.pageViews(), pageViews(c, horizon));
+      assertEquals(expected.sessions(), sessions(c, horizon));
+      assertEquals(expected.activeUsers(), activeUsers(c, horizon));
+      assertFalse("sessions compared", expected.sessions().isEmpty());
+      assertFalse("active users compared", expected.activeUsers().isEmpty());
       assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
     }
     System.out.printf(
@@ -432,7 +480,19 @@ public class FlinkClusterIT {
 
   /** One row of {@code late_records}. */
   private record LateRow(
-      String view, String eventId, Instant eventTime, Instant windowEnd, Instant watermark) {}
+      String view,
+      String eventId,
+      Instant eventTime,
+      Instant windowStart,
+      Instant windowEnd,
+      Instant watermark) {}
+
+  private static LatePolicy perWindow(List<LateRow> rows) {
+    return LatePolicy.observedPerWindow(
+        rows.stream()
+            .map(r -> new LatePolicy.LateWindow(r.view(), r.eventId(), r.windowStart()))
+            .collect(Collectors.toList()));
+  }
 
   private static Map<String, Set<String>> lateByView(List<LateRow> rows) {
     Map<String, Set<String>> late = new TreeMap<>();
@@ -521,6 +581,22 @@ public class FlinkClusterIT {
                       "message.timestamp.type", "LogAppendTime",
                       "max.message.bytes", String.valueOf(8 << 20)));
       admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** One valid click of a user of its own at {@code eventTime}, after everything sent before. */
+  private static void sendSentinelClick(String bootstrap, Instant eventTime) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    String click =
+        "{\"event_id\":\"sentinel-click\",\"user_id\":\"u-sentinel\",\"page\":\"/sentinel\","
+            + "\"event_time\":\"" + eventTime + "\"}";
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      producer
+          .send(new ProducerRecord<>(STREAM_TOPIC, 0, "u-sentinel", click.getBytes(StandardCharsets.UTF_8)))
+          .get(30, TimeUnit.SECONDS);
     }
   }
 
@@ -628,16 +704,22 @@ public class FlinkClusterIT {
     return rows;
   }
 
-  private static List<ActiveUsersRow> activeUsers(Connection c) throws SQLException {
+  private static List<ActiveUsersRow> activeUsers(Connection c, Instant before) throws SQLException {
     List<ActiveUsersRow> rows = new ArrayList<>();
+    if (!tableExists(c, "active_users")) {
+      return rows;
+    }
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
                 "SELECT window_start, window_end, active_users FROM active_users ORDER BY window_start")) {
       while (rs.next()) {
-        rows.add(
+        ActiveUsersRow row =
             new ActiveUsersRow(
-                instant(rs, "window_start"), instant(rs, "window_end"), rs.getLong("active_users")));
+                instant(rs, "window_start"), instant(rs, "window_end"), rs.getLong("active_users"));
+        if (row.windowStart().isBefore(before)) {
+          rows.add(row);
+        }
       }
     }
     return rows;
@@ -665,7 +747,7 @@ public class FlinkClusterIT {
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT view, event_id, event_time, window_end, watermark FROM late_records"
+                "SELECT view, event_id, event_time, window_start, window_end, watermark FROM late_records"
                     + " ORDER BY view, event_id, window_start")) {
       while (rs.next()) {
         rows.add(
@@ -673,6 +755,7 @@ public class FlinkClusterIT {
                 rs.getString("view"),
                 rs.getString("event_id"),
                 instant(rs, "event_time"),
+                instant(rs, "window_start"),
                 instant(rs, "window_end"),
                 instant(rs, "watermark")));
       }
