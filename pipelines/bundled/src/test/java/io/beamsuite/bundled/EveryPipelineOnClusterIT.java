@@ -130,7 +130,11 @@ public class EveryPipelineOnClusterIT {
     ClusterServices services = SharedClusterServices.get();
     sandbox = services.sandbox;
     flink = services.flink;
-    workload = Workload.write(Workload.realisticMix(SEED, EVENTS).build(), workDir.resolve("workload"));
+    // 90 minutes: lambda-batch's cutoff must be a whole hour, with events on both sides.
+    workload =
+        Workload.write(
+            Workload.realisticMix(SEED, EVENTS).timeSpan(Duration.ofMinutes(90)).build(),
+            workDir.resolve("workload"));
 
     // One partition per topic, written once: every runner reads the same records in the same order.
     topicOf("clicks", CLICKS);
@@ -201,7 +205,7 @@ public class EveryPipelineOnClusterIT {
     String user = sandbox.setting("postgres.user");
     String jdbcUrl = sandbox.createDatabase("cluster_lambda");
     ResultTables tables = new ResultTables(jdbcUrl, user);
-    Instant cutoff = workload.config().startTime().plus(workload.config().timeSpan().dividedBy(2));
+    Instant cutoff = workload.config().startTime().plus(Duration.ofHours(1));
     List<String> db = List.of("--jdbcUrl=" + jdbcUrl, "--jdbcUser=" + user);
 
     // Batch layer: bounded, attached; the launcher returns once the version is published.
@@ -249,8 +253,8 @@ public class EveryPipelineOnClusterIT {
                 // The generator's lateness: its LATE records are late for the speed layer.
                 "--allowedLatenessSeconds=" + workload.config().allowedLateness().toSeconds()));
     speed.addAll(db);
-    launch("lambda-speed", speed);
-    String speedJob = awaitRunningJobs(jobsBefore, 1).get(0);
+    LaunchedJar speedRun = launch("lambda-speed", speed);
+    String speedJob = awaitRunningJobs(jobsBefore, 1, List.of(speedRun)).get(0);
 
     String[] last = {"nothing compared yet"};
     awaitValue(
@@ -309,7 +313,7 @@ public class EveryPipelineOnClusterIT {
   @Test
   public void c_theSameTopicsOnDirectAndEmbeddedFlinkGiveTheClusterTables() throws Exception {
     assertEquals("the cluster run (a_) wrote its tables", streamingPipelines.keySet(), clusterTables.keySet());
-    Map<String, ResultTables> embedded = runStreamingPipelines("embedded_flink", "--flinkMaster=[local]");
+    Map<String, ResultTables> embedded = runStreamingPipelines("embedded_flink", "[local]");
     Map<String, ResultTables> direct = runStreamingPipelines("direct", null);
     // Each equals the oracle (checked by the runs); here also each other, table by table.
     for (String pipeline : streamingPipelines.keySet()) {
@@ -368,13 +372,13 @@ public class EveryPipelineOnClusterIT {
       args.addAll(pipeline.getValue());
       runs.add(launch(runner + "-" + name, args));
     }
-    List<String> clusterJobs = List.of();
-    if (flinkMaster != null && !flinkMaster.equals("[local]")) {
-      clusterJobs = awaitRunningJobs(jobsBefore, streamingPipelines.size());
-    }
-
+    boolean onCluster = flinkMaster != null && !flinkMaster.equals("[local]");
+    List<String> clusterJobs = new ArrayList<>();
     Map<String, String> last = new LinkedHashMap<>();
     try {
+      if (onCluster) {
+        clusterJobs.addAll(awaitRunningJobs(jobsBefore, streamingPipelines.size(), runs));
+      }
       awaitValue(
           "every table on " + runner + " equal to the oracle",
           CONVERGE_WITHIN,
@@ -391,7 +395,9 @@ public class EveryPipelineOnClusterIT {
           },
           () -> "last differences: " + last);
     } finally {
-      if (flinkMaster == null || flinkMaster.equals("[local]")) {
+      // The launcher is the job on Direct and embedded Flink; a cluster job is cancelled by
+      // SharedClusterServices.release().
+      if (!onCluster) {
         for (LaunchedJar run : runs) {
           run.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
@@ -469,13 +475,17 @@ public class EveryPipelineOnClusterIT {
             ClickstreamOracle.PAGE_VIEWS, tables.lateEventIds(ServingLayer.speedTable(PAGE_VIEWS))));
   }
 
-  /** Waits until {@code count} new jobs run every task; returns their ids. */
-  private static List<String> awaitRunningJobs(Set<String> before, int count) throws Exception {
+  /**
+   * Waits until {@code count} new jobs run every task; returns their ids. Fails early if one of the
+   * {@code submitting} launchers failed.
+   */
+  private static List<String> awaitRunningJobs(Set<String> before, int count, List<LaunchedJar> submitting)
+      throws Exception {
     return awaitValue(
         count + " new job(s) running on the cluster",
         Duration.ofSeconds(180),
         () -> {
-          for (LaunchedJar launcher : launchers) {
+          for (LaunchedJar launcher : submitting) {
             if (!launcher.process.isAlive() && launcher.process.exitValue() != 0) {
               throw new AssertionError("launcher failed:\n" + launcher.output());
             }

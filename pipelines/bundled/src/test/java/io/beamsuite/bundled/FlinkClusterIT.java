@@ -12,6 +12,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beamsuite.fixtures.EventGenerator;
 import io.beamsuite.fixtures.FlinkCluster;
 import io.beamsuite.fixtures.GeneratedRecord;
@@ -86,11 +87,11 @@ import org.junit.runners.MethodSorters;
  *       --kafkaSecretsFile} shows in Flink's REST API, its logs or the launcher's output;
  *   <li>streaming, from Kafka with checkpointing, fed by a real-time replay of a generated
  *       workload: page views converge to the oracle given the late records the pipeline reported
- *       (each checked to really be late); then one click an hour ahead moves the watermark past
- *       every 30-minute session and 5-minute active-users window of the replay, and all three
- *       views equal the oracle (late records excluded per window: a click late for the oldest of
- *       its sliding windows still counts in the others); dead letters match, checkpoints
- *       complete, no task failed; then the job is cancelled over REST and the tables re-checked.
+ *       (each checked to really be late), dead letters match, checkpoints complete, no task
+ *       failed; then the job is stopped with a savepoint and drained over REST, which fires the
+ *       sessions and active-users windows still open, and all three views equal the oracle (late
+ *       records excluded per window: a click late for the oldest of its sliding windows still
+ *       counts in the others); the job FINISHED, the launcher reports DONE.
  * </ul>
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
@@ -111,6 +112,8 @@ public class FlinkClusterIT {
   private static GeneratorConfig config;
   private static List<GeneratedRecord> records;
   private static final List<Process> launchers = new ArrayList<>();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -366,49 +369,6 @@ public class FlinkClusterIT {
         "streaming clickstream: page views converged %.1f s after the replay started%n",
         (System.nanoTime() - start) / 1e9);
 
-    // Sessions (30-minute gap) and active users (5-minute windows) close long after the replay.
-    // One valid click an hour ahead, appended after every record of the replay (one partition,
-    // so read after all of them), moves the watermark past all their windows; its own rows start
-    // after the horizon and are left out of the comparison.
-    Instant sentinel = Instant.ofEpochMilli(boundary).plus(Duration.ofHours(1)).plusSeconds(30);
-    Instant horizon = sentinel.minus(Duration.ofMinutes(10));
-    sendSentinelClick(bootstrap, sentinel);
-    String[] lastViews = {"nothing compared yet"};
-    try {
-      awaitValue(
-          "all three views equal to the oracle given the reported late records",
-          Duration.ofSeconds(120),
-          () -> {
-            try (Connection c = connect(jdbcUrl)) {
-              List<LateRow> late = lateRecords(c);
-              ClickstreamOracle.Result expected = ClickstreamOracle.compute(inputs, perWindow(late));
-              List<PageViewRow> pv = pageViews(c, horizon);
-              List<UserSessionRow> sessions = sessions(c, horizon);
-              List<ActiveUsersRow> active = activeUsers(c, horizon);
-              if (expected.pageViews().equals(pv)
-                  && expected.sessions().equals(sessions)
-                  && expected.activeUsers().equals(active)) {
-                return true;
-              }
-              lastViews[0] =
-                  String.format(
-                      "page views %d/%d rows, sessions %d/%d, active users %d/%d (actual/expected);"
-                          + " sessions missing %s, unexpected %s; active users missing %s, unexpected %s",
-                      pv.size(), expected.pageViews().size(), sessions.size(), expected.sessions().size(),
-                      active.size(), expected.activeUsers().size(),
-                      head(minus(expected.sessions(), sessions)), head(minus(sessions, expected.sessions())),
-                      head(minus(expected.activeUsers(), active)), head(minus(active, expected.activeUsers())));
-              return null;
-            }
-          });
-    } catch (AssertionError e) {
-      throw new AssertionError(
-          e.getMessage() + "\nlast difference: " + lastViews[0] + "\nlauncher:\n" + run.output(), e);
-    }
-    System.out.printf(
-        "streaming clickstream: sessions and active users converged %.1f s after the replay started%n",
-        (System.nanoTime() - start) / 1e9);
-
     long completed =
         flink.getJson("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
     assertTrue("completed checkpoints: " + completed, completed >= 1);
@@ -433,46 +393,73 @@ public class FlinkClusterIT {
         "streaming: at the late records, the watermark trailed their append time by %s to %s%n",
         trailing.get(0), trailing.get(trailing.size() - 1));
 
-    // Stop: cancel over REST, as an operator would; the launcher then ends non-zero.
-    HttpResponse<String> cancel =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals("cancel: " + cancel.body(), 202, cancel.statusCode());
+    // Stop with a savepoint and drain, as an operator ends a job for good: the sources stop and
+    // the watermark goes to the end of time, which fires every window still open — the 30-minute
+    // sessions and the 5-minute active-users windows, which wall-clock time would close only
+    // minutes after the replay.
+    String savepoint = stopWithDrain(jobId);
     awaitValue(
-        "the job to be CANCELED",
+        "the drained job to be FINISHED",
         Duration.ofSeconds(60),
         () ->
             flink.jobs().stream()
-                    .anyMatch(j -> j.id().equals(jobId) && j.state().equals("CANCELED"))
+                    .anyMatch(j -> j.id().equals(jobId) && j.state().equals("FINISHED"))
                 ? true
                 : null);
     int exit = run.await(Duration.ofSeconds(60));
     String output = run.output();
-    assertEquals("a cancelled run is not DONE; output:\n" + output, 1, exit);
-    assertTrue(output, output.contains("clickstream finished: CANCELLED"));
+    assertEquals("a drained run is DONE; output:\n" + output, 0, exit);
+    assertTrue(output, output.contains("clickstream finished: DONE"));
+    assertNoFailures(flink, jobId);
 
-    // The tables after the cancel: unchanged, and still equal to the oracle.
+    // All three views now: page views unchanged, sessions and active users fired by the drain;
+    // nothing new is late (no record was read after the drain began).
     try (Connection c = connect(jdbcUrl)) {
       List<LateRow> finalLate = lateRecords(c);
       assertEquals(lateRows, finalLate);
       ClickstreamOracle.Result expected = ClickstreamOracle.compute(inputs, perWindow(finalLate));
-      assertEquals(expected.pageViews(), pageViews(c, horizon));
-      assertEquals(expected.sessions(), sessions(c, horizon));
-      assertEquals(expected.activeUsers(), activeUsers(c, horizon));
       assertFalse("sessions compared", expected.sessions().isEmpty());
       assertFalse("active users compared", expected.activeUsers().isEmpty());
+      assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
+      assertEquals(expected.sessions(), sessions(c, Instant.MAX));
+      assertEquals(expected.activeUsers(), activeUsers(c, Instant.MAX));
       assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
+      System.out.printf(
+          "streaming: %d late rows (%s), %d checkpoints completed before the drain (%s); after it"
+              + " %d page-view, %d session and %d active-user rows = oracle%n",
+          lateRows.size(), lateByView(lateRows).entrySet().stream()
+              .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
+          completed, savepoint.substring(savepoint.lastIndexOf('/') + 1),
+          expected.pageViews().size(), expected.sessions().size(), expected.activeUsers().size());
     }
-    System.out.printf(
-        "streaming: %d late rows (%s), %d checkpoints completed before the cancel%n",
-        lateRows.size(), lateByView(lateRows).entrySet().stream()
-            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
-        completed);
+  }
+
+  /** {@code POST /jobs/<id>/stop} with {@code drain}; returns the savepoint's path once it completed. */
+  private String stopWithDrain(String jobId) throws Exception {
+    String body =
+        "{\"drain\": true, \"targetDirectory\": \""
+            + flink.workDir().resolve("savepoints").toUri() + "\"}";
+    HttpResponse<String> trigger =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/stop"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals("stop with drain: " + trigger.body(), 202, trigger.statusCode());
+    String requestId = JSON.readTree(trigger.body()).path("request-id").asText();
+    JsonNode done =
+        awaitValue(
+            "the drain's savepoint to complete",
+            Duration.ofSeconds(90),
+            () -> {
+              JsonNode status = flink.getJson("/jobs/" + jobId + "/savepoints/" + requestId);
+              return status.path("status").path("id").asText().equals("COMPLETED") ? status : null;
+            });
+    JsonNode operation = done.path("operation");
+    assertTrue("stop with drain failed: " + operation, operation.has("location"));
+    return operation.path("location").asText();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -581,22 +568,6 @@ public class FlinkClusterIT {
                       "message.timestamp.type", "LogAppendTime",
                       "max.message.bytes", String.valueOf(8 << 20)));
       admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  /** One valid click of a user of its own at {@code eventTime}, after everything sent before. */
-  private static void sendSentinelClick(String bootstrap, Instant eventTime) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    String click =
-        "{\"event_id\":\"sentinel-click\",\"user_id\":\"u-sentinel\",\"page\":\"/sentinel\","
-            + "\"event_time\":\"" + eventTime + "\"}";
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      producer
-          .send(new ProducerRecord<>(STREAM_TOPIC, 0, "u-sentinel", click.getBytes(StandardCharsets.UTF_8)))
-          .get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -13,10 +13,14 @@ import java.util.Map;
 
 /**
  * One {@link ClusterServices} (Flink session cluster, Kafka, PostgreSQL, Debezium) for every
- * cluster IT of this module that does not inject faults, started by the first of them and stopped
+ * cluster IT of this module ({@link FlinkClusterIT}, {@link KappaClusterIT}, {@link
+ * EveryPipelineOnClusterIT}, {@link FaultToleranceIT}), started by the first of them and stopped
  * when the failsafe JVM exits: starting the pair costs 20-50 s on a 2-core machine, once instead
- * of once per class. Each class keeps to its own topics and databases, and {@link #release()}
- * cancels whatever job it left running, so that the next class finds every slot free.
+ * of once per class, and no two clusters compete for the cores. Each class keeps to its own
+ * topics and databases (only {@link FaultToleranceIT} uses Debezium and the {@code customers}
+ * table), and {@link #release()} cancels whatever job it left running, so that the next class
+ * finds every slot free. The faults (a TaskManager killed and replaced, the broker restarted)
+ * leave the services as they found them.
  *
  * <pre>{@code
  * @BeforeClass public static void start() throws Exception { services = SharedClusterServices.get(); }
@@ -36,9 +40,23 @@ final class SharedClusterServices {
     if (services == null) {
       ClusterJobs.deleteRecursively(WORK_DIR);
       Files.createDirectories(WORK_DIR);
-      // 4 slots: EveryPipelineOnClusterIT runs three streaming jobs side by side.
       ClusterServices started =
-          ClusterServices.start(WORK_DIR, Map.of("taskmanager.numberOfTaskSlots", "4"));
+          ClusterServices.start(
+              WORK_DIR,
+              Map.of(
+                  // EveryPipelineOnClusterIT runs four streaming jobs side by side, and
+                  // FaultToleranceIT's first fault a clickstream and a fraud job (parallelism 2).
+                  "taskmanager.numberOfTaskSlots", "4",
+                  // A fault may cost a job restart or two (a TaskManager loss also fails the
+                  // restart attempts made before the replacement registers): 2 would not do.
+                  "restart-strategy.fixed-delay.attempts", "10",
+                  "restart-strategy.fixed-delay.delay", "2 s",
+                  // Notice a killed TaskManager within seconds, not the default 50 s.
+                  "heartbeat.interval", "1000",
+                  "heartbeat.timeout", "10000",
+                  // The REST API's metrics at most 0.5 s old (default 10 s): the broker-restart
+                  // faults read the source's record count during a 5 s outage.
+                  "metrics.fetcher.update-interval", "500"));
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
