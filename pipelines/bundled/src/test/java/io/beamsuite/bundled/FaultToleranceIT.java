@@ -95,7 +95,8 @@ import org.postgresql.ds.PGSimpleDataSource;
  *       while it writes: the JDBC sinks retry batches ({@code retries} metric above 0);
  *   <li>Debezium is stopped, the source table changes, Debezium starts again from its stored
  *       offsets: the {@code cdc-replication} replica equals the source;
- *   <li>on time: event times are the send times, a window fires when the watermark passes its
+ *   <li>(7 in docs/reliability.md, whose 6 is the poison records test) on time: event times are
+ *       the send times, a window fires when the watermark passes its
  *       end, and after the first one fired the broker is restarted (reads stall, as in 3) and then
  *       the TaskManager killed (as in 1); the page views end equal to the oracle, nothing late.
  * </ol>
@@ -104,7 +105,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * lateness above that: every window (also a 30-minute session) is already closed when its records
  * are read, and none is dropped, so each record updates its window's row (accumulating panes,
  * upserts) and the tables equal the oracle as soon as every record is processed, whatever the
- * fault did to the timing. Nothing may be routed late. Fault 6 is the on-time regime, with an
+ * fault did to the timing. Nothing may be routed late. Fault 7 is the on-time regime, with an
  * allowed lateness ({@link #ON_TIME_LATENESS}) that only covers the outages.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
@@ -437,7 +438,7 @@ public class FaultToleranceIT {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // 6. On time: a broker restart, then a TaskManager kill, while windows fire on time
+  // 7. On time: a broker restart, then a TaskManager kill, while windows fire on time
 
   @Test
   public void f_onTimeWindowsThroughABrokerRestartAndATaskManagerKill() throws Exception {
@@ -524,7 +525,7 @@ public class FaultToleranceIT {
         "the job restored no checkpoint: " + checkpoints(jobId),
         restored.isMissingNode() || restored.isNull());
     report(
-        "6 on time: Kafka broker restart, then TaskManager SIGKILL",
+        "7 on time: Kafka broker restart, then TaskManager SIGKILL",
         String.format(
             "event times = send times (%d records over %.0f s), the window ending at B fired before"
                 + " the faults; broker stopped after %d records sent: %s; TaskManager killed after %d"
