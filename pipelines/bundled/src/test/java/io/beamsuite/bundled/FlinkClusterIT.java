@@ -269,7 +269,7 @@ public class FlinkClusterIT {
   }
 
   @Test
-  public void b_streamingFromKafkaWithCheckpointsThenCancelled() throws Exception {
+  public void b_streamingFromKafkaWithCheckpointsThenDrained() throws Exception {
     String bootstrap = sandbox.setting("kafka.bootstrap");
     createTopic(bootstrap);
     String jdbcUrl = sandbox.createDatabase("flink_streaming");
