@@ -66,10 +66,10 @@ import org.junit.Test;
 import org.junit.runners.MethodSorters;
 
 /**
- * The pipelines that {@link FlinkClusterIT} (clickstream) and {@link FaultToleranceIT} (under
- * faults) leave out, and the Lambda architecture, submitted from the Flink job jar to the real
- * session cluster of {@link SharedClusterServices} as users do, each ending equal to the
- * independent oracle:
+ * Every streaming pipeline and the Lambda architecture submitted from the Flink job jar to the
+ * real session cluster of {@link SharedClusterServices} as users do, each ending equal to the
+ * independent oracle ({@link FlinkClusterIT} runs clickstream in real time, {@link
+ * FaultToleranceIT} under faults):
  *
  * <ul>
  *   <li>{@code clickstream} (all three views), {@code fraud}, {@code sensors} and {@code
@@ -85,10 +85,10 @@ import org.junit.runners.MethodSorters;
  * <p>The workload is the realistic mix of the pipelines' tests (event times in 2024, duplicates,
  * disorder, malformed and late records), written to its topics before each job starts: while a
  * reader works through the backlog its watermark follows the event times; once it has caught up,
- * KafkaIO moves it to the wall clock, which closes every window. fraud and sensors run with an
- * allowed lateness covering the disorder, so nothing is late and the tables equal the oracle
- * exactly; the speed layer runs with the generator's lateness, so its late records are the ones
- * the generator made late (checked), and the oracle leaves out exactly those.
+ * KafkaIO moves it to the wall clock, which closes every window. The four pipelines run with an
+ * allowed lateness covering the disorder, so nothing is late (checked) and the tables equal the
+ * oracle exactly; the speed layer runs with the generator's lateness, so any record it routes late
+ * must be one the generator made late (checked), and the oracle leaves out exactly those.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class EveryPipelineOnClusterIT {
@@ -337,9 +337,9 @@ public class EveryPipelineOnClusterIT {
   /**
    * Runs clickstream, fraud, sensors and cdc-replication side by side from the shared topics into
    * fresh databases named after {@code runner}, streaming, on the FlinkRunner at {@code
-   * flinkMaster} (a session cluster: detached; {@code [local]}: embedded, in the launcher) or the
-   * DirectRunner ({@code null}); waits until every table equals the oracle and the jobs have no
-   * failure, then stops them. Returns each pipeline's tables.
+   * flinkMaster} (a session cluster: detached; {@code [local]}: embedded, in the launcher); waits
+   * until every table equals the oracle and the jobs have no failure, then stops them. Returns
+   * each pipeline's tables.
    */
   private static Map<String, ResultTables> runStreamingPipelines(String runner, String flinkMaster)
       throws Exception {
@@ -357,7 +357,11 @@ public class EveryPipelineOnClusterIT {
           new ArrayList<>(
               List.of(
                   name,
-                  flinkMaster == null ? "--runner=DirectRunner" : "--runner=FlinkRunner",
+                  "--runner=FlinkRunner",
+                  "--flinkMaster=" + flinkMaster,
+                  // Parallelism 1: the four jobs fit the cluster's 4 slots side by side.
+                  "--parallelism=1",
+                  "--checkpointingInterval=2000",
                   "--streaming=true",
                   "--source=kafka",
                   "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
@@ -366,17 +370,13 @@ public class EveryPipelineOnClusterIT {
                   "--allowedLatenessSeconds=7200",
                   "--jdbcUrl=" + t.jdbcUrl(),
                   "--jdbcUser=" + user));
-      if (flinkMaster != null) {
-        // Parallelism 1: the four jobs fit the cluster's 4 slots side by side.
-        args.addAll(List.of("--flinkMaster=" + flinkMaster, "--parallelism=1", "--checkpointingInterval=2000"));
-        if (!flinkMaster.equals("[local]")) {
-          args.add("--attachedMode=false");
-        }
+      if (!flinkMaster.equals("[local]")) {
+        args.add("--attachedMode=false");
       }
       args.addAll(pipeline.getValue());
       runs.add(launch(runner + "-" + name, args));
     }
-    boolean onCluster = flinkMaster != null && !flinkMaster.equals("[local]");
+    boolean onCluster = !flinkMaster.equals("[local]");
     List<String> clusterJobs = new ArrayList<>();
     Map<String, String> last = new LinkedHashMap<>();
     try {
@@ -399,7 +399,7 @@ public class EveryPipelineOnClusterIT {
           },
           () -> "last differences: " + last);
     } finally {
-      // The launcher is the job on Direct and embedded Flink; a cluster job is cancelled by
+      // The launcher is the job on embedded Flink; a cluster job is cancelled by
       // SharedClusterServices.release().
       if (!onCluster) {
         for (LaunchedJar run : runs) {

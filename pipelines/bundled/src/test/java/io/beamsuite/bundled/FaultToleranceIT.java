@@ -92,7 +92,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  *   <li>the Kafka broker is stopped for a few seconds mid-stream and restarted on the same port and
  *       log dir: the job's source reads nothing while it is down, although records are produced;
  *   <li>the job's PostgreSQL sessions are terminated ({@code pg_terminate_backend}) again and again
- *       while it writes: the JDBC sinks retry batches ({@code retries} metric above 0);
+ *       while it writes (the JDBC sinks' {@code retries} are reported, not asserted);
  *   <li>Debezium is stopped, the source table changes, Debezium starts again from its stored
  *       offsets: the {@code cdc-replication} replica equals the source;
  *   <li>(7 in docs/reliability.md, whose 6 is the poison records test) on time: event times are
@@ -330,13 +330,11 @@ public class FaultToleranceIT {
     feed.await();
     assertTrue("no session was terminated", terminated > 0);
     double convergedSeconds = awaitOracle(f::difference, startedAt);
-    // The sinks retried batches whose sessions were terminated (57P01 and lost connections are
-    // transient), in place.
+    // Reported, not asserted: a terminated session fails a batch only if the batch was in flight
+    // on it; one found idle in the pool is replaced before use, so the retries of a run range from
+    // 0 (measured) upwards, and a batch whose attempts all meet terminated sessions fails the
+    // bundle into a job restart, which resets the counters (also measured).
     long retries = Math.max(retriesSeen, sinkRetries(jobId));
-    assertTrue(
-        "JdbcUpsertSink retries after " + terminated + " terminated sessions: " + retries
-            + "; job restarts " + restarts(jobId) + " (exceptions: " + exceptions(jobId) + ")",
-        retries > 0);
     report(
         "4 PostgreSQL sessions terminated",
         String.format(
