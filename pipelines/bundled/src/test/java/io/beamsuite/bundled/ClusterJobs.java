@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -75,6 +76,13 @@ final class ClusterJobs {
    * REST API busy during a restart).
    */
   static <T> T awaitValue(String what, Duration timeout, Probe<T> probe) throws Exception {
+    return awaitValue(what, timeout, probe, () -> "");
+  }
+
+  /** As {@link #awaitValue(String, Duration, Probe)}, the failure also saying {@code lastState} (e.g. what still differed). */
+  static <T> T awaitValue(
+      String what, Duration timeout, Probe<T> probe, Supplier<String> lastState)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
     while (System.nanoTime() < deadline) {
@@ -90,6 +98,7 @@ final class ClusterJobs {
     }
     throw new AssertionError(
         "timed out after " + timeout.toSeconds() + " s waiting for " + what
-            + (last == null ? "" : " (last error: " + last + ")"));
+            + (last == null ? "" : " (last error: " + last + ")")
+            + (lastState.get().isEmpty() ? "" : "; " + lastState.get()));
   }
 }

@@ -12,6 +12,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beamsuite.fixtures.EventGenerator;
 import io.beamsuite.fixtures.FlinkCluster;
 import io.beamsuite.fixtures.GeneratedRecord;
@@ -76,7 +77,8 @@ import org.junit.runners.MethodSorters;
  * their own JVMs, {@link FlinkCluster}) the way users do it: the Flink job jar with Flink's jars
  * next to it ({@code java -cp beamsuite-flink.jar:<Flink> ...Launcher clickstream
  * --runner=FlinkRunner --flinkMaster=...}, {@link LaunchedJar}), in a child process, against the
- * PostgreSQL and Kafka of a {@link SandboxProcess}. Only the job jar is staged to the cluster.
+ * PostgreSQL and Kafka of a {@link SandboxProcess} ({@link SharedClusterServices}, shared with the
+ * other cluster ITs). Only the job jar is staged to the cluster.
  *
  * <ul>
  *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters
@@ -86,7 +88,10 @@ import org.junit.runners.MethodSorters;
  *   <li>streaming, from Kafka with checkpointing, fed by a real-time replay of a generated
  *       workload: page views converge to the oracle given the late records the pipeline reported
  *       (each checked to really be late), dead letters match, checkpoints complete, no task
- *       failed; then the job is cancelled over REST and the tables re-checked.
+ *       failed; then the job is stopped with a savepoint and drained over REST, which fires the
+ *       sessions and active-users windows still open, and all three views equal the oracle (late
+ *       records excluded per window: a click late for the oldest of its sliding windows still
+ *       counts in the others); the job FINISHED, the launcher reports DONE.
  * </ul>
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
@@ -108,6 +113,8 @@ public class FlinkClusterIT {
   private static List<GeneratedRecord> records;
   private static final List<Process> launchers = new ArrayList<>();
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeClass
@@ -119,7 +126,7 @@ public class FlinkClusterIT {
     workDir = Path.of("target", "flink-cluster-it").toAbsolutePath();
     deleteRecursively(workDir);
     Files.createDirectories(workDir);
-    services = ClusterServices.start(workDir);
+    services = SharedClusterServices.get();
     sandbox = services.sandbox;
     flink = services.flink;
     config =
@@ -142,9 +149,7 @@ public class FlinkClusterIT {
         launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    if (services != null) {
-      services.close();
-    }
+    SharedClusterServices.release();
   }
 
   @Test
@@ -205,7 +210,7 @@ public class FlinkClusterIT {
     try (Connection c = connect(jdbcUrl)) {
       assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
       assertEquals(expected.sessions(), sessions(c, Instant.MAX));
-      assertEquals(expected.activeUsers(), activeUsers(c));
+      assertEquals(expected.activeUsers(), activeUsers(c, Instant.MAX));
       assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
       assertEquals("nothing is late in a bounded run", 0, lateRecords(c).size());
     }
@@ -264,7 +269,7 @@ public class FlinkClusterIT {
   }
 
   @Test
-  public void b_streamingFromKafkaWithCheckpointsThenCancelled() throws Exception {
+  public void b_streamingFromKafkaWithCheckpointsThenDrained() throws Exception {
     String bootstrap = sandbox.setting("kafka.bootstrap");
     createTopic(bootstrap);
     String jdbcUrl = sandbox.createDatabase("flink_streaming");
@@ -361,7 +366,7 @@ public class FlinkClusterIT {
           e.getMessage() + "\nlast difference: " + lastDiff[0] + "\nlauncher:\n" + run.output(), e);
     }
     System.out.printf(
-        "streaming clickstream converged %.1f s after the replay started%n",
+        "streaming clickstream: page views converged %.1f s after the replay started%n",
         (System.nanoTime() - start) / 1e9);
 
     long completed =
@@ -388,43 +393,73 @@ public class FlinkClusterIT {
         "streaming: at the late records, the watermark trailed their append time by %s to %s%n",
         trailing.get(0), trailing.get(trailing.size() - 1));
 
-    // Stop: cancel over REST, as an operator would; the launcher then ends non-zero.
-    HttpResponse<String> cancel =
-        http.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals("cancel: " + cancel.body(), 202, cancel.statusCode());
+    // Stop with a savepoint and drain, as an operator ends a job for good: the sources stop and
+    // the watermark goes to the end of time, which fires every window still open — the 30-minute
+    // sessions and the 5-minute active-users windows, which wall-clock time would close only
+    // minutes after the replay.
+    String savepoint = stopWithDrain(jobId);
     awaitValue(
-        "the job to be CANCELED",
+        "the drained job to be FINISHED",
         Duration.ofSeconds(60),
         () ->
             flink.jobs().stream()
-                    .anyMatch(j -> j.id().equals(jobId) && j.state().equals("CANCELED"))
+                    .anyMatch(j -> j.id().equals(jobId) && j.state().equals("FINISHED"))
                 ? true
                 : null);
     int exit = run.await(Duration.ofSeconds(60));
     String output = run.output();
-    assertEquals("a cancelled run is not DONE; output:\n" + output, 1, exit);
-    assertTrue(output, output.contains("clickstream finished: CANCELLED"));
+    assertEquals("a drained run is DONE; output:\n" + output, 0, exit);
+    assertTrue(output, output.contains("clickstream finished: DONE"));
+    assertNoFailures(flink, jobId);
 
-    // The tables after the cancel: unchanged, and still equal to the oracle.
+    // All three views now: page views unchanged, sessions and active users fired by the drain;
+    // nothing new is late (no record was read after the drain began).
     try (Connection c = connect(jdbcUrl)) {
       List<LateRow> finalLate = lateRecords(c);
       assertEquals(lateRows, finalLate);
-      ClickstreamOracle.Result expected =
-          ClickstreamOracle.compute(inputs, LatePolicy.observed(lateByView(finalLate)));
+      ClickstreamOracle.Result expected = ClickstreamOracle.compute(inputs, perWindow(finalLate));
+      assertFalse("sessions compared", expected.sessions().isEmpty());
+      assertFalse("active users compared", expected.activeUsers().isEmpty());
       assertEquals(expected.pageViews(), pageViews(c, Instant.MAX));
+      assertEquals(expected.sessions(), sessions(c, Instant.MAX));
+      assertEquals(expected.activeUsers(), activeUsers(c, Instant.MAX));
       assertEquals(expected.reconciliation().deadLetters(), deadLettersByReason(c));
+      System.out.printf(
+          "streaming: %d late rows (%s), %d checkpoints completed before the drain (%s); after it"
+              + " %d page-view, %d session and %d active-user rows = oracle%n",
+          lateRows.size(), lateByView(lateRows).entrySet().stream()
+              .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
+          completed, savepoint.substring(savepoint.lastIndexOf('/') + 1),
+          expected.pageViews().size(), expected.sessions().size(), expected.activeUsers().size());
     }
-    System.out.printf(
-        "streaming: %d late rows (%s), %d checkpoints completed before the cancel%n",
-        lateRows.size(), lateByView(lateRows).entrySet().stream()
-            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
-        completed);
+  }
+
+  /** {@code POST /jobs/<id>/stop} with {@code drain}; returns the savepoint's path once it completed. */
+  private String stopWithDrain(String jobId) throws Exception {
+    String body =
+        "{\"drain\": true, \"targetDirectory\": \""
+            + flink.workDir().resolve("savepoints").toUri() + "\"}";
+    HttpResponse<String> trigger =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/stop"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals("stop with drain: " + trigger.body(), 202, trigger.statusCode());
+    String requestId = JSON.readTree(trigger.body()).path("request-id").asText();
+    JsonNode done =
+        awaitValue(
+            "the drain's savepoint to complete",
+            Duration.ofSeconds(90),
+            () -> {
+              JsonNode status = flink.getJson("/jobs/" + jobId + "/savepoints/" + requestId);
+              return status.path("status").path("id").asText().equals("COMPLETED") ? status : null;
+            });
+    JsonNode operation = done.path("operation");
+    assertTrue("stop with drain failed: " + operation, operation.has("location"));
+    return operation.path("location").asText();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -432,7 +467,19 @@ public class FlinkClusterIT {
 
   /** One row of {@code late_records}. */
   private record LateRow(
-      String view, String eventId, Instant eventTime, Instant windowEnd, Instant watermark) {}
+      String view,
+      String eventId,
+      Instant eventTime,
+      Instant windowStart,
+      Instant windowEnd,
+      Instant watermark) {}
+
+  private static LatePolicy perWindow(List<LateRow> rows) {
+    return LatePolicy.observedPerWindow(
+        rows.stream()
+            .map(r -> new LatePolicy.LateWindow(r.view(), r.eventId(), r.windowStart()))
+            .collect(Collectors.toList()));
+  }
 
   private static Map<String, Set<String>> lateByView(List<LateRow> rows) {
     Map<String, Set<String>> late = new TreeMap<>();
@@ -628,16 +675,22 @@ public class FlinkClusterIT {
     return rows;
   }
 
-  private static List<ActiveUsersRow> activeUsers(Connection c) throws SQLException {
+  private static List<ActiveUsersRow> activeUsers(Connection c, Instant before) throws SQLException {
     List<ActiveUsersRow> rows = new ArrayList<>();
+    if (!tableExists(c, "active_users")) {
+      return rows;
+    }
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
                 "SELECT window_start, window_end, active_users FROM active_users ORDER BY window_start")) {
       while (rs.next()) {
-        rows.add(
+        ActiveUsersRow row =
             new ActiveUsersRow(
-                instant(rs, "window_start"), instant(rs, "window_end"), rs.getLong("active_users")));
+                instant(rs, "window_start"), instant(rs, "window_end"), rs.getLong("active_users"));
+        if (row.windowStart().isBefore(before)) {
+          rows.add(row);
+        }
       }
     }
     return rows;
@@ -665,7 +718,7 @@ public class FlinkClusterIT {
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT view, event_id, event_time, window_end, watermark FROM late_records"
+                "SELECT view, event_id, event_time, window_start, window_end, watermark FROM late_records"
                     + " ORDER BY view, event_id, window_start")) {
       while (rs.next()) {
         rows.add(
@@ -673,6 +726,7 @@ public class FlinkClusterIT {
                 rs.getString("view"),
                 rs.getString("event_id"),
                 instant(rs, "event_time"),
+                instant(rs, "window_start"),
                 instant(rs, "window_end"),
                 instant(rs, "watermark")));
       }

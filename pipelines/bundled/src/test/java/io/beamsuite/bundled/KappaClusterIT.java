@@ -55,7 +55,8 @@ import org.junit.Test;
  * {@code kappa-replay} submitted from the Flink job jar to a real Flink session cluster, detached,
  * as users do: the command reports its progress from the offsets the job commits on checkpoints,
  * cuts the serving views over once caught up and exits, while the job keeps running on the
- * cluster as the live job; the serving views then equal the oracle over the replayed log.
+ * cluster as the live job; the serving views then equal the oracle over the replayed log. The
+ * cluster, Kafka and PostgreSQL are {@link SharedClusterServices}'.
  */
 public class KappaClusterIT {
   private static final Path FLINK_JAR = LaunchedJar.FLINK_JAR;
@@ -77,7 +78,7 @@ public class KappaClusterIT {
     assertTrue("the Flink job jar must exist: " + FLINK_JAR.toAbsolutePath(), Files.isRegularFile(FLINK_JAR));
     workDir = Path.of("target", "kappa-cluster-it").toAbsolutePath();
     Files.createDirectories(workDir);
-    services = ClusterServices.start(workDir);
+    services = SharedClusterServices.get();
     sandbox = services.sandbox;
     flink = services.flink;
   }
@@ -87,9 +88,7 @@ public class KappaClusterIT {
     for (Process launcher : launchers) {
       launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    if (services != null) {
-      services.close();
-    }
+    SharedClusterServices.release();
   }
 
   @Test
