@@ -21,7 +21,7 @@ Starts, stops or inspects a local Flink session cluster (one JobManager, one Tas
 127.0.0.1) that run-flink.sh submits to by default.
 
 Without FLINK_HOME the cluster is started from the Maven jars of a built test-fixtures module
-(io.beamsuite.fixtures.FlinkCluster, in the background); build it first with:
+(io.beamsuite.fixtures.services.FlinkCluster, in the background); build it first with:
   ${BEAMSUITE_FIXTURES_BUILD_CMD}
 With FLINK_HOME set, \$FLINK_HOME/bin/start-cluster.sh and stop-cluster.sh are used instead and
 the REST port is read from \$FLINK_HOME/conf/config.yaml (or flink-conf.yaml; default 8081).
@@ -143,7 +143,7 @@ start_maven() {
   classpath="$(fixtures_classpath)"
   log_info "starting a Flink session cluster (${slots} slots) from Maven jars; log ${LOG_FILE}"
   pid="$(start_background "${LOG_FILE}" "${BEAMSUITE_JAVA}" -cp "${classpath}" \
-    io.beamsuite.fixtures.FlinkCluster start "${slots}")"
+    io.beamsuite.fixtures.services.FlinkCluster start "${slots}")"
   # Record the pid at once, so `stop` can clean up even if start-up is interrupted.
   write_state "${STATE_FILE}" FLINK_CLUSTER_MODE maven FLINK_CLUSTER_PID "${pid}" \
     FLINK_CLUSTER_PGID "${pid}" FLINK_CLUSTER_LOG "${LOG_FILE}"

@@ -23,7 +23,7 @@ Writes the generator's seeded workload (the one the tests and the demo check aga
                      malformed ones); --seed S (default 1) makes the same workload every time
   --duplicate-rate, --late-rate, --malformed-rate  fractions (defaults 0.02, 0.01, 0.01)
 
-Runs io.beamsuite.fixtures.GenerateEvents from the test-fixtures module's build (the generator is a
+Runs io.beamsuite.fixtures.generator.GenerateEvents from the test-fixtures module's build (the generator is a
 test fixture: it ships in no runner artifact). Customer rows for fraud come through CDC: see
 run-scripts/sandbox.sh.
 
@@ -69,4 +69,4 @@ fi
 require_java
 classpath="$(fixtures_classpath)"
 mapfile -t java_opts < <(beamsuite_java_opts)
-exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -cp "${classpath}" io.beamsuite.fixtures.GenerateEvents "${args[@]}"
+exec "${BEAMSUITE_JAVA}" "${java_opts[@]}" -cp "${classpath}" io.beamsuite.fixtures.generator.GenerateEvents "${args[@]}"

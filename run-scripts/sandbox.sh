@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start, stop or inspect the sandbox: real PostgreSQL, Kafka, Debezium CDC (and optionally a
-# Flink session cluster) on 127.0.0.1, as one background program (io.beamsuite.fixtures.Sandbox).
+# Flink session cluster) on 127.0.0.1, as one background program (io.beamsuite.fixtures.services.Sandbox).
 set -euo pipefail
 
 # shellcheck source=run-scripts/common.sh
@@ -19,7 +19,7 @@ usage: sandbox.sh start [--with-flink]
        sandbox.sh status
        sandbox.sh --help
 
-Runs io.beamsuite.fixtures.Sandbox in the background: PostgreSQL 17 with the customers table,
+Runs io.beamsuite.fixtures.services.Sandbox in the background: PostgreSQL 17 with the customers table,
 a Kafka broker with the topics clicks, transactions, sensor-readings, dead-letters, alerts,
 Debezium capturing customers into cdc.public.customers, and with --with-flink a Flink session
 cluster. Needs a built test-fixtures module: ${BEAMSUITE_FIXTURES_BUILD_CMD}
@@ -91,7 +91,7 @@ cmd_start() {
   classpath="$(fixtures_classpath)"
   log_info "starting the sandbox${sandbox_args[*]:+ ${sandbox_args[*]}}; log ${LOG_FILE}"
   pid="$(start_background "${LOG_FILE}" "${BEAMSUITE_JAVA}" -cp "${classpath}" \
-    io.beamsuite.fixtures.Sandbox "${sandbox_args[@]}")"
+    io.beamsuite.fixtures.services.Sandbox "${sandbox_args[@]}")"
   write_state "${STATE_FILE}" SANDBOX_PID "${pid}" SANDBOX_PGID "${pid}" SANDBOX_LOG "${LOG_FILE}"
   if ! wait_for_line "${LOG_FILE}" '^sandbox ready$' "${pid}" "${START_TIMEOUT_S}"; then
     stop_group "${pid}" "${pid}" "${STOP_TIMEOUT_S}" || true

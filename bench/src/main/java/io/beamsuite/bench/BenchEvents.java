@@ -1,9 +1,9 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.EventTopic;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.EventTopic;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

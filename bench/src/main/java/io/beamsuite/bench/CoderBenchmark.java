@@ -2,7 +2,7 @@ package io.beamsuite.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beamsuite.fixtures.EventTopic;
+import io.beamsuite.fixtures.generator.EventTopic;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.model.SensorReading;
 import io.beamsuite.pipelines.model.Transaction;

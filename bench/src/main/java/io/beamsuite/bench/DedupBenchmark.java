@@ -1,6 +1,6 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EventTopic;
+import io.beamsuite.fixtures.generator.EventTopic;
 import io.beamsuite.transforms.dedup.Dedup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

@@ -1,6 +1,6 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.launcher.Launcher;
 import io.beamsuite.pipelines.testing.Workload;

@@ -1,10 +1,10 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EmbeddedPostgres;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.EventTopic;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.EventTopic;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcLookup;
 import io.beamsuite.pipelines.fraud.EnrichedTransaction;

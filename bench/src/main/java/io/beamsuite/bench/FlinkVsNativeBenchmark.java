@@ -2,7 +2,7 @@ package io.beamsuite.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

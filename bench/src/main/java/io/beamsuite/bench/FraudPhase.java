@@ -6,11 +6,11 @@ import static io.beamsuite.bench.LatencyBenchmark.LAG_BOUND_MS;
 import static io.beamsuite.bench.LatencyBenchmark.ms;
 import static io.beamsuite.bench.LatencyBenchmark.sorted;
 
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EmbeddedKafka;
-import io.beamsuite.fixtures.EmbeddedPostgres;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
 import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;

@@ -1,11 +1,11 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.EventTopic;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
-import io.beamsuite.fixtures.HourPartitionedJsonLinesWriter;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.EventTopic;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.generator.HourPartitionedJsonLinesWriter;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EmbeddedKafka;
-import io.beamsuite.fixtures.EmbeddedPostgres;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.EventTopic;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.EventTopic;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EventTopic;
-import io.beamsuite.fixtures.MalformedCorpus;
+import io.beamsuite.fixtures.generator.EventTopic;
+import io.beamsuite.fixtures.generator.MalformedCorpus;
 import java.util.ArrayList;
 import java.util.List;
 

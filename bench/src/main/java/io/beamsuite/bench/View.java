@@ -1,6 +1,6 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.EventTopic;
+import io.beamsuite.fixtures.generator.EventTopic;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.views.PageViewsPerMinute;

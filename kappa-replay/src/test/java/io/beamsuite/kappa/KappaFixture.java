@@ -2,8 +2,8 @@ package io.beamsuite.kappa;
 
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.PageViewRow;

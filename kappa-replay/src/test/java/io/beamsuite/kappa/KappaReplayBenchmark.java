@@ -1,7 +1,7 @@
 package io.beamsuite.kappa;
 
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.pipelines.testing.Workload;
 import java.io.OutputStream;

@@ -5,9 +5,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.KafkaEventWriter;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.KafkaEventWriter;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ClickEvent;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.EventValidator;

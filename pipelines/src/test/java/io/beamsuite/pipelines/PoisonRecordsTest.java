@@ -6,12 +6,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
-import io.beamsuite.fixtures.KafkaEventWriter;
-import io.beamsuite.fixtures.MalformedCorpus;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.generator.KafkaEventWriter;
+import io.beamsuite.fixtures.generator.MalformedCorpus;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.CustomersOracle;

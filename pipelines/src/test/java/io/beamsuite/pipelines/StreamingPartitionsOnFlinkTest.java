@@ -4,7 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import io.beamsuite.fixtures.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.FraudOracle;

@@ -3,11 +3,11 @@ package io.beamsuite.io.files;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
-import io.beamsuite.fixtures.HourPartitionedJsonLinesWriter;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.generator.HourPartitionedJsonLinesWriter;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.io.kafka.EventTimes;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;

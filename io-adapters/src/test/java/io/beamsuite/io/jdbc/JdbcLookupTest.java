@@ -3,7 +3,7 @@ package io.beamsuite.io.jdbc;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.transforms.enrichment.Enrichment;
 import io.beamsuite.transforms.enrichment.EnrichmentResult;
 import io.beamsuite.transforms.enrichment.LookupEnrichment;

@@ -1,6 +1,6 @@
 package io.beamsuite.io.jdbc;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.bench.Ratios;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package io.beamsuite.io.jdbc;
 
 import static org.junit.Assert.assertEquals;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.transforms.cdc.ChangePosition;
 import io.beamsuite.transforms.cdc.Mutation;
 import java.util.List;

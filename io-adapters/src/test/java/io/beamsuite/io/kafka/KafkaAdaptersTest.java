@@ -9,12 +9,12 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beamsuite.fixtures.EmbeddedKafka;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
-import io.beamsuite.fixtures.KafkaEventWriter;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.generator.KafkaEventWriter;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;

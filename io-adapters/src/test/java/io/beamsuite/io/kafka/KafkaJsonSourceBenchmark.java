@@ -1,9 +1,9 @@
 package io.beamsuite.io.kafka;
 
-import io.beamsuite.fixtures.EmbeddedKafka;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.transforms.records.RawRecord;
 import java.time.Duration;

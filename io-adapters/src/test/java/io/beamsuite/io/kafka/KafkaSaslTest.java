@@ -8,7 +8,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.EmbeddedKafka;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.transforms.records.RawRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;

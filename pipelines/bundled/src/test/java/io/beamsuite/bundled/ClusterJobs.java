@@ -3,7 +3,7 @@ package io.beamsuite.bundled;
 import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.beamsuite.fixtures.FlinkCluster;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.IOException;
 import java.nio.file.Files;

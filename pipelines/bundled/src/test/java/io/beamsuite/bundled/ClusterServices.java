@@ -1,6 +1,6 @@
 package io.beamsuite.bundled;
 
-import io.beamsuite.fixtures.FlinkCluster;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.IOException;
 import java.nio.file.Files;

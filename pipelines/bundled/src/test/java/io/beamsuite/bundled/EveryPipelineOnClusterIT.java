@@ -9,11 +9,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.FlinkCluster;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.services.FlinkCluster;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.CustomersOracle;

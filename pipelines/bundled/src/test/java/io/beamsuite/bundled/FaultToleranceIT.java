@@ -12,12 +12,12 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.CustomersTable;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.FlinkCluster;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.services.CustomersTable;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.services.FlinkCluster;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.CustomerDelete;
 import io.beamsuite.fixtures.oracle.CustomerVersions;

@@ -13,12 +13,12 @@ import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.FlinkCluster;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
-import io.beamsuite.fixtures.HourPartitionedJsonLinesWriter;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.services.FlinkCluster;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.generator.HourPartitionedJsonLinesWriter;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ActiveUsersRow;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.LatePolicy;

@@ -6,10 +6,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.FlinkCluster;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.RecordLabel;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.services.FlinkCluster;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.PageViewRow;

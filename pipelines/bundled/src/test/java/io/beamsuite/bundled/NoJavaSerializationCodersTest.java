@@ -3,7 +3,7 @@ package io.beamsuite.bundled;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.launcher.PipelineCatalog;
 import io.beamsuite.pipelines.launcher.PipelineDefinition;

@@ -1,6 +1,6 @@
 package io.beamsuite.bundled;
 
-import io.beamsuite.fixtures.FlinkCluster;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

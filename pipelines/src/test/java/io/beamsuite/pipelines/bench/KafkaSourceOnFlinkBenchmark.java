@@ -1,8 +1,8 @@
 package io.beamsuite.pipelines.bench;
 
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.testing.SandboxProcess;

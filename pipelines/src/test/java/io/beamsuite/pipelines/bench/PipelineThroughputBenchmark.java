@@ -1,8 +1,8 @@
 package io.beamsuite.pipelines.bench;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
-import io.beamsuite.fixtures.FlinkCluster;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.FlinkCluster;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.pipelines.launcher.Launcher;
 import io.beamsuite.pipelines.launcher.RunnerArtifacts;
 import io.beamsuite.pipelines.testing.Workload;

@@ -5,7 +5,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.CustomersTable;
+import io.beamsuite.fixtures.services.CustomersTable;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.transforms.cdc.ApplyChanges;
 import io.beamsuite.transforms.cdc.DebeziumJson;

@@ -3,9 +3,9 @@ package io.beamsuite.pipelines.fraud;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratorConfig;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.FraudAlertRow;
 import io.beamsuite.fixtures.oracle.FraudOracle;

@@ -6,8 +6,8 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import io.beamsuite.pipelines.testing.CommittedCounters;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.fixtures.oracle.SensorAnomalyRow;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;

@@ -1,6 +1,6 @@
 package io.beamsuite.pipelines.testing;
 
-import io.beamsuite.fixtures.Sandbox;
+import io.beamsuite.fixtures.services.Sandbox;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -2,11 +2,11 @@ package io.beamsuite.pipelines.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.beamsuite.fixtures.CustomerRow;
-import io.beamsuite.fixtures.EventGenerator;
-import io.beamsuite.fixtures.GeneratedRecord;
-import io.beamsuite.fixtures.GeneratorConfig;
-import io.beamsuite.fixtures.HourPartitionedJsonLinesWriter;
+import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratedRecord;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.generator.HourPartitionedJsonLinesWriter;
 import io.beamsuite.fixtures.oracle.RawInput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

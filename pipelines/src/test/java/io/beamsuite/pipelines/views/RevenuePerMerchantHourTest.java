@@ -4,7 +4,7 @@ import static io.beamsuite.pipelines.testing.RowDiff.assertSameRows;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.EmbeddedPostgres;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.RevenueOracle;
 import io.beamsuite.fixtures.oracle.RevenueRow;
