@@ -6,8 +6,8 @@ import io.beamsuite.pipelines.views.PageViewsPerMinute;
 import io.beamsuite.pipelines.views.RevenuePerMerchantHour;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.windowing.WindowResult;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +42,8 @@ final class BeamSide {
   /** The runner flags every Beam-on-Flink side starts from. */
   static List<String> flinkEmbedded(String... extra) {
     List<String> args =
-        new ArrayList<>(List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
+        new ArrayList<>(
+            List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
     args.addAll(Arrays.asList(extra));
     return args;
   }
@@ -52,10 +53,12 @@ final class BeamSide {
    * inferred (schema) coder of the parsed events when not null. Returns the records read.
    */
   static long run(View view, List<String> args, Coder<?> coder) {
-    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
+    Pipeline p =
+        Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
     PCollection<RawRecord> raw = read(p);
     if (view == View.REVENUE) {
-      ParseJson<Transaction> parse = ParseJson.of(Transaction.class).withStage("parse-transactions");
+      ParseJson<Transaction> parse =
+          ParseJson.of(Transaction.class).withStage("parse-transactions");
       if (coder != null) {
         @SuppressWarnings("unchecked")
         Coder<Transaction> c = (Coder<Transaction>) coder;

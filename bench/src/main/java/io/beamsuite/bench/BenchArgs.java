@@ -4,8 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The {@code --name=value} arguments of a benchmark main ({@code --quick} is {@code
- * --quick=true}); unknown names are rejected so a typo cannot silently run the defaults.
+ * The {@code --name=value} arguments of a benchmark main ({@code --quick} is {@code --quick=true});
+ * unknown names are rejected so a typo cannot silently run the defaults.
  */
 final class BenchArgs {
   private final Map<String, String> values = new HashMap<>();

@@ -64,7 +64,8 @@ public final class BenchEvents {
           t.add(eventTimes[i]);
         }
       }
-      return new Workload(p.toArray(new byte[0][]), t.stream().mapToLong(Long::longValue).toArray());
+      return new Workload(
+          p.toArray(new byte[0][]), t.stream().mapToLong(Long::longValue).toArray());
     }
   }
 

@@ -1,37 +1,5 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.services.EmbeddedKafka;
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
-import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.generator.GeneratorConfig;
-import io.beamsuite.io.jdbc.JdbcConnectionSpec;
-import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
-import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
-import io.beamsuite.pipelines.fraud.FraudOptions;
-import io.beamsuite.pipelines.fraud.FraudPipeline;
-import io.beamsuite.pipelines.testing.Workload;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-
 import static io.beamsuite.bench.LatencyBenchmark.DRAIN_SECONDS;
 import static io.beamsuite.bench.LatencyBenchmark.createTable;
 import static io.beamsuite.bench.LatencyBenchmark.deadLetters;
@@ -39,6 +7,27 @@ import static io.beamsuite.bench.LatencyBenchmark.ms;
 import static io.beamsuite.bench.LatencyBenchmark.percentile;
 import static io.beamsuite.bench.LatencyBenchmark.producer;
 import static io.beamsuite.bench.LatencyBenchmark.sorted;
+
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
+import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The clickstream part of the latency section: page views on embedded Flink streaming from the
@@ -50,19 +39,37 @@ final class ClickstreamLatency {
 
   private ClickstreamLatency() {}
 
-
-  static void run(Results out, EmbeddedPostgres postgres, EmbeddedKafka kafka, int rate,
-      int windows, int warmupSeconds, List<String> failures) throws Exception {
+  static void run(
+      Results out,
+      EmbeddedPostgres postgres,
+      EmbeddedKafka kafka,
+      int rate,
+      int windows,
+      int warmupSeconds,
+      List<String> failures)
+      throws Exception {
     kafka.createTopic("clicks", 2);
-    createTable(postgres, "CREATE TABLE " + ClickstreamPipeline.PAGE_VIEWS + " (page text, window_start timestamptz,"
-        + " window_end timestamptz, views bigint,"
-        + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (page, window_start))");
-    ClickstreamOptions options = PipelineOptionsFactory.fromArgs(
-            "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--streaming=true",
-            "--attachedMode=false", "--bootstrapServers=" + kafka.bootstrapServers(), "--source=kafka",
-            "--clicksTopic=clicks", "--maxOutOfOrdernessSeconds=2", "--jdbcUrl=" + postgres.jdbcUrl(),
-            "--jdbcUser=" + postgres.user())
-        .as(ClickstreamOptions.class);
+    createTable(
+        postgres,
+        "CREATE TABLE "
+            + ClickstreamPipeline.PAGE_VIEWS
+            + " (page text, window_start timestamptz,"
+            + " window_end timestamptz, views bigint,"
+            + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (page, window_start))");
+    ClickstreamOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=2",
+                "--streaming=true",
+                "--attachedMode=false",
+                "--bootstrapServers=" + kafka.bootstrapServers(),
+                "--source=kafka",
+                "--clicksTopic=clicks",
+                "--maxOutOfOrdernessSeconds=2",
+                "--jdbcUrl=" + postgres.jdbcUrl(),
+                "--jdbcUser=" + postgres.user())
+            .as(ClickstreamOptions.class);
     Pipeline p = Pipeline.create(options);
     ClickstreamPipeline.build(p, options);
     PipelineResult result = p.run();
@@ -75,7 +82,8 @@ final class ClickstreamLatency {
       long upBy = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(300);
       while (deadLetters(postgres) == 0) {
         if (System.currentTimeMillis() > upBy) {
-          throw new IllegalStateException("no dead letter within 300 s; the clickstream job did not start");
+          throw new IllegalStateException(
+              "no dead letter within 300 s; the clickstream job did not start");
         }
         producer.send(new ProducerRecord<>("clicks", "{\"event_id\":"));
         producer.flush();
@@ -105,8 +113,19 @@ final class ClickstreamLatency {
         double[] cell = sent.computeIfAbsent(key, k -> new double[2]);
         cell[0]++;
         cell[1] = dueMs;
-        producer.send(new ProducerRecord<>("clicks", user, "{\"event_id\":\"c-" + i + "\",\"user_id\":\"" + user
-            + "\",\"page\":\"" + page + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}"));
+        producer.send(
+            new ProducerRecord<>(
+                "clicks",
+                user,
+                "{\"event_id\":\"c-"
+                    + i
+                    + "\",\"user_id\":\""
+                    + user
+                    + "\",\"page\":\""
+                    + page
+                    + "\",\"event_time\":\""
+                    + Instant.ofEpochMilli(eventMs)
+                    + "\"}"));
       }
       producer.flush();
     }
@@ -119,11 +138,17 @@ final class ClickstreamLatency {
       Map<String, double[]> rows = new HashMap<>();
       while (true) {
         rows.clear();
-        try (Connection c = postgres.connection(); Statement s = c.createStatement();
-            ResultSet rs = s.executeQuery("SELECT page, (extract(epoch from window_start) * 1000)::bigint, views,"
-                + " (extract(epoch from inserted_at) * 1000)::float8 FROM " + ClickstreamPipeline.PAGE_VIEWS)) {
+        try (Connection c = postgres.connection();
+            Statement s = c.createStatement();
+            ResultSet rs =
+                s.executeQuery(
+                    "SELECT page, (extract(epoch from window_start) * 1000)::bigint, views,"
+                        + " (extract(epoch from inserted_at) * 1000)::float8 FROM "
+                        + ClickstreamPipeline.PAGE_VIEWS)) {
           while (rs.next()) {
-            rows.put(rs.getString(1) + "|" + rs.getLong(2), new double[] {rs.getLong(3), rs.getDouble(4)});
+            rows.put(
+                rs.getString(1) + "|" + rs.getLong(2),
+                new double[] {rs.getLong(3), rs.getDouble(4)});
           }
         }
         expectedRows = 0;
@@ -131,7 +156,8 @@ final class ClickstreamLatency {
         wrongCounts = 0;
         latencies.clear();
         for (Map.Entry<String, double[]> e : sent.entrySet()) {
-          long windowEnd = Long.parseLong(e.getKey().substring(e.getKey().indexOf('|') + 1)) + 60_000;
+          long windowEnd =
+              Long.parseLong(e.getKey().substring(e.getKey().indexOf('|') + 1)) + 60_000;
           if (windowEnd < firstEnd || windowEnd > lastEnd) {
             continue;
           }
@@ -155,26 +181,55 @@ final class ClickstreamLatency {
       result.cancel();
     }
     double[] l = sorted(latencies);
-    out.note(String.format(Locale.ROOT, "**clickstream.** `ClickstreamPipeline.build` on the same flags"
-            + " (`--maxOutOfOrdernessSeconds=2`), topic `clicks` (2 partitions), %,d clicks/s open loop over %d"
-            + " pages (`event_time` = due time). Measured: the %d one-minute window(s) ending after a %d s"
-            + " warm-up. Latency of a `page_views_per_minute` row = its `inserted_at` (first insert; the"
-            + " bench adds the column) − due time of the last click of that page in that window. The"
-            + " on-time pane needs the watermark (max event time − 2 s) past the window end, so about"
-            + " 2 s is the floor by design; the table also shows the latency minus those 2 s.",
-        rate, PAGES, windows, warmupSeconds));
-    out.table("clickstream: page_views_per_minute row latency (ms)",
-        List.of("clicks/s", "windows", "rows expected", "rows arrived", "views ≠ clicks sent", "p50 ms", "p99 ms",
-            "max ms", "p50 − 2 s", "p99 − 2 s"),
-        List.of(List.of(String.format("%,d", rate), String.valueOf(windows), String.valueOf(expectedRows),
-            String.valueOf(expectedRows - missing), String.valueOf(wrongCounts), ms(percentile(l, 0.5)),
-            ms(percentile(l, 0.99)), ms(l.length == 0 ? Double.NaN : l[l.length - 1]),
-            ms(percentile(l, 0.5) - WATERMARK_DELAY_MS), ms(percentile(l, 0.99) - WATERMARK_DELAY_MS))));
-    out.measure(String.format(Locale.ROOT, "clickstream page views p99 at %,d clicks/s", rate),
-        new double[] {percentile(l, 0.99) / 1000}, "s", null);
+    out.note(
+        String.format(
+            Locale.ROOT,
+            "**clickstream.** `ClickstreamPipeline.build` on the same flags"
+                + " (`--maxOutOfOrdernessSeconds=2`), topic `clicks` (2 partitions), %,d clicks/s open loop over %d"
+                + " pages (`event_time` = due time). Measured: the %d one-minute window(s) ending after a %d s"
+                + " warm-up. Latency of a `page_views_per_minute` row = its `inserted_at` (first insert; the"
+                + " bench adds the column) − due time of the last click of that page in that window. The"
+                + " on-time pane needs the watermark (max event time − 2 s) past the window end, so about"
+                + " 2 s is the floor by design; the table also shows the latency minus those 2 s.",
+            rate,
+            PAGES,
+            windows,
+            warmupSeconds));
+    out.table(
+        "clickstream: page_views_per_minute row latency (ms)",
+        List.of(
+            "clicks/s",
+            "windows",
+            "rows expected",
+            "rows arrived",
+            "views ≠ clicks sent",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "p50 − 2 s",
+            "p99 − 2 s"),
+        List.of(
+            List.of(
+                String.format("%,d", rate),
+                String.valueOf(windows),
+                String.valueOf(expectedRows),
+                String.valueOf(expectedRows - missing),
+                String.valueOf(wrongCounts),
+                ms(percentile(l, 0.5)),
+                ms(percentile(l, 0.99)),
+                ms(l.length == 0 ? Double.NaN : l[l.length - 1]),
+                ms(percentile(l, 0.5) - WATERMARK_DELAY_MS),
+                ms(percentile(l, 0.99) - WATERMARK_DELAY_MS))));
+    out.measure(
+        String.format(Locale.ROOT, "clickstream page views p99 at %,d clicks/s", rate),
+        new double[] {percentile(l, 0.99) / 1000},
+        "s",
+        null);
     if (missing > 0 || wrongCounts > 0 || expectedRows == 0) {
-      failures.add(String.format("clickstream: %d of %d page-view rows missing, %d with views ≠ clicks sent",
-          missing, expectedRows, wrongCounts));
+      failures.add(
+          String.format(
+              "clickstream: %d of %d page-view rows missing, %d with views ≠ clicks sent",
+              missing, expectedRows, wrongCounts));
     }
   }
 }

@@ -20,8 +20,8 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  * Section 7: encode + decode per record of each event type with the coder the pipelines use (the
  * coder {@link EfficientCoders#infer} picks, as {@code ParseJson} does: the event types' own
  * field-by-field default coders), against a plain Jackson round trip of the same record ({@code
- * readTree} of its JSON + {@code writeValueAsBytes}). Also the {@link RawRecord} coder. Warm-up, then
- * trials in rotating order; each run codes every record {@code passes} times.
+ * readTree} of its JSON + {@code writeValueAsBytes}). Also the {@link RawRecord} coder. Warm-up,
+ * then trials in rotating order; each run codes every record {@code passes} times.
  */
 public final class CoderBenchmark {
   private CoderBenchmark() {}
@@ -38,8 +38,10 @@ public final class CoderBenchmark {
     Trials trialsOf = Trials.of(trials);
     List<String[]> pairs = new ArrayList<>();
     for (EventTopic topic : EventTopic.values()) {
-      Class<?> type = topic == EventTopic.CLICKS ? Click.class
-          : topic == EventTopic.TRANSACTIONS ? Transaction.class : SensorReading.class;
+      Class<?> type =
+          topic == EventTopic.CLICKS
+              ? Click.class
+              : topic == EventTopic.TRANSACTIONS ? Transaction.class : SensorReading.class;
       BenchEvents.Workload w = BenchEvents.generate(topic, events, 0.0, 24);
       StrictParser parser = new StrictParser(type);
       List<Object> decoded = new ArrayList<>();
@@ -75,13 +77,22 @@ public final class CoderBenchmark {
       for (int i = 0; i < ns.length; i++) {
         jacksonNs[i] = 1e9 / t.rate(pair[1], i);
       }
-      rows.add(List.of(pair[0], String.format("%,.0f", FlinkVsNativeBenchmark.median(ns)),
-          String.format("%,.0f", FlinkVsNativeBenchmark.median(jacksonNs))));
+      rows.add(
+          List.of(
+              pair[0],
+              String.format("%,.0f", FlinkVsNativeBenchmark.median(ns)),
+              String.format("%,.0f", FlinkVsNativeBenchmark.median(jacksonNs))));
     }
-    out.note(String.format("%,d generated events per type, every record encoded and decoded %d times per run"
-        + " (`CoderUtils.encodeToByteArray` + `decodeFromByteArray`); warm-up, then %d trials in rotating order."
-        + " A ratio above 1 means the coder is faster than the Jackson round trip.", events, passes, trials));
-    out.table("ns per record (encode + decode), median", List.of("coder", "coder ns/record", "Jackson ns/record"), rows);
+    out.note(
+        String.format(
+            "%,d generated events per type, every record encoded and decoded %d times per run"
+                + " (`CoderUtils.encodeToByteArray` + `decodeFromByteArray`); warm-up, then %d trials in rotating order."
+                + " A ratio above 1 means the coder is faster than the Jackson round trip.",
+            events, passes, trials));
+    out.table(
+        "ns per record (encode + decode), median",
+        List.of("coder", "coder ns/record", "Jackson ns/record"),
+        rows);
   }
 
   @SuppressWarnings("unchecked")
@@ -89,7 +100,8 @@ public final class CoderBenchmark {
     return (Coder<Object>) EfficientCoders.infer(p, TypeDescriptor.of(type), "withCoder(...)");
   }
 
-  private static long roundTrips(Coder<Object> coder, List<Object> records, int passes) throws Exception {
+  private static long roundTrips(Coder<Object> coder, List<Object> records, int passes)
+      throws Exception {
     long n = 0;
     for (int pass = 0; pass < passes; pass++) {
       for (Object record : records) {
@@ -103,7 +115,8 @@ public final class CoderBenchmark {
     return n;
   }
 
-  private static long jacksonRoundTrips(ObjectMapper jackson, BenchEvents.Workload w, int passes) throws Exception {
+  private static long jacksonRoundTrips(ObjectMapper jackson, BenchEvents.Workload w, int passes)
+      throws Exception {
     long n = 0;
     for (int pass = 0; pass < passes; pass++) {
       for (int i = 0; i < w.size(); i++) {

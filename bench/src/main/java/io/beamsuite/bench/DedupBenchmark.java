@@ -17,8 +17,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
 
@@ -74,22 +74,39 @@ public final class DedupBenchmark {
     List<String> mismatches = new ArrayList<>();
     Trials.Timings t =
         Trials.of(trials)
-            .side("Dedup (64 key buckets, pipelines' default)", counted(distinct, mismatches,
-                () -> runThroughput(unique(Dedup.<String>byId(s -> s).withKeyBuckets(64)))))
-            .side("Dedup (one state key per id)", counted(distinct, mismatches,
-                () -> runThroughput(unique(Dedup.<String>byId(s -> s)))))
-            .side("Beam Deduplicate", counted(distinct, mismatches,
-                () -> runThroughput(beamDeduplicate())))
+            .side(
+                "Dedup (64 key buckets, pipelines' default)",
+                counted(
+                    distinct,
+                    mismatches,
+                    () -> runThroughput(unique(Dedup.<String>byId(s -> s).withKeyBuckets(64)))))
+            .side(
+                "Dedup (one state key per id)",
+                counted(
+                    distinct, mismatches, () -> runThroughput(unique(Dedup.<String>byId(s -> s)))))
+            .side(
+                "Beam Deduplicate",
+                counted(distinct, mismatches, () -> runThroughput(beamDeduplicate())))
             .run();
-    out.note(String.format("%,d transaction event ids (%,d distinct), each timestamped with its event time;"
-            + " `GenerateSequence` → dedup → counting DoFn on `--runner=FlinkRunner --flinkMaster=[local]"
-            + " --parallelism=2` (bounded: Flink batch execution). Beam's side is `Deduplicate.values()"
-            + ".withTimeDomain(EVENT_TIME).withDuration(1 h)`. Unique counts: %s.",
-        all.length, distinct, mismatches.isEmpty() ? "every run emitted exactly the distinct count" : "**MISMATCH** " + mismatches));
-    out.ratio("throughput: Dedup (64 buckets) / Deduplicate",
-        t.ratios("Dedup (64 key buckets, pipelines' default)", "Beam Deduplicate"), Results.Goal.atLeast(1.2, "≥ 1.2×"));
-    out.ratio("throughput: Dedup (per id) / Deduplicate",
-        t.ratios("Dedup (one state key per id)", "Beam Deduplicate"), null);
+    out.note(
+        String.format(
+            "%,d transaction event ids (%,d distinct), each timestamped with its event time;"
+                + " `GenerateSequence` → dedup → counting DoFn on `--runner=FlinkRunner --flinkMaster=[local]"
+                + " --parallelism=2` (bounded: Flink batch execution). Beam's side is `Deduplicate.values()"
+                + ".withTimeDomain(EVENT_TIME).withDuration(1 h)`. Unique counts: %s.",
+            all.length,
+            distinct,
+            mismatches.isEmpty()
+                ? "every run emitted exactly the distinct count"
+                : "**MISMATCH** " + mismatches));
+    out.ratio(
+        "throughput: Dedup (64 buckets) / Deduplicate",
+        t.ratios("Dedup (64 key buckets, pipelines' default)", "Beam Deduplicate"),
+        Results.Goal.atLeast(1.2, "≥ 1.2×"));
+    out.ratio(
+        "throughput: Dedup (per id) / Deduplicate",
+        t.ratios("Dedup (one state key per id)", "Beam Deduplicate"),
+        null);
     out.table("throughput per trial", t.rateHeader(), t.rateRows());
     // No sampled profiles at this size: each would be one more run of a minute or more.
 
@@ -121,31 +138,43 @@ public final class DedupBenchmark {
     List<List<String>> rows = new ArrayList<>();
     for (Map.Entry<String, double[]> e : perKey.entrySet()) {
       double[] v = e.getValue();
-      rows.add(List.of(e.getKey(), String.format("%,.0f", FlinkVsNativeBenchmark.median(v)),
-          String.format("%,.0f – %,.0f", min(v), max(v))));
+      rows.add(
+          List.of(
+              e.getKey(),
+              String.format("%,.0f", FlinkVsNativeBenchmark.median(v)),
+              String.format("%,.0f – %,.0f", min(v), max(v))));
       if (!e.getKey().startsWith("HashMap")) {
         double[] ratio = new double[v.length];
         for (int i = 0; i < v.length; i++) {
           ratio[i] = v[i] / baseline[i];
         }
-        out.ratio("state bytes per id: " + e.getKey() + " / HashMap<String, Long>", ratio,
+        out.ratio(
+            "state bytes per id: " + e.getKey() + " / HashMap<String, Long>",
+            ratio,
             e.getKey().equals(STREAMING_DEDUP) ? Results.Goal.atMost(3.0, "≤ 3×") : null);
       }
     }
-    out.note(String.format("State bytes per live id: streaming job, `--streaming=true --parallelism=1`, heap"
-        + " state backend, %,d ids of 26 characters, all with one timestamp (no expiry during the run);"
-        + " a class histogram of the live heap (`GC.class_histogram` through the `DiagnosticCommand` MBean:"
-        + " a full GC, then bytes per class) taken inside the sink when the %,d-th and the %,d-th unique id"
-        + " arrive, in the same job; bytes per id = the growth of the classes that grew / %,d. Classes that"
-        + " shrank meanwhile are not subtracted, so the figure cannot be negative (it can only overstate by"
-        + " transient growth). The baseline is one `HashMap<String, Long>` of fresh strings measured the same"
-        + " way. Largest growth per id, last trial: %s.", n, n / 2, n, n - n / 2, lastTopGrowth));
-    out.table("bytes per live id (median of " + trials + ")", List.of("state", "bytes/id", "min – max"), rows);
+    out.note(
+        String.format(
+            "State bytes per live id: streaming job, `--streaming=true --parallelism=1`, heap"
+                + " state backend, %,d ids of 26 characters, all with one timestamp (no expiry during the run);"
+                + " a class histogram of the live heap (`GC.class_histogram` through the `DiagnosticCommand` MBean:"
+                + " a full GC, then bytes per class) taken inside the sink when the %,d-th and the %,d-th unique id"
+                + " arrive, in the same job; bytes per id = the growth of the classes that grew / %,d. Classes that"
+                + " shrank meanwhile are not subtracted, so the figure cannot be negative (it can only overstate by"
+                + " transient growth). The baseline is one `HashMap<String, Long>` of fresh strings measured the same"
+                + " way. Largest growth per id, last trial: %s.",
+            n, n / 2, n, n - n / 2, lastTopGrowth));
+    out.table(
+        "bytes per live id (median of " + trials + ")",
+        List.of("state", "bytes/id", "min – max"),
+        rows);
   }
 
   private static String perKeyLine(Map<String, double[]> perKey, int trial) {
     StringBuilder b = new StringBuilder();
-    perKey.forEach((k, v) -> b.append(k).append('=').append(String.format("%.0f", v[trial])).append("  "));
+    perKey.forEach(
+        (k, v) -> b.append(k).append('=').append(String.format("%.0f", v[trial])).append("  "));
     return b.toString();
   }
 
@@ -162,7 +191,9 @@ public final class DedupBenchmark {
   }
 
   private static PTransform<PCollection<String>, PCollection<String>> beamDeduplicate() {
-    return Deduplicate.<String>values().withTimeDomain(TimeDomain.EVENT_TIME).withDuration(Dedup.DEFAULT_RETENTION);
+    return Deduplicate.<String>values()
+        .withTimeDomain(TimeDomain.EVENT_TIME)
+        .withDuration(Dedup.DEFAULT_RETENTION);
   }
 
   private static Trials.Side counted(long expected, List<String> mismatches, Trials.Side side) {
@@ -177,15 +208,18 @@ public final class DedupBenchmark {
   }
 
   private static long runThroughput(PTransform<PCollection<String>, PCollection<String>> dedup) {
-    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(
-        BeamSide.flinkEmbedded().toArray(new String[0])).create());
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(BeamSide.flinkEmbedded().toArray(new String[0]))
+                .create());
     read(p).apply("Dedup", dedup).apply("Count", ParDo.of(new CountFn()));
     p.run().waitUntilFinish();
     return ids.length;
   }
 
   /** Heap growth per id between N/2 and N ids in dedup state, within one streaming job. */
-  private static double stateBytesPerId(String name, DedupStep step, int n) throws InterruptedException {
+  private static double stateBytesPerId(String name, DedupStep step, int n)
+      throws InterruptedException {
     settle();
     UNIQUE.set(0);
     halfHeap = null;
@@ -193,12 +227,19 @@ public final class DedupBenchmark {
     halfAt = n / 2;
     fullAt = n;
     try {
-      Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(
-          "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=1", "--streaming=true").create());
+      Pipeline p =
+          Pipeline.create(
+              PipelineOptionsFactory.fromArgs(
+                      "--runner=FlinkRunner",
+                      "--flinkMaster=[local]",
+                      "--parallelism=1",
+                      "--streaming=true")
+                  .create());
       read(p).apply("Dedup", step.create()).apply("Count", ParDo.of(new CountFn()));
       p.run().waitUntilFinish();
       if (halfHeap == null || fullHeap == null) {
-        throw new IllegalStateException("the sink never saw " + n + " unique ids (saw " + UNIQUE.get() + ")");
+        throw new IllegalStateException(
+            "the sink never saw " + n + " unique ids (saw " + UNIQUE.get() + ")");
       }
       return growth(halfHeap, fullHeap, name) / (n - n / 2.0);
     } finally {
@@ -241,11 +282,16 @@ public final class DedupBenchmark {
     growths.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
     StringBuilder top = new StringBuilder(what).append(": ");
     for (int i = 0; i < Math.min(4, growths.size()); i++) {
-      top.append(i == 0 ? "" : ", ").append('`').append(growths.get(i).getKey()).append("` ")
+      top.append(i == 0 ? "" : ", ")
+          .append('`')
+          .append(growths.get(i).getKey())
+          .append("` ")
           .append(String.format("%.0f%%", 100.0 * growths.get(i).getValue() / Math.max(1, grown)));
     }
-    lastTopGrowth = lastTopGrowth.startsWith("none") || what.equals("HashMap") ? top.toString()
-        : lastTopGrowth + "; " + top;
+    lastTopGrowth =
+        lastTopGrowth.startsWith("none") || what.equals("HashMap")
+            ? top.toString()
+            : lastTopGrowth + "; " + top;
     return grown;
   }
 
@@ -258,9 +304,14 @@ public final class DedupBenchmark {
    */
   static Map<String, Long> liveBytesPerClass() {
     try {
-      String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
-          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+      String text =
+          (String)
+              ManagementFactory.getPlatformMBeanServer()
+                  .invoke(
+                      new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                      "gcClassHistogram",
+                      new Object[] {new String[0]},
+                      new String[] {String[].class.getName()});
       Map<String, Long> bytes = new HashMap<>();
       for (String line : text.split("\n")) {
         java.util.regex.Matcher m = HISTOGRAM_LINE.matcher(line);
@@ -297,7 +348,11 @@ public final class DedupBenchmark {
   }
 
   private static PCollection<String> read(Pipeline p) {
-    return p.apply("ReadIds", GenerateSequence.from(0).to(ids.length).withTimestampFn(i -> new Instant(times[(int) (long) i])))
+    return p.apply(
+            "ReadIds",
+            GenerateSequence.from(0)
+                .to(ids.length)
+                .withTimestampFn(i -> new Instant(times[(int) (long) i])))
         .apply("ToId", ParDo.of(new ToIdFn()));
   }
 

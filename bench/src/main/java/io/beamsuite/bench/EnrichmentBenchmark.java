@@ -1,10 +1,10 @@
 package io.beamsuite.bench;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.generator.EventGenerator;
 import io.beamsuite.fixtures.generator.EventTopic;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcLookup;
 import io.beamsuite.pipelines.fraud.EnrichedTransaction;
@@ -51,7 +51,8 @@ import org.joda.time.Instant;
  *   <li>strategy: {@code Enrichment.lookup(..., JdbcLookup, ...)} with the library's defaults for
  *       batching ({@code withBatchSize(100)}) and a cache ({@code withCache(10_000, 10 min)});
  *   <li>as-of join: {@code Enrichment.asOf} against the customers' versions as a change stream, vs
- *       the same join as a single-threaded plain Java loop ({@code TreeMap.floorEntry} per customer).
+ *       the same join as a single-threaded plain Java loop ({@code TreeMap.floorEntry} per
+ *       customer).
  * </ul>
  */
 public final class EnrichmentBenchmark {
@@ -69,7 +70,8 @@ public final class EnrichmentBenchmark {
     int asOfEvents = a.intArg("asof-events", 60_000, 15_000);
     Results out = Results.forSection("enrichment", "Enrichment");
     try (EmbeddedPostgres postgres = new EmbeddedPostgres().start()) {
-      JdbcConnectionSpec db = JdbcConnectionSpec.of(postgres.jdbcUrl(), postgres.user()).withMaxPoolSize(4);
+      JdbcConnectionSpec db =
+          JdbcConnectionSpec.of(postgres.jdbcUrl(), postgres.user()).withMaxPoolSize(4);
       GeneratorConfig config = config(events);
       List<CustomerRow> customers = EventGenerator.of(config).customerSnapshot();
       createTable(postgres.dataSource(), customers);
@@ -81,18 +83,29 @@ public final class EnrichmentBenchmark {
               .side("naive per-element JDBC", () -> runNaive(db))
               .side("JdbcLookup, batch 100 + cache", () -> runLookup(db))
               .run();
-      out.note(String.format("%,d transactions (%,d customers in table `%s`, PostgreSQL embedded, pool of 4);"
-              + " runner `--runner=FlinkRunner --flinkMaster=[local] --parallelism=2`; every run must enrich"
-              + " every transaction. Queries per run (warm-up first): naive %s, strategy %s (calls of the strategy's"
-              + " `LookupFn`, one SQL query each).",
-          transactions.length, customers.size(), TABLE, NAIVE_QUERY_COUNTS, LOOKUP_QUERY_COUNTS));
-      out.ratio("throughput: JdbcLookup strategy / naive per-element JDBC",
-          t.ratios("JdbcLookup, batch 100 + cache", "naive per-element JDBC"), null);
+      out.note(
+          String.format(
+              "%,d transactions (%,d customers in table `%s`, PostgreSQL embedded, pool of 4);"
+                  + " runner `--runner=FlinkRunner --flinkMaster=[local] --parallelism=2`; every run must enrich"
+                  + " every transaction. Queries per run (warm-up first): naive %s, strategy %s (calls of the strategy's"
+                  + " `LookupFn`, one SQL query each).",
+              transactions.length,
+              customers.size(),
+              TABLE,
+              NAIVE_QUERY_COUNTS,
+              LOOKUP_QUERY_COUNTS));
+      out.ratio(
+          "throughput: JdbcLookup strategy / naive per-element JDBC",
+          t.ratios("JdbcLookup, batch 100 + cache", "naive per-element JDBC"),
+          null);
       double[] fewer = new double[NAIVE_QUERY_COUNTS.size()];
       for (int i = 0; i < fewer.length; i++) {
         fewer[i] = NAIVE_QUERY_COUNTS.get(i) / (double) Math.max(1, LOOKUP_QUERY_COUNTS.get(i));
       }
-      out.ratio("queries: naive / JdbcLookup strategy (× fewer calls, per run incl. warm-up)", fewer, null);
+      out.ratio(
+          "queries: naive / JdbcLookup strategy (× fewer calls, per run incl. warm-up)",
+          fewer,
+          null);
       out.table("lookup throughput per trial", t.rateHeader(), t.rateRows());
 
       asOf(out, asOfEvents, trials);
@@ -106,9 +119,16 @@ public final class EnrichmentBenchmark {
   static final AtomicLong LOOKUP_CALLS = new AtomicLong();
 
   private static GeneratorConfig config(int events) {
-    return GeneratorConfig.builder().seed(BenchEvents.SEED).eventCount(events).timeSpan(Duration.ofHours(24))
-        .topicWeights(0, 1, 0).customerCount(5_000).merchantCount(500).includeOversizedMalformed(false)
-        .customerUpdateCount(5_000).build();
+    return GeneratorConfig.builder()
+        .seed(BenchEvents.SEED)
+        .eventCount(events)
+        .timeSpan(Duration.ofHours(24))
+        .topicWeights(0, 1, 0)
+        .customerCount(5_000)
+        .merchantCount(500)
+        .includeOversizedMalformed(false)
+        .customerUpdateCount(5_000)
+        .build();
   }
 
   private static void install(int events) {
@@ -122,10 +142,15 @@ public final class EnrichmentBenchmark {
   }
 
   private static void createTable(DataSource ds, List<CustomerRow> customers) throws Exception {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE " + TABLE + " (customer_id text PRIMARY KEY, tier text NOT NULL,"
-          + " credit_limit_cents bigint NOT NULL)");
-      try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, ?)")) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE "
+              + TABLE
+              + " (customer_id text PRIMARY KEY, tier text NOT NULL,"
+              + " credit_limit_cents bigint NOT NULL)");
+      try (PreparedStatement insert =
+          c.prepareStatement("INSERT INTO " + TABLE + " VALUES (?, ?, ?)")) {
         for (CustomerRow row : customers) {
           insert.setString(1, row.customerId());
           insert.setString(2, row.tier());
@@ -139,7 +164,8 @@ public final class EnrichmentBenchmark {
   }
 
   private static String serverVersion(DataSource ds) throws Exception {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SHOW server_version")) {
       rs.next();
       return rs.getString(1);
@@ -147,25 +173,33 @@ public final class EnrichmentBenchmark {
   }
 
   private static PCollection<Transaction> readTransactions(Pipeline p) {
-    return p.apply("ReadTransactions", GenerateSequence.from(0).to(transactions.length)
-            .withTimestampFn(i -> new Instant(transactions[(int) (long) i].eventTimeMillis)))
-        .apply("ToTransaction", ParDo.of(new DoFn<Long, Transaction>() {
-          @ProcessElement
-          public void process(@Element Long i, OutputReceiver<Transaction> o) {
-            o.output(transactions[(int) (long) i]);
-          }
-        }));
+    return p.apply(
+            "ReadTransactions",
+            GenerateSequence.from(0)
+                .to(transactions.length)
+                .withTimestampFn(i -> new Instant(transactions[(int) (long) i].eventTimeMillis)))
+        .apply(
+            "ToTransaction",
+            ParDo.of(
+                new DoFn<Long, Transaction>() {
+                  @ProcessElement
+                  public void process(@Element Long i, OutputReceiver<Transaction> o) {
+                    o.output(transactions[(int) (long) i]);
+                  }
+                }));
   }
 
   private static Pipeline flinkPipeline() {
-    return Pipeline.create(PipelineOptionsFactory.fromArgs(BeamSide.flinkEmbedded().toArray(new String[0])).create());
+    return Pipeline.create(
+        PipelineOptionsFactory.fromArgs(BeamSide.flinkEmbedded().toArray(new String[0])).create());
   }
 
   private static long runNaive(JdbcConnectionSpec db) {
     ENRICHED.set(0);
     NAIVE_QUERIES.set(0);
     Pipeline p = flinkPipeline();
-    readTransactions(p).apply("NaiveJdbcLookup", ParDo.of(new NaiveLookupFn(db)))
+    readTransactions(p)
+        .apply("NaiveJdbcLookup", ParDo.of(new NaiveLookupFn(db)))
         .apply("Count", ParDo.of(new CountFn()));
     p.run().waitUntilFinish();
     checkAllEnriched();
@@ -177,13 +211,24 @@ public final class EnrichmentBenchmark {
     ENRICHED.set(0);
     LOOKUP_CALLS.set(0);
     Pipeline p = flinkPipeline();
-    JdbcLookup<String, Long> lookup = JdbcLookup.<String, Long>of(db, TABLE, "customer_id",
-            rs -> rs.getString("customer_id"), rs -> rs.getLong("credit_limit_cents"))
-        .withColumns("customer_id", "credit_limit_cents");
-    EnrichmentResult<Transaction, EnrichedTransaction> r = readTransactions(p).apply("JdbcLookup",
-        Enrichment.lookup((Transaction t) -> t.customerId, new CountingLookup<>(lookup), new WithLimit())
-            .withBatchSize(100)
-            .withCache(10_000, org.joda.time.Duration.standardMinutes(10)));
+    JdbcLookup<String, Long> lookup =
+        JdbcLookup.<String, Long>of(
+                db,
+                TABLE,
+                "customer_id",
+                rs -> rs.getString("customer_id"),
+                rs -> rs.getLong("credit_limit_cents"))
+            .withColumns("customer_id", "credit_limit_cents");
+    EnrichmentResult<Transaction, EnrichedTransaction> r =
+        readTransactions(p)
+            .apply(
+                "JdbcLookup",
+                Enrichment.lookup(
+                        (Transaction t) -> t.customerId,
+                        new CountingLookup<>(lookup),
+                        new WithLimit())
+                    .withBatchSize(100)
+                    .withCache(10_000, org.joda.time.Duration.standardMinutes(10)));
     r.enriched().apply("Count", ParDo.of(new CountFn()));
     p.run().waitUntilFinish();
     checkAllEnriched();
@@ -229,7 +274,8 @@ public final class EnrichmentBenchmark {
     }
   }
 
-  static final class WithCustomerLimit implements JoinFn<Transaction, Customer, EnrichedTransaction> {
+  static final class WithCustomerLimit
+      implements JoinFn<Transaction, Customer, EnrichedTransaction> {
     @Override
     public EnrichedTransaction join(Transaction t, Customer c) {
       return new EnrichedTransaction(t, c.creditLimitCents);
@@ -251,10 +297,12 @@ public final class EnrichmentBenchmark {
     }
 
     @ProcessElement
-    public void process(@Element Transaction t, OutputReceiver<EnrichedTransaction> out) throws Exception {
+    public void process(@Element Transaction t, OutputReceiver<EnrichedTransaction> out)
+        throws Exception {
       try (Connection c = dataSource.getConnection();
-          PreparedStatement q = c.prepareStatement(
-              "SELECT credit_limit_cents FROM " + TABLE + " WHERE customer_id = ?")) {
+          PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT credit_limit_cents FROM " + TABLE + " WHERE customer_id = ?")) {
         q.setString(1, t.customerId);
         NAIVE_QUERIES.incrementAndGet();
         try (ResultSet rs = q.executeQuery()) {
@@ -284,53 +332,87 @@ public final class EnrichmentBenchmark {
     List<ChangeEvent<String, Customer>> changes = new ArrayList<>();
     for (int i = 0; i < versions.size(); i++) {
       CustomerRow row = versions.get(i);
-      Customer c = new Customer(row.customerId(), row.name(), row.tier(), row.homeCountry(),
-          row.creditLimitCents(), row.updatedAt().toEpochMilli() * 1000);
-      changes.add(ChangeEvent.of(i < config.customerCount() ? ChangeEvent.Op.READ : ChangeEvent.Op.UPDATE,
-          row.customerId(), null, c, ChangePosition.of(i, 0), new Instant(row.updatedAt().toEpochMilli())));
+      Customer c =
+          new Customer(
+              row.customerId(),
+              row.name(),
+              row.tier(),
+              row.homeCountry(),
+              row.creditLimitCents(),
+              row.updatedAt().toEpochMilli() * 1000);
+      changes.add(
+          ChangeEvent.of(
+              i < config.customerCount() ? ChangeEvent.Op.READ : ChangeEvent.Op.UPDATE,
+              row.customerId(),
+              null,
+              c,
+              ChangePosition.of(i, 0),
+              new Instant(row.updatedAt().toEpochMilli())));
     }
     install(events);
     Map<String, TreeMap<Long, Long>> plainVersions = new HashMap<>();
     for (ChangeEvent<String, Customer> c : changes) {
-      plainVersions.computeIfAbsent(c.key(), k -> new TreeMap<>())
+      plainVersions
+          .computeIfAbsent(c.key(), k -> new TreeMap<>())
           .put(c.after().updatedAtMillis().getMillis(), c.after().creditLimitCents);
     }
     long[] matched = new long[2];
     Trials.Timings t =
         Trials.of(trials)
-            .side("Enrichment.asOf on Flink", () -> {
-              ENRICHED.set(0);
-              Pipeline p = flinkPipeline();
-              Coder<Customer> customerCoder =
-                  EfficientCoders.infer(p, TypeDescriptor.of(Customer.class), "withCoder(...)");
-              PCollection<ChangeEvent<String, Customer>> dimension = p.apply("CustomerVersions",
-                  Create.timestamped(changes, timestampsOf(changes))
-                      .withCoder(ChangeEvent.coder(StringUtf8Coder.of(), customerCoder)));
-              readTransactions(p).apply("AsOf",
-                      Enrichment.asOf((Transaction tx) -> tx.customerId, dimension, new WithCustomerLimit()))
-                  .enriched().apply("Count", ParDo.of(new CountFn()));
-              p.run().waitUntilFinish();
-              matched[0] = ENRICHED.get();
-              return transactions.length;
-            })
-            .side("plain Java TreeMap.floorEntry (1 thread)", () -> {
-              long n = 0;
-              for (Transaction tx : transactions) {
-                TreeMap<Long, Long> v = plainVersions.get(tx.customerId);
-                if (v != null && v.floorEntry(tx.eventTimeMillis) != null) {
-                  n++;
-                }
-              }
-              matched[1] = n;
-              return transactions.length;
-            })
+            .side(
+                "Enrichment.asOf on Flink",
+                () -> {
+                  ENRICHED.set(0);
+                  Pipeline p = flinkPipeline();
+                  Coder<Customer> customerCoder =
+                      EfficientCoders.infer(p, TypeDescriptor.of(Customer.class), "withCoder(...)");
+                  PCollection<ChangeEvent<String, Customer>> dimension =
+                      p.apply(
+                          "CustomerVersions",
+                          Create.timestamped(changes, timestampsOf(changes))
+                              .withCoder(ChangeEvent.coder(StringUtf8Coder.of(), customerCoder)));
+                  readTransactions(p)
+                      .apply(
+                          "AsOf",
+                          Enrichment.asOf(
+                              (Transaction tx) -> tx.customerId,
+                              dimension,
+                              new WithCustomerLimit()))
+                      .enriched()
+                      .apply("Count", ParDo.of(new CountFn()));
+                  p.run().waitUntilFinish();
+                  matched[0] = ENRICHED.get();
+                  return transactions.length;
+                })
+            .side(
+                "plain Java TreeMap.floorEntry (1 thread)",
+                () -> {
+                  long n = 0;
+                  for (Transaction tx : transactions) {
+                    TreeMap<Long, Long> v = plainVersions.get(tx.customerId);
+                    if (v != null && v.floorEntry(tx.eventTimeMillis) != null) {
+                      n++;
+                    }
+                  }
+                  matched[1] = n;
+                  return transactions.length;
+                })
             .run();
-    out.note(String.format("As-of join: %,d transactions against %,d customer versions (%,d snapshot rows +"
-            + " %,d updates) as a timestamped change stream; enriched: Beam %,d, plain Java %,d%s.",
-        transactions.length, changes.size(), config.customerCount(), changes.size() - config.customerCount(),
-        matched[0], matched[1], matched[0] == matched[1] ? " (equal)" : " (**differ**)"));
-    out.ratio("as-of join: Enrichment.asOf on Flink / plain Java", t.ratios("Enrichment.asOf on Flink",
-        "plain Java TreeMap.floorEntry (1 thread)"), null);
+    out.note(
+        String.format(
+            "As-of join: %,d transactions against %,d customer versions (%,d snapshot rows +"
+                + " %,d updates) as a timestamped change stream; enriched: Beam %,d, plain Java %,d%s.",
+            transactions.length,
+            changes.size(),
+            config.customerCount(),
+            changes.size() - config.customerCount(),
+            matched[0],
+            matched[1],
+            matched[0] == matched[1] ? " (equal)" : " (**differ**)"));
+    out.ratio(
+        "as-of join: Enrichment.asOf on Flink / plain Java",
+        t.ratios("Enrichment.asOf on Flink", "plain Java TreeMap.floorEntry (1 thread)"),
+        null);
     out.table("as-of join throughput per trial", t.rateHeader(), t.rateRows());
   }
 

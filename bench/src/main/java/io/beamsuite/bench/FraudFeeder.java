@@ -7,36 +7,13 @@ import static io.beamsuite.bench.LatencyBenchmark.OVER_LIMIT_SLOTS;
 import static io.beamsuite.bench.LatencyBenchmark.VELOCITY_SLOTS;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.services.EmbeddedKafka;
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
-import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.generator.GeneratorConfig;
-import io.beamsuite.io.jdbc.JdbcConnectionSpec;
-import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
-import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
-import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
-import io.beamsuite.pipelines.testing.Workload;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** The open-loop transaction feeder of one fraud job. */
 final class FraudFeeder {
@@ -110,9 +87,18 @@ final class FraudFeeder {
   }
 
   private void send(String id, String customer, long amountCents, String country, long eventMs) {
-    String json = "{\"event_id\":\"" + id + "\",\"customer_id\":\"" + customer
-        + "\",\"merchant_id\":\"m-00001\",\"amount_cents\":" + amountCents + ",\"currency\":\"USD\",\"country\":\""
-        + country + "\",\"event_time\":\"" + Instant.ofEpochMilli(eventMs) + "\"}";
+    String json =
+        "{\"event_id\":\""
+            + id
+            + "\",\"customer_id\":\""
+            + customer
+            + "\",\"merchant_id\":\"m-00001\",\"amount_cents\":"
+            + amountCents
+            + ",\"currency\":\"USD\",\"country\":\""
+            + country
+            + "\",\"event_time\":\""
+            + Instant.ofEpochMilli(eventMs)
+            + "\"}";
     producer.send(new ProducerRecord<>("transactions", customer, json));
   }
 }

@@ -36,8 +36,15 @@ import org.apache.beam.sdk.transforms.ParDo;
 public final class HeadlineSide {
   /** The sides, by the name {@code --side} takes. */
   static final List<String> SIDES =
-      List.of("beam-flink", "beam-direct", "native-flink", "plain-java", "flink-empty", "beam-flink-empty",
-          "kappa-replay", "kafka-consumer");
+      List.of(
+          "beam-flink",
+          "beam-direct",
+          "native-flink",
+          "plain-java",
+          "flink-empty",
+          "beam-flink-empty",
+          "kappa-replay",
+          "kafka-consumer");
 
   /** Side-specific numbers added to the result (e.g. the replay's catch-up time). */
   private static final Map<String, Double> EXTRA = new java.util.LinkedHashMap<>();
@@ -68,7 +75,8 @@ public final class HeadlineSide {
       case "flink-empty" -> NativeFlinkSide.runEmptyJob();
       case "beam-flink-empty" -> beamEmptyJob();
       case "kappa-replay" -> kappaReplay(a.get("bootstrapServers"), jdbcUrl);
-      case "kafka-consumer" -> EXTRA.put("recordsRead", (double) readToEnd(a.get("bootstrapServers")));
+      case "kafka-consumer" ->
+          EXTRA.put("recordsRead", (double) readToEnd(a.get("bootstrapServers")));
       default -> throw new AssertionError(side);
     }
     JdbcConnectionSpec.closeAllPools();
@@ -88,7 +96,9 @@ public final class HeadlineSide {
     System.exit(0);
   }
 
-  /** {@code lambda-batch} over the master dataset, through the launcher, with {@code runner} flags. */
+  /**
+   * {@code lambda-batch} over the master dataset, through the launcher, with {@code runner} flags.
+   */
   private static void lambdaBatch(Path events, String jdbcUrl, List<String> runner) {
     List<String> argv = new ArrayList<>();
     argv.add("lambda-batch");
@@ -99,11 +109,15 @@ public final class HeadlineSide {
     argv.add("--jdbcUrl=" + jdbcUrl);
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int exit =
-        Launcher.run(argv.toArray(new String[0]), new PrintStream(captured, true, StandardCharsets.UTF_8), System.err);
+        Launcher.run(
+            argv.toArray(new String[0]),
+            new PrintStream(captured, true, StandardCharsets.UTF_8),
+            System.err);
     String output = captured.toString(StandardCharsets.UTF_8);
     System.out.print(output);
     if (exit != 0) {
-      throw new IllegalStateException("lambda-batch exit " + exit + " for " + argv + ":\n" + output);
+      throw new IllegalStateException(
+          "lambda-batch exit " + exit + " for " + argv + ":\n" + output);
     }
   }
 
@@ -119,35 +133,52 @@ public final class HeadlineSide {
     List<String> argv = new ArrayList<>();
     argv.add("kappa-replay");
     argv.addAll(BeamSide.flinkEmbedded("--checkpointingInterval=2000"));
-    argv.addAll(List.of("--bootstrapServers=" + bootstrapServers, "--jdbcUrl=" + jdbcUrl, "--version=1",
-        "--exitWhenCaughtUp=true", "--replayProgressSeconds=1"));
+    argv.addAll(
+        List.of(
+            "--bootstrapServers=" + bootstrapServers,
+            "--jdbcUrl=" + jdbcUrl,
+            "--version=1",
+            "--exitWhenCaughtUp=true",
+            "--replayProgressSeconds=1"));
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int exit =
-        Launcher.run(argv.toArray(new String[0]), new PrintStream(captured, true, StandardCharsets.UTF_8), System.err);
+        Launcher.run(
+            argv.toArray(new String[0]),
+            new PrintStream(captured, true, StandardCharsets.UTF_8),
+            System.err);
     String output = captured.toString(StandardCharsets.UTF_8);
     System.out.print(output);
     java.util.regex.Matcher m = CAUGHT_UP.matcher(output);
     if (exit != 0 || !m.find()) {
-      throw new IllegalStateException("kappa-replay exit " + exit + ", no catch-up line:\n" + output);
+      throw new IllegalStateException(
+          "kappa-replay exit " + exit + ", no catch-up line:\n" + output);
     }
     EXTRA.put("caughtUpSeconds", Double.parseDouble(m.group(1)));
   }
 
-  /** A plain {@code KafkaConsumer} reading every partition of both topics from the start to the end offsets. */
+  /**
+   * A plain {@code KafkaConsumer} reading every partition of both topics from the start to the end
+   * offsets.
+   */
   private static long readToEnd(String bootstrapServers) {
-    Map<String, Object> config = Map.of(
-        "bootstrap.servers", bootstrapServers,
-        "key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
-        "value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
-        "enable.auto.commit", "false",
-        "max.poll.records", "5000");
+    Map<String, Object> config =
+        Map.of(
+            "bootstrap.servers", bootstrapServers,
+            "key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
+            "value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer",
+            "enable.auto.commit", "false",
+            "max.poll.records", "5000");
     long read = 0;
     try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
         new org.apache.kafka.clients.consumer.KafkaConsumer<>(config)) {
       List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
       for (String topic : KappaReplayBenchmark.TOPICS) {
-        consumer.partitionsFor(topic).forEach(p -> partitions.add(
-            new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())));
+        consumer
+            .partitionsFor(topic)
+            .forEach(
+                p ->
+                    partitions.add(
+                        new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())));
       }
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -156,7 +187,8 @@ public final class HeadlineSide {
         for (var record : consumer.poll(java.time.Duration.ofMillis(500))) {
           read++;
           if (record.value() == null) {
-            throw new IllegalStateException("null value at " + record.topic() + "@" + record.offset());
+            throw new IllegalStateException(
+                "null value at " + record.topic() + "@" + record.offset());
           }
         }
       }
@@ -167,7 +199,9 @@ public final class HeadlineSide {
   /** A Beam pipeline with one element and nothing to do, on embedded Flink (p=2). */
   private static void beamEmptyJob() {
     Pipeline p =
-        Pipeline.create(PipelineOptionsFactory.fromArgs(BeamSide.flinkEmbedded().toArray(new String[0])).create());
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(BeamSide.flinkEmbedded().toArray(new String[0]))
+                .create());
     p.apply(Create.of(1L)).apply(ParDo.of(new NothingFn()));
     p.run().waitUntilFinish();
   }

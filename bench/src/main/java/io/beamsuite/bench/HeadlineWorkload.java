@@ -36,7 +36,8 @@ final class HeadlineWorkload {
   final long duplicates;
   final long malformed;
 
-  private HeadlineWorkload(Path root, long transactionRecords, long clickRecords, long duplicates, long malformed) {
+  private HeadlineWorkload(
+      Path root, long transactionRecords, long clickRecords, long duplicates, long malformed) {
     this.root = root;
     this.transactionRecords = transactionRecords;
     this.clickRecords = clickRecords;
@@ -44,7 +45,9 @@ final class HeadlineWorkload {
     this.malformed = malformed;
   }
 
-  /** Generates and writes {@code events} transactions and {@code events} clicks under {@code root}. */
+  /**
+   * Generates and writes {@code events} transactions and {@code events} clicks under {@code root}.
+   */
   static HeadlineWorkload write(Path root, int events) throws IOException {
     long[] counts = new long[4];
     for (EventTopic topic : List.of(EventTopic.TRANSACTIONS, EventTopic.CLICKS)) {
@@ -73,7 +76,8 @@ final class HeadlineWorkload {
         .allowedLateness(DISORDER)
         .duplicateRate(DUPLICATE_RATE)
         .malformedRate(MALFORMED_RATE)
-        .topicWeights(topic == EventTopic.CLICKS ? 1 : 0, topic == EventTopic.TRANSACTIONS ? 1 : 0, 0)
+        .topicWeights(
+            topic == EventTopic.CLICKS ? 1 : 0, topic == EventTopic.TRANSACTIONS ? 1 : 0, 0)
         .userCount(10_000)
         .customerCount(5_000)
         .merchantCount(500)

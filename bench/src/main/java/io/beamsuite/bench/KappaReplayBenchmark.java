@@ -1,11 +1,11 @@
 package io.beamsuite.bench;
 
-import io.beamsuite.fixtures.services.EmbeddedKafka;
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.generator.EventGenerator;
 import io.beamsuite.fixtures.generator.EventTopic;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,8 +43,11 @@ public final class KappaReplayBenchmark {
     int trials = a.intArg("trials", 3, 1);
     Results out = Results.forSection("kappa-replay", "Kappa replay");
     Path work = Files.createTempDirectory("beamsuite-bench-kappa");
-    Path logs = Path.of(System.getProperty("bench.out", "target/bench/x")).toAbsolutePath().getParent()
-        .resolve("kappa-logs");
+    Path logs =
+        Path.of(System.getProperty("bench.out", "target/bench/x"))
+            .toAbsolutePath()
+            .getParent()
+            .resolve("kappa-logs");
     Files.createDirectories(logs);
     List<String> failures = new ArrayList<>();
     try (EmbeddedKafka kafka = new EmbeddedKafka().start();
@@ -54,23 +57,36 @@ public final class KappaReplayBenchmark {
       }
       long produceStart = System.nanoTime();
       long sent = produce(kafka.bootstrapServers(), records);
-      out.note(String.format("%,d records (transactions and clicks, about half each; generated as for section 1:"
-              + " 5%% duplicates, 1%% malformed, up to 10 min of disorder; Kafka timestamp = event time) produced"
-              + " in %.0f s into an embedded Kafka %s broker, topics of %d partitions (= the parallelism)."
-              + " **kappa-replay** = `Launcher.run(kappa-replay --version=1 --exitWhenCaughtUp=true"
-              + " --runner=FlinkRunner --flinkMaster=[local] --parallelism=2 --checkpointingInterval=2000 ...)`"
-              + " into a fresh embedded PostgreSQL database per run: the command reports the catch-up time (every"
-              + " partition's committed offset at the live point; offsets are committed on checkpoints, so it is"
-              + " exact to about 2 s). **Plain consumer** = one `KafkaConsumer` assigned every partition of both"
-              + " topics, from the beginning to the end offsets (records read, nothing parsed). Each run is a JVM"
-              + " of its own; rec/s = records / wall time of the run (start-up included) and, for the replay,"
-              + " records / catch-up time.",
-          sent, (System.nanoTime() - produceStart) / 1e9, org.apache.kafka.common.utils.AppInfoParser.getVersion(),
-          PARTITIONS));
-      FlinkVsNativeBenchmark.Children children = new FlinkVsNativeBenchmark.Children(postgres, work, logs,
-          List.of("--bootstrapServers=" + kafka.bootstrapServers()));
-      List<FlinkVsNativeBenchmark.Run> runs = children.trials(List.of(REPLAY, CONSUMER), null, sent, trials,
-          !a.quick(), null, Long.MAX_VALUE, failures);
+      out.note(
+          String.format(
+              "%,d records (transactions and clicks, about half each; generated as for section 1:"
+                  + " 5%% duplicates, 1%% malformed, up to 10 min of disorder; Kafka timestamp = event time) produced"
+                  + " in %.0f s into an embedded Kafka %s broker, topics of %d partitions (= the parallelism)."
+                  + " **kappa-replay** = `Launcher.run(kappa-replay --version=1 --exitWhenCaughtUp=true"
+                  + " --runner=FlinkRunner --flinkMaster=[local] --parallelism=2 --checkpointingInterval=2000 ...)`"
+                  + " into a fresh embedded PostgreSQL database per run: the command reports the catch-up time (every"
+                  + " partition's committed offset at the live point; offsets are committed on checkpoints, so it is"
+                  + " exact to about 2 s). **Plain consumer** = one `KafkaConsumer` assigned every partition of both"
+                  + " topics, from the beginning to the end offsets (records read, nothing parsed). Each run is a JVM"
+                  + " of its own; rec/s = records / wall time of the run (start-up included) and, for the replay,"
+                  + " records / catch-up time.",
+              sent,
+              (System.nanoTime() - produceStart) / 1e9,
+              org.apache.kafka.common.utils.AppInfoParser.getVersion(),
+              PARTITIONS));
+      FlinkVsNativeBenchmark.Children children =
+          new FlinkVsNativeBenchmark.Children(
+              postgres, work, logs, List.of("--bootstrapServers=" + kafka.bootstrapServers()));
+      List<FlinkVsNativeBenchmark.Run> runs =
+          children.trials(
+              List.of(REPLAY, CONSUMER),
+              null,
+              sent,
+              trials,
+              !a.quick(),
+              null,
+              Long.MAX_VALUE,
+              failures);
       int rounds = FlinkVsNativeBenchmark.rounds(runs);
       double[] replayRate = new double[rounds];
       double[] caughtUpRate = new double[rounds];
@@ -85,27 +101,56 @@ public final class KappaReplayBenchmark {
         } else {
           long read = (long) r.result().get("recordsRead").asDouble();
           if (read != sent) {
-            failures.add(String.format("the plain consumer read %,d records, %,d were sent", read, sent));
+            failures.add(
+                String.format("the plain consumer read %,d records, %,d were sent", read, sent));
           }
         }
-        rows.add(List.of(String.valueOf(r.trial()), r.side(), String.format("%.1f", r.wallSeconds()),
-            String.format("%,.0f", rate),
-            r.side().equals(REPLAY) ? String.format("%.1f", r.result().get("caughtUpSeconds").asDouble()) : "—",
-            String.format("%.1f", r.cpuSeconds() / sent * 1e6), String.valueOf(r.peakRssBytes() >> 20)));
+        rows.add(
+            List.of(
+                String.valueOf(r.trial()),
+                r.side(),
+                String.format("%.1f", r.wallSeconds()),
+                String.format("%,.0f", rate),
+                r.side().equals(REPLAY)
+                    ? String.format("%.1f", r.result().get("caughtUpSeconds").asDouble())
+                    : "—",
+                String.format("%.1f", r.cpuSeconds() / sent * 1e6),
+                String.valueOf(r.peakRssBytes() >> 20)));
       }
       for (int t = 0; t < rounds; t++) {
         final int trial = t + 1;
-        FlinkVsNativeBenchmark.Run consumer = runs.stream()
-            .filter(r -> r.side().equals(CONSUMER) && r.trial() == trial).findFirst().orElseThrow();
+        FlinkVsNativeBenchmark.Run consumer =
+            runs.stream()
+                .filter(r -> r.side().equals(CONSUMER) && r.trial() == trial)
+                .findFirst()
+                .orElseThrow();
         vsConsumer[t] = replayRate[t] / (sent / consumer.wallSeconds());
       }
-      out.table(String.format("Per run, %,d records (%d trial(s)%s, rotating order)", sent, rounds,
-              a.quick() ? ", no warm-up" : " after a warm-up"),
-          List.of("trial", "side", "wall s", "rec/s (whole run)", "catch-up s", "JVM CPU-s/M", "peak RSS MiB"), rows);
-      out.rate("kappa replay rate (whole run, start-up included), rec/s", replayRate,
+      out.table(
+          String.format(
+              "Per run, %,d records (%d trial(s)%s, rotating order)",
+              sent, rounds, a.quick() ? ", no warm-up" : " after a warm-up"),
+          List.of(
+              "trial",
+              "side",
+              "wall s",
+              "rec/s (whole run)",
+              "catch-up s",
+              "JVM CPU-s/M",
+              "peak RSS MiB"),
+          rows);
+      out.rate(
+          "kappa replay rate (whole run, start-up included), rec/s",
+          replayRate,
           Results.Goal.atLeast(20_000, "≥ 20,000 rec/s"));
-      out.rate("kappa replay rate from the catch-up time the command reports, rec/s", caughtUpRate, null);
-      out.ratio("kappa replay / plain consumer (whole runs)", vsConsumer, Results.Goal.atLeast(0.3, "≥ 0.3×"));
+      out.rate(
+          "kappa replay rate from the catch-up time the command reports, rec/s",
+          caughtUpRate,
+          null);
+      out.ratio(
+          "kappa replay / plain consumer (whole runs)",
+          vsConsumer,
+          Results.Goal.atLeast(0.3, "≥ 0.3×"));
     } finally {
       JdbcConnectionSpec.closeAllPools();
     }
@@ -116,25 +161,39 @@ public final class KappaReplayBenchmark {
     }
   }
 
-  /** Generates about {@code records} records, half per topic, and sends them; returns how many were sent. */
+  /**
+   * Generates about {@code records} records, half per topic, and sends them; returns how many were
+   * sent.
+   */
   private static long produce(String bootstrapServers, int records) throws Exception {
-    Map<String, Object> config = Map.of(
-        "bootstrap.servers", bootstrapServers,
-        "key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer",
-        "value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer",
-        "acks", "all",
-        "linger.ms", "20",
-        "batch.size", String.valueOf(256 * 1024));
+    Map<String, Object> config =
+        Map.of(
+            "bootstrap.servers", bootstrapServers,
+            "key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer",
+            "value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer",
+            "acks", "all",
+            "linger.ms", "20",
+            "batch.size", String.valueOf(256 * 1024));
     long sent = 0;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
       for (EventTopic topic : List.of(EventTopic.TRANSACTIONS, EventTopic.CLICKS)) {
         // eventCount × (1 + 5% duplicates + 1% malformed) records per topic.
-        int events = (int) Math.round(records / 2.0 / (1 + HeadlineWorkload.DUPLICATE_RATE + HeadlineWorkload.MALFORMED_RATE));
+        int events =
+            (int)
+                Math.round(
+                    records
+                        / 2.0
+                        / (1 + HeadlineWorkload.DUPLICATE_RATE + HeadlineWorkload.MALFORMED_RATE));
         GeneratorConfig generatorConfig = HeadlineWorkload.config(topic, events);
         for (GeneratedRecord r : EventGenerator.of(generatorConfig).generate()) {
           long timestamp = (r.eventTime() != null ? r.eventTime() : r.arrivalTime()).toEpochMilli();
-          producer.send(new ProducerRecord<>(r.topic(), null, timestamp,
-              r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8), r.payload()));
+          producer.send(
+              new ProducerRecord<>(
+                  r.topic(),
+                  null,
+                  timestamp,
+                  r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
+                  r.payload()));
           sent++;
         }
       }

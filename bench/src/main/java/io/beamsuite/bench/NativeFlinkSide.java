@@ -1,7 +1,6 @@
 package io.beamsuite.bench;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -30,9 +29,9 @@ import org.apache.flink.util.Collector;
  * input, as the FlinkRunner runs a bounded Beam pipeline in batch mode). Per view: the topic's
  * files by index ({@code fromSequence}), each file read and split into lines by one subtask, each
  * line parsed with {@link StrictParser} into {@code (event_id, key, value, event time)}, event-time
- * timestamps, repeated ids dropped (keyed {@code ValueState}, cleared by an event-time timer
- * after Dedup's default retention), sums per key in {@code TumblingEventTimeWindows} of the
- * view's size, and the rows upserted into the view's table by {@link ViewRowsWriter} in the sink.
+ * timestamps, repeated ids dropped (keyed {@code ValueState}, cleared by an event-time timer after
+ * Dedup's default retention), sums per key in {@code TumblingEventTimeWindows} of the view's size,
+ * and the rows upserted into the view's table by {@link ViewRowsWriter} in the sink.
  */
 final class NativeFlinkSide {
   static final int PARALLELISM = 2;
@@ -71,8 +70,8 @@ final class NativeFlinkSide {
   }
 
   /**
-   * The start-up cost of a Flink job on this machine: the same local environment running a job
-   * with one element and nothing to do (MiniCluster start, job submission, stop).
+   * The start-up cost of a Flink job on this machine: the same local environment running a job with
+   * one element and nothing to do (MiniCluster start, job submission, stop).
    */
   static void runEmptyJob() throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(PARALLELISM);
@@ -81,8 +80,11 @@ final class NativeFlinkSide {
     env.execute("native-empty");
   }
 
-  /** File index to its lines' {@code (event_id, key, value, event time)}; unparseable lines dropped. */
-  static final class ReadAndParseFn extends RichFlatMapFunction<Long, Tuple4<String, String, Long, Long>> {
+  /**
+   * File index to its lines' {@code (event_id, key, value, event time)}; unparseable lines dropped.
+   */
+  static final class ReadAndParseFn
+      extends RichFlatMapFunction<Long, Tuple4<String, String, Long, Long>> {
     private final View view;
     private final List<String> files;
     private transient StrictParser parser;
@@ -99,18 +101,26 @@ final class NativeFlinkSide {
 
     @Override
     public void flatMap(Long index, Collector<Tuple4<String, String, Long, Long>> out) {
-      HeadlineWorkload.forEachLine(Path.of(files.get(index.intValue())), payload -> {
-        Object event = parser.parse(payload);
-        if (event != null) {
-          out.collect(Tuple4.of(view.eventId(event), view.key(event), view.value(event), view.eventTimeMillis(event)));
-        }
-      });
+      HeadlineWorkload.forEachLine(
+          Path.of(files.get(index.intValue())),
+          payload -> {
+            Object event = parser.parse(payload);
+            if (event != null) {
+              out.collect(
+                  Tuple4.of(
+                      view.eventId(event),
+                      view.key(event),
+                      view.value(event),
+                      view.eventTimeMillis(event)));
+            }
+          });
     }
   }
 
   /** First copy of each id; the id's state is cleared {@code retention} after its event time. */
   static final class DedupFn
-      extends KeyedProcessFunction<String, Tuple4<String, String, Long, Long>, Tuple4<String, String, Long, Long>> {
+      extends KeyedProcessFunction<
+          String, Tuple4<String, String, Long, Long>, Tuple4<String, String, Long, Long>> {
     private final long retentionMillis;
     private transient ValueState<Boolean> seen;
 
@@ -125,7 +135,9 @@ final class NativeFlinkSide {
 
     @Override
     public void processElement(
-        Tuple4<String, String, Long, Long> event, Context ctx, Collector<Tuple4<String, String, Long, Long>> out)
+        Tuple4<String, String, Long, Long> event,
+        Context ctx,
+        Collector<Tuple4<String, String, Long, Long>> out)
         throws Exception {
       if (seen.value() == null) {
         seen.update(true);
@@ -135,12 +147,14 @@ final class NativeFlinkSide {
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Tuple4<String, String, Long, Long>> out) {
+    public void onTimer(
+        long timestamp, OnTimerContext ctx, Collector<Tuple4<String, String, Long, Long>> out) {
       seen.clear();
     }
   }
 
-  static final class SumFn implements AggregateFunction<Tuple4<String, String, Long, Long>, Long, Long> {
+  static final class SumFn
+      implements AggregateFunction<Tuple4<String, String, Long, Long>, Long, Long> {
     @Override
     public Long createAccumulator() {
       return 0L;
@@ -163,9 +177,14 @@ final class NativeFlinkSide {
   }
 
   /** The window's sum as a row: {@code (key, window start, value)}. */
-  static final class ToRowFn extends ProcessWindowFunction<Long, Tuple3<String, Long, Long>, String, TimeWindow> {
+  static final class ToRowFn
+      extends ProcessWindowFunction<Long, Tuple3<String, Long, Long>, String, TimeWindow> {
     @Override
-    public void process(String key, Context context, Iterable<Long> sums, Collector<Tuple3<String, Long, Long>> out) {
+    public void process(
+        String key,
+        Context context,
+        Iterable<Long> sums,
+        Collector<Tuple3<String, Long, Long>> out) {
       for (long sum : sums) {
         out.collect(Tuple3.of(key, context.window().getStart(), sum));
       }

@@ -32,16 +32,19 @@ final class PlainJavaSide {
     Map<String, Map<Long, long[]>> sums = new HashMap<>();
     long[] lines = {0};
     for (Path file : HeadlineWorkload.files(events, view.topic)) {
-      HeadlineWorkload.forEachLine(file, payload -> {
-        lines[0]++;
-        Object event = parser.parse(payload);
-        if (event == null || !seen.add(view.eventId(event))) {
-          return;
-        }
-        long windowStart = view.windowStart(view.eventTimeMillis(event));
-        sums.computeIfAbsent(view.key(event), k -> new HashMap<>())
-            .computeIfAbsent(windowStart, w -> new long[1])[0] += view.value(event);
-      });
+      HeadlineWorkload.forEachLine(
+          file,
+          payload -> {
+            lines[0]++;
+            Object event = parser.parse(payload);
+            if (event == null || !seen.add(view.eventId(event))) {
+              return;
+            }
+            long windowStart = view.windowStart(view.eventTimeMillis(event));
+            sums.computeIfAbsent(view.key(event), k -> new HashMap<>())
+                    .computeIfAbsent(windowStart, w -> new long[1])[0] +=
+                view.value(event);
+          });
     }
     try (ViewRowsWriter rows = new ViewRowsWriter(jdbcUrl, view)) {
       for (Map.Entry<String, Map<Long, long[]>> key : sums.entrySet()) {

@@ -42,40 +42,62 @@ public final class PoisonInputBenchmark {
 
     Trials.Timings t =
         Trials.of(trials)
-            .side("clean", () -> {
-              BenchEvents.install(clean);
-              BeamSide.DEAD_LETTERS.set(0);
-              long n = BeamSide.run(View.PAGE_VIEWS, BeamSide.flinkEmbedded(), null);
-              check(deadLetterChecks, "clean", BeamSide.DEAD_LETTERS.get(), 0);
-              return n;
-            })
-            .side("10% poison", () -> {
-              BenchEvents.install(poisoned);
-              BeamSide.DEAD_LETTERS.set(0);
-              long n = BeamSide.run(View.PAGE_VIEWS, BeamSide.flinkEmbedded(), null);
-              check(deadLetterChecks, "poisoned", BeamSide.DEAD_LETTERS.get(), expected);
-              return n;
-            })
+            .side(
+                "clean",
+                () -> {
+                  BenchEvents.install(clean);
+                  BeamSide.DEAD_LETTERS.set(0);
+                  long n = BeamSide.run(View.PAGE_VIEWS, BeamSide.flinkEmbedded(), null);
+                  check(deadLetterChecks, "clean", BeamSide.DEAD_LETTERS.get(), 0);
+                  return n;
+                })
+            .side(
+                "10% poison",
+                () -> {
+                  BenchEvents.install(poisoned);
+                  BeamSide.DEAD_LETTERS.set(0);
+                  long n = BeamSide.run(View.PAGE_VIEWS, BeamSide.flinkEmbedded(), null);
+                  check(deadLetterChecks, "poisoned", BeamSide.DEAD_LETTERS.get(), expected);
+                  return n;
+                })
             .run();
-    out.note(String.format("Clickstream parse (`ParseJson`) + `Dedup` + `PageViewsPerMinute` on the embedded"
-            + " FlinkRunner (parallelism 2), dead letters counted. Clean: %,d click records (%,d events, 3%%"
-            + " duplicates). Poisoned: the same plus %,d records from the %d click/generic `MalformedCorpus`"
-            + " entries in rotation (one after every 9 clean records, i.e. %.1f%% of %,d; %,d of them are"
-            + " entries the corpus expects to be dead-lettered, the rest are hostile but valid). Throughput ="
-            + " input records / wall time.",
-        clean.size(), events, poison.size(), corpus.size(), 100.0 * poison.size() / poisoned.size(),
-        poisoned.size(), expected));
-    out.ratio("poisoned / clean throughput", t.ratios("10% poison", "clean"),
+    out.note(
+        String.format(
+            "Clickstream parse (`ParseJson`) + `Dedup` + `PageViewsPerMinute` on the embedded"
+                + " FlinkRunner (parallelism 2), dead letters counted. Clean: %,d click records (%,d events, 3%%"
+                + " duplicates). Poisoned: the same plus %,d records from the %d click/generic `MalformedCorpus`"
+                + " entries in rotation (one after every 9 clean records, i.e. %.1f%% of %,d; %,d of them are"
+                + " entries the corpus expects to be dead-lettered, the rest are hostile but valid). Throughput ="
+                + " input records / wall time.",
+            clean.size(),
+            events,
+            poison.size(),
+            corpus.size(),
+            100.0 * poison.size() / poisoned.size(),
+            poisoned.size(),
+            expected));
+    out.ratio(
+        "poisoned / clean throughput",
+        t.ratios("10% poison", "clean"),
         Results.Goal.atLeast(0.5, "≥ 0.5× (within 2×)"));
     out.table("throughput per trial", t.rateHeader(), t.rateRows());
-    out.note(deadLetterChecks.stream().allMatch(s -> s.startsWith("ok"))
-        ? String.format("Dead letters: every run produced exactly the expected count (poisoned %,d, clean 0): %d"
-            + " runs checked.", expected, deadLetterChecks.size())
-        : "Dead letters: **MISMATCH** " + String.join("; ", deadLetterChecks));
+    out.note(
+        deadLetterChecks.stream().allMatch(s -> s.startsWith("ok"))
+            ? String.format(
+                "Dead letters: every run produced exactly the expected count (poisoned %,d, clean 0): %d"
+                    + " runs checked.",
+                expected, deadLetterChecks.size())
+            : "Dead letters: **MISMATCH** " + String.join("; ", deadLetterChecks));
   }
 
   private static void check(List<String> checks, String side, long actual, long expected) {
-    checks.add((actual == expected ? "ok " : "MISMATCH ") + side + ": " + actual + " dead letters, expected " + expected);
+    checks.add(
+        (actual == expected ? "ok " : "MISMATCH ")
+            + side
+            + ": "
+            + actual
+            + " dead letters, expected "
+            + expected);
     System.out.println(checks.get(checks.size() - 1));
   }
 }

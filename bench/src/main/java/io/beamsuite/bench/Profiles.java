@@ -80,7 +80,8 @@ public final class Profiles {
       if (type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun.")) {
         continue;
       }
-      if (type.startsWith("org.apache.beam.sdk.coders") || type.startsWith("org.apache.beam.sdk.schemas")) {
+      if (type.startsWith("org.apache.beam.sdk.coders")
+          || type.startsWith("org.apache.beam.sdk.schemas")) {
         return "Beam coders / schemas";
       }
       if (type.startsWith("org.apache.beam.runners.flink")) {
@@ -110,6 +111,8 @@ public final class Profiles {
     return counts.entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .limit(n)
-        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
+        .collect(
+            Collectors.toMap(
+                Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
   }
 }

@@ -32,8 +32,9 @@ import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
- * Renders docs/benchmarks.md and docs/benchmarks.png from the JSON-lines results the benchmark mains
- * wrote ({@link Results}), plus what bench.sh recorded about the run (commands, load average).
+ * Renders docs/benchmarks.md and docs/benchmarks.png from the JSON-lines results the benchmark
+ * mains wrote ({@link Results}), plus what bench.sh recorded about the run (commands, load
+ * average).
  *
  * <pre>{@code
  * java -cp ... io.beamsuite.bench.ReportWriter <results dir> docs/benchmarks.md docs/benchmarks.png
@@ -50,54 +51,110 @@ public final class ReportWriter {
   private static final Map<String, String> SECTIONS = new LinkedHashMap<>();
 
   static {
-    SECTIONS.put("flink-vs-native", "1. Headline: lambda-batch on Flink vs native Flink vs plain Java");
+    SECTIONS.put(
+        "flink-vs-native", "1. Headline: lambda-batch on Flink vs native Flink vs plain Java");
     SECTIONS.put("framework-cost", "2. Framework cost vs plain Java");
     SECTIONS.put("dedup", "3. Dedup vs Beam's Deduplicate");
     SECTIONS.put("direct-runner", "4. Whole pipelines on the Direct runner and embedded Flink");
     SECTIONS.put("kappa-replay", "5. Kappa replay: kappa-replay on Flink vs a plain KafkaConsumer");
-    SECTIONS.put("latency", "6. Latency: fraud and clickstream on Flink streaming, Kafka to PostgreSQL");
+    SECTIONS.put(
+        "latency", "6. Latency: fraud and clickstream on Flink streaming, Kafka to PostgreSQL");
     SECTIONS.put("enrichment", "7. Enrichment: JdbcLookup vs per-element JDBC, as-of join");
     SECTIONS.put("coders", "8. Coder cost per record");
     SECTIONS.put("poison-input", "9. Poison input: clean vs 10% poison");
   }
 
   /**
-   * The goals the page must always show (the engine and yardstick goals): section, the start of
-   * the ratio name that judges it, and the goal. A goal no ratio of this run judged is listed as not
+   * The goals the page must always show (the engine and yardstick goals): section, the start of the
+   * ratio name that judges it, and the goal. A goal no ratio of this run judged is listed as not
    * measured, never dropped.
    */
   private static final List<String[]> REQUIRED_GOALS =
       List.of(
-          new String[] {"flink-vs-native", "revenue + page views: lambda-batch on Flink / native Flink",
-              "revenue + page views, embedded Flink p=2 / native Flink (whole run)", "≥ 0.6×",
-              "section 1 was not run"},
-          new String[] {"framework-cost", "revenue + page views: lambda-batch on Flink / plain Java",
-              "revenue + page views, embedded Flink p=2 / plain Java (whole run)", "≥ 0.2×",
-              "section 1 was not run"},
-          new String[] {"direct-runner", "Direct whole pipeline",
-              "Direct runner, whole pipeline (clickstream, fraud, sensors from files)",
-              "≥ 10,000 rec/s",
-              "section 4 was not run in this run"},
-          new String[] {"dedup", "throughput: Dedup", "Dedup / Beam Deduplicate throughput, ≥ 1M ids", "≥ 1.2×",
-              "section 3 was not run at 1,000,000 ids in this run"},
-          new String[] {"dedup", "state bytes per id: Dedup (64 key buckets)",
-              "Dedup state bytes per live id / HashMap<String, Long>", "≤ 3×",
-              "section 3 was not run at 1,000,000 ids in this run"},
-          new String[] {"latency", "fraud p99 many_countries", "fraud at 1,000 tx/s: p99 many_countries", "≤ 1 s",
-              "section 6 was not run"},
-          new String[] {"latency", "fraud p99 velocity", "fraud at 1,000 tx/s: p99 velocity", "≤ 1 s",
-              "section 6 was not run"},
-          new String[] {"latency", "fraud p99 amount_over_limit",
-              "fraud at 1,000 tx/s: p99 amount_over_limit (--maxOutOfOrdernessSeconds=2)", "≤ 3 s",
-              "section 6 was not run"},
-          new String[] {"latency", "fraud sustainable rate", "fraud: maximum sustainable rate", "≥ 10,000 tx/s",
-              "section 6 was not run"},
-          new String[] {"kappa-replay", "kappa replay rate", "Kappa replay of 2M records, embedded Flink p=2",
-              "≥ 20,000 rec/s", "section 5 was not run at 2,000,000 records in this run"},
-          new String[] {"kappa-replay", "kappa replay / plain consumer", "Kappa replay / plain KafkaConsumer",
-              "≥ 0.3×", "section 5 was not run at 2,000,000 records in this run"},
-          new String[] {"demo", "demo", "demo (50,000 events), end to end", "≤ 2 min",
-              "no benchmark measures it yet"});
+          new String[] {
+            "flink-vs-native",
+            "revenue + page views: lambda-batch on Flink / native Flink",
+            "revenue + page views, embedded Flink p=2 / native Flink (whole run)",
+            "≥ 0.6×",
+            "section 1 was not run"
+          },
+          new String[] {
+            "framework-cost",
+            "revenue + page views: lambda-batch on Flink / plain Java",
+            "revenue + page views, embedded Flink p=2 / plain Java (whole run)",
+            "≥ 0.2×",
+            "section 1 was not run"
+          },
+          new String[] {
+            "direct-runner",
+            "Direct whole pipeline",
+            "Direct runner, whole pipeline (clickstream, fraud, sensors from files)",
+            "≥ 10,000 rec/s",
+            "section 4 was not run in this run"
+          },
+          new String[] {
+            "dedup",
+            "throughput: Dedup",
+            "Dedup / Beam Deduplicate throughput, ≥ 1M ids",
+            "≥ 1.2×",
+            "section 3 was not run at 1,000,000 ids in this run"
+          },
+          new String[] {
+            "dedup",
+            "state bytes per id: Dedup (64 key buckets)",
+            "Dedup state bytes per live id / HashMap<String, Long>",
+            "≤ 3×",
+            "section 3 was not run at 1,000,000 ids in this run"
+          },
+          new String[] {
+            "latency",
+            "fraud p99 many_countries",
+            "fraud at 1,000 tx/s: p99 many_countries",
+            "≤ 1 s",
+            "section 6 was not run"
+          },
+          new String[] {
+            "latency",
+            "fraud p99 velocity",
+            "fraud at 1,000 tx/s: p99 velocity",
+            "≤ 1 s",
+            "section 6 was not run"
+          },
+          new String[] {
+            "latency",
+            "fraud p99 amount_over_limit",
+            "fraud at 1,000 tx/s: p99 amount_over_limit (--maxOutOfOrdernessSeconds=2)",
+            "≤ 3 s",
+            "section 6 was not run"
+          },
+          new String[] {
+            "latency",
+            "fraud sustainable rate",
+            "fraud: maximum sustainable rate",
+            "≥ 10,000 tx/s",
+            "section 6 was not run"
+          },
+          new String[] {
+            "kappa-replay",
+            "kappa replay rate",
+            "Kappa replay of 2M records, embedded Flink p=2",
+            "≥ 20,000 rec/s",
+            "section 5 was not run at 2,000,000 records in this run"
+          },
+          new String[] {
+            "kappa-replay",
+            "kappa replay / plain consumer",
+            "Kappa replay / plain KafkaConsumer",
+            "≥ 0.3×",
+            "section 5 was not run at 2,000,000 records in this run"
+          },
+          new String[] {
+            "demo",
+            "demo",
+            "demo (50,000 events), end to end",
+            "≤ 2 min",
+            "no benchmark measures it yet"
+          });
 
   /** The bench.sh run line (invocation, start, end, status) of each section. */
   private static final Map<String, JsonNode> RUNS = new LinkedHashMap<>();
@@ -155,44 +212,68 @@ public final class ReportWriter {
     System.out.println("wrote " + args[1] + " and " + args[2]);
   }
 
-  private static void header(StringBuilder md, Path dir, Map<String, List<JsonNode>> bySection, String png)
+  private static void header(
+      StringBuilder md, Path dir, Map<String, List<JsonNode>> bySection, String png)
       throws IOException {
     md.append("# Benchmarks\n\n");
     md.append("Generated by `run-scripts/bench.sh` — do not edit by hand; rerun the script. ")
-        .append("Numbers on this shared machine are noisy, so every goal is judged on a **ratio of sides")
-        .append(" measured in one run** over the same pre-generated events (fixed seed), warm-up first, then")
-        .append(" ≥ 3 trials in rotating order (unless a section says otherwise); the median is shown with min")
-        .append(" and max. CPU-seconds per million records are given where a section measures them: they depend")
+        .append(
+            "Numbers on this shared machine are noisy, so every goal is judged on a **ratio of sides")
+        .append(
+            " measured in one run** over the same pre-generated events (fixed seed), warm-up first, then")
+        .append(
+            " ≥ 3 trials in rotating order (unless a section says otherwise); the median is shown with min")
+        .append(
+            " and max. CPU-seconds per million records are given where a section measures them: they depend")
         .append(" less on the other load of the machine than wall time. Benchmarks are not part")
-        .append(" of `mvn verify` (module `bench`, Maven profile `bench`; `.ci/run` compiles it).\n\n");
+        .append(
+            " of `mvn verify` (module `bench`, Maven profile `bench`; `.ci/run` compiles it).\n\n");
     md.append("![median ratio per benchmark against its goal](").append(png).append(")\n\n");
     md.append("## Run\n\n");
     md.append("- Date: ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\n");
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    md.append(String.format(Locale.ROOT, "- Machine: %d cores (%s), %.1f GiB RAM, %s %s (%s)%n",
-        Runtime.getRuntime().availableProcessors(), cpuModel(), os.getTotalMemorySize() / (1024.0 * 1024 * 1024),
-        System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch")));
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- Machine: %d cores (%s), %.1f GiB RAM, %s %s (%s)%n",
+            Runtime.getRuntime().availableProcessors(),
+            cpuModel(),
+            os.getTotalMemorySize() / (1024.0 * 1024 * 1024),
+            System.getProperty("os.name"),
+            System.getProperty("os.version"),
+            System.getProperty("os.arch")));
     md.append("- Load average while the benchmarks ran (1-min, sampled every 10 s by bench.sh): ")
         .append(loadAverage(Long.MIN_VALUE, Long.MAX_VALUE))
-        .append(". Other engineers' builds share the CPU, and the load average also counts the benchmarks' own")
+        .append(
+            ". Other engineers' builds share the CPU, and the load average also counts the benchmarks' own")
         .append(" runnable threads; each section states its own.\n");
     md.append("- Java: `").append(javaVersion()).append("`\n");
-    md.append("- Versions: Beam ").append(org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion())
-        .append(", Flink ").append(org.apache.flink.runtime.util.EnvironmentInformation.getVersion())
-        .append(", Kafka (clients/broker) ").append(org.apache.kafka.common.utils.AppInfoParser.getVersion());
+    md.append("- Versions: Beam ")
+        .append(org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion())
+        .append(", Flink ")
+        .append(org.apache.flink.runtime.util.EnvironmentInformation.getVersion())
+        .append(", Kafka (clients/broker) ")
+        .append(org.apache.kafka.common.utils.AppInfoParser.getVersion());
     for (List<JsonNode> nodes : bySection.values()) {
       for (JsonNode n : nodes) {
         if (n.get("kind").asText().equals("meta")) {
-          md.append(", ").append(n.get("name").asText()).append(" ").append(n.get("value").asText());
+          md.append(", ")
+              .append(n.get("name").asText())
+              .append(" ")
+              .append(n.get("value").asText());
         }
       }
     }
     md.append("\n");
     java.util.Set<String> invocations = new java.util.LinkedHashSet<>();
     RUNS.values().forEach(r -> invocations.add(r.get("invocation").asText()));
-    md.append("- Produced by: ").append(invocations.isEmpty() ? "nothing" : "`" + String.join("`, `", invocations) + "`")
-        .append(" (build: `mvn -B -ntp -q -Pbench -DskipTests -Dmaven.javadoc.skip=true package -pl bench -am`)\n");
-    md.append("\nExact commands, one JVM per section (run by bench.sh from the repository root; section 1 starts")
+    md.append("- Produced by: ")
+        .append(invocations.isEmpty() ? "nothing" : "`" + String.join("`, `", invocations) + "`")
+        .append(
+            " (build: `mvn -B -ntp -q -Pbench -DskipTests -Dmaven.javadoc.skip=true package -pl bench -am`)\n");
+    md.append(
+            "\nExact commands, one JVM per section (run by bench.sh from the repository root; section 1 starts")
         .append(" one more JVM per run of a side, with the same heap flags):\n\n```bash\n");
     for (String section : SECTIONS.keySet()) {
       Path command = dir.resolve(section + ".cmd");
@@ -218,8 +299,14 @@ public final class ReportWriter {
   }
 
   private static String javaVersion() {
-    return System.getProperty("java.runtime.name") + " " + System.getProperty("java.runtime.version")
-        + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.vendor") + ")";
+    return System.getProperty("java.runtime.name")
+        + " "
+        + System.getProperty("java.runtime.version")
+        + " ("
+        + System.getProperty("java.vm.name")
+        + ", "
+        + System.getProperty("java.vendor")
+        + ")";
   }
 
   private static List<double[]> readLoad(Path file) throws IOException {
@@ -235,57 +322,98 @@ public final class ReportWriter {
     return samples;
   }
 
-  /** Median, min and max of the 1-minute load average sampled between {@code from} and {@code to} (epoch s). */
+  /**
+   * Median, min and max of the 1-minute load average sampled between {@code from} and {@code to}
+   * (epoch s).
+   */
   private static String loadAverage(long from, long to) {
-    double[] loads = loadSamples.stream().filter(s -> s[0] >= from && s[0] - 10 <= to)
-        .mapToDouble(s -> s[1]).sorted().toArray();
+    double[] loads =
+        loadSamples.stream()
+            .filter(s -> s[0] >= from && s[0] - 10 <= to)
+            .mapToDouble(s -> s[1])
+            .sorted()
+            .toArray();
     if (loads.length == 0) {
       return "not recorded";
     }
-    return String.format(Locale.ROOT, "median %.1f (min %.1f, max %.1f, %d samples)",
-        loads[loads.length / 2], loads[0], loads[loads.length - 1], loads.length);
+    return String.format(
+        Locale.ROOT,
+        "median %.1f (min %.1f, max %.1f, %d samples)",
+        loads[loads.length / 2],
+        loads[0],
+        loads[loads.length - 1],
+        loads.length);
   }
 
   private static void goals(StringBuilder md, Map<String, List<JsonNode>> bySection) {
-    md.append("## Goals\n\n| section | ratio | median (min–max) | goal | |\n|---|---|---|---|---|\n");
+    md.append(
+        "## Goals\n\n| section | ratio | median (min–max) | goal | |\n|---|---|---|---|---|\n");
     for (Map.Entry<String, List<JsonNode>> section : bySection.entrySet()) {
       for (JsonNode n : section.getValue()) {
         if (n.get("kind").asText().equals("ratio") && n.has("goal")) {
-          md.append("| ").append(SECTIONS.getOrDefault(section.getKey(), section.getKey())).append(" | ")
-              .append(n.get("name").asText()).append(" | ").append(medianMinMax(n)).append(" | ")
-              .append(n.get("goalText").asText()).append(" | ").append(verdict(n))
+          md.append("| ")
+              .append(SECTIONS.getOrDefault(section.getKey(), section.getKey()))
+              .append(" | ")
+              .append(n.get("name").asText())
+              .append(" | ")
+              .append(medianMinMax(n))
+              .append(" | ")
+              .append(n.get("goalText").asText())
+              .append(" | ")
+              .append(verdict(n))
               .append(" |\n");
         }
       }
     }
     for (String[] required : REQUIRED_GOALS) {
-      boolean judged = bySection.getOrDefault(required[0], List.of()).stream()
-          .anyMatch(n -> n.get("kind").asText().equals("ratio") && n.has("goal")
-              && n.get("name").asText().startsWith(required[1]));
+      boolean judged =
+          bySection.getOrDefault(required[0], List.of()).stream()
+              .anyMatch(
+                  n ->
+                      n.get("kind").asText().equals("ratio")
+                          && n.has("goal")
+                          && n.get("name").asText().startsWith(required[1]));
       if (!judged) {
-        md.append("| ").append(SECTIONS.getOrDefault(required[0], required[0])).append(" | ").append(required[2])
-            .append(" | — | ").append(required[3]).append(" | **NOT MEASURED** (").append(required[4])
+        md.append("| ")
+            .append(SECTIONS.getOrDefault(required[0], required[0]))
+            .append(" | ")
+            .append(required[2])
+            .append(" | — | ")
+            .append(required[3])
+            .append(" | **NOT MEASURED** (")
+            .append(required[4])
             .append(") |\n");
       }
     }
-    md.append("\nA goal is judged on the median of the trials. A goal marked NOT MEASURED has no number"
-        + " from this run; it is neither met nor missed.\n\n");
+    md.append(
+        "\nA goal is judged on the median of the trials. A goal marked NOT MEASURED has no number"
+            + " from this run; it is neither met nor missed.\n\n");
   }
 
   private static void section(StringBuilder md, String key, List<JsonNode> nodes, JsonNode run) {
     md.append("## ").append(SECTIONS.getOrDefault(key, key)).append("\n\n");
     if (run == null) {
       String only = key.equals("framework-cost") ? "flink-vs-native" : key;
-      md.append(nodes.isEmpty() ? "Not run by bench.sh yet (`run-scripts/bench.sh --only " + only + "`).\n\n"
-          : "No bench.sh run record for this section.\n\n");
+      md.append(
+          nodes.isEmpty()
+              ? "Not run by bench.sh yet (`run-scripts/bench.sh --only " + only + "`).\n\n"
+              : "No bench.sh run record for this section.\n\n");
     } else {
       long start = run.get("start").asLong();
       long end = run.get("end").asLong();
-      md.append(String.format(Locale.ROOT, "_Measured by `%s` at %s, %d s; load average %s._%s%n%n",
-          run.get("invocation").asText(), Instant.ofEpochSecond(start), end - start, loadAverage(start, end),
-          run.get("status").asText().equals("ok") ? ""
-              : " **The section's main did not end normally in this run** (it failed or was stopped; log: `bench/target/results/"
-                  + run.get("section").asText() + ".log`); what it wrote before it ended is below."));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "_Measured by `%s` at %s, %d s; load average %s._%s%n%n",
+              run.get("invocation").asText(),
+              Instant.ofEpochSecond(start),
+              end - start,
+              loadAverage(start, end),
+              run.get("status").asText().equals("ok")
+                  ? ""
+                  : " **The section's main did not end normally in this run** (it failed or was stopped; log: `bench/target/results/"
+                      + run.get("section").asText()
+                      + ".log`); what it wrote before it ended is below."));
     }
     if (nodes.isEmpty()) {
       return;
@@ -314,9 +442,15 @@ public final class ReportWriter {
       md.append("| ratio | per trial | median (min–max) | goal |\n|---|---|---|---|\n");
       for (JsonNode n : ratios) {
         List<String> perTrial = new ArrayList<>();
-        n.get("values").forEach(v -> perTrial.add(String.format(Locale.ROOT, "%.2f", v.asDouble())));
-        md.append("| ").append(n.get("name").asText()).append(" | ").append(String.join(", ", perTrial))
-            .append(" | **").append(medianMinMax(n)).append("** | ")
+        n.get("values")
+            .forEach(v -> perTrial.add(String.format(Locale.ROOT, "%.2f", v.asDouble())));
+        md.append("| ")
+            .append(n.get("name").asText())
+            .append(" | ")
+            .append(String.join(", ", perTrial))
+            .append(" | **")
+            .append(medianMinMax(n))
+            .append("** | ")
             .append(n.has("goal") ? n.get("goalText").asText() + " " + verdict(n) : "—")
             .append(" |\n");
       }
@@ -324,14 +458,22 @@ public final class ReportWriter {
     }
     if (!profiles.isEmpty()) {
       md.append("### Where the time goes\n\n")
-          .append("One extra run per side under JDK Flight Recorder (`jdk.ExecutionSample` every 10 ms on every")
-          .append(" Java thread, via the `jdk.jfr` API); \"layer\" is the library of the top-most non-JDK frame,")
+          .append(
+              "One extra run per side under JDK Flight Recorder (`jdk.ExecutionSample` every 10 ms on every")
+          .append(
+              " Java thread, via the `jdk.jfr` API); \"layer\" is the library of the top-most non-JDK frame,")
           .append(" \"top frames\" the sampled method itself.\n\n");
       for (JsonNode p : profiles) {
         long samples = p.get("samples").asLong();
-        md.append("- **").append(p.get("name").asText()).append("** (").append(samples).append(" samples): layers ")
-            .append(percentages(p.get("layers"), samples)).append("; top frames ")
-            .append(percentages(p.get("topFrames"), samples)).append("\n");
+        md.append("- **")
+            .append(p.get("name").asText())
+            .append("** (")
+            .append(samples)
+            .append(" samples): layers ")
+            .append(percentages(p.get("layers"), samples))
+            .append("; top frames ")
+            .append(percentages(p.get("topFrames"), samples))
+            .append("\n");
       }
       md.append("\n");
     }
@@ -342,7 +484,12 @@ public final class ReportWriter {
     Iterator<Map.Entry<String, JsonNode>> it = counts.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      parts.add(String.format(Locale.ROOT, "%s %.0f%%", "`" + e.getKey() + "`", 100.0 * e.getValue().asLong() / total));
+      parts.add(
+          String.format(
+              Locale.ROOT,
+              "%s %.0f%%",
+              "`" + e.getKey() + "`",
+              100.0 * e.getValue().asLong() / total));
     }
     return String.join(", ", parts);
   }
@@ -379,12 +526,15 @@ public final class ReportWriter {
   private static String medianMinMax(JsonNode ratio) {
     double[] v = sorted(ratio);
     String unit = ratio.has("unit") ? " " + ratio.get("unit").asText() : "×";
-    return String.format(Locale.ROOT, "%s%s (%s–%s)", fmt(v[v.length / 2]), unit, fmt(v[0]), fmt(v[v.length - 1]));
+    return String.format(
+        Locale.ROOT, "%s%s (%s–%s)", fmt(v[v.length / 2]), unit, fmt(v[0]), fmt(v[v.length - 1]));
   }
 
   private static String fmt(double v) {
-    // Three decimals below 1, so that a median just under a goal (0.198 vs 0.2) does not print as it.
-    return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v)
+    // Three decimals below 1, so that a median just under a goal (0.198 vs 0.2) does not print as
+    // it.
+    return v >= 100
+        ? String.format(Locale.ROOT, "%,.0f", v)
         : v < 1 ? String.format(Locale.ROOT, "%.3f", v) : String.format(Locale.ROOT, "%.2f", v);
   }
 
@@ -414,9 +564,12 @@ public final class ReportWriter {
           double shown = drawable ? median(n) : n.get("goal").asDouble();
           lowest = Math.min(lowest, Math.min(shown, n.get("goal").asDouble()));
           highest = Math.max(highest, Math.max(shown, n.get("goal").asDouble()));
-          String label = shorten(n.get("name").asText())
-              + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)")
-              + (n.has("inconclusive") ? "  [INCONCLUSIVE]" : met(n) ? "  [MET]" : "  [NOT MET]");
+          String label =
+              shorten(n.get("name").asText())
+                  + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)")
+                  + (n.has("inconclusive")
+                      ? "  [INCONCLUSIVE]"
+                      : met(n) ? "  [MET]" : "  [NOT MET]");
           data.addValue(drawable ? median(n) : null, "median ratio (this run)", label);
           data.addValue(n.get("goal").asDouble(), "goal", label);
           bars++;
@@ -427,7 +580,9 @@ public final class ReportWriter {
     axis.setSmallestValue(0.001);
     axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
     axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
-    axis.setRange(Math.pow(10, Math.floor(Math.log10(lowest))), Math.pow(10, Math.ceil(Math.log10(highest * 1.2))));
+    axis.setRange(
+        Math.pow(10, Math.floor(Math.log10(lowest))),
+        Math.pow(10, Math.ceil(Math.log10(highest * 1.2))));
     CategoryAxis categories = new CategoryAxis();
     categories.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     categories.setMaximumCategoryLabelWidthRatio(0.6f);
@@ -444,7 +599,12 @@ public final class ReportWriter {
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     ValueMarker one = new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.0f));
     plot.addRangeMarker(one);
-    JFreeChart chart = new JFreeChart("beamsuite benchmarks: median ratio vs goal", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    JFreeChart chart =
+        new JFreeChart(
+            "beamsuite benchmarks: median ratio vs goal",
+            JFreeChart.DEFAULT_TITLE_FONT,
+            plot,
+            true);
     chart.setBackgroundPaint(Color.WHITE);
     ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, Math.max(400, 120 + 46 * bars));
   }

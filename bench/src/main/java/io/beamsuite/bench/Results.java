@@ -34,7 +34,10 @@ public final class Results {
     this.file = file;
   }
 
-  /** Results of {@code section}, written to {@code -Dbench.out} (default {@code target/bench/<section>.jsonl}). */
+  /**
+   * Results of {@code section}, written to {@code -Dbench.out} (default {@code
+   * target/bench/<section>.jsonl}).
+   */
   public static Results forSection(String section, String title) {
     Path file = Path.of(System.getProperty("bench.out", "target/bench/" + section + ".jsonl"));
     try {
@@ -182,7 +185,8 @@ public final class Results {
     ObjectNode frames = line.putObject("topFrames");
     summary.topFrames.forEach(frames::put);
     write(line);
-    System.out.println("profile " + name + ": " + summary.samples + " samples, layers " + summary.layers);
+    System.out.println(
+        "profile " + name + ": " + summary.samples + " samples, layers " + summary.layers);
   }
 
   private ObjectNode line(String kind) {

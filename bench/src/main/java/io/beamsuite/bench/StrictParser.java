@@ -1,9 +1,9 @@
 package io.beamsuite.bench;
 
 import com.fasterxml.jackson.databind.ObjectReader;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
 import io.beamsuite.transforms.json.TolerantJson;
+import io.beamsuite.transforms.records.RawRecord;
 import java.nio.charset.CharacterCodingException;
 
 /**

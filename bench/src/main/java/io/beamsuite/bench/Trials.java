@@ -65,7 +65,9 @@ public final class Trials {
     for (String name : warmup ? names : List.<String>of()) {
       long start = System.nanoTime();
       long records = sides.get(name).run();
-      System.out.printf("warm-up %-40s %,d records in %.2f s%n", name, records, (System.nanoTime() - start) / 1e9);
+      System.out.printf(
+          "warm-up %-40s %,d records in %.2f s%n",
+          name, records, (System.nanoTime() - start) / 1e9);
     }
     Timings timings = new Timings(names, trials);
     for (int t = 0; t < trials; t++) {
@@ -77,7 +79,8 @@ public final class Trials {
         timings.put(name, t, records, seconds);
         afterRun.accept(name, t);
         System.out.printf(
-            "trial %d %-40s %,d records in %.2f s = %,.0f rec/s%n", t + 1, name, records, seconds, records / seconds);
+            "trial %d %-40s %,d records in %.2f s = %,.0f rec/s%n",
+            t + 1, name, records, seconds, records / seconds);
       }
     }
     return timings;

@@ -13,21 +13,39 @@ import java.time.Duration;
  */
 public enum View {
   /** {@code revenue_per_merchant_hour}: sum of {@code amount_cents} per merchant per hour. */
-  REVENUE("revenue_per_merchant_hour", EventTopic.TRANSACTIONS, Transaction.class,
-      Duration.ofMillis(RevenuePerMerchantHour.WINDOW.getMillis()), "merchant_id", "revenue_cents"),
+  REVENUE(
+      "revenue_per_merchant_hour",
+      EventTopic.TRANSACTIONS,
+      Transaction.class,
+      Duration.ofMillis(RevenuePerMerchantHour.WINDOW.getMillis()),
+      "merchant_id",
+      "revenue_cents"),
   /** {@code page_views_per_minute}: count of clicks per page per minute. */
-  PAGE_VIEWS("page_views_per_minute", EventTopic.CLICKS, Click.class,
-      Duration.ofMillis(PageViewsPerMinute.WINDOW.getMillis()), "page", "views");
+  PAGE_VIEWS(
+      "page_views_per_minute",
+      EventTopic.CLICKS,
+      Click.class,
+      Duration.ofMillis(PageViewsPerMinute.WINDOW.getMillis()),
+      "page",
+      "views");
 
   final String table;
   final EventTopic topic;
   final Class<?> type;
   final Duration window;
+
   /** The table's key and value columns, as the pipelines' {@code toTable} declares them. */
   final String keyColumn;
+
   final String valueColumn;
 
-  View(String table, EventTopic topic, Class<?> type, Duration window, String keyColumn, String valueColumn) {
+  View(
+      String table,
+      EventTopic topic,
+      Class<?> type,
+      Duration window,
+      String keyColumn,
+      String valueColumn) {
     this.table = table;
     this.topic = topic;
     this.type = type;
@@ -36,14 +54,19 @@ public enum View {
     this.valueColumn = valueColumn;
   }
 
-  /** The table {@code lambda-batch} writes as its first batch version (every headline side writes it). */
+  /**
+   * The table {@code lambda-batch} writes as its first batch version (every headline side writes
+   * it).
+   */
   String batchTable() {
     return table + "_batch_v1";
   }
 
   /** The event time of a parsed event, epoch milliseconds. */
   long eventTimeMillis(Object event) {
-    return this == REVENUE ? ((Transaction) event).eventTimeMillis : ((Click) event).eventTimeMillis;
+    return this == REVENUE
+        ? ((Transaction) event).eventTimeMillis
+        : ((Click) event).eventTimeMillis;
   }
 
   /** The aggregation key of a parsed event. */

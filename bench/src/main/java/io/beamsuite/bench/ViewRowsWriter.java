@@ -32,22 +32,36 @@ final class ViewRowsWriter implements AutoCloseable {
     String table = view.batchTable();
     this.upsert =
         connection.prepareStatement(
-            "INSERT INTO " + table + " AS t (" + view.keyColumn + ", window_start, window_end, "
-                + view.valueColumn + ") VALUES (?, ?, ?, ?) ON CONFLICT (" + view.keyColumn
+            "INSERT INTO "
+                + table
+                + " AS t ("
+                + view.keyColumn
+                + ", window_start, window_end, "
+                + view.valueColumn
+                + ") VALUES (?, ?, ?, ?) ON CONFLICT ("
+                + view.keyColumn
                 + ", window_start) DO UPDATE SET window_end = EXCLUDED.window_end, "
-                + view.valueColumn + " = EXCLUDED." + view.valueColumn);
+                + view.valueColumn
+                + " = EXCLUDED."
+                + view.valueColumn);
   }
 
-  /** Creates both views' batch tables with the pipelines' own DDL (as {@code lambda-batch} would). */
+  /**
+   * Creates both views' batch tables with the pipelines' own DDL (as {@code lambda-batch} would).
+   */
   static void createTables(String jdbcUrl) throws SQLException {
-    RevenueAndPageViews.createTables(JdbcConnectionSpec.of(jdbcUrl, USER), name -> name + "_batch_v1");
+    RevenueAndPageViews.createTables(
+        JdbcConnectionSpec.of(jdbcUrl, USER), name -> name + "_batch_v1");
   }
 
   void write(String key, long windowStartMillis, long value) throws SQLException {
     upsert.setString(1, key);
-    upsert.setObject(2, OffsetDateTime.ofInstant(Instant.ofEpochMilli(windowStartMillis), ZoneOffset.UTC));
     upsert.setObject(
-        3, OffsetDateTime.ofInstant(Instant.ofEpochMilli(windowStartMillis + view.window.toMillis()), ZoneOffset.UTC));
+        2, OffsetDateTime.ofInstant(Instant.ofEpochMilli(windowStartMillis), ZoneOffset.UTC));
+    upsert.setObject(
+        3,
+        OffsetDateTime.ofInstant(
+            Instant.ofEpochMilli(windowStartMillis + view.window.toMillis()), ZoneOffset.UTC));
     upsert.setLong(4, value);
     upsert.addBatch();
     if (++pending == BATCH_SIZE) {

@@ -25,10 +25,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Offsets the replay needs from the broker, with plain Kafka clients: the partitions of the
- * topics, their earliest and end offsets, offsets by timestamp, a consumer group's committed
- * offsets (how far the pipeline has got: KafkaIO commits them as the runner finalizes checkpoints),
- * seeding the group with the replay's start offsets, and the event time at the live point.
+ * Offsets the replay needs from the broker, with plain Kafka clients: the partitions of the topics,
+ * their earliest and end offsets, offsets by timestamp, a consumer group's committed offsets (how
+ * far the pipeline has got: KafkaIO commits them as the runner finalizes checkpoints), seeding the
+ * group with the replay's start offsets, and the event time at the live point.
  *
  * <pre>{@code
  * try (KafkaPositions kafka = KafkaPositions.connect("127.0.0.1:9092")) {
@@ -45,7 +45,8 @@ public final class KafkaPositions implements AutoCloseable {
   private KafkaPositions(String bootstrapServers, KafkaClientProperties client) {
     this.admin =
         AdminClient.create(
-            client.clientConfig(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)));
+            client.clientConfig(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)));
     this.consumer =
         new KafkaConsumer<>(
             client.clientConfig(
@@ -61,7 +62,9 @@ public final class KafkaPositions implements AutoCloseable {
     return connect(bootstrapServers, KafkaClientProperties.none());
   }
 
-  /** Clients with the given settings, e.g. security ({@code --kafkaProperties/--kafkaSecretsFile}). */
+  /**
+   * Clients with the given settings, e.g. security ({@code --kafkaProperties/--kafkaSecretsFile}).
+   */
   public static KafkaPositions connect(String bootstrapServers, KafkaClientProperties client) {
     return new KafkaPositions(bootstrapServers, client);
   }
@@ -152,15 +155,16 @@ public final class KafkaPositions implements AutoCloseable {
       throw new IllegalStateException("interrupted seeding group " + groupId, e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
-          "could not set the start offsets of consumer group " + groupId
+          "could not set the start offsets of consumer group "
+              + groupId
               + " (is a replay with this group still running?)",
           e);
     }
   }
 
   /**
-   * The largest {@code event_time} among the last {@code window} records before {@code end} of
-   * each partition: the event time of the live point (null where none of them has one).
+   * The largest {@code event_time} among the last {@code window} records before {@code end} of each
+   * partition: the event time of the live point (null where none of them has one).
    */
   public @Nullable Instant eventTimeBefore(Map<TopicPartition, Long> end, int window) {
     Instant max = null;

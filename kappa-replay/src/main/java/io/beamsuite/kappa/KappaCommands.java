@@ -11,8 +11,8 @@ import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The launcher's Kappa commands: {@code kappa-replay}, {@code kappa-cutover}, {@code
- * kappa-status} (listed in {@code META-INF/services/io.beamsuite.pipelines.launcher.PipelineProvider}).
+ * The launcher's Kappa commands: {@code kappa-replay}, {@code kappa-cutover}, {@code kappa-status}
+ * (listed in {@code META-INF/services/io.beamsuite.pipelines.launcher.PipelineProvider}).
  *
  * <pre>{@code
  * java -jar beamsuite-local.jar kappa-replay --version=2 --cutoverWhenCaughtUp=true
@@ -50,7 +50,8 @@ public final class KappaCommands implements PipelineProvider {
       throw new IllegalArgumentException("--version: must be >= 1, got " + version);
     }
     if (options.getDropVersion() == version) {
-      throw new IllegalArgumentException("--dropVersion: cannot drop the version being cut over to");
+      throw new IllegalArgumentException(
+          "--dropVersion: cannot drop the version being cut over to");
     }
     for (ServingViews.Published p : views.cutover(version)) {
       out.printf("%s now serves version %d (%s)%n", p.view(), p.version(), p.definition());
@@ -82,8 +83,9 @@ public final class KappaCommands implements PipelineProvider {
       return 0;
     }
     String group = options.getGroupId() != null ? options.getGroupId() : "kappa-v" + version;
-    try (KafkaPositions kafka = KafkaPositions.connect(
-        options.getBootstrapServers(), OptionsValidation.kafkaClient(options))) {
+    try (KafkaPositions kafka =
+        KafkaPositions.connect(
+            options.getBootstrapServers(), OptionsValidation.kafkaClient(options))) {
       Map<TopicPartition, Long> end =
           kafka.endOffsets(List.of(options.getTransactionsTopic(), options.getClicksTopic()));
       Map<TopicPartition, Long> committed = kafka.committed(group);
@@ -93,9 +95,14 @@ public final class KappaCommands implements PipelineProvider {
         Long at = committed.get(e.getKey());
         long lag = at == null ? e.getValue() : Math.max(0, e.getValue() - at);
         total += lag;
-        parts.append(String.format(
-            "%n  %s:%d committed=%s end=%d lag=%d",
-            e.getKey().topic(), e.getKey().partition(), at == null ? "none" : at, e.getValue(), lag));
+        parts.append(
+            String.format(
+                "%n  %s:%d committed=%s end=%d lag=%d",
+                e.getKey().topic(),
+                e.getKey().partition(),
+                at == null ? "none" : at,
+                e.getValue(),
+                lag));
       }
       out.printf("lag of consumer group %s: %d records%s%n", group, total, parts);
     }

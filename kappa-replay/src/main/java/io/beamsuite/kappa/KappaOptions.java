@@ -5,8 +5,8 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /**
- * Options every Kappa command shares: the views' options (topics, database, event-time policy)
- * and the version a command works on.
+ * Options every Kappa command shares: the views' options (topics, database, event-time policy) and
+ * the version a command works on.
  *
  * <pre>{@code
  * KappaOptions options = PipelineOptionsFactory.fromArgs("--version=2").as(KappaOptions.class);

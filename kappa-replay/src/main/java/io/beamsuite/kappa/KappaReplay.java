@@ -2,6 +2,7 @@ package io.beamsuite.kappa;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.ServingViews;
+import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
 import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.options.SourceSpec;
@@ -22,7 +23,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
-import io.beamsuite.io.kafka.KafkaJsonSource;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
@@ -43,14 +43,15 @@ import org.slf4j.LoggerFactory;
  *   <li>The <b>live point</b> is the end offset of every partition when the replay starts.
  *   <li>The replay's consumer group ({@code kappa-v<N>} unless {@code --groupId}) is seeded with
  *       the start offsets of {@code --from}; KafkaIO starts each partition there and commits its
- *       position back as the runner finalizes checkpoints (every bundle on Direct, every
- *       checkpoint on Flink).
- *   <li>The Kafka watermark follows event time only ({@link EventTimeWatermarkOptions}): history
- *       is windowed as it was lived, not closed by today's wall clock.
+ *       position back as the runner finalizes checkpoints (every bundle on Direct, every checkpoint
+ *       on Flink).
+ *   <li>The Kafka watermark follows event time only ({@link EventTimeWatermarkOptions}): history is
+ *       windowed as it was lived, not closed by today's wall clock.
  *   <li><b>Caught up</b>: every partition's position (committed offset; on the Direct runner, for
  *       single-partition topics, also start + the reader's {@code records_read}) is within {@code
- *       --caughtUpLag} of the live point. The source's watermark then has reached the live point's event time minus
- *       {@code --maxOutOfOrdernessSeconds} (it follows the largest event time read).
+ *       --caughtUpLag} of the live point. The source's watermark then has reached the live point's
+ *       event time minus {@code --maxOutOfOrdernessSeconds} (it follows the largest event time
+ *       read).
  * </ol>
  *
  * <p>Restart: running the command again replays version {@code N} from {@code --from} again: it
@@ -78,7 +79,9 @@ public final class KappaReplay {
     try {
       while (true) {
         long wakeAt = System.currentTimeMillis() + everyMillis;
-        while (System.currentTimeMillis() < wakeAt && replay.failure() == null && !replay.finished()) {
+        while (System.currentTimeMillis() < wakeAt
+            && replay.failure() == null
+            && !replay.finished()) {
           Thread.sleep(200);
         }
         if (replay.failure() != null) {
@@ -98,7 +101,9 @@ public final class KappaReplay {
           // The records read is a measurement (the positions reached), not the topics' sizes.
           out.printf(
               "kappa-replay: version %d caught up with the live point after %.1f s (%d records read)%n",
-              options.getVersion(), progress.elapsedMillis() / 1000.0, replay.recordsRead(progress));
+              options.getVersion(),
+              progress.elapsedMillis() / 1000.0,
+              replay.recordsRead(progress));
           if (options.getCutoverWhenCaughtUp()) {
             for (ServingViews.Published p : replay.views().cutover(options.getVersion())) {
               out.printf("kappa-replay: %s now serves version %d%n", p.view(), p.version());
@@ -123,7 +128,9 @@ public final class KappaReplay {
     }
   }
 
-  /** Validates the options, prepares the version and the consumer group, and starts the pipeline. */
+  /**
+   * Validates the options, prepares the version and the consumer group, and starts the pipeline.
+   */
   public static Running start(KappaReplayOptions options, PrintStream out) throws Exception {
     int version = options.getVersion();
     if (version < 1) {
@@ -167,8 +174,9 @@ public final class KappaReplay {
     String group = options.getGroupId();
     List<String> topics = List.of(options.getTransactionsTopic(), options.getClicksTopic());
 
-    KafkaPositions kafka = KafkaPositions.connect(
-        options.getBootstrapServers(), OptionsValidation.kafkaClient(options));
+    KafkaPositions kafka =
+        KafkaPositions.connect(
+            options.getBootstrapServers(), OptionsValidation.kafkaClient(options));
     try {
       Map<TopicPartition, Long> live = kafka.endOffsets(topics);
       Map<TopicPartition, Long> start = from.resolve(kafka, topics);
@@ -295,11 +303,11 @@ public final class KappaReplay {
     }
 
     /**
-     * How far the replay has got: per partition, the group's committed offset. On the Direct
-     * runner a bundle's offsets are committed only when the next non-empty bundle is read, so the
-     * last records before a pause stay uncommitted until more arrive; for a single-partition topic
-     * the reader's {@code records_read} counter (start + records read) then gives the exact
-     * position. For topics with several partitions only the committed offsets count.
+     * How far the replay has got: per partition, the group's committed offset. On the Direct runner
+     * a bundle's offsets are committed only when the next non-empty bundle is read, so the last
+     * records before a pause stay uncommitted until more arrive; for a single-partition topic the
+     * reader's {@code records_read} counter (start + records read) then gives the exact position.
+     * For topics with several partitions only the committed offsets count.
      */
     public ReplayProgress poll() {
       Map<TopicPartition, Long> committed = kafka.committed(group);
@@ -348,7 +356,8 @@ public final class KappaReplay {
             r.metrics()
                 .queryMetrics(
                     MetricsFilter.builder()
-                        .addNameFilter(MetricNameFilter.named(KafkaJsonSource.class, "records_read"))
+                        .addNameFilter(
+                            MetricNameFilter.named(KafkaJsonSource.class, "records_read"))
                         .build());
         for (MetricResult<Long> counter : metrics.getCounters()) {
           for (Map.Entry<String, String> e : readStepByTopic.entrySet()) {

@@ -115,8 +115,8 @@ public final class KappaViews {
   /**
    * Points every serving view at {@code version} in one transaction ({@link
    * ServingViews#publish(Map, long, java.time.Instant)}): readers see both views on the old version
-   * or both on the new one, never a mix or nothing. Refuses when a version table is missing, or a view already serves a
-   * higher version. Returns the published definitions.
+   * or both on the new one, never a mix or nothing. Refuses when a version table is missing, or a
+   * view already serves a higher version. Returns the published definitions.
    */
   public List<ServingViews.Published> cutover(int version) throws SQLException {
     for (String view : views()) {

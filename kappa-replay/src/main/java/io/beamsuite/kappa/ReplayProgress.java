@@ -5,9 +5,9 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * One look at a replay: per partition, how far the pipeline has got (its consumer group's
- * committed offset) against the live point (the end offset when the replay started), the lag in
- * records, the rate since the previous look and the time left at that rate.
+ * One look at a replay: per partition, how far the pipeline has got (its consumer group's committed
+ * offset) against the live point (the end offset when the replay started), the lag in records, the
+ * rate since the previous look and the time left at that rate.
  *
  * @param elapsedMillis since the replay started
  * @param position per partition: the committed offset, else the start offset

@@ -9,8 +9,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Where a replay starts, parsed from {@code --from}: {@code earliest}, an ISO-8601 instant (by Kafka
- * record timestamp), or explicit offsets {@code topic:partition=offset,...}.
+ * Where a replay starts, parsed from {@code --from}: {@code earliest}, an ISO-8601 instant (by
+ * Kafka record timestamp), or explicit offsets {@code topic:partition=offset,...}.
  *
  * <pre>{@code
  * ReplayStart.parse("transactions:0=1200,clicks:0=800").resolve(kafka, topics);
@@ -40,7 +40,8 @@ public final class ReplayStart {
             throw new NumberFormatException();
           }
           TopicPartition tp =
-              new TopicPartition(kv[0].substring(0, colon), Integer.parseInt(kv[0].substring(colon + 1)));
+              new TopicPartition(
+                  kv[0].substring(0, colon), Integer.parseInt(kv[0].substring(colon + 1)));
           long offset = Long.parseLong(kv[1]);
           if (tp.partition() < 0 || offset < 0) {
             throw new NumberFormatException();
@@ -58,7 +59,9 @@ public final class ReplayStart {
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
           "--from: expected earliest, an ISO-8601 instant (2024-03-01T00:00:00Z) or"
-              + " topic:partition=offset[,...], got '" + from + "'");
+              + " topic:partition=offset[,...], got '"
+              + from
+              + "'");
     }
   }
 

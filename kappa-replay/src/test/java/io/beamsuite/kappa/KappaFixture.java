@@ -53,8 +53,10 @@ final class KappaFixture {
   final String transactionsTopic;
   final String clicksTopic;
   final String jdbcUrl;
+
   /** Everything written to the topics so far, as the oracle reads it (original topic names). */
   final List<RawInput> written = new ArrayList<>();
+
   /** Generated records written so far, by event id (first copy). */
   final Map<String, GeneratedRecord> byEventId = new HashMap<>();
 
@@ -98,7 +100,8 @@ final class KappaFixture {
     List<String> args = new ArrayList<>(connectionArgs());
     args.add("--version=" + version);
     args.addAll(List.of(extra));
-    return PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(KappaReplayOptions.class);
+    return PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+        .as(KappaReplayOptions.class);
   }
 
   /** The arguments of the launcher commands, for this fixture's topics and database. */
@@ -127,7 +130,8 @@ final class KappaFixture {
         if (topic == null) {
           continue;
         }
-        producer.send(new ProducerRecord<>(topic, 0, r.arrivalTime().toEpochMilli(), r.key(), r.payload()));
+        producer.send(
+            new ProducerRecord<>(topic, 0, r.arrivalTime().toEpochMilli(), r.key(), r.payload()));
         written.add(RawInput.of(r));
         if (r.eventId() != null) {
           byEventId.putIfAbsent(r.eventId(), r);
@@ -144,15 +148,27 @@ final class KappaFixture {
    */
   void writeSentinels(Instant eventTime) {
     String tx =
-        "{\"event_id\":\"sentinel-tx-" + eventTime.toEpochMilli() + "\",\"customer_id\":\"c-sentinel\","
+        "{\"event_id\":\"sentinel-tx-"
+            + eventTime.toEpochMilli()
+            + "\",\"customer_id\":\"c-sentinel\","
             + "\"merchant_id\":\"m-sentinel\",\"amount_cents\":1,\"currency\":\"EUR\","
-            + "\"country\":\"NL\",\"event_time\":\"" + eventTime + "\"}";
+            + "\"country\":\"NL\",\"event_time\":\""
+            + eventTime
+            + "\"}";
     String click =
-        "{\"event_id\":\"sentinel-click-" + eventTime.toEpochMilli() + "\",\"user_id\":\"u-sentinel\","
-            + "\"page\":\"/sentinel\",\"event_time\":\"" + eventTime + "\"}";
+        "{\"event_id\":\"sentinel-click-"
+            + eventTime.toEpochMilli()
+            + "\",\"user_id\":\"u-sentinel\","
+            + "\"page\":\"/sentinel\",\"event_time\":\""
+            + eventTime
+            + "\"}";
     try (KafkaProducer<String, byte[]> producer = producer()) {
-      producer.send(new ProducerRecord<>(transactionsTopic, 0, eventTime.toEpochMilli(), "c-sentinel", tx.getBytes()));
-      producer.send(new ProducerRecord<>(clicksTopic, 0, eventTime.toEpochMilli(), "u-sentinel", click.getBytes()));
+      producer.send(
+          new ProducerRecord<>(
+              transactionsTopic, 0, eventTime.toEpochMilli(), "c-sentinel", tx.getBytes()));
+      producer.send(
+          new ProducerRecord<>(
+              clicksTopic, 0, eventTime.toEpochMilli(), "u-sentinel", click.getBytes()));
       producer.flush();
     }
     written.add(RawInput.ofJson(RevenueOracle.TOPIC, tx));
@@ -214,18 +230,23 @@ final class KappaFixture {
         Statement s = c.createStatement()) {
       try (ResultSet rs =
           s.executeQuery(
-              "SELECT merchant_id, window_start, window_end, revenue_cents FROM revenue_per_merchant_hour_" + suffix)) {
+              "SELECT merchant_id, window_start, window_end, revenue_cents FROM revenue_per_merchant_hour_"
+                  + suffix)) {
         while (rs.next()) {
-          RevenueRow row = new RevenueRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4));
+          RevenueRow row =
+              new RevenueRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4));
           if (!row.windowEnd().isAfter(closedBefore)) {
             revenue.add(row);
           }
         }
       }
       try (ResultSet rs =
-          s.executeQuery("SELECT page, window_start, window_end, views FROM page_views_per_minute_" + suffix)) {
+          s.executeQuery(
+              "SELECT page, window_start, window_end, views FROM page_views_per_minute_"
+                  + suffix)) {
         while (rs.next()) {
-          PageViewRow row = new PageViewRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4));
+          PageViewRow row =
+              new PageViewRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4));
           if (!row.windowEnd().isAfter(closedBefore)) {
             pageViews.add(row);
           }
@@ -242,7 +263,8 @@ final class KappaFixture {
     Map<String, Set<String>> late = new TreeMap<>();
     try (Connection c = connect();
         Statement s = c.createStatement()) {
-      try (ResultSet exists = s.executeQuery("SELECT to_regclass('public.late_records') IS NOT NULL")) {
+      try (ResultSet exists =
+          s.executeQuery("SELECT to_regclass('public.late_records') IS NOT NULL")) {
         exists.next();
         if (!exists.getBoolean(1)) {
           return late;
@@ -253,7 +275,8 @@ final class KappaFixture {
           String view = rs.getString(1);
           String suffix = "_v" + version;
           if (view.endsWith(suffix)) {
-            late.computeIfAbsent(view.substring(0, view.length() - suffix.length()), k -> new HashSet<>())
+            late.computeIfAbsent(
+                    view.substring(0, view.length() - suffix.length()), k -> new HashSet<>())
                 .add(rs.getString(2));
           }
         }
@@ -268,7 +291,11 @@ final class KappaFixture {
       for (String id : e.getValue()) {
         GeneratedRecord r = byEventId.get(id);
         assertTrue(
-            e.getKey() + ": " + id + " was routed late but is " + (r == null ? "unknown" : r.label()),
+            e.getKey()
+                + ": "
+                + id
+                + " was routed late but is "
+                + (r == null ? "unknown" : r.label()),
             r != null && r.label() == RecordLabel.LATE);
       }
     }

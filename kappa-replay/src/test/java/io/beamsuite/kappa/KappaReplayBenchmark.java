@@ -42,7 +42,8 @@ public final class KappaReplayBenchmark {
     try (SandboxProcess sandbox = SandboxProcess.start(workDir)) {
       KappaFixture f = new KappaFixture(sandbox, "bench");
       List<GeneratedRecord> records =
-          EventGenerator.of(Workload.realisticMix(42, events).topicWeights(1, 1, 0).build()).generate();
+          EventGenerator.of(Workload.realisticMix(42, events).topicWeights(1, 1, 0).build())
+              .generate();
       f.write(records);
       long total;
       try (KafkaPositions kafka = KafkaPositions.connect(f.bootstrap())) {
@@ -71,12 +72,19 @@ public final class KappaReplayBenchmark {
             Locale.ROOT,
             "run %d: end to end: KafkaConsumer %.0f, replay %.0f records/s (%.3fx);"
                 + " after the first records/commit: KafkaConsumer %.0f, replay %.0f records/s (%.4fx)%n",
-            run, plain[0], flink[0], flink[0] / plain[0], plain[1], flink[1], flink[1] / plain[1]);
+            run,
+            plain[0],
+            flink[0],
+            flink[0] / plain[0],
+            plain[1],
+            flink[1],
+            flink[1] / plain[1]);
       }
       System.out.printf(Locale.ROOT, "KafkaConsumer, end to end   records/s %s%n", stats(consumer));
       System.out.printf(Locale.ROOT, "replay, end to end          records/s %s%n", stats(replay));
       System.out.printf(Locale.ROOT, "ratio, end to end           %s%n", stats(ratio));
-      System.out.printf(Locale.ROOT, "KafkaConsumer, after start  records/s %s%n", stats(consumerSteady));
+      System.out.printf(
+          Locale.ROOT, "KafkaConsumer, after start  records/s %s%n", stats(consumerSteady));
       System.out.printf(Locale.ROOT, "replay, after 1st commit    records/s %s%n", stats(steady));
       System.out.printf(Locale.ROOT, "ratio, after start-up       %s%n", stats(steadyRatio));
     }
@@ -118,7 +126,9 @@ public final class KappaReplayBenchmark {
       }
     }
     long end = System.nanoTime();
-    return new double[] {read / ((end - start) / 1e9), (read - firstCount) / ((end - firstNanos) / 1e9)};
+    return new double[] {
+      read / ((end - start) / 1e9), (read - firstCount) / ((end - firstNanos) / 1e9)
+    };
   }
 
   /**
@@ -172,6 +182,9 @@ public final class KappaReplayBenchmark {
     return String.format(
         Locale.ROOT,
         "median %.3f, min %.3f, max %.3f over %d runs",
-        median, sorted.get(0), sorted.get(sorted.size() - 1), sorted.size());
+        median,
+        sorted.get(0),
+        sorted.get(sorted.size() - 1),
+        sorted.size());
   }
 }

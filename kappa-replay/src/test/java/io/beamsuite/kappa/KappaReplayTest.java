@@ -42,6 +42,7 @@ import org.junit.Test;
 public class KappaReplayTest {
   private static final long SEED = 7_2026L;
   private static final Instant SENTINEL = Instant.parse("2024-01-03T00:00:00Z");
+
   /** Windows ending before this are closed once the sentinels are read. */
   private static final Instant CLOSED_BEFORE = SENTINEL.minus(Duration.ofHours(1));
 
@@ -99,7 +100,9 @@ public class KappaReplayTest {
     assertEquals(f.actual("v1", CLOSED_BEFORE), served);
     Launched status = launch(f.commandArgs("kappa-status"));
     assertEquals(status.toString(), 0, status.exit);
-    assertThat(status.out, containsString("revenue_per_merchant_hour_kappa: serves version 1; versions present [1]"));
+    assertThat(
+        status.out,
+        containsString("revenue_per_merchant_hour_kappa: serves version 1; versions present [1]"));
     // Committed offsets: on the Direct runner the last bundle's stay uncommitted until more records
     // arrive (see KappaReplay.Running#poll), so the status may show a few records of lag here.
     assertThat(status.out, containsString("lag of consumer group kappa-v1: "));
@@ -197,7 +200,9 @@ public class KappaReplayTest {
     // Version 1 is dropped only on request, and never while served.
     assertEquals(0, launch(f.commandArgs("kappa-cutover", "--version=2", "--dropVersion=1")).exit);
     Launched status = launch(f.commandArgs("kappa-status"));
-    assertThat(status.out, containsString("page_views_per_minute_kappa: serves version 2; versions present [2]"));
+    assertThat(
+        status.out,
+        containsString("page_views_per_minute_kappa: serves version 2; versions present [2]"));
     Launched back = launch(f.commandArgs("kappa-cutover", "--version=1"));
     assertEquals(back.toString(), Launcher.USAGE_ERROR, back.exit);
   }
@@ -262,8 +267,8 @@ public class KappaReplayTest {
   }
 
   /** Polls until the tables with {@code suffix} equal the oracle given version's late records. */
-  private static void awaitEqualToOracle(KappaFixture f, int version, String suffix, Duration timeout)
-      throws Exception {
+  private static void awaitEqualToOracle(
+      KappaFixture f, int version, String suffix, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     KappaFixture.Views expected = null;
     KappaFixture.Views actual = null;
@@ -280,10 +285,18 @@ public class KappaReplayTest {
     throw new AssertionError(
         "version "
             + version
-            + " (" + suffix + ") did not converge to the oracle: expected "
-            + expected.revenue().size() + " revenue / " + expected.pageViews().size()
-            + " page-view rows, got " + actual.revenue().size() + " / " + actual.pageViews().size()
-            + "; first differences: " + firstDifferences(expected, actual));
+            + " ("
+            + suffix
+            + ") did not converge to the oracle: expected "
+            + expected.revenue().size()
+            + " revenue / "
+            + expected.pageViews().size()
+            + " page-view rows, got "
+            + actual.revenue().size()
+            + " / "
+            + actual.pageViews().size()
+            + "; first differences: "
+            + firstDifferences(expected, actual));
   }
 
   private static String firstDifferences(KappaFixture.Views expected, KappaFixture.Views actual) {
@@ -295,12 +308,20 @@ public class KappaReplayTest {
     missingPv.removeAll(actual.pageViews());
     List<Object> extraPv = new ArrayList<>(actual.pageViews());
     extraPv.removeAll(expected.pageViews());
-    return "revenue missing " + head(missing) + " unexpected " + head(extra)
-        + "; page views missing " + head(missingPv) + " unexpected " + head(extraPv);
+    return "revenue missing "
+        + head(missing)
+        + " unexpected "
+        + head(extra)
+        + "; page views missing "
+        + head(missingPv)
+        + " unexpected "
+        + head(extraPv);
   }
 
   private static String head(List<Object> rows) {
-    return rows.size() <= 3 ? rows.toString() : rows.subList(0, 3) + " (+" + (rows.size() - 3) + ")";
+    return rows.size() <= 3
+        ? rows.toString()
+        : rows.subList(0, 3) + " (+" + (rows.size() - 3) + ")";
   }
 
   /** What a launcher command printed. */

@@ -27,7 +27,8 @@ public class ReplayStartTest {
 
   @Test
   public void rejectsBadValuesNamingTheOption() {
-    for (String bad : new String[] {"yesterday", "clicks=5", "clicks:x=5", "clicks:0=-1", "a:0=1,b"}) {
+    for (String bad :
+        new String[] {"yesterday", "clicks=5", "clicks:x=5", "clicks:0=-1", "a:0=1,b"}) {
       IllegalArgumentException e =
           assertThrows(bad, IllegalArgumentException.class, () -> ReplayStart.parse(bad));
       assertThat(e.getMessage(), containsString("--from"));

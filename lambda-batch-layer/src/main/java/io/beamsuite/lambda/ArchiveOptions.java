@@ -14,7 +14,8 @@ import org.apache.beam.sdk.options.Validation;
  * }</pre>
  */
 public interface ArchiveOptions extends ViewsOptions {
-  @Description("Root of the master dataset the records are appended to (a local or shared file system path)")
+  @Description(
+      "Root of the master dataset the records are appended to (a local or shared file system path)")
   @Validation.Required
   String getArchiveDir();
 

@@ -16,9 +16,9 @@ import org.joda.time.Instant;
  * {@code lambda-batch}: recomputes the views from the whole master dataset ({@code
  * --source=file:<dir>}) for the events before {@code --cutoff}, into a new version {@code
  * <view>_batch_v<N>} (N = {@code --batchVersion}, by default the served version + 1; a leftover
- * table of an unpublished run with that number is emptied first), then — only once the run ended {@code DONE} — publishes that version
- * and cutoff to the serving views in one transaction. Until then readers keep the previous version:
- * they never see a half-written batch view.
+ * table of an unpublished run with that number is emptied first), then — only once the run ended
+ * {@code DONE} — publishes that version and cutoff to the serving views in one transaction. Until
+ * then readers keep the previous version: they never see a half-written batch view.
  *
  * <p>A bounded run sees every record, so nothing is late: the batch layer equals the oracle over
  * all valid events before the cutoff, on any runner (Direct, Flink, Spark). Re-running it over the
@@ -65,10 +65,14 @@ public final class BatchLayer {
         ServingViews.on(db).truncateIfExists(ServingLayer.batchTable(view, version));
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the serving layer's state: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the serving layer's state: " + e.getMessage(), e);
     }
     RevenueAndPageViews.build(
-        pipeline, options, EventTimeRange.before(cutoff), view -> ServingLayer.batchTable(view, version));
+        pipeline,
+        options,
+        EventTimeRange.before(cutoff),
+        view -> ServingLayer.batchTable(view, version));
     options.setBatchVersion(version);
     return version;
   }
@@ -87,7 +91,8 @@ public final class BatchLayer {
         "lambda-batch: published batch version %d with cutoff %s to %s (was: %s)%n",
         version,
         java.time.Instant.ofEpochMilli(cutoff.getMillis()),
-        String.join(", ", RevenueAndPageViews.VIEWS.stream().map(ServingLayer::servingView).toList()),
+        String.join(
+            ", ", RevenueAndPageViews.VIEWS.stream().map(ServingLayer::servingView).toList()),
         before.map(p -> "version " + p.version() + ", cutoff " + p.cutoff()).orElse("nothing"));
   }
 }

@@ -6,8 +6,8 @@ import org.joda.time.Instant;
 
 /**
  * Parses and checks {@code --cutoff}: an instant on a boundary of the widest window of the views
- * (one hour), so no window straddles the cutoff and each row of the serving view comes from
- * exactly one layer.
+ * (one hour), so no window straddles the cutoff and each row of the serving view comes from exactly
+ * one layer.
  */
 final class Cutoff {
   private Cutoff() {}
@@ -18,7 +18,9 @@ final class Cutoff {
       cutoff = new Instant(java.time.Instant.parse(value).toEpochMilli());
     } catch (DateTimeParseException | NullPointerException e) {
       throw new IllegalArgumentException(
-          "--cutoff: expected an ISO-8601 instant such as 2024-01-01T03:00:00Z, got '" + value + "'");
+          "--cutoff: expected an ISO-8601 instant such as 2024-01-01T03:00:00Z, got '"
+              + value
+              + "'");
     }
     long window = RevenueAndPageViews.WIDEST_WINDOW.getMillis();
     if (Math.floorMod(cutoff.getMillis(), window) != 0) {

@@ -5,7 +5,8 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /**
- * Options of the Lambda commands ({@code lambda-batch}, {@code lambda-speed}, {@code lambda-serve}).
+ * Options of the Lambda commands ({@code lambda-batch}, {@code lambda-speed}, {@code
+ * lambda-serve}).
  *
  * <pre>{@code
  * java -jar beamsuite-local.jar lambda-batch --source=file:/data/master \

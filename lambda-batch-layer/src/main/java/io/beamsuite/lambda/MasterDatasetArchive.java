@@ -78,7 +78,9 @@ public final class MasterDatasetArchive {
     }
     OptionsValidation.requireAtLeast("--archiveFlushSeconds", options.getArchiveFlushSeconds(), 1);
     String runId =
-        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC).format(java.time.Instant.now())
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
+                .withZone(ZoneOffset.UTC)
+                .format(java.time.Instant.now())
             + "-"
             + UUID.randomUUID().toString().substring(0, 8);
     boolean bounded = options.getMaxRecords() > 0 || options.getMaxReadSeconds() > 0;
@@ -102,7 +104,8 @@ public final class MasterDatasetArchive {
                     .triggering(
                         Repeatedly.forever(
                             AfterProcessingTime.pastFirstElementInPane()
-                                .plusDelayOf(Duration.standardSeconds(options.getArchiveFlushSeconds()))))
+                                .plusDelayOf(
+                                    Duration.standardSeconds(options.getArchiveFlushSeconds()))))
                     .withAllowedLateness(Duration.ZERO)
                     .discardingFiredPanes());
       }
@@ -112,7 +115,9 @@ public final class MasterDatasetArchive {
               .withDestinationCoder(StringUtf8Coder.of())
               .via(Contextful.fn(KV::getValue), new RawLinesSink())
               .to(options.getArchiveDir())
-              .withNaming(partition -> FileIO.Write.defaultNaming(partition + "/archive-" + runId, ".jsonl"));
+              .withNaming(
+                  partition ->
+                      FileIO.Write.defaultNaming(partition + "/archive-" + runId, ".jsonl"));
       if (!bounded) {
         write = write.withNumShards(1);
       }
@@ -120,9 +125,7 @@ public final class MasterDatasetArchive {
       deadLetters.add(lines.get(NOT_ARCHIVED).setCoder(DeadLetter.coder()));
     }
     PCollectionList.of(deadLetters)
-        .apply(
-            "DeadLetters",
-            DeadLetterOutput.to(OptionsValidation.database(options), options));
+        .apply("DeadLetters", DeadLetterOutput.to(OptionsValidation.database(options), options));
   }
 
   private static final TupleTag<KV<String, byte[]>> LINES = new TupleTag<>("lines") {};
@@ -131,14 +134,16 @@ public final class MasterDatasetArchive {
   /** The record's partition directory and its bytes, or a dead letter if it holds a line break. */
   static final class ToPartitionedLineFn extends DoFn<RawRecord, KV<String, byte[]>> {
     private final String topic;
-    private final Counter archived = Metrics.counter(MasterDatasetArchive.class, "records_archived");
+    private final Counter archived =
+        Metrics.counter(MasterDatasetArchive.class, "records_archived");
 
     ToPartitionedLineFn(String topic) {
       this.topic = topic;
     }
 
     @ProcessElement
-    public void process(@Element RawRecord record, @Timestamp Instant timestamp, MultiOutputReceiver out) {
+    public void process(
+        @Element RawRecord record, @Timestamp Instant timestamp, MultiOutputReceiver out) {
       byte[] payload = record.getPayload();
       for (byte b : payload) {
         if (b == '\n' || b == '\r') {
@@ -147,7 +152,8 @@ public final class MasterDatasetArchive {
                   DeadLetter.builder()
                       .setStage("archive-" + topic)
                       .setReason(NOT_LINE_FRAMABLE)
-                      .setDetail("payload contains a line break; a JSON-lines file cannot hold it verbatim")
+                      .setDetail(
+                          "payload contains a line break; a JSON-lines file cannot hold it verbatim")
                       .setErrorClass("")
                       .setPayload(payload)
                       .setFailedAt(Instant.now())
@@ -161,7 +167,8 @@ public final class MasterDatasetArchive {
     }
 
     static String partition(String topic, Instant timestamp) {
-      ZonedDateTime utc = java.time.Instant.ofEpochMilli(timestamp.getMillis()).atZone(ZoneOffset.UTC);
+      ZonedDateTime utc =
+          java.time.Instant.ofEpochMilli(timestamp.getMillis()).atZone(ZoneOffset.UTC);
       return topic + "/" + PARTITION.format(utc);
     }
   }

@@ -82,10 +82,13 @@ public final class ServingLayer {
               + " WHERE window_start >= "
               + literal);
     }
-    return ServingViews.on(db).publish(selects, version, java.time.Instant.ofEpochMilli(cutoff.getMillis()));
+    return ServingViews.on(db)
+        .publish(selects, version, java.time.Instant.ofEpochMilli(cutoff.getMillis()));
   }
 
-  /** {@code lambda-serve}: prints what each serving view serves (and some rows with --printRows). */
+  /**
+   * {@code lambda-serve}: prints what each serving view serves (and some rows with --printRows).
+   */
   static int describe(LambdaOptions options, PrintStream out) throws SQLException {
     OptionsValidation.validate(options);
     if (options.getPrintRows() < 0) {

@@ -17,8 +17,8 @@ import org.joda.time.Instant;
  *
  * <p>When a later batch run advances the cutoff, the speed layer keeps running unchanged: the
  * serving views stop reading its rows below the new cutoff in the same transaction that starts
- * reading the new batch rows. Its late records (later than {@code --allowedLatenessSeconds}) are
- * in {@code late_records}; the next batch run whose cutoff passes them counts them.
+ * reading the new batch rows. Its late records (later than {@code --allowedLatenessSeconds}) are in
+ * {@code late_records}; the next batch run whose cutoff passes them counts them.
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);   // --source=kafka --bootstrapServers=...
@@ -46,12 +46,14 @@ public final class SpeedLayer {
                                 + " pass --cutoff"));
         cutoff = new Instant(served.toEpochMilli());
       } catch (SQLException e) {
-        throw new IllegalStateException("cannot read the serving layer's state: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "cannot read the serving layer's state: " + e.getMessage(), e);
       }
       options.setCutoff(cutoff.toString());
     } else {
       cutoff = Cutoff.parse(options.getCutoff());
     }
-    RevenueAndPageViews.build(pipeline, options, EventTimeRange.from(cutoff), ServingLayer::speedTable);
+    RevenueAndPageViews.build(
+        pipeline, options, EventTimeRange.from(cutoff), ServingLayer::speedTable);
   }
 }

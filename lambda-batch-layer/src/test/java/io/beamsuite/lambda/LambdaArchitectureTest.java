@@ -16,12 +16,12 @@ import io.beamsuite.fixtures.oracle.LambdaServingOracle;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.PageViewRow;
 import io.beamsuite.fixtures.oracle.RawInput;
+import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.fixtures.oracle.RevenueOracle;
 import io.beamsuite.fixtures.oracle.RevenueRow;
 import io.beamsuite.fixtures.oracle.TransactionEvent;
 import io.beamsuite.pipelines.launcher.Launcher;
 import io.beamsuite.pipelines.testing.CommittedCounters;
-import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.RowDiff;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.pipelines.testing.Workload;
@@ -29,7 +29,6 @@ import io.beamsuite.pipelines.views.EventTimeRange;
 import io.beamsuite.pipelines.views.PageViewsPerMinute;
 import io.beamsuite.pipelines.views.RevenuePerMerchantHour;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,8 +60,8 @@ import org.junit.runners.MethodSorters;
 /**
  * The Lambda architecture end to end against real PostgreSQL and Kafka (in a child JVM, see {@link
  * SandboxProcess}), with generated events over four hours including duplicates, disorder, late and
- * malformed records. Expected rows come from the independent oracle (test-fixtures), never from
- * the pipelines.
+ * malformed records. Expected rows come from the independent oracle (test-fixtures), never from the
+ * pipelines.
  *
  * <ol>
  *   <li>The batch layer at cutoff T1 on Direct, Flink and Spark: three versions, identical, each =
@@ -106,7 +105,10 @@ public class LambdaArchitectureTest {
     Path data = Files.createTempDirectory(workDir, "workload");
     workload =
         Workload.write(
-            Workload.realisticMix(606, 6_000).startTime(START).timeSpan(Duration.ofHours(4)).build(),
+            Workload.realisticMix(606, 6_000)
+                .startTime(START)
+                .timeSpan(Duration.ofHours(4))
+                .build(),
             data);
     inputs = workload.oracleInput();
     try (KafkaEventWriter kafka = new KafkaEventWriter(sandbox.setting("kafka.bootstrap"))) {
@@ -141,9 +143,13 @@ public class LambdaArchitectureTest {
       long version = i + 1;
       assertTrue(out, out.contains("published batch version " + version + " with cutoff " + T1));
       RowDiff.assertSameRows(
-          runners[i] + " revenue", expectedRevenue, tables.revenuePerMerchantHour(REVENUE + "_batch_v" + version));
+          runners[i] + " revenue",
+          expectedRevenue,
+          tables.revenuePerMerchantHour(REVENUE + "_batch_v" + version));
       RowDiff.assertSameRows(
-          runners[i] + " page views", expectedPageViews, tables.pageViews(PAGE_VIEWS + "_batch_v" + version));
+          runners[i] + " page views",
+          expectedPageViews,
+          tables.pageViews(PAGE_VIEWS + "_batch_v" + version));
     }
     // Before the speed layer ran, the serving views hold exactly the batch rows.
     assertEquals(expectedRevenue, tables.revenuePerMerchantHour(REVENUE + "_lambda"));
@@ -166,7 +172,10 @@ public class LambdaArchitectureTest {
             .as(LambdaOptions.class);
     Pipeline pipeline = Pipeline.create(options);
     SpeedLayer.build(pipeline, options);
-    assertEquals("the speed layer starts at the served cutoff", T1.toString(), java.time.Instant.parse(options.getCutoff()).toString());
+    assertEquals(
+        "the speed layer starts at the served cutoff",
+        T1.toString(),
+        java.time.Instant.parse(options.getCutoff()).toString());
     speedLayer = pipeline.run();
 
     Expected expected = null;
@@ -186,14 +195,17 @@ public class LambdaArchitectureTest {
     assertOnlyGeneratedLateRecordsAreLate();
     // The events before the cutoff are counted, not silently dropped: every unique valid one.
     long before =
-        Fates.classify(EventValidator.TRANSACTIONS, TransactionEvent.class, inputs).unique().stream()
+        Fates.classify(EventValidator.TRANSACTIONS, TransactionEvent.class, inputs)
+                .unique()
+                .stream()
                 .filter(e -> e.eventTime().isBefore(T1))
                 .count()
             + Fates.classify(EventValidator.CLICKS, ClickEvent.class, inputs).unique().stream()
                 .filter(e -> e.eventTime().isBefore(T1))
                 .count();
     assertEquals(
-        before, CommittedCounters.of(speedLayer, EventTimeRange.class, EventTimeRange.OUTSIDE_RANGE));
+        before,
+        CommittedCounters.of(speedLayer, EventTimeRange.class, EventTimeRange.OUTSIDE_RANGE));
     assertFalse(
         "some records are late for the speed layer",
         tables.lateEventIds(ServingLayer.speedTable(REVENUE)).isEmpty()
@@ -212,7 +224,8 @@ public class LambdaArchitectureTest {
 
     List<Snapshot> observations = Collections.synchronizedList(new ArrayList<>());
     AtomicBoolean reading = new AtomicBoolean(true);
-    java.util.concurrent.atomic.AtomicInteger abortedReads = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger abortedReads =
+        new java.util.concurrent.atomic.AtomicInteger();
     Thread reader =
         new Thread(
             () -> {
@@ -269,7 +282,8 @@ public class LambdaArchitectureTest {
     assertEquals(
         tables.revenuePerMerchantHour(REVENUE + "_batch_v4"),
         tables.revenuePerMerchantHour(REVENUE + "_batch_v5"));
-    assertEquals(tables.pageViews(PAGE_VIEWS + "_batch_v4"), tables.pageViews(PAGE_VIEWS + "_batch_v5"));
+    assertEquals(
+        tables.pageViews(PAGE_VIEWS + "_batch_v4"), tables.pageViews(PAGE_VIEWS + "_batch_v5"));
     Snapshot after = readServingViews();
     assertEquals(before.revenue(), after.revenue());
     assertEquals(before.pageViews(), after.pageViews());
@@ -291,8 +305,15 @@ public class LambdaArchitectureTest {
             "--jdbcUser=" + user);
     long archivedLines = 0;
     try (Stream<Path> files = Files.walk(archive)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).collect(Collectors.toList())) {
-        assertTrue(f.toString(), archive.relativize(f).toString().matches("(transactions|clicks)/dt=\\d{4}-\\d\\d-\\d\\d/hr=\\d\\d/archive-.*\\.jsonl"));
+      for (Path f :
+          files.filter(p -> p.toString().endsWith(".jsonl")).collect(Collectors.toList())) {
+        assertTrue(
+            f.toString(),
+            archive
+                .relativize(f)
+                .toString()
+                .matches(
+                    "(transactions|clicks)/dt=\\d{4}-\\d\\d-\\d\\d/hr=\\d\\d/archive-.*\\.jsonl"));
         archivedLines += Files.readAllLines(f, StandardCharsets.ISO_8859_1).size();
       }
     }
@@ -308,7 +329,8 @@ public class LambdaArchitectureTest {
     assertEquals(
         tables.revenuePerMerchantHour(REVENUE + "_batch_v5"),
         tables.revenuePerMerchantHour(REVENUE + "_batch_v6"));
-    assertEquals(tables.pageViews(PAGE_VIEWS + "_batch_v5"), tables.pageViews(PAGE_VIEWS + "_batch_v6"));
+    assertEquals(
+        tables.pageViews(PAGE_VIEWS + "_batch_v5"), tables.pageViews(PAGE_VIEWS + "_batch_v6"));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -332,20 +354,24 @@ public class LambdaArchitectureTest {
     for (String view : List.of(REVENUE, PAGE_VIEWS)) {
       Set<String> late = tables.lateEventIds(ServingLayer.speedTable(view));
       for (String id : late) {
-        assertTrue(view + ": " + id + " was routed late but not generated late", generatedLate.contains(id));
+        assertTrue(
+            view + ": " + id + " was routed late but not generated late",
+            generatedLate.contains(id));
       }
       System.out.printf("speed layer: %d late records for %s%n", late.size(), view);
     }
   }
 
   private static String batch(Instant cutoff, String runner, String... extra) {
-    List<String> args = new ArrayList<>(List.of(
-        "lambda-batch",
-        runner,
-        "--source=file:" + workload.masterDataset(),
-        "--cutoff=" + cutoff,
-        "--jdbcUrl=" + jdbcUrl,
-        "--jdbcUser=" + user));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "lambda-batch",
+                runner,
+                "--source=file:" + workload.masterDataset(),
+                "--cutoff=" + cutoff,
+                "--jdbcUrl=" + jdbcUrl,
+                "--jdbcUser=" + user));
     if (runner.contains("SparkRunner")) {
       args.add("--sparkMaster=local[2]");
     }
@@ -370,7 +396,8 @@ public class LambdaArchitectureTest {
   }
 
   private static List<RevenueRow> revenueBefore(Instant cutoff) {
-    return RevenueOracle.compute(inputs, LatePolicy.none(), RevenueOracle.TimeRange.before(cutoff)).rows();
+    return RevenueOracle.compute(inputs, LatePolicy.none(), RevenueOracle.TimeRange.before(cutoff))
+        .rows();
   }
 
   private static List<PageViewRow> pageViews(LatePolicy late, boolean before, Instant cutoff) {
@@ -379,12 +406,16 @@ public class LambdaArchitectureTest {
         .collect(Collectors.toList());
   }
 
-  /** The serving views the oracle expects at {@code cutoff}, given the speed layer's late records. */
+  /**
+   * The serving views the oracle expects at {@code cutoff}, given the speed layer's late records.
+   */
   private static Expected expectedAt(Instant cutoff) throws Exception {
     Set<String> lateTransactions = tables.lateEventIds(ServingLayer.speedTable(REVENUE));
     Set<String> lateClicks = tables.lateEventIds(ServingLayer.speedTable(PAGE_VIEWS));
     LatePolicy speedLate =
-        LatePolicy.observed(Map.of(RevenueOracle.REVENUE, lateTransactions, ClickstreamOracle.PAGE_VIEWS, lateClicks));
+        LatePolicy.observed(
+            Map.of(
+                RevenueOracle.REVENUE, lateTransactions, ClickstreamOracle.PAGE_VIEWS, lateClicks));
     return new Expected(
         LambdaServingOracle.revenue(inputs, cutoff, speedLate),
         LambdaServingOracle.pageViews(inputs, cutoff, speedLate));
@@ -407,8 +438,12 @@ public class LambdaArchitectureTest {
       }
       return String.format(
           "%d revenue rows (T1 %d, T2 %d), %d page-view rows (T1 %d, T2 %d)",
-          revenue.size(), t1.revenue().size(), t2.revenue().size(),
-          pageViews.size(), t1.pageViews().size(), t2.pageViews().size());
+          revenue.size(),
+          t1.revenue().size(),
+          t2.revenue().size(),
+          pageViews.size(),
+          t1.pageViews().size(),
+          t2.pageViews().size());
     }
   }
 
@@ -426,7 +461,8 @@ public class LambdaArchitectureTest {
                     + ServingLayer.servingView(REVENUE)
                     + " ORDER BY merchant_id, window_start")) {
           while (rs.next()) {
-            revenue.add(new RevenueRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
+            revenue.add(
+                new RevenueRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
           }
         }
         try (ResultSet rs =
@@ -435,7 +471,8 @@ public class LambdaArchitectureTest {
                     + ServingLayer.servingView(PAGE_VIEWS)
                     + " ORDER BY page, window_start")) {
           while (rs.next()) {
-            views.add(new PageViewRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
+            views.add(
+                new PageViewRow(rs.getString(1), instant(rs, 2), instant(rs, 3), rs.getLong(4)));
           }
         }
       }

@@ -37,11 +37,11 @@ import org.junit.Test;
 /**
  * The cause of "streaming on Flink produces nothing when a topic has fewer partitions than the
  * parallelism", reproduced without Kafka, and its fix. Beam's Flink runner (2.70) computes a
- * source's splits asynchronously; a reader subtask that registered before that and got no split
- * is never told that none will come, so it emits no watermark and the job's event time stands
- * still. A source that takes a while to split into a single split, at parallelism 2, shows it: its
- * windows never fire and the job never ends. Wrapped in {@link PaddedUnboundedSource}, the second
- * subtask gets an empty split, finishes, and every window fires.
+ * source's splits asynchronously; a reader subtask that registered before that and got no split is
+ * never told that none will come, so it emits no watermark and the job's event time stands still. A
+ * source that takes a while to split into a single split, at parallelism 2, shows it: its windows
+ * never fire and the job never ends. Wrapped in {@link PaddedUnboundedSource}, the second subtask
+ * gets an empty split, finishes, and every window fires.
  */
 public class PaddedSourceOnFlinkTest {
   private static final int RECORDS = 600; // one a second: 10 one-minute windows

@@ -4,7 +4,6 @@ import static io.beamsuite.pipelines.testing.RowDiff.assertSameRows;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
 import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.CustomersOracle;
@@ -12,9 +11,11 @@ import io.beamsuite.fixtures.oracle.FraudOracle;
 import io.beamsuite.fixtures.oracle.FraudParams;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.Reconciliation;
+import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.fixtures.oracle.SensorAnomalyRow;
 import io.beamsuite.fixtures.oracle.SensorParams;
 import io.beamsuite.fixtures.oracle.SensorsOracle;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.pipelines.cdc.CdcReplicationOptions;
 import io.beamsuite.pipelines.cdc.CdcReplicationPipeline;
 import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
@@ -25,7 +26,6 @@ import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.pipelines.sensors.SensorsOptions;
 import io.beamsuite.pipelines.sensors.SensorsPipeline;
 import io.beamsuite.pipelines.testing.CommittedCounters;
-import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.Workload;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.json.ParseJson;
@@ -35,7 +35,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -52,8 +51,8 @@ import org.junit.runners.Parameterized.Parameters;
 /**
  * Every pipeline, bounded, on every runner (Direct, embedded Flink, Spark) over one generated
  * workload with duplicates, disorder, late and malformed records: each run's result tables must
- * equal the independent oracle exactly, so they are also identical across runners; dead letters
- * and counters must reconcile with the oracle's accounting of every record.
+ * equal the independent oracle exactly, so they are also identical across runners; dead letters and
+ * counters must reconcile with the oracle's accounting of every record.
  */
 @RunWith(Parameterized.class)
 public class PipelinesOnEveryRunnerTest {
@@ -96,7 +95,9 @@ public class PipelinesOnEveryRunnerTest {
     System.setProperty("spark.driver.bindAddress", "127.0.0.1");
     System.setProperty("spark.ui.enabled", "false");
     postgres = new EmbeddedPostgres().start();
-    workload = Workload.write(Workload.realisticMix(20261123L, EVENTS).build(), TMP.newFolder("workload").toPath());
+    workload =
+        Workload.write(
+            Workload.realisticMix(20261123L, EVENTS).build(), TMP.newFolder("workload").toPath());
   }
 
   @AfterClass
@@ -184,7 +185,8 @@ public class PipelinesOnEveryRunnerTest {
         "--source=" + workload.customersFileSource());
 
     assertEquals(
-        CustomersOracle.finalState(workload.customerSnapshot(), workload.customerUpdates(), List.of()),
+        CustomersOracle.finalState(
+            workload.customerSnapshot(), workload.customerUpdates(), List.of()),
         tables.customersReplica("customers_replica"));
   }
 
@@ -224,10 +226,12 @@ public class PipelinesOnEveryRunnerTest {
     assertEquals(expected.deadLetters(), tables.deadLettersByReason(stage));
     assertEquals(0, tables.lateRecords());
     assertEquals(
-        expected.recordsIn(), CommittedCounters.ofFinishedRun(result, ParseJson.class, "records_in"));
+        expected.recordsIn(),
+        CommittedCounters.ofFinishedRun(result, ParseJson.class, "records_in"));
     assertEquals(
         expected.duplicates(),
         CommittedCounters.ofFinishedRun(result, Dedup.class, "duplicates_dropped"));
-    assertEquals(0, CommittedCounters.ofFinishedRun(result, WindowedAggregate.class, "late_records"));
+    assertEquals(
+        0, CommittedCounters.ofFinishedRun(result, WindowedAggregate.class, "late_records"));
   }
 }

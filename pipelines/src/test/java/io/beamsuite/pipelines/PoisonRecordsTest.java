@@ -102,18 +102,18 @@ import org.junit.runners.Parameterized.Parameters;
  * characters, Unicode, script tags); the change topic gets unreadable records and broken Debezium
  * envelopes, each with the reason this test expects. Each pipeline's tables must equal the
  * independent oracle, every dead letter must carry its reason, its raw payload byte for byte and
- * the topic/partition/offset it was read from, and the counts must reconcile: records in = unique
- * + duplicates + dead letters (nothing is late here).
+ * the topic/partition/offset it was read from, and the counts must reconcile: records in = unique +
+ * duplicates + dead letters (nothing is late here).
  *
  * <p>On the Direct runner half the duplicates differ from their first arrival in one non-key field
- * (page, amount, value): the results must be the first arrival's (the oracle's), and the test
- * first shows that "last arrival wins" would give different rows, so the comparison can tell the
- * two apart. On Flink the duplicates are byte-identical (the same records written to topics of
- * their own): Flink's batch translation groups a keyed step's input with a sort that does not keep
+ * (page, amount, value): the results must be the first arrival's (the oracle's), and the test first
+ * shows that "last arrival wins" would give different rows, so the comparison can tell the two
+ * apart. On Flink the duplicates are byte-identical (the same records written to topics of their
+ * own): Flink's batch translation groups a keyed step's input with a sort that does not keep
  * arrival order, so {@code Dedup} there keeps some copy of an id, not necessarily the first (seen
- * here: one divergent duplicate of six won in clicks, transactions and sensor readings). The
- * change topic is the same for both runners; on Flink its changes also reach {@code ApplyChanges}
- * out of order, where the position guard drops the older ones as stale.
+ * here: one divergent duplicate of six won in clicks, transactions and sensor readings). The change
+ * topic is the same for both runners; on Flink its changes also reach {@code ApplyChanges} out of
+ * order, where the position guard drops the older ones as stale.
  */
 @RunWith(Parameterized.class)
 public class PoisonRecordsTest {
@@ -124,14 +124,19 @@ public class PoisonRecordsTest {
   private static final int FOUR_MIB = 4 << 20;
   private static final String CHANGES_TOPIC = "poison-customer-changes";
   private static final String CHANGES_STAGE = "parse-customer-changes";
+
   /** Suffix of the event topics whose duplicates are byte-identical (the Flink runs'). */
   private static final String IDENTICAL_DUPLICATES = "-identical-duplicates";
 
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
   private static SandboxProcess sandbox;
-  /** What each Kafka topic holds, in offset order (one partition), under the oracle's topic names. */
+
+  /**
+   * What each Kafka topic holds, in offset order (one partition), under the oracle's topic names.
+   */
   private static final Map<String, List<RawInput>> WRITTEN = new TreeMap<>();
+
   /** The reason expected for each poison record of the change topic, by offset. */
   private static final Map<Long, String> CHANGE_POISON = new TreeMap<>();
 
@@ -178,7 +183,8 @@ public class PoisonRecordsTest {
     identical.addAll(generate(0, 1, 0, 0).generate());
     identical.addAll(generate(0, 0, 1, 0).generate());
     customersFile = TMP.newFile("customers.jsonl").toPath();
-    Files.write(customersFile, Workload.customerChanges(transactionsGenerator), StandardCharsets.UTF_8);
+    Files.write(
+        customersFile, Workload.customerChanges(transactionsGenerator), StandardCharsets.UTF_8);
 
     // Hostile-but-valid records first: their event times (2024-01-01T00:00Z) are the stream's
     // start, so they are on time. One per event_id: two corpus entries share "e-3" and differ in
@@ -188,7 +194,9 @@ public class PoisonRecordsTest {
       for (MalformedCorpus.Entry entry : MalformedCorpus.load()) {
         if (hostileFor(entry) && hostileIds.add(eventIdOf(entry.payload()))) {
           for (String suffix : List.of("", IDENTICAL_DUPLICATES)) {
-            producer.send(new ProducerRecord<>(entry.topic() + suffix, entry.key(), entry.payload())).get();
+            producer
+                .send(new ProducerRecord<>(entry.topic() + suffix, entry.key(), entry.payload()))
+                .get();
             record(entry.topic() + suffix, RawInput.of(entry.topic(), entry.payload()));
           }
         }
@@ -246,8 +254,8 @@ public class PoisonRecordsTest {
   }
 
   /**
-   * The change topic: the customers' history as Debezium envelopes (snapshot, then updates), with
-   * a poison record after every ninth envelope, so poison is 10% of the topic. Poison is what a
+   * The change topic: the customers' history as Debezium envelopes (snapshot, then updates), with a
+   * poison record after every ninth envelope, so poison is 10% of the topic. Poison is what a
    * change topic can carry: unreadable bytes from the corpus, and envelopes Debezium would never
    * write (no op, an op that is not a row change, no row, no key, no position, a row of the wrong
    * shape), each with the reason expected for it.
@@ -279,15 +287,24 @@ public class PoisonRecordsTest {
     poison.put(utf8("{\"before\":null,\"after\":null," + source + ",\"op\":\"t\"}"), "unknown_op");
     poison.put(utf8("{\"before\":null,\"after\":null," + source + ",\"op\":\"c\"}"), "missing_row");
     poison.put(
-        utf8("{\"before\":null,\"after\":" + row.replace("\"customer_id\":\"c-99999\",", "")
-            + "," + source + ",\"op\":\"c\"}"),
+        utf8(
+            "{\"before\":null,\"after\":"
+                + row.replace("\"customer_id\":\"c-99999\",", "")
+                + ","
+                + source
+                + ",\"op\":\"c\"}"),
         "missing_key");
     poison.put(
-        utf8("{\"before\":null,\"after\":" + row + ",\"source\":{\"ts_ms\":1704067200000},\"op\":\"c\"}"),
+        utf8(
+            "{\"before\":null,\"after\":"
+                + row
+                + ",\"source\":{\"ts_ms\":1704067200000},\"op\":\"c\"}"),
         "missing_source_position");
     poison.put(
-        utf8("{\"before\":null,\"after\":{\"customer_id\":\"c-99999\",\"credit_limit_cents\":\"lots\"},"
-            + source + ",\"op\":\"c\"}"),
+        utf8(
+            "{\"before\":null,\"after\":{\"customer_id\":\"c-99999\",\"credit_limit_cents\":\"lots\"},"
+                + source
+                + ",\"op\":\"c\"}"),
         "invalid_row");
 
     List<String> envelopes = Workload.customerChanges(transactionsGenerator);
@@ -314,7 +331,8 @@ public class PoisonRecordsTest {
 
   /** One-partition topics that take the oversized record. */
   private static void createTopics(String bootstrap, List<String> topics) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       List<NewTopic> newTopics = new ArrayList<>();
       for (String topic : topics) {
         newTopics.add(
@@ -383,7 +401,8 @@ public class PoisonRecordsTest {
         otherDeadLetters(tables, "parse-clicks"));
     assertPoisonAccounted(expected.reconciliation(), result, tables, "parse-clicks", topic, input);
     assertTrue(
-        "the 1 MiB + 1 KiB record must be dead-lettered: " + expected.reconciliation().deadLetters(),
+        "the 1 MiB + 1 KiB record must be dead-lettered: "
+            + expected.reconciliation().deadLetters(),
         expected.reconciliation().deadLetters().containsKey(MalformedCorpus.PAYLOAD_TOO_LARGE));
   }
 
@@ -413,12 +432,14 @@ public class PoisonRecordsTest {
       assertNotEquals(
           "last arrival wins would raise other amount alerts",
           expected.alerts(),
-          FraudOracle.compute(lastArrivalWins(input), customers, FRAUD, LatePolicy.none()).alerts());
+          FraudOracle.compute(lastArrivalWins(input), customers, FRAUD, LatePolicy.none())
+              .alerts());
     }
 
     assertSameRows("fraud_alerts", expected.alerts(), tables.fraudAlerts());
     assertEquals(Map.of(), otherDeadLetters(tables, "parse-transactions"));
-    assertPoisonAccounted(expected.reconciliation(), result, tables, "parse-transactions", topic, input);
+    assertPoisonAccounted(
+        expected.reconciliation(), result, tables, "parse-transactions", topic, input);
   }
 
   @Test
@@ -494,12 +515,15 @@ public class PoisonRecordsTest {
     assertEquals(input.size(), in);
     assertEquals(snapshot.size() + updates.size(), changes);
     assertEquals(0, CommittedCounters.ofFinishedRun(result, DebeziumJson.class, "tombstones"));
-    assertEquals(poison, CommittedCounters.ofFinishedRun(result, DebeziumJson.class, "dead_letters"));
+    assertEquals(
+        poison, CommittedCounters.ofFinishedRun(result, DebeziumJson.class, "dead_letters"));
     assertEquals(in, changes + poison);
     long applied = CommittedCounters.ofFinishedRun(result, ApplyChanges.class, "applied");
     long stale = CommittedCounters.ofFinishedRun(result, ApplyChanges.class, "stale_changes");
-    System.out.printf("%s %s: %d changes applied, %d stale%n", runner, CHANGES_STAGE, applied, stale);
-    assertEquals(changes, CommittedCounters.ofFinishedRun(result, ApplyChanges.class, "changes_in"));
+    System.out.printf(
+        "%s %s: %d changes applied, %d stale%n", runner, CHANGES_STAGE, applied, stale);
+    assertEquals(
+        changes, CommittedCounters.ofFinishedRun(result, ApplyChanges.class, "changes_in"));
     assertEquals(changes, applied + stale);
     if (runner.equals("direct")) {
       // The Direct runner keeps the topic's order: no change is stale.
@@ -508,8 +532,8 @@ public class PoisonRecordsTest {
   }
 
   /**
-   * The same records with each event's later copies' payloads moved to its first arrival: what
-   * the results would be if the last arrival won.
+   * The same records with each event's later copies' payloads moved to its first arrival: what the
+   * results would be if the last arrival won.
    */
   private static List<RawInput> lastArrivalWins(List<RawInput> input) {
     Map<String, RawInput> last = new HashMap<>();
@@ -576,9 +600,9 @@ public class PoisonRecordsTest {
   }
 
   /**
-   * Checks every dead letter of {@code stage}: read from the one partition of {@code topic},
-   * at an offset whose record is the dead letter's payload byte for byte. Returns how many, and
-   * puts each one's reason in {@code reasonsByOffset}.
+   * Checks every dead letter of {@code stage}: read from the one partition of {@code topic}, at an
+   * offset whose record is the dead letter's payload byte for byte. Returns how many, and puts each
+   * one's reason in {@code reasonsByOffset}.
    */
   private static long checkDeadLetterPayloads(
       ResultTables tables,
@@ -588,7 +612,8 @@ public class PoisonRecordsTest {
       Map<Long, String> reasonsByOffset)
       throws Exception {
     long checked = 0;
-    try (Connection c = DriverManager.getConnection(tables.jdbcUrl(), sandbox.setting("postgres.user"), "");
+    try (Connection c =
+            DriverManager.getConnection(tables.jdbcUrl(), sandbox.setting("postgres.user"), "");
         PreparedStatement q =
             c.prepareStatement(
                 "SELECT source_topic, source_partition, source_offset, payload, reason"
@@ -637,7 +662,8 @@ public class PoisonRecordsTest {
 
   private static void raiseMaxMessageBytes(String bootstrap, Collection<String> topics)
       throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       Map<ConfigResource, Collection<AlterConfigOp>> changes =
           new TreeMap<>(Comparator.comparing(ConfigResource::name));
       for (String topic : topics) {
@@ -645,7 +671,8 @@ public class PoisonRecordsTest {
             new ConfigResource(ConfigResource.Type.TOPIC, topic),
             List.of(
                 new AlterConfigOp(
-                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(FOUR_MIB)),
+                    new ConfigEntry(
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(FOUR_MIB)),
                     AlterConfigOp.OpType.SET)));
       }
       admin.incrementalAlterConfigs(changes).all().get(60, TimeUnit.SECONDS);
@@ -670,7 +697,8 @@ public class PoisonRecordsTest {
   /** A fresh database per runner and pipeline, so runs cannot see each other's rows. */
   private ResultTables database(String pipeline) throws Exception {
     return new ResultTables(
-        sandbox.createDatabase("poison_" + runner + "_" + pipeline), sandbox.setting("postgres.user"));
+        sandbox.createDatabase("poison_" + runner + "_" + pipeline),
+        sandbox.setting("postgres.user"));
   }
 
   private <O extends BeamsuiteOptions> PipelineResult run(

@@ -61,8 +61,8 @@ import org.junit.runners.Parameterized.Parameters;
  * malformed records) to a fresh topic of the given partition count, keyed by entity id, then runs
  * the pipeline unbounded from it. The allowed lateness covers the workload's disorder, so nothing
  * is late; once a reader has caught up, KafkaIO moves its partition's watermark to the wall clock
- * minus the out-of-orderness, which closes every window. The tables must then equal the
- * independent oracle exactly, within a bounded wait.
+ * minus the out-of-orderness, which closes every window. The tables must then equal the independent
+ * oracle exactly, within a bounded wait.
  */
 @RunWith(Parameterized.class)
 public class StreamingPartitionsOnFlinkTest {
@@ -176,7 +176,10 @@ public class StreamingPartitionsOnFlinkTest {
               return List.of(
                   same
                       ? ""
-                      : "sensor_anomalies: expected " + expected.size() + " rows, got " + actual.size());
+                      : "sensor_anomalies: expected "
+                          + expected.size()
+                          + " rows, got "
+                          + actual.size());
             },
             "--readingsTopic=" + topic("sensor-readings", name),
             "--windowMinutes=" + SENSORS.windowMinutes(),
@@ -186,7 +189,8 @@ public class StreamingPartitionsOnFlinkTest {
       default:
         throw new IllegalArgumentException(pipeline);
     }
-    assertEquals("nothing is late under an allowed lateness covering the disorder", 0, tables.lateRecords());
+    assertEquals(
+        "nothing is late under an allowed lateness covering the disorder", 0, tables.lateRecords());
   }
 
   /** What the tables still lack, one entry per table ("" when equal). */
@@ -254,7 +258,9 @@ public class StreamingPartitionsOnFlinkTest {
     return table + ": expected " + expected.size() + " rows, got " + actual.size();
   }
 
-  /** A fresh topic of this case's partition count holding the workload's records of {@code base}. */
+  /**
+   * A fresh topic of this case's partition count holding the workload's records of {@code base}.
+   */
   private String topic(String base, String caseName) throws Exception {
     String topic = base + "-" + caseName;
     String bootstrap = sandbox.setting("kafka.bootstrap");

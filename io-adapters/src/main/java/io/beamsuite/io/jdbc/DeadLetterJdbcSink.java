@@ -14,8 +14,8 @@ import org.apache.beam.sdk.values.PCollection;
  * A dead letter with source coordinates is stored once per stage and source position (a unique
  * index on {@code stage, source_topic, source_partition, source_offset}), so a replay after a
  * restart from a checkpoint, a re-run over the same files or a Kappa replay does not count it
- * twice; one without coordinates is always appended. Dead letters the database refuses
- * (for example text with a NUL character) come back in {@link JdbcUpsertSink.Result#failures()}.
+ * twice; one without coordinates is always appended. Dead letters the database refuses (for example
+ * text with a NUL character) come back in {@link JdbcUpsertSink.Result#failures()}.
  *
  * <pre>{@code
  * parsed.deadLetters().apply("StoreDeadLetters", DeadLetterJdbcSink.to(db));

@@ -135,7 +135,8 @@ public final class JdbcConnectionSpec implements Serializable {
    */
   static @Nullable String driverClassFor(String jdbcUrl) {
     try {
-      for (Driver driver : ServiceLoader.load(Driver.class, JdbcConnectionSpec.class.getClassLoader())) {
+      for (Driver driver :
+          ServiceLoader.load(Driver.class, JdbcConnectionSpec.class.getClassLoader())) {
         try {
           if (driver.acceptsURL(jdbcUrl)) {
             return driver.getClass().getName();

@@ -1,36 +1,21 @@
 package io.beamsuite.io.jdbc;
 
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.DeadLetters;
 import java.io.Serializable;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes records to a PostgreSQL table as idempotent upserts keyed by the natural key: batched
@@ -45,21 +30,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Errors.</b> A batch runs in one transaction. Transient errors (SQLSTATE {@code 40001}
  * serialization failure, {@code 40P01} deadlock, class {@code 08} connection errors, {@code
- * 57P01}–{@code 57P03} session ended by the server or server starting) are retried
- * with exponential backoff up to {@link #withRetries max attempts}; if they persist the bundle
- * fails and the runner retries it, which is safe because the writes are idempotent. A batch refused
- * for a row's content (class {@code 23} integrity constraint, class {@code 22} data exception) is
- * retried row by row, and each refused row goes to {@link Result#failures()} as a {@link
- * DeadLetter} with reason {@code constraint_violation} or {@code data_exception} and the record as
- * payload; the other rows are written. An extractor that throws gives reason {@code invalid_value}.
- * Other errors (missing privileges, wrong column types) are configuration errors and fail the
- * bundle. No value is ever logged or put into an exception message by this sink.
+ * 57P01}–{@code 57P03} session ended by the server or server starting) are retried with exponential
+ * backoff up to {@link #withRetries max attempts}; if they persist the bundle fails and the runner
+ * retries it, which is safe because the writes are idempotent. A batch refused for a row's content
+ * (class {@code 23} integrity constraint, class {@code 22} data exception) is retried row by row,
+ * and each refused row goes to {@link Result#failures()} as a {@link DeadLetter} with reason {@code
+ * constraint_violation} or {@code data_exception} and the record as payload; the other rows are
+ * written. An extractor that throws gives reason {@code invalid_value}. Other errors (missing
+ * privileges, wrong column types) are configuration errors and fail the bundle. No value is ever
+ * logged or put into an exception message by this sink.
  *
- * <p><b>Ordering.</b> Records of one key are applied in the order the sink sees them; the sink
- * does not reorder. When a key can receive competing versions out of order, use {@link
- * MutationSink}, which only applies newer source positions. Keep pgjdbc's {@code
- * reWriteBatchedInserts} off: it merges a batch into one multi-row statement, and PostgreSQL refuses
- * an {@code ON CONFLICT DO UPDATE} that touches the same key twice in one statement.
+ * <p><b>Ordering.</b> Records of one key are applied in the order the sink sees them; the sink does
+ * not reorder. When a key can receive competing versions out of order, use {@link MutationSink},
+ * which only applies newer source positions. Keep pgjdbc's {@code reWriteBatchedInserts} off: it
+ * merges a batch into one multi-row statement, and PostgreSQL refuses an {@code ON CONFLICT DO
+ * UPDATE} that touches the same key twice in one statement.
  *
  * <p><b>Metrics</b> (namespace {@code JdbcUpsertSink.class}): {@code rows_written}, {@code
  * batches}, {@code retries}, {@code failures}.
@@ -199,10 +184,11 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
 
   /**
    * Inserts each row once per {@code columns} instead of upserting: a created table gets a unique
-   * index on them (not a primary key, so they may be null) and a row whose values are already stored
-   * is skipped ({@code ON CONFLICT DO NOTHING}). A row with a null in them never conflicts
-   * (PostgreSQL's unique indexes treat nulls as distinct), so it is always appended. For append-only
-   * records that a replay may send again, such as dead letters identified by their source position.
+   * index on them (not a primary key, so they may be null) and a row whose values are already
+   * stored is skipped ({@code ON CONFLICT DO NOTHING}). A row with a null in them never conflicts
+   * (PostgreSQL's unique indexes treat nulls as distinct), so it is always appended. For
+   * append-only records that a replay may send again, such as dead letters identified by their
+   * source position.
    */
   public JdbcUpsertSink<T> withUniqueKey(String... columns) {
     return withKeyColumns(columns, true);
@@ -248,8 +234,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
 
   /**
    * Writes a buffered row at the latest {@code maxBufferTime} after it arrived, also in the middle
-   * of a long bundle or while no further row comes (a streaming runner may keep a bundle open for
-   * a second or more): a timer of the writer flushes the buffer, on top of the batch-full and
+   * of a long bundle or while no further row comes (a streaming runner may keep a bundle open for a
+   * second or more): a timer of the writer flushes the buffer, on top of the batch-full and
    * end-of-bundle flushes. For latency-sensitive rows such as alerts. The timed write belongs to
    * the current bundle: if it fails, the bundle fails and is retried (the writes are idempotent).
    */
@@ -329,7 +315,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
    * workers' first write): for a view that must read it before any row arrives.
    */
   public void createTable() throws java.sql.SQLException {
-    JdbcWrites.ensureCreated(connection.dataSource(), connection.jdbcUrl() + "|" + table, createTableSql());
+    JdbcWrites.ensureCreated(
+        connection.dataSource(), connection.jdbcUrl() + "|" + table, createTableSql());
   }
 
   /** {@code CREATE TABLE IF NOT EXISTS} for the declared columns and key. */
@@ -413,5 +400,4 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     public void finishSpecifyingOutput(
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
-
 }

@@ -17,17 +17,17 @@ import java.util.TreeSet;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The serving side of the Lambda and Kappa architectures (docs/lambda.md, docs/kappa.md): a PostgreSQL view that
- * readers query, pointed at versioned result tables, plus a registry table {@value #REGISTRY}
- * recording which version (and, for Lambda, which cutoff) each view serves.
+ * The serving side of the Lambda and Kappa architectures (docs/lambda.md, docs/kappa.md): a
+ * PostgreSQL view that readers query, pointed at versioned result tables, plus a registry table
+ * {@value #REGISTRY} recording which version (and, for Lambda, which cutoff) each view serves.
  *
  * <p>{@link #publish} redefines the view and updates the registry in <b>one transaction</b>, under
  * a transaction-scoped advisory lock per view: a reader sees the old definition or the new one,
- * never a mix and never an empty view ({@code CREATE OR REPLACE VIEW} takes an exclusive lock on the
- * view, so a query that started before the switch finishes on the old definition and the next one
- * runs on the new). A reader that reads several of the views in one transaction can meet a switch in
- * a deadlock; PostgreSQL then aborts one side, and if it is the switch, it is retried (3 attempts).
- * The tables a view used stay until {@link #dropTable} is called on request.
+ * never a mix and never an empty view ({@code CREATE OR REPLACE VIEW} takes an exclusive lock on
+ * the view, so a query that started before the switch finishes on the old definition and the next
+ * one runs on the new). A reader that reads several of the views in one transaction can meet a
+ * switch in a deadlock; PostgreSQL then aborts one side, and if it is the switch, it is retried (3
+ * attempts). The tables a view used stay until {@link #dropTable} is called on request.
  *
  * <pre>{@code
  * ServingViews serving = ServingViews.on(JdbcConnectionSpec.of(url, "postgres"));
@@ -55,7 +55,11 @@ public final class ServingViews {
    * @param publishedAt when it was published
    */
   public record Published(
-      String view, long version, @Nullable Instant cutoff, String definition, Instant publishedAt) {}
+      String view,
+      long version,
+      @Nullable Instant cutoff,
+      String definition,
+      Instant publishedAt) {}
 
   private static final String DEADLOCK_DETECTED = "40P01";
   private static final int MAX_ATTEMPTS = 3;
@@ -85,8 +89,8 @@ public final class ServingViews {
    * {@link #publish(String, long, Instant, String)} for several views (view name to its {@code
    * SELECT}) in one transaction: readers see all of them switched or none.
    */
-  public List<Published> publish(Map<String, String> selects, long version, @Nullable Instant cutoff)
-      throws SQLException {
+  public List<Published> publish(
+      Map<String, String> selects, long version, @Nullable Instant cutoff) throws SQLException {
     // Redefining the views takes an exclusive lock on each in turn; a reader holding one of them
     // (e.g. reading both in one transaction) while waiting for the other is a deadlock, and
     // PostgreSQL aborts one side. If that is this transaction, it rolled back whole: try again.
@@ -126,7 +130,11 @@ public final class ServingViews {
           Optional<Published> served = read(c, view);
           if (served.isPresent() && served.get().version() > version) {
             throw new IllegalArgumentException(
-                view + " serves version " + served.get().version() + "; refusing to go back to " + version);
+                view
+                    + " serves version "
+                    + served.get().version()
+                    + "; refusing to go back to "
+                    + version);
           }
           String select = selects.get(view);
           s.execute("CREATE OR REPLACE VIEW " + SqlIdentifiers.quote(view) + " AS " + select);
@@ -211,7 +219,9 @@ public final class ServingViews {
   private static Optional<Published> read(Connection c, String view) throws SQLException {
     try (PreparedStatement q =
         c.prepareStatement(
-            "SELECT version, cutoff, definition, published_at FROM " + REGISTRY + " WHERE view_name = ?")) {
+            "SELECT version, cutoff, definition, published_at FROM "
+                + REGISTRY
+                + " WHERE view_name = ?")) {
       q.setString(1, view);
       try (ResultSet rs = q.executeQuery()) {
         if (!rs.next()) {

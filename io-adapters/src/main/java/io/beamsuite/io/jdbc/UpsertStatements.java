@@ -7,9 +7,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The SQL text of {@link JdbcUpsertSink}: the table's DDL (with a unique index, guarded by a
- * PL/pgSQL block, for insert-once tables) and the batched insert/upsert statement. Every
- * identifier is validated and quoted by {@link SqlIdentifiers}; values are always bound
- * parameters.
+ * PL/pgSQL block, for insert-once tables) and the batched insert/upsert statement. Every identifier
+ * is validated and quoted by {@link SqlIdentifiers}; values are always bound parameters.
  */
 final class UpsertStatements {
   private UpsertStatements() {}
@@ -24,7 +23,12 @@ final class UpsertStatements {
     String keyList = keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
     String pk = keys.isEmpty() || insertOnce ? "" : ", PRIMARY KEY (" + keyList + ")";
     String create =
-        "CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.quoteQualified(table) + " (" + cols + pk + ")";
+        "CREATE TABLE IF NOT EXISTS "
+            + SqlIdentifiers.quoteQualified(table)
+            + " ("
+            + cols
+            + pk
+            + ")";
     if (!insertOnce || keys.isEmpty()) {
       return create;
     }
@@ -35,8 +39,14 @@ final class UpsertStatements {
     // A table created by an older version may already hold repeats; say so instead of failing
     // later on ON CONFLICT with "no unique constraint matching". Identifiers are validated above.
     String message =
-        ("cannot create unique index " + index + " on " + table + ": the table already holds rows"
-                + " that repeat (" + String.join(", ", keys) + "); remove the repeats first")
+        ("cannot create unique index "
+                + index
+                + " on "
+                + table
+                + ": the table already holds rows"
+                + " that repeat ("
+                + String.join(", ", keys)
+                + "); remove the repeats first")
             .replace("'", "''");
     return create
         + "; DO $beamsuite$ BEGIN CREATE UNIQUE INDEX IF NOT EXISTS "

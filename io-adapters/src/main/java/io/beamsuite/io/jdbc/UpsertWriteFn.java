@@ -4,35 +4,23 @@ import io.beamsuite.io.jdbc.JdbcUpsertSink.Column;
 import io.beamsuite.io.jdbc.JdbcUpsertSink.Reasons;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
-import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import javax.sql.DataSource;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
-import org.apache.beam.sdk.values.TupleTag;
-import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
   private final JdbcConnectionSpec connection;
@@ -136,8 +124,8 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
   }
 
   /**
-   * Metrics can only be reported from the runner's thread: counts made by the timer are kept
-   * and reported at the next element or bundle end.
+   * Metrics can only be reported from the runner's thread: counts made by the timer are kept and
+   * reported at the next element or bundle end.
    */
   private void count(Counter counter, long n) {
     if (onTimer) {
@@ -164,8 +152,8 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
   }
 
   @ProcessElement
-  public void processElement(
-      @Element T record, @Timestamp Instant timestamp, BoundedWindow window) throws SQLException {
+  public void processElement(@Element T record, @Timestamp Instant timestamp, BoundedWindow window)
+      throws SQLException {
     // Values are extracted outside the lock: only the buffer is shared with the flush timer.
     @Nullable Object[] values = new Object[columns.size()];
     RuntimeException invalid = null;
@@ -277,8 +265,7 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
     }
   }
 
-  private void bindRow(PreparedStatement statement, @Nullable Object[] values)
-      throws SQLException {
+  private void bindRow(PreparedStatement statement, @Nullable Object[] values) throws SQLException {
     for (int i = 0; i < values.length; i++) {
       JdbcWrites.bind(statement, i + 1, values[i]);
     }

@@ -17,10 +17,10 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * DeadLetter#toJson()}, key = the stage that rejected the record, so one stage's failures stay in
  * order within a partition. At least once (a dead letter may be repeated on retry, never lost).
  *
- * <p>A payload larger than {@link #MAX_TOPIC_PAYLOAD_BYTES} is cut to that size in the topic's
- * copy (the detail says so and gives the full size): Kafka's default 1 MiB record limit would
- * otherwise refuse the dead letter of an oversized record and fail the job. The {@code
- * dead_letters} table keeps the payload whole.
+ * <p>A payload larger than {@link #MAX_TOPIC_PAYLOAD_BYTES} is cut to that size in the topic's copy
+ * (the detail says so and gives the full size): Kafka's default 1 MiB record limit would otherwise
+ * refuse the dead letter of an oversized record and fail the job. The {@code dead_letters} table
+ * keeps the payload whole.
  *
  * <pre>{@code
  * parsed.deadLetters().apply("WriteDeadLetters", DeadLetterKafkaSink.to("127.0.0.1:9092"));
@@ -28,8 +28,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  */
 public final class DeadLetterKafkaSink extends PTransform<PCollection<DeadLetter>, PDone> {
   /**
-   * Largest payload a topic copy carries. JSON escaping can grow text up to 6x (a control character),
-   * so 128 KiB stays well inside the 1 MiB default of brokers and producers.
+   * Largest payload a topic copy carries. JSON escaping can grow text up to 6x (a control
+   * character), so 128 KiB stays well inside the 1 MiB default of brokers and producers.
    */
   public static final int MAX_TOPIC_PAYLOAD_BYTES = 128 * 1024;
 

@@ -82,7 +82,8 @@ public final class EventTimes {
   private static @Nullable Instant withinBeamBounds(String text) {
     Instant t = new Instant(IsoInstants.parseMillis(text));
     // Beam refuses timestamps outside its window bounds; treat them as unreadable.
-    return t.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE) || t.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)
+    return t.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE)
+            || t.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)
         ? null
         : t;
   }

@@ -49,7 +49,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class KafkaClientProperties implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final KafkaClientProperties NONE = new KafkaClientProperties(new TreeMap<>(), null);
+  private static final KafkaClientProperties NONE =
+      new KafkaClientProperties(new TreeMap<>(), null);
 
   // TreeMap: serializable, and a stable order wherever the properties are shown.
   private final TreeMap<String, String> properties;
@@ -77,7 +78,8 @@ public final class KafkaClientProperties implements Serializable {
         (key, value) -> {
           String k = key == null ? "" : key.trim();
           if (k.isEmpty() || value == null) {
-            throw new IllegalArgumentException("Kafka property needs a key and a value: '" + key + "'");
+            throw new IllegalArgumentException(
+                "Kafka property needs a key and a value: '" + key + "'");
           }
           checkNotOwned(k);
           checkNotSecret(k, value);
@@ -136,8 +138,8 @@ public final class KafkaClientProperties implements Serializable {
   }
 
   /** A producer factory for KafkaIO reading the secrets file; null without one (KafkaIO's own). */
-  public <K, V> @Nullable SerializableFunction<Map<String, Object>, Producer<K, V>>
-      producerFactory() {
+  public <K, V>
+      @Nullable SerializableFunction<Map<String, Object>, Producer<K, V>> producerFactory() {
     return secretsFile == null ? null : new ProducerWithSecrets<>(secretsFile);
   }
 
@@ -168,7 +170,11 @@ public final class KafkaClientProperties implements Serializable {
   /** Shows keys and the secrets file's path only: values may be sensitive enough to hide too. */
   @Override
   public String toString() {
-    return "KafkaClientProperties{keys=" + properties.keySet() + ", secretsFile=" + secretsFile + "}";
+    return "KafkaClientProperties{keys="
+        + properties.keySet()
+        + ", secretsFile="
+        + secretsFile
+        + "}";
   }
 
   private static void checkNotOwned(String key) {
@@ -176,7 +182,9 @@ public final class KafkaClientProperties implements Serializable {
         || key.endsWith(".deserializer")
         || key.endsWith(".serializer")) {
       throw new IllegalArgumentException(
-          "--kafkaProperties: " + key + " is set by the pipeline (use --bootstrapServers for the brokers)");
+          "--kafkaProperties: "
+              + key
+              + " is set by the pipeline (use --bootstrapServers for the brokers)");
     }
   }
 
@@ -197,7 +205,10 @@ public final class KafkaClientProperties implements Serializable {
   /** Kafka's own classification: the keys its clients type as {@code PASSWORD}. */
   private static boolean isPasswordTyped(String key) {
     for (ConfigDef def :
-        List.of(ConsumerConfig.configDef(), ProducerConfig.configDef(), AdminClientConfig.configDef())) {
+        List.of(
+            ConsumerConfig.configDef(),
+            ProducerConfig.configDef(),
+            AdminClientConfig.configDef())) {
       ConfigDef.ConfigKey configKey = def.configKeys().get(key);
       if (configKey != null && configKey.type == ConfigDef.Type.PASSWORD) {
         return true;

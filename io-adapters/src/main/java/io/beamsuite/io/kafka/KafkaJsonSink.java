@@ -64,7 +64,8 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
     if (bootstrapServers.isBlank() || topic.isBlank()) {
       throw new IllegalArgumentException("bootstrapServers and topic must be non-blank");
     }
-    return new KafkaJsonSink(bootstrapServers, topic, 0, null, Map.of(), KafkaClientProperties.none());
+    return new KafkaJsonSink(
+        bootstrapServers, topic, 0, null, Map.of(), KafkaClientProperties.none());
   }
 
   /**

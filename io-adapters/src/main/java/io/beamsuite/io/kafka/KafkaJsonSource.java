@@ -2,9 +2,9 @@ package io.beamsuite.io.kafka;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.io.watermark.PaddedUnboundedSource;
 import io.beamsuite.io.watermark.WatermarkStallMonitor;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +25,6 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PBegin;
@@ -35,7 +34,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * Reads JSON topics with {@code KafkaIO} as {@link RawRecord}s: the value bytes verbatim plus
@@ -45,16 +43,17 @@ import org.joda.time.Instant;
  * <p>Event time uses a bounded-out-of-orderness policy ({@link
  * CustomTimestampPolicyWithLimitedDelay}): the watermark trails the largest event time seen by
  * {@link #withMaxDelay max delay}, and a partition without backlog moves to wall-clock time minus
- * that delay; {@link #withEventTimeWatermark} follows event time only (for replays of history). A record whose {@code event_time} cannot be read keeps its Kafka
- * record timestamp; {@code ParseJson} dead-letters it downstream. A record with a null value (a
- * tombstone) becomes an empty payload, which the parser dead-letters as {@code empty_payload}, so
- * nothing vanishes and nothing crashes the read. Deserializer failures inside KafkaIO go to the
- * handler given with {@link #withBadRecordErrorHandler}.
+ * that delay; {@link #withEventTimeWatermark} follows event time only (for replays of history). A
+ * record whose {@code event_time} cannot be read keeps its Kafka record timestamp; {@code
+ * ParseJson} dead-letters it downstream. A record with a null value (a tombstone) becomes an empty
+ * payload, which the parser dead-letters as {@code empty_payload}, so nothing vanishes and nothing
+ * crashes the read. Deserializer failures inside KafkaIO go to the handler given with {@link
+ * #withBadRecordErrorHandler}.
  *
- * <p>An unbounded read gives every runner reader a split even when the topics have fewer
- * partitions than the parallelism ({@link PaddedUnboundedSource}), so that no reader without a
- * partition holds the watermark back; {@link #withWatermarkStallWarning} warns when the watermark
- * stops moving anyway.
+ * <p>An unbounded read gives every runner reader a split even when the topics have fewer partitions
+ * than the parallelism ({@link PaddedUnboundedSource}), so that no reader without a partition holds
+ * the watermark back; {@link #withWatermarkStallWarning} warns when the watermark stops moving
+ * anyway.
  *
  * <p>Unbounded by default. {@link #withMaxNumRecords} or {@link #withMaxReadTime} make it bounded
  * (both use KafkaIO's legacy reader); {@link #withOffsetRange} replays explicit offsets of one
@@ -176,7 +175,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
   public KafkaJsonSource withEventTimeField(String dottedPath) {
     checkArgumentNotNull(dottedPath, "dottedPath");
     if (dottedPath.isBlank() || dottedPath.startsWith(".") || dottedPath.endsWith(".")) {
-      throw new IllegalArgumentException("expected a field path like after.updated_at, got '" + dottedPath + "'");
+      throw new IllegalArgumentException(
+          "expected a field path like after.updated_at, got '" + dottedPath + "'");
     }
     KafkaJsonSource copy = copy();
     copy.eventTimePath = List.of(dottedPath.split("\\."));
@@ -237,8 +237,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
 
   /**
    * Client settings such as security ({@link KafkaClientProperties}): the plain properties join the
-   * consumer config; a secrets file is read by the consumer factory where each consumer is
-   * created, so its content never travels with the job.
+   * consumer config; a secrets file is read by the consumer factory where each consumer is created,
+   * so its content never travels with the job.
    */
   public KafkaJsonSource withClientProperties(KafkaClientProperties properties) {
     checkArgumentNotNull(properties, "properties");
@@ -408,7 +408,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(bootstrapServers)
             .withTopics(topics)
-            .withKeyDeserializerAndCoder(ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
+            .withKeyDeserializerAndCoder(
+                ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
             .withValueDeserializerAndCoder(
                 ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
             .withConsumerConfigUpdates(config)

@@ -25,16 +25,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Says so when an unbounded input's event-time watermark stops moving while records keep arriving
- * — the state in which windows, timers and event-time joins downstream silently produce nothing.
+ * Says so when an unbounded input's event-time watermark stops moving while records keep arriving —
+ * the state in which windows, timers and event-time joins downstream silently produce nothing.
  *
  * <p>About once a second per worker, a sampled record becomes a probe: its event time is set as an
  * event-time timer, which fires once the input watermark passes it. If it has not fired {@link
  * #withThreshold threshold} of processing time after the probe arrived, the monitor logs a warning
  * naming the input and the likely causes, counts {@code watermark_stalls}, and emits the warning
- * text on its output; it repeats every threshold while the stall lasts, and logs when the
- * watermark moves again. Only the watermark is read, through a timer, so it works on every runner;
- * the cost is one timestamp read per record plus a keyed element per second.
+ * text on its output; it repeats every threshold while the stall lasts, and logs when the watermark
+ * moves again. Only the watermark is read, through a timer, so it works on every runner; the cost
+ * is one timestamp read per record plus a keyed element per second.
  *
  * <pre>{@code
  * PCollection<RawRecord> clicks = p.apply("ReadClicks", KafkaJsonSource.of(servers, "clicks"));
@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> the records of the watched input
  */
-public final class WatermarkStallMonitor<T> extends PTransform<PCollection<T>, PCollection<String>> {
+public final class WatermarkStallMonitor<T>
+    extends PTransform<PCollection<T>, PCollection<String>> {
   /** Threshold unless {@link #withThreshold} says otherwise. */
   public static final Duration DEFAULT_THRESHOLD = Duration.standardMinutes(2);
 
@@ -152,7 +153,8 @@ public final class WatermarkStallMonitor<T> extends PTransform<PCollection<T>, P
         @TimerId(STALL_CHECK) Timer stallCheck) {
       Integer checks = stallChecks.read();
       if (checks != null && checks > 0) {
-        LOG.info("The event-time watermark of {} moves again (past {}).", inputName, probeTime.read());
+        LOG.info(
+            "The event-time watermark of {} moves again (past {}).", inputName, probeTime.read());
       }
       probeTime.clear();
       stallChecks.clear();

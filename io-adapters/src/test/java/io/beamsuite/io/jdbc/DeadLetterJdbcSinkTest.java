@@ -110,7 +110,8 @@ public class DeadLetterJdbcSinkTest {
     DeadLetter sameOffsetOtherStage = letter("parse-orders", SourceCoordinates.of("clicks", 0, 7L));
     DeadLetter otherPartition = letter("parse-clicks", SourceCoordinates.of("clicks", 1, 7L));
     DeadLetter withoutSource = letter("enrich", null);
-    List<DeadLetter> input = List.of(atOffset7, sameOffsetOtherStage, otherPartition, withoutSource);
+    List<DeadLetter> input =
+        List.of(atOffset7, sameOffsetOtherStage, otherPartition, withoutSource);
     // The same input three times, as a restart from a checkpoint or a replay of the topic sends it.
     for (int run = 0; run < 3; run++) {
       Pipeline p = Db.pipeline();
@@ -145,11 +146,13 @@ public class DeadLetterJdbcSinkTest {
             + " VALUES ('parse', 'malformed_json', 'clicks', 0, 1), ('parse', 'malformed_json',"
             + " 'clicks', 0, 1)");
     Pipeline p = Db.pipeline();
-    p.apply(Create.of(List.of(letter("parse", SourceCoordinates.of("clicks", 0, 2L))))
-            .withCoder(DeadLetter.coder()))
+    p.apply(
+            Create.of(List.of(letter("parse", SourceCoordinates.of("clicks", 0, 2L))))
+                .withCoder(DeadLetter.coder()))
         .apply(DeadLetterJdbcSink.to(db).withTable("old_letters"));
     // DoFn setup fails; the DirectRunner wraps that in a Guava exception, so look at the chain.
-    RuntimeException failure = assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
+    RuntimeException failure =
+        assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
     StringBuilder messages = new StringBuilder();
     for (Throwable t = failure; t != null; t = t.getCause()) {
       messages.append(t.getMessage()).append('\n');

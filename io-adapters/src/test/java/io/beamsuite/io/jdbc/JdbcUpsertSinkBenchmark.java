@@ -1,7 +1,7 @@
 package io.beamsuite.io.jdbc;
 
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.bench.Ratios;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,12 +21,12 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -35,8 +35,8 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
  * Throughput of {@link JdbcUpsertSink} on the DirectRunner against a plain JDBC batched upsert loop
- * writing the same rows into the same table of a real PostgreSQL 17 ({@link EmbeddedPostgres}).
- * Not a JUnit test and not run by {@code mvn verify}: the name matches none of surefire's default
+ * writing the same rows into the same table of a real PostgreSQL 17 ({@link EmbeddedPostgres}). Not
+ * a JUnit test and not run by {@code mvn verify}: the name matches none of surefire's default
  * includes.
  *
  * <p>Run from the repository root (after {@code mvn -B -ntp -q install -DskipTests -pl
@@ -60,9 +60,9 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
  * {@code --enforceImmutability=false --enforceEncodability=false}. The table is truncated before
  * every side. Time of the Beam sides: from {@code Pipeline.create} to the end of {@code
  * waitUntilFinish}, so it includes building the graph (Create encodes all rows), runner start-up,
- * DoFn setup and the tear-down. The connection pool is JVM-wide and already open after warm-up,
- * as it would be in a long-running worker; the plain side opens its one connection inside its
- * timed region. Every side's row count is checked in the table afterwards (outside the timing).
+ * DoFn setup and the tear-down. The connection pool is JVM-wide and already open after warm-up, as
+ * it would be in a long-running worker; the plain side opens its one connection inside its timed
+ * region. Every side's row count is checked in the table afterwards (outside the timing).
  */
 public final class JdbcUpsertSinkBenchmark {
   private static final String TABLE = "bench_upsert";

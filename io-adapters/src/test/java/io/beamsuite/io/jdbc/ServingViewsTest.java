@@ -68,7 +68,8 @@ public class ServingViewsTest {
     assertEquals(cutoff.plusSeconds(3600), serving.current("a_served").orElseThrow().cutoff());
 
     IllegalArgumentException back =
-        assertThrows(IllegalArgumentException.class, () -> serving.publish(selects("v1", "v1"), 1, cutoff));
+        assertThrows(
+            IllegalArgumentException.class, () -> serving.publish(selects("v1", "v1"), 1, cutoff));
     assertTrue(back.getMessage(), back.getMessage().contains("refusing to go back to 1"));
     assertEquals(List.of("x=2", "y=20"), rows());
   }
@@ -84,7 +85,9 @@ public class ServingViewsTest {
     serving.dropTable("c_served", "c_v1");
     assertFalse(serving.tableExists("c_v1"));
     assertTrue(serving.tableExists("c_v2"));
-    assertThrows(IllegalArgumentException.class, () -> serving.dropTable("c_served", "c_v1; DROP TABLE c_v2"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> serving.dropTable("c_served", "c_v1; DROP TABLE c_v2"));
     assertTrue(serving.tableExists("c_v2"));
   }
 
@@ -142,7 +145,8 @@ public class ServingViewsTest {
     try (Connection c = db.dataSource().getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
-            s.executeQuery("SELECT k, n FROM a_served UNION ALL SELECT k, n FROM b_served ORDER BY 1")) {
+            s.executeQuery(
+                "SELECT k, n FROM a_served UNION ALL SELECT k, n FROM b_served ORDER BY 1")) {
       while (rs.next()) {
         rows.add(rs.getString(1) + "=" + rs.getLong(2));
       }

@@ -31,7 +31,8 @@ public class EventTimeWatermarkPolicyTest {
     TimestampPolicy<byte[], byte[]> policy =
         new EventTimeWatermarkPolicy<>(fn(), DELAY, Optional.empty());
     assertEquals(BoundedWindow.TIMESTAMP_MIN_VALUE, policy.getWatermark(context(5, Instant.now())));
-    policy.getTimestampForRecord(context(2, Instant.now()), record(T0.plus(Duration.standardMinutes(5))));
+    policy.getTimestampForRecord(
+        context(2, Instant.now()), record(T0.plus(Duration.standardMinutes(5))));
     policy.getTimestampForRecord(context(1, Instant.now()), record(T0)); // out of order
     Instant expected = T0.plus(Duration.standardMinutes(4));
     assertEquals(expected, policy.getWatermark(context(1, Instant.now())));
@@ -67,7 +68,8 @@ public class EventTimeWatermarkPolicyTest {
 
   private static KafkaRecord<byte[], byte[]> record(Instant eventTime) {
     byte[] value =
-        ("{\"event_id\":\"e\",\"event_time\":\"" + eventTime + "\"}").getBytes(StandardCharsets.UTF_8);
+        ("{\"event_id\":\"e\",\"event_time\":\"" + eventTime + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
     return new KafkaRecord<>(
         "t", 0, 0L, 0L, KafkaTimestampType.CREATE_TIME, null, KV.of(new byte[0], value));
   }

@@ -9,12 +9,13 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.fixtures.generator.EventGenerator;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.generator.KafkaEventWriter;
 import io.beamsuite.fixtures.generator.RecordLabel;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.io.watermark.PaddedUnboundedSource;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
@@ -31,15 +32,23 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Read;
+import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaUnboundedSources;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollection.IsBounded;
@@ -56,15 +65,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Instant;
-import io.beamsuite.io.watermark.PaddedUnboundedSource;
-import org.apache.beam.sdk.io.Read;
-import org.apache.beam.sdk.io.UnboundedSource;
-import org.apache.beam.sdk.io.kafka.KafkaRecord;
-import org.apache.beam.sdk.io.kafka.KafkaUnboundedSources;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.runners.TransformHierarchy;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -155,7 +155,8 @@ public class KafkaAdaptersTest {
     PipelineOptions options = PipelineOptionsFactory.create();
     kafka.createTopic("clicks-three", 3);
     assertEquals(List.of(false, true, true, true), emptiness(CLICKS, 4, options));
-    // KafkaIO rounds the split count up to a divisor of the partition count: 3 splits for 2 readers.
+    // KafkaIO rounds the split count up to a divisor of the partition count: 3 splits for 2
+    // readers.
     assertEquals(List.of(false, false, false), emptiness("clicks-three", 2, options));
     assertEquals(List.of(false, false, false, true, true), emptiness("clicks-three", 5, options));
 

@@ -1,10 +1,10 @@
 package io.beamsuite.io.kafka;
 
-import io.beamsuite.fixtures.services.EmbeddedKafka;
+import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.fixtures.generator.EventGenerator;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
-import io.beamsuite.fixtures.bench.Ratios;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.transforms.records.RawRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,8 +45,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * java -cp "$CP" io.beamsuite.io.kafka.KafkaJsonSourceBenchmark
  * </pre>
  *
- * <p>System properties: {@code bench.records} (default 300,000), {@code bench.trials} (default
- * 3), {@code bench.partitions} (default {@code 1,2}), {@code bench.sides} (default {@code
+ * <p>System properties: {@code bench.records} (default 300,000), {@code bench.trials} (default 3),
+ * {@code bench.partitions} (default {@code 1,2}), {@code bench.sides} (default {@code
  * plain,legacy-nochecks,legacy-sdf}; {@code legacy} and {@code offsets} are slow enough on the
  * DirectRunner to need a smaller {@code bench.records}, e.g. 30,000), {@code bench.maxReadSeconds}
  * (the legacy reads' {@code withMaxReadTime} safety net, default 120), {@code bench.verbose}.
@@ -85,8 +85,7 @@ public final class KafkaJsonSourceBenchmark {
       partitionCounts.add(Integer.parseInt(p.trim()));
     }
     List<String> sides =
-        List.of(
-            System.getProperty("bench.sides", "plain,legacy-nochecks,legacy-sdf").split(","));
+        List.of(System.getProperty("bench.sides", "plain,legacy-nochecks,legacy-sdf").split(","));
     if (!"plain".equals(sides.get(0))) {
       throw new IllegalArgumentException("the first side must be plain (the baseline)");
     }
@@ -112,8 +111,10 @@ public final class KafkaJsonSourceBenchmark {
     try (EmbeddedKafka kafka =
         new EmbeddedKafka(
             Map.of(
-                "log.flush.interval.messages", String.valueOf(Long.MAX_VALUE),
-                "log.retention.ms", "-1"))) {
+                "log.flush.interval.messages",
+                String.valueOf(Long.MAX_VALUE),
+                "log.retention.ms",
+                "-1"))) {
       kafka.start();
       for (int partitions : partitionCounts) {
         kafka.createTopic(topic(partitions), partitions);
@@ -133,7 +134,12 @@ public final class KafkaJsonSourceBenchmark {
         String topic = topic(partitions);
         // Warm-up on a tenth of the records, numbers discarded.
         for (String side : sides) {
-          run(side, kafka.bootstrapServers(), topic, partitions, n / 10 / partitions * partitions,
+          run(
+              side,
+              kafka.bootstrapServers(),
+              topic,
+              partitions,
+              n / 10 / partitions * partitions,
               args);
         }
         double[][] ratios = new double[sides.size()][trials];
@@ -166,7 +172,8 @@ public final class KafkaJsonSourceBenchmark {
         }
         for (int s = 1; s < sides.size(); s++) {
           System.out.println(
-              Ratios.summary("partitions=" + partitions + " " + sides.get(s) + " / plain", ratios[s]));
+              Ratios.summary(
+                  "partitions=" + partitions + " " + sides.get(s) + " / plain", ratios[s]));
         }
       }
     }
@@ -182,10 +189,14 @@ public final class KafkaJsonSourceBenchmark {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
             Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, "20",
-                ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024)),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                "20",
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                String.valueOf(256 * 1024)),
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
       for (int i = 0; i < records.size(); i++) {
@@ -255,8 +266,10 @@ public final class KafkaJsonSourceBenchmark {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false"),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       List<TopicPartition> tps = new ArrayList<>();

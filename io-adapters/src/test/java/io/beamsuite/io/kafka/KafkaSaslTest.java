@@ -63,7 +63,8 @@ public class KafkaSaslTest {
   private static final String WRONG_PASSWORD = "wrong-" + UUID.randomUUID();
   private static final int N = 40;
   private static final KafkaClientProperties SASL_PLAIN =
-      KafkaClientProperties.parse(List.of("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN"));
+      KafkaClientProperties.parse(
+          List.of("security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN"));
 
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
@@ -119,8 +120,11 @@ public class KafkaSaslTest {
     p.apply("Read", source)
         .apply(
             "Key",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                .via((RawRecord r) -> KV.of("k", new String(r.getPayload(), StandardCharsets.UTF_8))))
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via(
+                    (RawRecord r) ->
+                        KV.of("k", new String(r.getPayload(), StandardCharsets.UTF_8))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
         .apply("Write", sink);
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
@@ -136,9 +140,11 @@ public class KafkaSaslTest {
     assertThat(display, containsString("SASL_PLAINTEXT"));
     assertThat(display, not(containsString(PASSWORD)));
     assertFalse(
-        "serialized read holds the password", contains(SerializableUtils.serializeToByteArray(source.kafkaRead()), PASSWORD));
+        "serialized read holds the password",
+        contains(SerializableUtils.serializeToByteArray(source.kafkaRead()), PASSWORD));
     assertFalse(
-        "serialized sink holds the password", contains(SerializableUtils.serializeToByteArray(sink), PASSWORD));
+        "serialized sink holds the password",
+        contains(SerializableUtils.serializeToByteArray(sink), PASSWORD));
     assertLogsHoldNoSecret();
   }
 
@@ -146,7 +152,8 @@ public class KafkaSaslTest {
   public void aWrongPasswordFailsTheRunWithKafkasAuthenticationError() throws Exception {
     KafkaJsonSource source =
         KafkaJsonSource.of(kafka.saslBootstrapServers(), "sasl-in")
-            .withClientProperties(SASL_PLAIN.withSecretsFile(secretsFile(WRONG_PASSWORD).toString()))
+            .withClientProperties(
+                SASL_PLAIN.withSecretsFile(secretsFile(WRONG_PASSWORD).toString()))
             .withMaxNumRecords(N)
             .withMaxReadTime(org.joda.time.Duration.standardSeconds(60));
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
@@ -174,18 +181,22 @@ public class KafkaSaslTest {
                     List.of(
                         "security.protocol=SASL_SSL",
                         "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
-                            + " required username=\"u\" password=\"" + PASSWORD + "\";")));
+                            + " required username=\"u\" password=\""
+                            + PASSWORD
+                            + "\";")));
     assertThat(refused.getMessage(), containsString("sasl.jaas.config is a secret"));
     assertThat(refused.getMessage(), containsString("--kafkaSecretsFile"));
     assertThat(refused.getMessage(), not(containsString(PASSWORD)));
-    for (String key : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
+    for (String key :
+        List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
       assertThrows(
           key, IllegalArgumentException.class, () -> KafkaClientProperties.of(Map.of(key, "x")));
     }
     // A config-provider reference names where the secret is, so it may travel.
     assertEquals(
         "${file:/etc/kafka/secrets.properties:jaas}",
-        KafkaClientProperties.of(Map.of("sasl.jaas.config", "${file:/etc/kafka/secrets.properties:jaas}"))
+        KafkaClientProperties.of(
+                Map.of("sasl.jaas.config", "${file:/etc/kafka/secrets.properties:jaas}"))
             .plainProperties()
             .get("sasl.jaas.config"));
   }
@@ -197,7 +208,8 @@ public class KafkaSaslTest {
     synchronized (LOG) {
       log = LOG.toString(StandardCharsets.UTF_8);
     }
-    // The capture must have seen the broker's and clients' configuration dumps, else it proves nothing.
+    // The capture must have seen the broker's and clients' configuration dumps, else it proves
+    // nothing.
     assertThat(log, containsString("sasl.jaas.config = [hidden]"));
     assertThat(log, not(containsString(PASSWORD)));
     assertThat(log, not(containsString(WRONG_PASSWORD)));

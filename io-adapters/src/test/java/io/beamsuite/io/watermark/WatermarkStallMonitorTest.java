@@ -39,7 +39,8 @@ public class WatermarkStallMonitorTest {
             .advanceWatermarkToInfinity();
 
     PCollection<String> warnings =
-        p.apply(stream).apply(WatermarkStallMonitor.<String>of("topic clicks").withThreshold(THRESHOLD));
+        p.apply(stream)
+            .apply(WatermarkStallMonitor.<String>of("topic clicks").withThreshold(THRESHOLD));
 
     PAssert.that(warnings)
         .satisfies(
@@ -47,7 +48,8 @@ public class WatermarkStallMonitorTest {
               List<String> all = new ArrayList<>();
               found.forEach(all::add);
               assertEquals(all.toString(), 2, all.size());
-              assertTrue(all.stream().allMatch(w -> w.contains("topic clicks has not passed " + T0)));
+              assertTrue(
+                  all.stream().allMatch(w -> w.contains("topic clicks has not passed " + T0)));
               assertTrue(all.stream().anyMatch(w -> w.contains("for at least 120 s")));
               assertTrue(all.stream().anyMatch(w -> w.contains("for at least 240 s")));
               assertTrue(all.get(0).contains("fewer partitions than the parallelism"));
@@ -71,7 +73,8 @@ public class WatermarkStallMonitorTest {
             .advanceWatermarkToInfinity();
 
     PCollection<String> warnings =
-        p.apply(stream).apply(WatermarkStallMonitor.<String>of("topic clicks").withThreshold(THRESHOLD));
+        p.apply(stream)
+            .apply(WatermarkStallMonitor.<String>of("topic clicks").withThreshold(THRESHOLD));
 
     PAssert.that(warnings).empty();
     p.run();

@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.beamsuite.fixtures.services.FlinkCluster;
-import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +11,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -58,7 +57,8 @@ final class ClusterJobs {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
-      List<Path> deepestFirst = paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
+      List<Path> deepestFirst =
+          paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList());
       for (Path p : deepestFirst) {
         Files.delete(p);
       }
@@ -79,9 +79,11 @@ final class ClusterJobs {
     return awaitValue(what, timeout, probe, () -> "");
   }
 
-  /** As {@link #awaitValue(String, Duration, Probe)}, the failure also saying {@code lastState} (e.g. what still differed). */
-  static <T> T awaitValue(
-      String what, Duration timeout, Probe<T> probe, Supplier<String> lastState)
+  /**
+   * As {@link #awaitValue(String, Duration, Probe)}, the failure also saying {@code lastState}
+   * (e.g. what still differed).
+   */
+  static <T> T awaitValue(String what, Duration timeout, Probe<T> probe, Supplier<String> lastState)
       throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
@@ -97,7 +99,10 @@ final class ClusterJobs {
       Thread.sleep(500);
     }
     throw new AssertionError(
-        "timed out after " + timeout.toSeconds() + " s waiting for " + what
+        "timed out after "
+            + timeout.toSeconds()
+            + " s waiting for "
+            + what
             + (last == null ? "" : " (last error: " + last + ")")
             + (lastState.get().isEmpty() ? "" : "; " + lastState.get()));
   }

@@ -20,11 +20,12 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@code run-scripts/run-dataflow.sh --dry-run} on the Dataflow jar (beamsuite-dataflow.jar), the way a user on a fresh clone
- * runs it: no Google credentials (a fresh {@code HOME}, no {@code GOOGLE_APPLICATION_CREDENTIALS},
- * no {@code NO_GCE_CHECK} in the environment: the script sets it), no network to Google. This is
- * what proves the shaded jar carries a working DataflowRunner (its registrars merged, its options
- * loadable without Hamcrest); {@link DataflowReadinessTest} covers every command and mode in process.
+ * {@code run-scripts/run-dataflow.sh --dry-run} on the Dataflow jar (beamsuite-dataflow.jar), the
+ * way a user on a fresh clone runs it: no Google credentials (a fresh {@code HOME}, no {@code
+ * GOOGLE_APPLICATION_CREDENTIALS}, no {@code NO_GCE_CHECK} in the environment: the script sets it),
+ * no network to Google. This is what proves the shaded jar carries a working DataflowRunner (its
+ * registrars merged, its options loadable without Hamcrest); {@link DataflowReadinessTest} covers
+ * every command and mode in process.
  */
 public class DataflowDryRunIT {
   private static final Path REPO = Path.of("..", "..").toAbsolutePath().normalize();
@@ -40,13 +41,19 @@ public class DataflowDryRunIT {
   }
 
   private Result script(String... args) throws Exception {
-    assertTrue("the Dataflow jar must exist (failsafe runs after package)", Files.isRegularFile(DATAFLOW_JAR));
-    List<String> command = new ArrayList<>(List.of("bash", REPO.resolve("run-scripts/run-dataflow.sh").toString()));
+    assertTrue(
+        "the Dataflow jar must exist (failsafe runs after package)",
+        Files.isRegularFile(DATAFLOW_JAR));
+    List<String> command =
+        new ArrayList<>(List.of("bash", REPO.resolve("run-scripts/run-dataflow.sh").toString()));
     command.addAll(List.of(args));
     Path out = tmp.newFile().toPath();
     Path err = tmp.newFile().toPath();
     ProcessBuilder builder =
-        new ProcessBuilder(command).directory(REPO.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        new ProcessBuilder(command)
+            .directory(REPO.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
     Map<String, String> env = builder.environment();
     env.remove("GOOGLE_APPLICATION_CREDENTIALS");
     env.remove("CLOUDSDK_CONFIG");
@@ -55,7 +62,8 @@ public class DataflowDryRunIT {
     env.put("HOME", tmp.newFolder().toString());
     env.put("BEAMSUITE_STATE_DIR", tmp.newFolder().toString());
     env.remove("BEAMSUITE_PIPELINES_JAR");
-    env.put("BEAMSUITE_ARTIFACTS_DIR", LaunchedJar.ARTIFACTS.toAbsolutePath().normalize().toString());
+    env.put(
+        "BEAMSUITE_ARTIFACTS_DIR", LaunchedJar.ARTIFACTS.toAbsolutePath().normalize().toString());
     Process process = builder.start();
     assertTrue(command + " did not finish in 180 s", process.waitFor(180, TimeUnit.SECONDS));
     return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
@@ -71,10 +79,18 @@ public class DataflowDryRunIT {
   public void batchOnRunnerV1AndStreamingOnRunnerV2WithoutCredentials() throws Exception {
     Path dir = tmp.newFolder("batch").toPath();
     Result batch =
-        script("clickstream", "--dry-run=" + dir, "--source=file:/data/clicks/*.jsonl",
-            "--project", "demo-project", "--region", "europe-west1");
+        script(
+            "clickstream",
+            "--dry-run=" + dir,
+            "--source=file:/data/clicks/*.jsonl",
+            "--project",
+            "demo-project",
+            "--region",
+            "europe-west1");
     assertEquals(batch.toString(), 0, batch.exit());
-    assertThat(batch.out(), containsString("passes DataflowRunner's client-side validation and translation"));
+    assertThat(
+        batch.out(),
+        containsString("passes DataflowRunner's client-side validation and translation"));
     assertThat(batch.out(), containsString("no job was launched"));
     JsonNode spec = spec(batch);
     assertEquals("JOB_TYPE_BATCH", spec.path("type").asText());
@@ -84,13 +100,22 @@ public class DataflowDryRunIT {
     assertEquals("europe-west1", options.path("region").asText());
     // The Dataflow jar is what the spec stages (the copy itself is not kept).
     assertThat(
-        spec.path("environment").path("workerPools").path(0).path("packages").path(0).path("name").asText(),
+        spec.path("environment")
+            .path("workerPools")
+            .path(0)
+            .path("packages")
+            .path(0)
+            .path("name")
+            .asText(),
         containsString("beamsuite-dataflow"));
 
     // Runner v2 does not split the Kafka source at submission: no broker needed.
     Result streaming =
-        script("cdc-replication", "--dry-run=" + tmp.newFolder("streaming").toPath(),
-            "--experiments=use_runner_v2", "--enableStreamingEngine");
+        script(
+            "cdc-replication",
+            "--dry-run=" + tmp.newFolder("streaming").toPath(),
+            "--experiments=use_runner_v2",
+            "--enableStreamingEngine");
     assertEquals(streaming.toString(), 0, streaming.exit());
     assertThat(streaming.out(), containsString("Runner v2, streaming, JOB_TYPE_STREAMING"));
     assertEquals("JOB_TYPE_STREAMING", spec(streaming).path("type").asText());

@@ -20,7 +20,6 @@ import io.beamsuite.pipelines.launcher.PipelineCatalog;
 import io.beamsuite.pipelines.launcher.PipelineDefinition;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.OutputStream;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,9 +43,9 @@ import org.junit.rules.TemporaryFolder;
  * The offline Dataflow readiness check (docs/dataflow.md): every launcher command that runs a
  * pipeline ({@link PipelineCatalog#all()}, so Lambda and Kappa commands are covered once they are
  * registered) goes through a template dry run of the real DataflowRunner ({@link DataflowDryRun})
- * in Runner v1 and Runner v2, batch (file source) and streaming (Kafka source), and the job spec
- * it writes is checked. A command that stops translating fails here; so does a declaration in
- * {@link #DECLARED_NOT_READY} that no longer holds.
+ * in Runner v1 and Runner v2, batch (file source) and streaming (Kafka source), and the job spec it
+ * writes is checked. A command that stops translating fails here; so does a declaration in {@link
+ * #DECLARED_NOT_READY} that no longer holds.
  *
  * <p>Runner v1 splits the Kafka source at submission, so streaming runs use a real broker (the
  * Kafka of a {@link SandboxProcess}, topics auto-created; a child JVM because this classpath's
@@ -74,9 +73,9 @@ public class DataflowReadinessTest {
   /**
    * Command and mode that must NOT pass, with what the error must say: a refusal of the Dataflow
    * checks, or a mode the command does not have (e.g. a batch-only command refusing a Kafka
-   * source). Every pipeline passes streaming on Runner v2: the engine decides lateness from its
-   * own timers and uses no MapState/SetState in streaming. A command missing here must pass in
-   * every mode; a command listed here that passes fails the test.
+   * source). Every pipeline passes streaming on Runner v2: the engine decides lateness from its own
+   * timers and uses no MapState/SetState in streaming. A command missing here must pass in every
+   * mode; a command listed here that passes fails the test.
    */
   static final Map<String, String> DECLARED_NOT_READY =
       Map.of(
@@ -86,30 +85,52 @@ public class DataflowReadinessTest {
           "lambda-batch/" + Mode.STREAMING_V2, "the batch layer reads the master dataset");
 
   /**
-   * Options a command cannot run without, beyond the sources. lambda-batch reads the served
-   * version from PostgreSQL when it builds (the sandbox's, here).
+   * Options a command cannot run without, beyond the sources. lambda-batch reads the served version
+   * from PostgreSQL when it builds (the sandbox's, here).
    */
   private static Map<String, List<String>> requiredArgs() {
     return Map.of(
         "lambda-archive", List.of("--archiveDir=" + input.resolve("master")),
         "lambda-batch",
-            List.of("--cutoff=2024-01-01T02:00:00Z", "--jdbcUrl=" + sandbox.setting("postgres.jdbcUrl"),
+            List.of(
+                "--cutoff=2024-01-01T02:00:00Z",
+                "--jdbcUrl=" + sandbox.setting("postgres.jdbcUrl"),
                 "--jdbcUser=" + sandbox.setting("postgres.user")),
         "lambda-speed", List.of("--cutoff=2024-01-01T02:00:00Z"));
   }
 
-  /** Stages of the built-in pipelines that must survive translation (names docs/pipelines.md uses). */
+  /**
+   * Stages of the built-in pipelines that must survive translation (names docs/pipelines.md uses).
+   */
   static final Map<String, List<String>> EXPECTED_STAGES =
       Map.of(
           "clickstream",
-          List.of("ReadClicks", "UniqueClicks", "PageViewsPerMinute", "UserSessions", "ActiveUsers",
-              "WritePageViews", "WriteUserSessions", "WriteActiveUsers", "DeadLetters"),
+          List.of(
+              "ReadClicks",
+              "UniqueClicks",
+              "PageViewsPerMinute",
+              "UserSessions",
+              "ActiveUsers",
+              "WritePageViews",
+              "WriteUserSessions",
+              "WriteActiveUsers",
+              "DeadLetters"),
           "fraud",
-          List.of("ReadTransactions", "UniqueTransactions", "ReadCustomerChanges",
-              "CreditLimitAsOfEventTime", "WriteAlerts", "DeadLetters"),
+          List.of(
+              "ReadTransactions",
+              "UniqueTransactions",
+              "ReadCustomerChanges",
+              "CreditLimitAsOfEventTime",
+              "WriteAlerts",
+              "DeadLetters"),
           "sensors",
-          List.of("ReadSensorReadings", "UniqueReadings", "StatsPerSeriesWindow",
-              "ScoreAgainstPreviousWindow", "WriteSensorAnomalies", "DeadLetters"),
+          List.of(
+              "ReadSensorReadings",
+              "UniqueReadings",
+              "StatsPerSeriesWindow",
+              "ScoreAgainstPreviousWindow",
+              "WriteSensorAnomalies",
+              "DeadLetters"),
           "cdc-replication",
           List.of("ReadChanges", "ParseChanges", "ApplyChanges", "WriteReplica", "DeadLetters"));
 
@@ -145,7 +166,10 @@ public class DataflowReadinessTest {
     // run and Kafka for a streaming one.
     for (String source : PipelineCommands.sourceOptions(command)) {
       args.add(
-          "--" + source + "=" + (mode.streaming ? "kafka" : "file:" + input + "/" + source + "/*.jsonl"));
+          "--"
+              + source
+              + "="
+              + (mode.streaming ? "kafka" : "file:" + input + "/" + source + "/*.jsonl"));
     }
     if (mode.streaming) {
       args.add("--bootstrapServers=" + bootstrapServers);
@@ -181,8 +205,12 @@ public class DataflowReadinessTest {
         try {
           Report report = dryRun(command, mode);
           if (declared != null) {
-            failures.add(key + ": declared not ready (" + declared + ") but it passed; update"
-                + " DECLARED_NOT_READY and docs/dataflow.md");
+            failures.add(
+                key
+                    + ": declared not ready ("
+                    + declared
+                    + ") but it passed; update"
+                    + " DECLARED_NOT_READY and docs/dataflow.md");
             continue;
           }
           checkSpec(command.name(), mode, report);
@@ -216,14 +244,20 @@ public class DataflowReadinessTest {
 
     // The staged pipeline proto is there in both modes; on Runner v2 it is the graph itself.
     assertNotNull(what + ": no pipelineUrl", report.pipelineProto());
-    RunnerApi.Pipeline proto = RunnerApi.Pipeline.parseFrom(Files.readAllBytes(report.pipelineProto()));
+    RunnerApi.Pipeline proto =
+        RunnerApi.Pipeline.parseFrom(Files.readAllBytes(report.pipelineProto()));
     Set<String> protoNames = new TreeSet<>();
-    proto.getComponents().getTransformsMap().values().forEach(t -> protoNames.add(t.getUniqueName()));
+    proto
+        .getComponents()
+        .getTransformsMap()
+        .values()
+        .forEach(t -> protoNames.add(t.getUniqueName()));
     for (String stage : report.stages()) {
       assertThat(what + ": stage missing from the pipeline proto", protoNames, hasItem(stage));
     }
     if (mode.runnerV2) {
-      assertEquals(what + ": Runner v2 specs carry no v1 steps", 0, report.spec().path("steps").size());
+      assertEquals(
+          what + ": Runner v2 specs carry no v1 steps", 0, report.spec().path("steps").size());
       assertTrue(what, proto.getRootTransformIdsCount() > 0);
     } else {
       // Runner v1: every stage is translated into steps named after it.
@@ -265,16 +299,19 @@ public class DataflowReadinessTest {
       JsonNode options = report.options();
       assertEquals(false, options.path("usePublicIps").asBoolean(true));
       assertEquals("beam-vpc", options.path("network").asText());
-      assertEquals("regions/europe-west1/subnetworks/beam-subnet", options.path("subnetwork").asText());
       assertEquals(
-          "beam-runner@demo-project.iam.gserviceaccount.com", options.path("serviceAccount").asText());
+          "regions/europe-west1/subnetworks/beam-subnet", options.path("subnetwork").asText());
+      assertEquals(
+          "beam-runner@demo-project.iam.gserviceaccount.com",
+          options.path("serviceAccount").asText());
       assertEquals("demo-project", options.path("project").asText());
       assertEquals("europe-west1", options.path("region").asText());
       // ... and reach the worker pool and job environment the service reads.
       JsonNode environment = report.spec().path("environment");
       JsonNode pool = environment.path("workerPools").path(0);
       assertEquals("beam-vpc", pool.path("network").asText());
-      assertEquals("regions/europe-west1/subnetworks/beam-subnet", pool.path("subnetwork").asText());
+      assertEquals(
+          "regions/europe-west1/subnetworks/beam-subnet", pool.path("subnetwork").asText());
       assertEquals("WORKER_IP_PRIVATE", pool.path("ipConfiguration").asText());
       assertEquals(
           "beam-runner@demo-project.iam.gserviceaccount.com",
@@ -321,8 +358,12 @@ public class DataflowReadinessTest {
     Files.writeString(
         secrets,
         "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
-            + " username=\"beamsuite\" password=\"" + secret + "\";\n"
-            + "ssl.truststore.password=" + secret + "\n");
+            + " username=\"beamsuite\" password=\""
+            + secret
+            + "\";\n"
+            + "ssl.truststore.password="
+            + secret
+            + "\n");
     for (Mode mode : List.of(Mode.BATCH_V1, Mode.BATCH_V2, Mode.STREAMING_V1)) {
       Report report =
           dryRun(
@@ -333,7 +374,8 @@ public class DataflowReadinessTest {
               "--deadLetterTopic=dead-letters",
               "--jdbcPasswordEnv=BEAMSUITE_DB_PASSWORD");
       String spec = Files.readString(report.specFile(), StandardCharsets.UTF_8);
-      assertThat(mode + ": the plain properties are shown", spec, containsString("use_all_dns_ips"));
+      assertThat(
+          mode + ": the plain properties are shown", spec, containsString("use_all_dns_ips"));
       assertThat(mode + ": the path travels", spec, containsString(secrets.toString()));
       assertFalse(mode + ": secret in the spec text", spec.contains(secret));
 
@@ -372,7 +414,9 @@ public class DataflowReadinessTest {
         var field = fields.next();
         if (field.getKey().equals("serialized_fn") && field.getValue().isTextual()) {
           out.add(
-              snappy(org.apache.beam.sdk.util.StringUtils.jsonStringToByteArray(field.getValue().asText())));
+              snappy(
+                  org.apache.beam.sdk.util.StringUtils.jsonStringToByteArray(
+                      field.getValue().asText())));
         } else {
           collectSerializedFns(field.getValue(), out);
         }
@@ -411,7 +455,9 @@ public class DataflowReadinessTest {
     args.add("--jdbcPassword=" + secret);
     PipelineDefinition<?> clickstream = command("clickstream");
     Pipeline p =
-        Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(clickstream.optionsClass()));
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+                .as(clickstream.optionsClass()));
     clickstream.build(p);
     p.run();
     String json = Files.readString(spec, StandardCharsets.UTF_8);
@@ -444,15 +490,18 @@ public class DataflowReadinessTest {
     args.add("--source=file:" + input + "/*.jsonl");
     java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
     java.io.PrintStream stream = new java.io.PrintStream(printed, true, StandardCharsets.UTF_8);
-    assertEquals(0, FlexTemplateMain.run("cdc-replication", args.toArray(new String[0]), stream, stream));
-    assertThat(printed.toString(StandardCharsets.UTF_8), containsString("cdc-replication submitted"));
+    assertEquals(
+        0, FlexTemplateMain.run("cdc-replication", args.toArray(new String[0]), stream, stream));
+    assertThat(
+        printed.toString(StandardCharsets.UTF_8), containsString("cdc-replication submitted"));
     JsonNode written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(spec.toFile());
     assertEquals("JOB_TYPE_BATCH", written.path("type").asText());
     assertTrue(written.toString(), written.toString().contains("ApplyChanges"));
 
     assertEquals(2, FlexTemplateMain.run(null, new String[0], stream, stream));
     assertEquals(2, FlexTemplateMain.run("no-such-command", new String[0], stream, stream));
-    assertThat(printed.toString(StandardCharsets.UTF_8), containsString("BEAMSUITE_COMMAND must name"));
+    assertThat(
+        printed.toString(StandardCharsets.UTF_8), containsString("BEAMSUITE_COMMAND must name"));
   }
 
   /** What DataflowDryRun adds, written out: a template dry run without its checks. */

@@ -56,7 +56,8 @@ public class DemoIT {
     demo.destroy(); // SIGTERM to the demo JVM (demo.sh execs it)
     assertTrue("the demo did not stop within a minute", demo.waitFor(1, TimeUnit.MINUTES));
     output = Files.readString(log, StandardCharsets.UTF_8);
-    Matcher pg = Pattern.compile("PostgreSQL jdbc:postgresql://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
+    Matcher pg =
+        Pattern.compile("PostgreSQL jdbc:postgresql://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
     Matcher kafka = Pattern.compile("Kafka 127\\.0\\.0\\.1:(\\d+)").matcher(output);
     assertTrue(output, pg.find() && kafka.find());
     for (int port : List.of(Integer.parseInt(pg.group(1)), Integer.parseInt(kafka.group(1)))) {
@@ -67,15 +68,22 @@ public class DemoIT {
     ps.waitFor();
     assertFalse(
         "a job of the demo is still running:\n" + processes,
-        processes.lines().anyMatch(l -> l.contains(state.toString()) || l.contains("127.0.0.1:" + pg.group(1) + "/")));
+        processes
+            .lines()
+            .anyMatch(
+                l -> l.contains(state.toString()) || l.contains("127.0.0.1:" + pg.group(1) + "/")));
   }
 
   private static Process demoProcess(Path state, Path log, String... args) throws IOException {
-    List<String> cmd = new java.util.ArrayList<>(List.of("bash", REPO.resolve("run-scripts/demo.sh").toString()));
+    List<String> cmd =
+        new java.util.ArrayList<>(List.of("bash", REPO.resolve("run-scripts/demo.sh").toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("BEAMSUITE_STATE_DIR", state.toString());
-    builder.environment().put("BEAMSUITE_ARTIFACTS_DIR", REPO.resolve("pipelines/target").toString());
+    builder
+        .environment()
+        .put("BEAMSUITE_ARTIFACTS_DIR", REPO.resolve("pipelines/target").toString());
     builder.environment().remove("BEAMSUITE_PIPELINES_JAR");
     return builder.start();
   }
@@ -90,12 +98,21 @@ public class DemoIT {
       demo.waitFor(1, TimeUnit.MINUTES);
     }
     String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue("demo.sh --runner " + runner + " did not finish in 15 minutes:\n" + output, finished);
+    assertTrue(
+        "demo.sh --runner " + runner + " did not finish in 15 minutes:\n" + output, finished);
     assertEquals(output, 0, demo.exitValue());
     assertTrue(output, output.contains("RESULT: all MATCH"));
     assertFalse(output, output.contains("MISMATCH"));
-    for (String view : List.of("revenue_per_merchant_hour", "page_views_per_minute", "fraud_alerts", "sensor_anomalies", "customers_replica")) {
-      assertTrue(view + " missing from the report:\n" + output, Pattern.compile("(?m)^" + view + " .* MATCH").matcher(output).find());
+    for (String view :
+        List.of(
+            "revenue_per_merchant_hour",
+            "page_views_per_minute",
+            "fraud_alerts",
+            "sensor_anomalies",
+            "customers_replica")) {
+      assertTrue(
+          view + " missing from the report:\n" + output,
+          Pattern.compile("(?m)^" + view + " .* MATCH").matcher(output).find());
     }
     // The report's own checks: Lambda against Kappa table to table (both views), every late record
     // really late (speed layer and replay, both views), the replay's measured records in.
@@ -109,7 +126,8 @@ public class DemoIT {
       while (lines.find()) {
         found++;
       }
-      assertEquals(check[0] + " lines in the report:\n" + output, Integer.parseInt(check[1]), found);
+      assertEquals(
+          check[0] + " lines in the report:\n" + output, Integer.parseInt(check[1]), found);
     }
     for (int port : reportedPorts(output)) {
       assertFalse("port " + port + " still listens after the demo:\n" + output, listening(port));
@@ -119,7 +137,8 @@ public class DemoIT {
   /** The PostgreSQL and Kafka ports of the report's "where to look" section. */
   private static List<Integer> reportedPorts(String output) {
     Map<String, Integer> ports = new HashMap<>();
-    Matcher pg = Pattern.compile("PostgreSQL\\s+jdbc:postgresql://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
+    Matcher pg =
+        Pattern.compile("PostgreSQL\\s+jdbc:postgresql://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
     Matcher kafka = Pattern.compile("Kafka\\s+127\\.0\\.0\\.1:(\\d+)").matcher(output);
     assertTrue(output, pg.find());
     assertTrue(output, kafka.find());

@@ -11,7 +11,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
 import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
@@ -29,6 +28,7 @@ import io.beamsuite.fixtures.oracle.RevenueRow;
 import io.beamsuite.fixtures.oracle.SensorAnomalyRow;
 import io.beamsuite.fixtures.oracle.SensorParams;
 import io.beamsuite.fixtures.oracle.SensorsOracle;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.lambda.ServingLayer;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.pipelines.testing.Workload;
@@ -66,8 +66,8 @@ import org.junit.Test;
 import org.junit.runners.MethodSorters;
 
 /**
- * Every streaming pipeline and the Lambda architecture submitted from the Flink job jar to the
- * real session cluster of {@link SharedClusterServices} as users do, each ending equal to the
+ * Every streaming pipeline and the Lambda architecture submitted from the Flink job jar to the real
+ * session cluster of {@link SharedClusterServices} as users do, each ending equal to the
  * independent oracle ({@link FlinkClusterIT} runs clickstream in real time, {@link
  * FaultToleranceIT} under faults):
  *
@@ -109,14 +109,18 @@ public class EveryPipelineOnClusterIT {
   private static SandboxProcess sandbox;
   private static FlinkCluster flink;
   private static Workload workload;
+
   /** Each streaming pipeline and its own arguments, reading the shared topics. */
   private static Map<String, List<String>> streamingPipelines;
+
   private static ClickstreamOracle.Result expectedClicks;
   private static FraudOracle.Result expectedFraud;
   private static SensorsOracle.Result expectedSensors;
   private static Map<String, CustomerRow> expectedReplica;
+
   /** The tables of the session cluster's runs (a_), for the other runners' (c_). */
   private static final Map<String, ResultTables> clusterTables = new LinkedHashMap<>();
+
   private static final List<LaunchedJar> launchers = new ArrayList<>();
 
   @BeforeClass
@@ -130,10 +134,13 @@ public class EveryPipelineOnClusterIT {
     ClusterServices services = SharedClusterServices.get();
     sandbox = services.sandbox;
     flink = services.flink;
-    // Across an hour boundary: lambda-batch's cutoff must be a whole hour, with events on both sides.
+    // Across an hour boundary: lambda-batch's cutoff must be a whole hour, with events on both
+    // sides.
     workload =
         Workload.write(
-            Workload.realisticMix(SEED, EVENTS).startTime(Instant.parse("2024-01-01T00:45:00Z")).build(),
+            Workload.realisticMix(SEED, EVENTS)
+                .startTime(Instant.parse("2024-01-01T00:45:00Z"))
+                .build(),
             workDir.resolve("workload"));
 
     // One partition per topic, written once: every runner reads the same records in the same order.
@@ -161,7 +168,9 @@ public class EveryPipelineOnClusterIT {
             "--windowMinutes=" + SENSORS.windowMinutes(),
             "--periodMinutes=" + SENSORS.periodMinutes(),
             "--zThreshold=" + SENSORS.zThreshold()));
-    streamingPipelines.put("cdc-replication", List.of("--changesTopic=" + CHANGES, "--replicaTable=customers_replica"));
+    streamingPipelines.put(
+        "cdc-replication",
+        List.of("--changesTopic=" + CHANGES, "--replicaTable=customers_replica"));
 
     List<RawInput> inputs = workload.oracleInput();
     expectedClicks = ClickstreamOracle.compute(inputs, LatePolicy.none());
@@ -173,7 +182,8 @@ public class EveryPipelineOnClusterIT {
             LatePolicy.none());
     expectedSensors = SensorsOracle.compute(inputs, SENSORS, LatePolicy.none());
     expectedReplica =
-        CustomersOracle.finalState(workload.customerSnapshot(), workload.customerUpdates(), List.of());
+        CustomersOracle.finalState(
+            workload.customerSnapshot(), workload.customerUpdates(), List.of());
     // Else the comparisons could not fail.
     assertFalse("page views", expectedClicks.pageViews().isEmpty());
     assertFalse("sessions", expectedClicks.sessions().isEmpty());
@@ -224,13 +234,19 @@ public class EveryPipelineOnClusterIT {
                 "--cutoff=" + cutoff));
     batch.addAll(db);
     LaunchedJar batchRun = launch("lambda-batch", batch);
-    assertEquals("lambda-batch output:\n" + batchRun.output(), 0, batchRun.await(Duration.ofMinutes(4)));
-    assertTrue(batchRun.output(), batchRun.output().contains("published batch version 1 with cutoff " + cutoff));
+    assertEquals(
+        "lambda-batch output:\n" + batchRun.output(), 0, batchRun.await(Duration.ofMinutes(4)));
+    assertTrue(
+        batchRun.output(),
+        batchRun.output().contains("published batch version 1 with cutoff " + cutoff));
     List<RawInput> inputs = workload.oracleInput();
     List<RevenueRow> batchRevenue =
-        RevenueOracle.compute(inputs, LatePolicy.none(), RevenueOracle.TimeRange.before(cutoff)).rows();
+        RevenueOracle.compute(inputs, LatePolicy.none(), RevenueOracle.TimeRange.before(cutoff))
+            .rows();
     assertFalse("revenue rows before the cutoff", batchRevenue.isEmpty());
-    assertEquals(sorted(batchRevenue), sorted(tables.revenuePerMerchantHour(ServingLayer.batchTable(REVENUE, 1))));
+    assertEquals(
+        sorted(batchRevenue),
+        sorted(tables.revenuePerMerchantHour(ServingLayer.batchTable(REVENUE, 1))));
     assertEquals(
         sorted(
             ClickstreamOracle.compute(inputs, LatePolicy.none()).pageViews().stream()
@@ -266,17 +282,24 @@ public class EveryPipelineOnClusterIT {
         CONVERGE_WITHIN,
         () -> {
           LatePolicy speedLate = speedLate(tables);
-          List<RevenueRow> expectedRevenue = sorted(LambdaServingOracle.revenue(inputs, cutoff, speedLate));
-          List<PageViewRow> expectedPageViews = sorted(LambdaServingOracle.pageViews(inputs, cutoff, speedLate));
-          List<RevenueRow> revenue = sorted(tables.revenuePerMerchantHour(ServingLayer.servingView(REVENUE)));
-          List<PageViewRow> pageViews = sorted(tables.pageViews(ServingLayer.servingView(PAGE_VIEWS)));
+          List<RevenueRow> expectedRevenue =
+              sorted(LambdaServingOracle.revenue(inputs, cutoff, speedLate));
+          List<PageViewRow> expectedPageViews =
+              sorted(LambdaServingOracle.pageViews(inputs, cutoff, speedLate));
+          List<RevenueRow> revenue =
+              sorted(tables.revenuePerMerchantHour(ServingLayer.servingView(REVENUE)));
+          List<PageViewRow> pageViews =
+              sorted(tables.pageViews(ServingLayer.servingView(PAGE_VIEWS)));
           if (expectedRevenue.equals(revenue) && expectedPageViews.equals(pageViews)) {
             return true;
           }
           last[0] =
               String.format(
                   "revenue %d/%d rows, page views %d/%d rows",
-                  revenue.size(), expectedRevenue.size(), pageViews.size(), expectedPageViews.size());
+                  revenue.size(),
+                  expectedRevenue.size(),
+                  pageViews.size(),
+                  expectedPageViews.size());
           return null;
         },
         () -> "last difference: " + last[0]);
@@ -290,7 +313,9 @@ public class EveryPipelineOnClusterIT {
     int late = 0;
     for (String view : List.of(REVENUE, PAGE_VIEWS)) {
       for (String id : tables.lateEventIds(ServingLayer.speedTable(view))) {
-        assertTrue(view + ": " + id + " was routed late but not generated late", generatedLate.contains(id));
+        assertTrue(
+            view + ": " + id + " was routed late but not generated late",
+            generatedLate.contains(id));
         late++;
       }
     }
@@ -304,7 +329,10 @@ public class EveryPipelineOnClusterIT {
     for (String view : List.of(REVENUE, PAGE_VIEWS)) {
       assertTrue(
           serveRun.output(),
-          serveRun.output().contains(ServingLayer.servingView(view) + ": batch version 1 below cutoff " + cutoff));
+          serveRun
+              .output()
+              .contains(
+                  ServingLayer.servingView(view) + ": batch version 1 below cutoff " + cutoff));
     }
     System.out.printf(
         "lambda on the cluster: batch version 1 below %s, speed layer from it; serving views ="
@@ -312,22 +340,25 @@ public class EveryPipelineOnClusterIT {
         cutoff, late);
   }
 
-
   /**
-   * Not on the Direct runner: there the same backlog read routed records late (thousands of
-   * late rows while it read a few records a second), so its tables differ from the oracle's; see
+   * Not on the Direct runner: there the same backlog read routed records late (thousands of late
+   * rows while it read a few records a second), so its tables differ from the oracle's; see
    * docs/reliability.md.
    */
   @Test
   public void c_theSameTopicsOnEmbeddedFlinkGiveTheClusterTables() throws Exception {
-    assertEquals("the cluster run (a_) wrote its tables", streamingPipelines.keySet(), clusterTables.keySet());
+    assertEquals(
+        "the cluster run (a_) wrote its tables",
+        streamingPipelines.keySet(),
+        clusterTables.keySet());
     Map<String, ResultTables> embedded = runStreamingPipelines("embedded_flink", "[local]");
     // Each equals the oracle (checked by the runs); here also the cluster's, table by table.
     for (String pipeline : streamingPipelines.keySet()) {
       assertEquals(
           pipeline + " on embedded Flink vs the session cluster",
           "",
-          differences(pipeline, embedded.get(pipeline), snapshot(pipeline, clusterTables.get(pipeline))));
+          differences(
+              pipeline, embedded.get(pipeline), snapshot(pipeline, clusterTables.get(pipeline))));
     }
   }
 
@@ -338,8 +369,8 @@ public class EveryPipelineOnClusterIT {
    * Runs clickstream, fraud, sensors and cdc-replication side by side from the shared topics into
    * fresh databases named after {@code runner}, streaming, on the FlinkRunner at {@code
    * flinkMaster} (a session cluster: detached; {@code [local]}: embedded, in the launcher); waits
-   * until every table equals the oracle and the jobs have no failure, then stops them. Returns
-   * each pipeline's tables.
+   * until every table equals the oracle and the jobs have no failure, then stops them. Returns each
+   * pipeline's tables.
    */
   private static Map<String, ResultTables> runStreamingPipelines(String runner, String flinkMaster)
       throws Exception {
@@ -414,26 +445,41 @@ public class EveryPipelineOnClusterIT {
     for (String job : clusterJobs) {
       assertNoFailures(flink, job);
     }
-    assertEquals(expectedClicks.reconciliation().deadLetters(), tables.get("clickstream").deadLettersByReason("parse-clicks"));
-    assertEquals(expectedFraud.reconciliation().deadLetters(), tables.get("fraud").deadLettersByReason("parse-transactions"));
-    assertEquals(expectedSensors.reconciliation().deadLetters(), tables.get("sensors").deadLettersByReason("parse-sensor-readings"));
+    assertEquals(
+        expectedClicks.reconciliation().deadLetters(),
+        tables.get("clickstream").deadLettersByReason("parse-clicks"));
+    assertEquals(
+        expectedFraud.reconciliation().deadLetters(),
+        tables.get("fraud").deadLettersByReason("parse-transactions"));
+    assertEquals(
+        expectedSensors.reconciliation().deadLetters(),
+        tables.get("sensors").deadLettersByReason("parse-sensor-readings"));
     for (String pipeline : List.of("clickstream", "fraud", "sensors")) {
-      assertEquals(pipeline + ": nothing is late under a lateness covering the disorder", 0, tables.get(pipeline).lateRecords());
+      assertEquals(
+          pipeline + ": nothing is late under a lateness covering the disorder",
+          0,
+          tables.get(pipeline).lateRecords());
     }
     return tables;
   }
 
   /** One pipeline's result rows, read once. */
   private record Snapshot(
-      List<?> pageViews, List<?> sessions, List<?> activeUsers, List<?> alerts,
-      List<SensorAnomalyRow> anomalies, Map<String, CustomerRow> replica) {}
+      List<?> pageViews,
+      List<?> sessions,
+      List<?> activeUsers,
+      List<?> alerts,
+      List<SensorAnomalyRow> anomalies,
+      Map<String, CustomerRow> replica) {}
 
   private static Snapshot snapshot(String pipeline, ResultTables t) throws Exception {
     return switch (pipeline) {
-      case "clickstream" -> new Snapshot(t.pageViews(), t.userSessions(), t.activeUsers(), null, null, null);
+      case "clickstream" ->
+          new Snapshot(t.pageViews(), t.userSessions(), t.activeUsers(), null, null, null);
       case "fraud" -> new Snapshot(null, null, null, t.fraudAlerts(), null, null);
       case "sensors" -> new Snapshot(null, null, null, null, t.sensorAnomalies(), null);
-      case "cdc-replication" -> new Snapshot(null, null, null, null, null, t.customersReplica("customers_replica"));
+      case "cdc-replication" ->
+          new Snapshot(null, null, null, null, null, t.customersReplica("customers_replica"));
       default -> throw new IllegalArgumentException(pipeline);
     };
   }
@@ -443,13 +489,18 @@ public class EveryPipelineOnClusterIT {
    * null); the empty string when nothing does. Sensor statistics are compared within {@link
    * SensorAnomalyRow#RELATIVE_TOLERANCE} (sums of doubles in another order).
    */
-  private static String differences(String pipeline, ResultTables t, Snapshot reference) throws Exception {
+  private static String differences(String pipeline, ResultTables t, Snapshot reference)
+      throws Exception {
     Snapshot expected =
         reference != null
             ? reference
             : new Snapshot(
-                expectedClicks.pageViews(), expectedClicks.sessions(), expectedClicks.activeUsers(),
-                expectedFraud.alerts(), expectedSensors.rows(), expectedReplica);
+                expectedClicks.pageViews(),
+                expectedClicks.sessions(),
+                expectedClicks.activeUsers(),
+                expectedFraud.alerts(),
+                expectedSensors.rows(),
+                expectedReplica);
     Snapshot actual = snapshot(pipeline, t);
     List<String> diffs = new ArrayList<>();
     switch (pipeline) {
@@ -464,7 +515,10 @@ public class EveryPipelineOnClusterIT {
           diffs.add(
               expected.replica().equals(actual.replica())
                   ? ""
-                  : "customers_replica: " + actual.replica().size() + " rows, expected " + expected.replica().size());
+                  : "customers_replica: "
+                      + actual.replica().size()
+                      + " rows, expected "
+                      + expected.replica().size());
       default -> throw new IllegalArgumentException(pipeline);
     }
     return diffs.stream().filter(d -> !d.isEmpty()).collect(Collectors.joining("; "));
@@ -476,15 +530,16 @@ public class EveryPipelineOnClusterIT {
     return LatePolicy.observed(
         Map.of(
             RevenueOracle.REVENUE, tables.lateEventIds(ServingLayer.speedTable(REVENUE)),
-            ClickstreamOracle.PAGE_VIEWS, tables.lateEventIds(ServingLayer.speedTable(PAGE_VIEWS))));
+            ClickstreamOracle.PAGE_VIEWS,
+                tables.lateEventIds(ServingLayer.speedTable(PAGE_VIEWS))));
   }
 
   /**
    * Waits until {@code count} new jobs run every task; returns their ids. Fails early if one of the
    * {@code submitting} launchers failed.
    */
-  private static List<String> awaitRunningJobs(Set<String> before, int count, List<LaunchedJar> submitting)
-      throws Exception {
+  private static List<String> awaitRunningJobs(
+      Set<String> before, int count, List<LaunchedJar> submitting) throws Exception {
     return awaitValue(
         count + " new job(s) running on the cluster",
         Duration.ofSeconds(180),
@@ -511,7 +566,9 @@ public class EveryPipelineOnClusterIT {
   }
 
   private static <T> List<T> sorted(List<T> rows) {
-    return rows.stream().sorted(Comparator.comparing(Object::toString)).collect(Collectors.toList());
+    return rows.stream()
+        .sorted(Comparator.comparing(Object::toString))
+        .collect(Collectors.toList());
   }
 
   private static String diff(String table, List<?> expected, List<?> actual) {
@@ -525,13 +582,17 @@ public class EveryPipelineOnClusterIT {
     for (int i = 0; same && i < expected.size(); i++) {
       same = expected.get(i).matches(actual.get(i), SensorAnomalyRow.RELATIVE_TOLERANCE);
     }
-    return same ? "" : "sensor_anomalies: expected " + expected.size() + " rows, got " + actual.size();
+    return same
+        ? ""
+        : "sensor_anomalies: expected " + expected.size() + " rows, got " + actual.size();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Kafka
 
-  /** A fresh one-partition topic holding the workload's records of {@code base}, in arrival order. */
+  /**
+   * A fresh one-partition topic holding the workload's records of {@code base}, in arrival order.
+   */
   private static String topicOf(String base, String topic) throws Exception {
     createTopic(topic);
     Properties props = producerProperties();
@@ -552,7 +613,8 @@ public class EveryPipelineOnClusterIT {
 
   private static void produce(String topic, List<String> values) throws Exception {
     try (KafkaProducer<String, byte[]> kafka =
-        new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
+        new KafkaProducer<>(
+            producerProperties(), new StringSerializer(), new ByteArraySerializer())) {
       for (String value : values) {
         kafka.send(new ProducerRecord<>(topic, value.getBytes(StandardCharsets.UTF_8)));
       }
@@ -570,7 +632,10 @@ public class EveryPipelineOnClusterIT {
     return props;
   }
 
-  /** One partition: the arrival order is the read order (and a customer's history stays in commit order). */
+  /**
+   * One partition: the arrival order is the read order (and a customer's history stays in commit
+   * order).
+   */
   private static void createTopic(String topic) throws Exception {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, sandbox.setting("kafka.bootstrap"));

@@ -5,7 +5,6 @@ import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
 import static io.beamsuite.bundled.ClusterJobs.awaitValue;
 import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
 import static io.beamsuite.bundled.ClusterJobs.jobIds;
-
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -13,9 +12,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.services.CustomersTable;
 import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
@@ -27,6 +24,8 @@ import io.beamsuite.fixtures.oracle.FraudParams;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.RawInput;
 import io.beamsuite.fixtures.oracle.ResultTables;
+import io.beamsuite.fixtures.services.CustomersTable;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.pipelines.testing.Workload;
 import java.io.IOException;
@@ -95,18 +94,18 @@ import org.postgresql.ds.PGSimpleDataSource;
  *       while it writes (the JDBC sinks' {@code retries} are reported, not asserted);
  *   <li>Debezium is stopped, the source table changes, Debezium starts again from its stored
  *       offsets: the {@code cdc-replication} replica equals the source;
- *   <li>(7 in docs/reliability.md, whose 6 is the poison records test) on time: event times are
- *       the send times, a window fires when the watermark passes its
- *       end, and after the first one fired the broker is restarted (reads stall, as in 3) and then
- *       the TaskManager killed (as in 1); the page views end equal to the oracle, nothing late.
+ *   <li>(7 in docs/reliability.md, whose 6 is the poison records test) on time: event times are the
+ *       send times, a window fires when the watermark passes its end, and after the first one fired
+ *       the broker is restarted (reads stall, as in 3) and then the TaskManager killed (as in 1);
+ *       the page views end equal to the oracle, nothing late.
  * </ol>
  *
  * <p>The clickstream workloads carry event times {@link #EVENT_AGE} in the past with an allowed
  * lateness above that: every window (also a 30-minute session) is already closed when its records
  * are read, and none is dropped, so each record updates its window's row (accumulating panes,
- * upserts) and the tables equal the oracle as soon as every record is processed, whatever the
- * fault did to the timing. Nothing may be routed late. Fault 7 is the on-time regime, with an
- * allowed lateness ({@link #ON_TIME_LATENESS}) that only covers the outages.
+ * upserts) and the tables equal the oracle as soon as every record is processed, whatever the fault
+ * did to the timing. Nothing may be routed late. Fault 7 is the on-time regime, with an allowed
+ * lateness ({@link #ON_TIME_LATENESS}) that only covers the outages.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class FaultToleranceIT {
@@ -115,9 +114,14 @@ public class FaultToleranceIT {
   private static final int EVENTS = 1500;
   private static final Duration FEED_TIME = Duration.ofSeconds(15);
   private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(150);
+
   /** The on-time fault's records: ~10 a second, sent as their event times pass. */
   private static final int ON_TIME_EVENTS = 600;
-  /** The on-time fault's lateness: covers the outages, while windows fire when the watermark passes them. */
+
+  /**
+   * The on-time fault's lateness: covers the outages, while windows fire when the watermark passes
+   * them.
+   */
   private static final Duration ON_TIME_LATENESS = Duration.ofSeconds(120);
 
   private static Path workDir;
@@ -130,6 +134,7 @@ public class FaultToleranceIT {
 
   /** The job of the running test, cancelled after it whatever happened. */
   private String runningJob;
+
   /** The fraud job of fault 1, likewise. */
   private String runningFraudJob;
 
@@ -210,7 +215,9 @@ public class FaultToleranceIT {
     double convergedSeconds = awaitOracle(f::difference, killedAt);
     double fraudConvergedSeconds = awaitOracle(fraud::difference, killedAt);
     JsonNode restored = checkpoints(jobId).path("latest").path("restored");
-    assertFalse("the job restored no checkpoint: " + checkpoints(jobId), restored.isMissingNode() || restored.isNull());
+    assertFalse(
+        "the job restored no checkpoint: " + checkpoints(jobId),
+        restored.isMissingNode() || restored.isNull());
     assertFalse(restored.path("is_savepoint").asBoolean());
     JsonNode fraudRestored = checkpoints(fraudJob).path("latest").path("restored");
     assertFalse(
@@ -223,15 +230,26 @@ public class FaultToleranceIT {
             "kill after %d of %d records sent and %d completed checkpoints; replacement TM registered"
                 + " %.1f s after the kill, job RUNNING again after %.1f s (restarts %d, restored"
                 + " checkpoint %d), tables = oracle %.1f s after the kill; %s",
-            sentAtKill, f.records.size(), completedBefore, replacementSeconds, recoveredSeconds,
-            restarts(jobId), restored.path("id").asLong(), convergedSeconds, f.counts()));
+            sentAtKill,
+            f.records.size(),
+            completedBefore,
+            replacementSeconds,
+            recoveredSeconds,
+            restarts(jobId),
+            restored.path("id").asLong(),
+            convergedSeconds,
+            f.counts()));
     report(
         "1 TaskManager SIGKILL (fraud)",
         String.format(
             "kill after %d of %d transactions sent; restarts %d, restored checkpoint %d, alerts ="
                 + " oracle %.1f s after the kill; %s",
-            fraudSentAtKill, fraud.records.size(), restarts(fraudJob),
-            fraudRestored.path("id").asLong(), fraudConvergedSeconds, fraud.counts()));
+            fraudSentAtKill,
+            fraud.records.size(),
+            restarts(fraudJob),
+            fraudRestored.path("id").asLong(),
+            fraudConvergedSeconds,
+            fraud.counts()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -255,7 +273,9 @@ public class FaultToleranceIT {
     String resumed = launchClickstream(f, "--savepointPath=" + savepoint);
     double resumedSeconds = secondsSince(stoppedAt);
     JsonNode restored = checkpoints(resumed).path("latest").path("restored");
-    assertTrue("the resumed job did not start from the savepoint: " + restored, restored.path("is_savepoint").asBoolean());
+    assertTrue(
+        "the resumed job did not start from the savepoint: " + restored,
+        restored.path("is_savepoint").asBoolean());
     assertEquals(savepoint, restored.path("external_path").asText());
     double convergedSeconds = awaitOracle(f::difference, stoppedAt);
     assertNoFailures(flink, resumed);
@@ -264,8 +284,12 @@ public class FaultToleranceIT {
         String.format(
             "savepoint with cancel took %.1f s (%s), %d records arrived while stopped; resubmitted job"
                 + " RUNNING %.1f s after the stop, tables = oracle %.1f s after the stop; %s",
-            savepointSeconds, savepoint.substring(savepoint.lastIndexOf('/') + 1),
-            f.records.size() - half, resumedSeconds, convergedSeconds, f.counts()));
+            savepointSeconds,
+            savepoint.substring(savepoint.lastIndexOf('/') + 1),
+            f.records.size() - half,
+            resumedSeconds,
+            convergedSeconds,
+            f.counts()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -282,7 +306,8 @@ public class FaultToleranceIT {
     long stoppedAt = System.nanoTime();
     Outage outage = restartBroker(jobId, feed);
     double downSeconds = secondsSince(stoppedAt);
-    assertTrue("the broker must stop mid-stream: sent " + sentAtStop, sentAtStop < f.records.size());
+    assertTrue(
+        "the broker must stop mid-stream: sent " + sentAtStop, sentAtStop < f.records.size());
 
     feed.await();
     double convergedSeconds = awaitOracle(f::difference, stoppedAt);
@@ -291,7 +316,12 @@ public class FaultToleranceIT {
         String.format(
             "broker stopped after %d of %d records sent, down %.1f s; %s; job restarts %d; tables ="
                 + " oracle %.1f s after the stop; %s",
-            sentAtStop, f.records.size(), downSeconds, outage, restarts(jobId), convergedSeconds,
+            sentAtStop,
+            f.records.size(),
+            downSeconds,
+            outage,
+            restarts(jobId),
+            convergedSeconds,
             f.counts()));
   }
 
@@ -316,7 +346,9 @@ public class FaultToleranceIT {
         try (ResultSet rs =
             s.executeQuery(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    + " WHERE datname = '" + f.database + "' AND pid <> pg_backend_pid()")) {
+                    + " WHERE datname = '"
+                    + f.database
+                    + "' AND pid <> pg_backend_pid()")) {
           rs.next();
           terminated += rs.getLong(1);
         }
@@ -341,8 +373,13 @@ public class FaultToleranceIT {
             "%d sessions terminated in %d rounds (every 0.5 s while the feed ran); batches retried"
                 + " by the JDBC sinks %d (JdbcUpsertSink retries metric, highest seen in an attempt); job"
                 + " restarts %d (exceptions: %s); tables = oracle %.1f s after the first round; %s",
-            terminated, rounds, retries, restarts(jobId), exceptions(jobId),
-            convergedSeconds, f.counts()));
+            terminated,
+            rounds,
+            retries,
+            restarts(jobId),
+            exceptions(jobId),
+            convergedSeconds,
+            f.counts()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -360,11 +397,17 @@ public class FaultToleranceIT {
     CustomersTable customers = new CustomersTable(db);
     EventGenerator generator =
         EventGenerator.of(
-            GeneratorConfig.builder().seed(105).eventCount(10).customerCount(60).customerUpdateCount(80).build());
+            GeneratorConfig.builder()
+                .seed(105)
+                .eventCount(10)
+                .customerCount(60)
+                .customerUpdateCount(80)
+                .build());
     List<CustomerRow> snapshot = generator.customerSnapshot();
     List<CustomerRow> updates = generator.customerUpdates();
     int half = updates.size() / 2;
-    customers.insert(snapshot.stream().map(FaultToleranceIT::row).toArray(CustomersTable.Customer[]::new));
+    customers.insert(
+        snapshot.stream().map(FaultToleranceIT::row).toArray(CustomersTable.Customer[]::new));
     for (CustomerRow u : updates.subList(0, half)) {
       customers.update(row(u));
     }
@@ -401,13 +444,15 @@ public class FaultToleranceIT {
       assertTrue(customers.delete(c.customerId()));
       deletes.add(new CustomerDelete(c.customerId(), Instant.now()));
     }
-    assertEquals("Debezium is down: nothing new on " + topic, offsetBefore, endOffset(bootstrap, topic));
+    assertEquals(
+        "Debezium is down: nothing new on " + topic, offsetBefore, endOffset(bootstrap, topic));
     sandbox.inject("debezium start");
     double restartSeconds = secondsSince(stoppedAt);
 
     Map<String, CustomerRow> expected = CustomersOracle.finalState(snapshot, updates, deletes);
     assertEquals(expected, tables.customersSource());
-    awaitReplicaEqualsSource(tables, "the replica of every change, also those made while Debezium was down");
+    awaitReplicaEqualsSource(
+        tables, "the replica of every change, also those made while Debezium was down");
     double convergedSeconds = secondsSince(stoppedAt);
     assertEquals(expected, tables.customersReplica("customers_replica"));
 
@@ -421,8 +466,14 @@ public class FaultToleranceIT {
         events.stream().filter(e -> e.path("op").asText().equals("r")).count());
     Set<String> positions = new HashSet<>();
     for (JsonNode e : events) {
-      String position = e.path("source").path("lsn").asText() + "/" + e.path("after").path("customer_id").asText()
-          + "/" + e.path("before").path("customer_id").asText() + "/" + e.path("op").asText();
+      String position =
+          e.path("source").path("lsn").asText()
+              + "/"
+              + e.path("after").path("customer_id").asText()
+              + "/"
+              + e.path("before").path("customer_id").asText()
+              + "/"
+              + e.path("op").asText();
       assertTrue("change delivered twice: " + e, positions.add(position));
     }
     assertNoFailures(flink, runningJob);
@@ -432,7 +483,11 @@ public class FaultToleranceIT {
             "%d updates and %d deletes committed while Debezium was down (%.1f s); replica = source ="
                 + " oracle (%d rows) %.1f s after the stop; topic holds %d change events, each once,"
                 + " no second snapshot",
-            updates.size() - half, deletes.size(), restartSeconds, expected.size(), convergedSeconds,
+            updates.size() - half,
+            deletes.size(),
+            restartSeconds,
+            expected.size(),
+            convergedSeconds,
             events.size()));
   }
 
@@ -461,7 +516,8 @@ public class FaultToleranceIT {
     Instant first = Instant.now().plusSeconds(1);
     long minute = 60_000;
     Instant boundary =
-        Instant.ofEpochMilli(Math.floorDiv(first.toEpochMilli() + 10_000 + minute - 1, minute) * minute);
+        Instant.ofEpochMilli(
+            Math.floorDiv(first.toEpochMilli() + 10_000 + minute - 1, minute) * minute);
     Duration span = Duration.between(first, boundary.plusSeconds(45));
     List<GeneratedRecord> records =
         EventGenerator.of(
@@ -487,7 +543,9 @@ public class FaultToleranceIT {
                     && tables.pageViews().stream().anyMatch(r -> r.windowEnd().equals(boundary))
                 ? true
                 : null);
-    assertFalse("on time: the window ending at B fired while its successor's records still arrive", feed.done());
+    assertFalse(
+        "on time: the window ending at B fired while its successor's records still arrive",
+        feed.done());
 
     int sentAtStop = feed.sent.get();
     Outage outage = restartBroker(jobId, feed);
@@ -502,7 +560,8 @@ public class FaultToleranceIT {
     awaitValue(
         "the job restarted on the replacement TaskManager",
         Duration.ofSeconds(120),
-        () -> restarts(jobId) > restartsBeforeKill && allVerticesRunning(flink, jobId) ? true : null);
+        () ->
+            restarts(jobId) > restartsBeforeKill && allVerticesRunning(flink, jobId) ? true : null);
     double recoveredSeconds = secondsSince(killedAt);
     assertTrue("the kill must come mid-stream: sent " + sentAtKill, sentAtKill < records.size());
 
@@ -530,13 +589,22 @@ public class FaultToleranceIT {
                 + " the faults; broker stopped after %d records sent: %s; TaskManager killed after %d"
                 + " sent, job RUNNING again %.1f s after the kill (restarts %d, restored checkpoint"
                 + " %d); page views = oracle %.1f s after the kill (%d rows), dead letters %s, 0 late",
-            records.size(), span.toMillis() / 1e3, sentAtStop, outage, sentAtKill, recoveredSeconds,
-            restarts(jobId), restored.path("id").asLong(), convergedSeconds,
-            expected.pageViews().size(), expected.reconciliation().deadLetters()));
+            records.size(),
+            span.toMillis() / 1e3,
+            sentAtStop,
+            outage,
+            sentAtKill,
+            recoveredSeconds,
+            restarts(jobId),
+            restored.path("id").asLong(),
+            convergedSeconds,
+            expected.pageViews().size(),
+            expected.reconciliation().deadLetters()));
   }
 
   /** What the job's Kafka readers read while the broker was down. */
-  private record Outage(long readAtStop, long readEarly, long readLate, int sentEarly, int sentLate) {
+  private record Outage(
+      long readAtStop, long readEarly, long readLate, int sentEarly, int sentLate) {
     /**
      * At most 2 records read from 1.5 s into the outage to its end (what a fetch already under way
      * at the stop can still hand over; measured 0 and 1), while at least 10 were produced — a
@@ -557,9 +625,9 @@ public class FaultToleranceIT {
 
   /**
    * Stops the broker for 5 s while {@code feed} keeps producing, samples what the job's readers
-   * read during the outage, and checks that they read again after the restart. Whether they
-   * stalled is the caller's to assert: a backpressured job keeps reading the batch its consumer
-   * fetched before the stop.
+   * read during the outage, and checks that they read again after the restart. Whether they stalled
+   * is the caller's to assert: a backpressured job keeps reading the batch its consumer fetched
+   * before the stop.
    */
   private static Outage restartBroker(String jobId, Feed feed) throws Exception {
     // The count must move while the broker is up, or its standing still below proves nothing.
@@ -621,7 +689,8 @@ public class FaultToleranceIT {
       compare("page views", expected.pageViews(), tables.pageViews(), diffs);
       compare("sessions", expected.sessions(), tables.userSessions(), diffs);
       compare("active users", expected.activeUsers(), tables.activeUsers(), diffs);
-      compareDeadLettersAndNoLate(expected.reconciliation().deadLetters(), "parse-clicks", tables, diffs);
+      compareDeadLettersAndNoLate(
+          expected.reconciliation().deadLetters(), "parse-clicks", tables, diffs);
       return String.join("; ", diffs);
     }
 
@@ -629,17 +698,23 @@ public class FaultToleranceIT {
       return String.format(
           "%d records in, %d page-view rows, %d session rows, %d active-user rows, dead letters %s,"
               + " %d duplicates",
-          records.size(), expected.pageViews().size(), expected.sessions().size(),
-          expected.activeUsers().size(), expected.reconciliation().deadLetters(),
+          records.size(),
+          expected.pageViews().size(),
+          expected.sessions().size(),
+          expected.activeUsers().size(),
+          expected.reconciliation().deadLetters(),
           expected.reconciliation().duplicates());
     }
 
-    private static <T> void compare(String what, List<T> expected, List<T> actual, List<String> diffs) {
+    private static <T> void compare(
+        String what, List<T> expected, List<T> actual, List<String> diffs) {
       Set<T> e = new HashSet<>(expected);
       Set<T> a = new HashSet<>(actual);
       if (!e.equals(a) || expected.size() != actual.size()) {
-        List<T> missing = expected.stream().filter(x -> !a.contains(x)).collect(Collectors.toList());
-        List<T> unexpected = actual.stream().filter(x -> !e.contains(x)).collect(Collectors.toList());
+        List<T> missing =
+            expected.stream().filter(x -> !a.contains(x)).collect(Collectors.toList());
+        List<T> unexpected =
+            actual.stream().filter(x -> !e.contains(x)).collect(Collectors.toList());
         diffs.add(
             String.format(
                 "%s: expected %d rows, got %d; missing %s; unexpected %s",
@@ -648,12 +723,17 @@ public class FaultToleranceIT {
     }
   }
 
-  /** Adds to {@code diffs} if {@code stage}'s dead letters by reason differ or anything was late. */
+  /**
+   * Adds to {@code diffs} if {@code stage}'s dead letters by reason differ or anything was late.
+   */
   private static void compareDeadLettersAndNoLate(
       Map<String, Long> expected, String stage, ResultTables tables, List<String> diffs)
       throws SQLException {
     Fixture.compare(
-        "dead letters by reason", List.of(expected), List.of(tables.deadLettersByReason(stage)), diffs);
+        "dead letters by reason",
+        List.of(expected),
+        List.of(tables.deadLettersByReason(stage)),
+        diffs);
     long late = tables.lateRecords();
     if (late != 0) {
       diffs.add(late + " late records (none expected)");
@@ -713,8 +793,12 @@ public class FaultToleranceIT {
               LatePolicy.none());
       assertTrue(expected.reconciliation().reconciles());
       // Every rule fires, so an alert lost or doubled by the fault shows.
-      for (String rule : List.of(FraudOracle.AMOUNT_OVER_LIMIT, FraudOracle.MANY_COUNTRIES, FraudOracle.VELOCITY)) {
-        assertTrue(rule + " never fires in this workload", expected.alerts().stream().anyMatch(a -> a.rule().equals(rule)));
+      for (String rule :
+          List.of(
+              FraudOracle.AMOUNT_OVER_LIMIT, FraudOracle.MANY_COUNTRIES, FraudOracle.VELOCITY)) {
+        assertTrue(
+            rule + " never fires in this workload",
+            expected.alerts().stream().anyMatch(a -> a.rule().equals(rule)));
       }
       // One partition: the history of a customer must stay in commit order.
       createTopic(customersTopic, 1);
@@ -739,7 +823,9 @@ public class FaultToleranceIT {
     String counts() {
       return String.format(
           "%d transactions in, %d alerts, dead letters %s, %d duplicates",
-          records.size(), expected.alerts().size(), expected.reconciliation().deadLetters(),
+          records.size(),
+          expected.alerts().size(),
+          expected.reconciliation().deadLetters(),
           expected.reconciliation().duplicates());
     }
   }
@@ -803,8 +889,8 @@ public class FaultToleranceIT {
 
   /**
    * Submits the clickstream job of a new fixture, feeds a third of its records, waits until a
-   * checkpoint completed and page views were written, and lets the rest of the feed go: the
-   * moment to inject a fault.
+   * checkpoint completed and page views were written, and lets the rest of the feed go: the moment
+   * to inject a fault.
    */
   private MidStream midStream(String name, long seed) throws Exception {
     Fixture f = Fixture.create(name, seed);
@@ -853,7 +939,10 @@ public class FaultToleranceIT {
     awaitValue(
         what,
         Duration.ofSeconds(90),
-        () -> tables.customersReplica("customers_replica").equals(tables.customersSource()) ? true : null);
+        () ->
+            tables.customersReplica("customers_replica").equals(tables.customersSource())
+                ? true
+                : null);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -861,8 +950,8 @@ public class FaultToleranceIT {
 
   /**
    * Sends records at an even pace ({@code over} for all of them) in a background thread; with a
-   * pause, it stops after the first {@code pauseAt} until {@link #resume()}, so that a fault can
-   * be injected while the rest is still arriving.
+   * pause, it stops after the first {@code pauseAt} until {@link #resume()}, so that a fault can be
+   * injected while the rest is still arriving.
    */
   private static final class Feed {
     final AtomicInteger sent = new AtomicInteger();
@@ -1070,7 +1159,8 @@ public class FaultToleranceIT {
         }
       }
       if (ids.isEmpty()) {
-        throw new AssertionError("no elements_read metric on " + vertex.path("name").asText() + ": " + all);
+        throw new AssertionError(
+            "no elements_read metric on " + vertex.path("name").asText() + ": " + all);
       }
       long sum = 0;
       String get = URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
@@ -1079,7 +1169,8 @@ public class FaultToleranceIT {
       }
       return sum;
     }
-    throw new AssertionError("no ReadClicks vertex in " + flink.getJson("/jobs/" + jobId).path("vertices"));
+    throw new AssertionError(
+        "no ReadClicks vertex in " + flink.getJson("/jobs/" + jobId).path("vertices"));
   }
 
   /** The job's {@code numRestarts} metric. */
@@ -1127,11 +1218,14 @@ public class FaultToleranceIT {
     String body =
         JSON.writeValueAsString(
             Map.of(
-                "cancel-job", true,
-                "target-directory", flink.workDir().resolve("savepoints").toUri().toString()));
+                "cancel-job",
+                true,
+                "target-directory",
+                flink.workDir().resolve("savepoints").toUri().toString()));
     HttpResponse<String> trigger =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/savepoints"))
+            HttpRequest.newBuilder(
+                    URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/savepoints"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .timeout(Duration.ofSeconds(10))
@@ -1156,7 +1250,8 @@ public class FaultToleranceIT {
   private static void cancel(String jobId) throws Exception {
     HttpResponse<String> response =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
+            HttpRequest.newBuilder(
+                    URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
                 .method("PATCH", HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofSeconds(10))
                 .build(),
@@ -1170,7 +1265,10 @@ public class FaultToleranceIT {
     awaitValue(
         "job " + jobId + " to be " + state,
         Duration.ofSeconds(60),
-        () -> flink.jobs().stream().anyMatch(j -> j.id().equals(jobId) && j.state().equals(state)) ? true : null);
+        () ->
+            flink.jobs().stream().anyMatch(j -> j.id().equals(jobId) && j.state().equals(state))
+                ? true
+                : null);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1204,7 +1302,9 @@ public class FaultToleranceIT {
   }
 
   private static <T> String head(List<T> rows) {
-    return rows.size() <= 3 ? rows.toString() : rows.subList(0, 3) + " (+" + (rows.size() - 3) + ")";
+    return rows.size() <= 3
+        ? rows.toString()
+        : rows.subList(0, 3) + " (+" + (rows.size() - 3) + ")";
   }
 
   private static void sleep(long millis) {

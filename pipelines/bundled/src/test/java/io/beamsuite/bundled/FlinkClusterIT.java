@@ -5,16 +5,13 @@ import static io.beamsuite.bundled.ClusterJobs.assertNoFailures;
 import static io.beamsuite.bundled.ClusterJobs.awaitValue;
 import static io.beamsuite.bundled.ClusterJobs.deleteRecursively;
 import static io.beamsuite.bundled.ClusterJobs.jobIds;
-
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.generator.HourPartitionedJsonLinesWriter;
@@ -25,6 +22,7 @@ import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.PageViewRow;
 import io.beamsuite.fixtures.oracle.RawInput;
 import io.beamsuite.fixtures.oracle.UserSessionRow;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -34,7 +32,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -51,7 +48,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -81,17 +77,17 @@ import org.junit.runners.MethodSorters;
  * other cluster ITs). Only the job jar is staged to the cluster.
  *
  * <ul>
- *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters
- *       by reason equal the oracle's reconciliation, and the job is FINISHED on the cluster without
- *       a task failure; neither the {@code --jdbcPassword} nor the password in {@code
+ *   <li>bounded, from JSON-lines files: the three views equal the oracle's exactly, dead letters by
+ *       reason equal the oracle's reconciliation, and the job is FINISHED on the cluster without a
+ *       task failure; neither the {@code --jdbcPassword} nor the password in {@code
  *       --kafkaSecretsFile} shows in Flink's REST API, its logs or the launcher's output;
  *   <li>streaming, from Kafka with checkpointing, fed by a real-time replay of a generated
  *       workload: page views converge to the oracle given the late records the pipeline reported
- *       (each checked to really be late), dead letters match, checkpoints complete, no task
- *       failed; then the job is stopped with a savepoint and drained over REST, which fires the
- *       sessions and active-users windows still open, and all three views equal the oracle (late
- *       records excluded per window: a click late for the oldest of its sliding windows still
- *       counts in the others); the job FINISHED, the launcher reports DONE.
+ *       (each checked to really be late), dead letters match, checkpoints complete, no task failed;
+ *       then the job is stopped with a savepoint and drained over REST, which fires the sessions
+ *       and active-users windows still open, and all three views equal the oracle (late records
+ *       excluded per window: a click late for the oldest of its sliding windows still counts in the
+ *       others); the job FINISHED, the launcher reports DONE.
  * </ul>
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
@@ -162,7 +158,9 @@ public class FlinkClusterIT {
     Files.writeString(
         kafkaSecrets,
         "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
-            + " username=\"beamsuite\" password=\"" + KAFKA_SECRET + "\";\n");
+            + " username=\"beamsuite\" password=\""
+            + KAFKA_SECRET
+            + "\";\n");
 
     long start = System.nanoTime();
     LaunchedJar run =
@@ -204,7 +202,8 @@ public class FlinkClusterIT {
         ClickstreamOracle.compute(RawInput.fromGenerated(records), LatePolicy.none());
     assertTrue(expected.reconciliation().reconciles());
     assertEquals(expected.reconciliation().recordsIn(), summaryNumber(output, "records in"));
-    assertEquals(expected.reconciliation().duplicates(), summaryNumber(output, "duplicates dropped"));
+    assertEquals(
+        expected.reconciliation().duplicates(), summaryNumber(output, "duplicates dropped"));
     assertEquals(
         expected.reconciliation().deadLetterCount(), summaryNumber(output, "dead letters"));
     try (Connection c = connect(jdbcUrl)) {
@@ -318,7 +317,8 @@ public class FlinkClusterIT {
     // watermark trails wall-clock time by several seconds (delay, bundles, timers), so only the
     // ones arriving well after B are late for the minute ending at B.
     long minute = 60_000;
-    long boundary = Math.floorDiv(System.currentTimeMillis() + 10_000 + minute - 1, minute) * minute;
+    long boundary =
+        Math.floorDiv(System.currentTimeMillis() + 10_000 + minute - 1, minute) * minute;
     GeneratorConfig streamConfig =
         config.toBuilder()
             .startTime(Instant.ofEpochMilli(boundary).minusSeconds(30))
@@ -386,7 +386,10 @@ public class FlinkClusterIT {
     // How far the pipeline's watermark trailed the late records' append times (diagnostics).
     List<Duration> trailing =
         lateRows.stream()
-            .map(r -> Duration.between(r.watermark(), appendTimes.get(byEventId.get(r.eventId()).arrivalIndex())))
+            .map(
+                r ->
+                    Duration.between(
+                        r.watermark(), appendTimes.get(byEventId.get(r.eventId()).arrivalIndex())))
             .sorted()
             .collect(Collectors.toList());
     System.out.printf(
@@ -427,21 +430,30 @@ public class FlinkClusterIT {
       System.out.printf(
           "streaming: %d late rows (%s), %d checkpoints completed before the drain (%s); after it"
               + " %d page-view, %d session and %d active-user rows = oracle%n",
-          lateRows.size(), lateByView(lateRows).entrySet().stream()
+          lateRows.size(),
+          lateByView(lateRows).entrySet().stream()
               .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())),
-          completed, savepoint.substring(savepoint.lastIndexOf('/') + 1),
-          expected.pageViews().size(), expected.sessions().size(), expected.activeUsers().size());
+          completed,
+          savepoint.substring(savepoint.lastIndexOf('/') + 1),
+          expected.pageViews().size(),
+          expected.sessions().size(),
+          expected.activeUsers().size());
     }
   }
 
-  /** {@code POST /jobs/<id>/stop} with {@code drain}; returns the savepoint's path once it completed. */
+  /**
+   * {@code POST /jobs/<id>/stop} with {@code drain}; returns the savepoint's path once it
+   * completed.
+   */
   private String stopWithDrain(String jobId) throws Exception {
     String body =
         "{\"drain\": true, \"targetDirectory\": \""
-            + flink.workDir().resolve("savepoints").toUri() + "\"}";
+            + flink.workDir().resolve("savepoints").toUri()
+            + "\"}";
     HttpResponse<String> trigger =
         http.send(
-            HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/stop"))
+            HttpRequest.newBuilder(
+                    URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "/stop"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .timeout(Duration.ofSeconds(10))
@@ -508,7 +520,8 @@ public class FlinkClusterIT {
       assertEquals("label of late event " + r, RecordLabel.LATE, record.label());
       assertEquals(record.eventTime(), r.eventTime());
       Instant closedAt = r.windowEnd().minusMillis(1).plus(STREAM_ALLOWED_LATENESS);
-      assertTrue("window not closed at the recorded watermark: " + r, closedAt.isBefore(r.watermark()));
+      assertTrue(
+          "window not closed at the recorded watermark: " + r, closedAt.isBefore(r.watermark()));
       Instant appended = appendTimes.get(record.arrivalIndex());
       assertFalse(
           "watermark ahead of what the source allowed: " + r + ", appended " + appended,
@@ -520,7 +533,7 @@ public class FlinkClusterIT {
   // ---------------------------------------------------------------------------------------------
   // The launcher as a child process
 
-  /** A number of the launcher's end-of-run summary, e.g. {@code "  records in   2,100 ..."}. */
+  /** A number of the launcher's end-of-run summary, e.g. {@code " records in 2,100 ..."}. */
   private static long summaryNumber(String output, String label) {
     Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(label) + "\\s+([\\d,]+)").matcher(output);
     assertTrue("no '" + label + "' in the summary:\n" + output, m.find());
@@ -559,14 +572,17 @@ public class FlinkClusterIT {
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (AdminClient admin = AdminClient.create(props)) {
       // One partition at parallelism 2 (fewer partitions than readers: the second reader gets an
-      // empty split and must not hold the watermark back). The arrival order is the read order. LogAppendTime: the producer learns
+      // empty split and must not hold the watermark back). The arrival order is the read order.
+      // LogAppendTime: the producer learns
       // when each record became readable. Room for the corpus's oversized payload.
       NewTopic topic =
           new NewTopic(STREAM_TOPIC, 1, (short) 1)
               .configs(
                   Map.of(
-                      "message.timestamp.type", "LogAppendTime",
-                      "max.message.bytes", String.valueOf(8 << 20)));
+                      "message.timestamp.type",
+                      "LogAppendTime",
+                      "max.message.bytes",
+                      String.valueOf(8 << 20)));
       admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
     }
   }
@@ -575,8 +591,8 @@ public class FlinkClusterIT {
    * Sends each record at its arrival time (wall clock), in arrival order; returns the broker's
    * append time per arrival index.
    */
-  private static Map<Long, Instant> produceInRealTime(String bootstrap, List<GeneratedRecord> stream)
-      throws Exception {
+  private static Map<Long, Instant> produceInRealTime(
+      String bootstrap, List<GeneratedRecord> stream) throws Exception {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -675,7 +691,8 @@ public class FlinkClusterIT {
     return rows;
   }
 
-  private static List<ActiveUsersRow> activeUsers(Connection c, Instant before) throws SQLException {
+  private static List<ActiveUsersRow> activeUsers(Connection c, Instant before)
+      throws SQLException {
     List<ActiveUsersRow> rows = new ArrayList<>();
     if (!tableExists(c, "active_users")) {
       return rows;
@@ -702,7 +719,8 @@ public class FlinkClusterIT {
       return counts;
     }
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT reason, count(*) FROM dead_letters GROUP BY reason")) {
+        ResultSet rs =
+            s.executeQuery("SELECT reason, count(*) FROM dead_letters GROUP BY reason")) {
       while (rs.next()) {
         counts.put(rs.getString(1), rs.getLong(2));
       }
@@ -755,6 +773,8 @@ public class FlinkClusterIT {
   }
 
   private static <T> String head(List<T> rows) {
-    return rows.size() <= 5 ? rows.toString() : rows.subList(0, 5) + " (+" + (rows.size() - 5) + ")";
+    return rows.size() <= 5
+        ? rows.toString()
+        : rows.subList(0, 5) + " (+" + (rows.size() - 5) + ")";
   }
 }

@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.RecordLabel;
 import io.beamsuite.fixtures.oracle.ClickstreamOracle;
@@ -17,6 +16,7 @@ import io.beamsuite.fixtures.oracle.RawInput;
 import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.fixtures.oracle.RevenueOracle;
 import io.beamsuite.fixtures.oracle.RevenueRow;
+import io.beamsuite.fixtures.services.FlinkCluster;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.pipelines.testing.Workload;
 import java.io.IOException;
@@ -36,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.AdminClient;
@@ -54,9 +53,9 @@ import org.junit.Test;
 /**
  * {@code kappa-replay} submitted from the Flink job jar to a real Flink session cluster, detached,
  * as users do: the command reports its progress from the offsets the job commits on checkpoints,
- * cuts the serving views over once caught up and exits, while the job keeps running on the
- * cluster as the live job; the serving views then equal the oracle over the replayed log. The
- * cluster, Kafka and PostgreSQL are {@link SharedClusterServices}'.
+ * cuts the serving views over once caught up and exits, while the job keeps running on the cluster
+ * as the live job; the serving views then equal the oracle over the replayed log. The cluster,
+ * Kafka and PostgreSQL are {@link SharedClusterServices}'.
  */
 public class KappaClusterIT {
   private static final Path FLINK_JAR = LaunchedJar.FLINK_JAR;
@@ -75,7 +74,9 @@ public class KappaClusterIT {
 
   @BeforeClass
   public static void startServices() throws Exception {
-    assertTrue("the Flink job jar must exist: " + FLINK_JAR.toAbsolutePath(), Files.isRegularFile(FLINK_JAR));
+    assertTrue(
+        "the Flink job jar must exist: " + FLINK_JAR.toAbsolutePath(),
+        Files.isRegularFile(FLINK_JAR));
     workDir = Path.of("target", "kappa-cluster-it").toAbsolutePath();
     Files.createDirectories(workDir);
     services = SharedClusterServices.get();
@@ -134,7 +135,9 @@ public class KappaClusterIT {
 
     // The job outlives the command: it is the live job now.
     List<FlinkCluster.JobStatus> jobs =
-        flink.jobs().stream().filter(j -> !jobsBefore.contains(j.id())).collect(Collectors.toList());
+        flink.jobs().stream()
+            .filter(j -> !jobsBefore.contains(j.id()))
+            .collect(Collectors.toList());
     assertEquals("jobs submitted: " + jobs, 1, jobs.size());
     assertEquals("RUNNING", jobs.get(0).state());
 
@@ -147,13 +150,19 @@ public class KappaClusterIT {
       late.put(RevenueOracle.REVENUE, tables.lateEventIds("revenue_per_merchant_hour_v1"));
       late.put(ClickstreamOracle.PAGE_VIEWS, tables.lateEventIds("page_views_per_minute_v1"));
       LatePolicy policy = LatePolicy.observed(late);
-      List<RevenueRow> expectedRevenue = closed(RevenueOracle.compute(inputs, policy).rows(), RevenueRow::windowEnd);
+      List<RevenueRow> expectedRevenue =
+          closed(RevenueOracle.compute(inputs, policy).rows(), RevenueRow::windowEnd);
       List<PageViewRow> expectedPageViews =
           closed(ClickstreamOracle.compute(inputs, policy).pageViews(), PageViewRow::windowEnd);
       List<RevenueRow> revenue =
-          closed(tables.revenuePerMerchantHour("revenue_per_merchant_hour_kappa"), RevenueRow::windowEnd);
-      List<PageViewRow> pageViews = closed(tables.pageViews("page_views_per_minute_kappa"), PageViewRow::windowEnd);
-      if (expectedRevenue.equals(revenue) && expectedPageViews.equals(pageViews) && !revenue.isEmpty()) {
+          closed(
+              tables.revenuePerMerchantHour("revenue_per_merchant_hour_kappa"),
+              RevenueRow::windowEnd);
+      List<PageViewRow> pageViews =
+          closed(tables.pageViews("page_views_per_minute_kappa"), PageViewRow::windowEnd);
+      if (expectedRevenue.equals(revenue)
+          && expectedPageViews.equals(pageViews)
+          && !revenue.isEmpty()) {
         Map<String, GeneratedRecord> byId = new HashMap<>();
         records.forEach(r -> byId.putIfAbsent(String.valueOf(r.eventId()), r));
         for (Set<String> ids : late.values()) {
@@ -163,8 +172,15 @@ public class KappaClusterIT {
         }
         break;
       }
-      last = "revenue " + revenue.size() + "/" + expectedRevenue.size() + " rows, page views "
-          + pageViews.size() + "/" + expectedPageViews.size();
+      last =
+          "revenue "
+              + revenue.size()
+              + "/"
+              + expectedRevenue.size()
+              + " rows, page views "
+              + pageViews.size()
+              + "/"
+              + expectedPageViews.size();
       if (System.nanoTime() > deadline) {
         fail("the serving views did not converge to the oracle: " + last);
       }
@@ -180,7 +196,8 @@ public class KappaClusterIT {
     cancel(jobs.get(0).id());
   }
 
-  private static <T> List<T> closed(List<T> rows, java.util.function.Function<T, Instant> windowEnd) {
+  private static <T> List<T> closed(
+      List<T> rows, java.util.function.Function<T, Instant> windowEnd) {
     return rows.stream()
         .filter(r -> !windowEnd.apply(r).isAfter(CLOSED_BEFORE))
         .sorted(Comparator.comparing(Object::toString))
@@ -189,7 +206,8 @@ public class KappaClusterIT {
 
   private void cancel(String jobId) throws Exception {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
+        HttpRequest.newBuilder(
+                URI.create("http://" + flink.restAddress() + "/jobs/" + jobId + "?mode=cancel"))
             .method("PATCH", HttpRequest.BodyPublishers.noBody())
             .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -198,7 +216,9 @@ public class KappaClusterIT {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Writes the clicks and transactions, then one later event per topic that closes their windows. */
+  /**
+   * Writes the clicks and transactions, then one later event per topic that closes their windows.
+   */
   private static List<RawInput> write(String bootstrap, List<GeneratedRecord> records) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -209,22 +229,36 @@ public class KappaClusterIT {
     List<RawInput> inputs = new ArrayList<>();
     String tx =
         "{\"event_id\":\"sentinel-tx\",\"customer_id\":\"c-s\",\"merchant_id\":\"m-s\",\"amount_cents\":1,"
-            + "\"currency\":\"EUR\",\"country\":\"NL\",\"event_time\":\"" + SENTINEL + "\"}";
+            + "\"currency\":\"EUR\",\"country\":\"NL\",\"event_time\":\""
+            + SENTINEL
+            + "\"}";
     String click =
-        "{\"event_id\":\"sentinel-click\",\"user_id\":\"u-s\",\"page\":\"/s\",\"event_time\":\"" + SENTINEL + "\"}";
+        "{\"event_id\":\"sentinel-click\",\"user_id\":\"u-s\",\"page\":\"/s\",\"event_time\":\""
+            + SENTINEL
+            + "\"}";
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       for (GeneratedRecord r : records) {
         String topic =
-            r.topic().equals(RevenueOracle.TOPIC) ? TRANSACTIONS
+            r.topic().equals(RevenueOracle.TOPIC)
+                ? TRANSACTIONS
                 : r.topic().equals(ClickstreamOracle.TOPIC) ? CLICKS : null;
         if (topic != null) {
-          producer.send(new ProducerRecord<>(topic, 0, r.arrivalTime().toEpochMilli(), r.key(), r.payload()));
+          producer.send(
+              new ProducerRecord<>(topic, 0, r.arrivalTime().toEpochMilli(), r.key(), r.payload()));
           inputs.add(RawInput.of(r));
         }
       }
-      producer.send(new ProducerRecord<>(TRANSACTIONS, 0, SENTINEL.toEpochMilli(), "c-s", tx.getBytes(StandardCharsets.UTF_8)));
-      producer.send(new ProducerRecord<>(CLICKS, 0, SENTINEL.toEpochMilli(), "u-s", click.getBytes(StandardCharsets.UTF_8)));
+      producer.send(
+          new ProducerRecord<>(
+              TRANSACTIONS,
+              0,
+              SENTINEL.toEpochMilli(),
+              "c-s",
+              tx.getBytes(StandardCharsets.UTF_8)));
+      producer.send(
+          new ProducerRecord<>(
+              CLICKS, 0, SENTINEL.toEpochMilli(), "u-s", click.getBytes(StandardCharsets.UTF_8)));
       producer.flush();
     }
     inputs.add(RawInput.ofJson(RevenueOracle.TOPIC, tx));

@@ -33,7 +33,10 @@ final class LaunchedJar {
   static final Path FLINK_JAR = ARTIFACTS.resolve(RunnerArtifacts.FLINK);
   static final Path DATAFLOW_JAR = ARTIFACTS.resolve(RunnerArtifacts.DATAFLOW);
   static final Path SPARK_JAR = ARTIFACTS.resolve(RunnerArtifacts.SPARK);
-  /** Flink's client jars (Maven paths) for the Flink job jar, written by pipelines/runners/flink. */
+
+  /**
+   * Flink's client jars (Maven paths) for the Flink job jar, written by pipelines/runners/flink.
+   */
   static final Path FLINK_CLIENT_CLASSPATH = ARTIFACTS.resolve("beamsuite-flink-client.classpath");
 
   final Process process;
@@ -46,11 +49,15 @@ final class LaunchedJar {
 
   /** The runner artifact {@code args} need (the first command-line argument is the command). */
   static Path artifactFor(List<String> args) {
-    List<String> carriers = RunnerArtifacts.carriers(args.subList(Math.min(1, args.size()), args.size()));
+    List<String> carriers =
+        RunnerArtifacts.carriers(args.subList(Math.min(1, args.size()), args.size()));
     return ARTIFACTS.resolve(carriers.isEmpty() ? RunnerArtifacts.LOCAL : carriers.get(0));
   }
 
-  /** The JVM's class path arguments for {@code jar}: {@code -jar jar}, or the Flink job jar with Flink. */
+  /**
+   * The JVM's class path arguments for {@code jar}: {@code -jar jar}, or the Flink job jar with
+   * Flink.
+   */
   static List<String> classPathArgs(Path jar) throws IOException {
     if (!jar.getFileName().toString().equals(RunnerArtifacts.FLINK)) {
       return List.of("-jar", jar.toAbsolutePath().toString());
@@ -65,7 +72,10 @@ final class LaunchedJar {
         "io.beamsuite.pipelines.launcher.Launcher");
   }
 
-  /** Starts {@code java -Xmx1g <artifact for args> args}; output goes to {@code launcher-<name>.log}. */
+  /**
+   * Starts {@code java -Xmx1g <artifact for args> args}; output goes to {@code
+   * launcher-<name>.log}.
+   */
   static LaunchedJar start(Path workDir, String name, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -79,7 +89,10 @@ final class LaunchedJar {
     return new LaunchedJar(process, log);
   }
 
-  /** Waits for the launcher to exit and returns its status; fails (killing it) after {@code timeout}. */
+  /**
+   * Waits for the launcher to exit and returns its status; fails (killing it) after {@code
+   * timeout}.
+   */
   int await(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -33,12 +33,11 @@ import org.junit.rules.TemporaryFolder;
  * <p>Every command that builds a pipeline ({@link PipelineCatalog#all()}, so commands added later
  * are covered) is built from file sources and from Kafka and translated to the portable pipeline
  * proto, the form every runner starts from. The proto holds every coder the pipeline uses: each
- * PCollection's element and window coders and the coders of every state cell of the stateful
- * DoFns (dedup, windowed aggregates, the as-of join). Each of them, and each coder inside it, must
- * be something other than {@link SerializableCoder} or a Kryo coder (one exception, see {@link
- * #SPLIT_DESCRIPTORS}). On Flink this also rules out
- * Kryo: the FlinkRunner wraps each Beam coder in its own type serializer, so Flink falls back to
- * Kryo only for types it is handed without a coder.
+ * PCollection's element and window coders and the coders of every state cell of the stateful DoFns
+ * (dedup, windowed aggregates, the as-of join). Each of them, and each coder inside it, must be
+ * something other than {@link SerializableCoder} or a Kryo coder (one exception, see {@link
+ * #SPLIT_DESCRIPTORS}). On Flink this also rules out Kryo: the FlinkRunner wraps each Beam coder in
+ * its own type serializer, so Flink falls back to Kryo only for types it is handed without a coder.
  */
 public class NoJavaSerializationCodersTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -50,7 +49,8 @@ public class NoJavaSerializationCodersTest {
    * wrapper with their primitive read anyway; nothing else is allowed.
    */
   private static final Set<Class<?>> SPLIT_DESCRIPTORS =
-      Set.of(org.apache.beam.sdk.io.UnboundedSource.class, org.apache.beam.sdk.io.BoundedSource.class);
+      Set.of(
+          org.apache.beam.sdk.io.UnboundedSource.class, org.apache.beam.sdk.io.BoundedSource.class);
 
   private static EmbeddedPostgres postgres;
 
@@ -101,9 +101,13 @@ public class NoJavaSerializationCodersTest {
     assertEquals("coders using Java serialization or Kryo", Map.of(), offenders);
     // Each pipeline command was really built (a command that stops building cannot pass silently).
     Set<String> expected = new TreeSet<>();
-    PipelineCatalog.all().stream().filter(PipelineDefinition::runsPipeline).forEach(c -> expected.add(c.name()));
+    PipelineCatalog.all().stream()
+        .filter(PipelineDefinition::runsPipeline)
+        .forEach(c -> expected.add(c.name()));
     assertEquals(expected, built);
-    assertTrue(built.toString(), built.containsAll(Set.of("clickstream", "fraud", "sensors", "cdc-replication")));
+    assertTrue(
+        built.toString(),
+        built.containsAll(Set.of("clickstream", "fraud", "sensors", "cdc-replication")));
     assertTrue("only " + coders + " coders seen", coders > 50);
   }
 
@@ -113,7 +117,8 @@ public class NoJavaSerializationCodersTest {
     offendingCoders(
         org.apache.beam.sdk.coders.KvCoder.of(
             org.apache.beam.sdk.coders.StringUtf8Coder.of(),
-            org.apache.beam.sdk.coders.ListCoder.of(SerializableCoder.of(java.util.ArrayList.class))),
+            org.apache.beam.sdk.coders.ListCoder.of(
+                SerializableCoder.of(java.util.ArrayList.class))),
         found);
     assertEquals(List.of("SerializableCoder(java.util.ArrayList)"), found);
   }
@@ -121,7 +126,11 @@ public class NoJavaSerializationCodersTest {
   private static Pipeline build(PipelineDefinition<?> command, boolean streaming) {
     List<String> args = new ArrayList<>();
     for (String source : PipelineCommands.sourceOptions(command)) {
-      args.add("--" + source + "=" + (streaming ? "kafka" : "file:" + TMP.getRoot() + "/" + source + "/*.jsonl"));
+      args.add(
+          "--"
+              + source
+              + "="
+              + (streaming ? "kafka" : "file:" + TMP.getRoot() + "/" + source + "/*.jsonl"));
     }
     // Nothing runs: a broker address is only recorded by the read transform.
     args.add("--bootstrapServers=127.0.0.1:9");
@@ -131,21 +140,26 @@ public class NoJavaSerializationCodersTest {
     args.add("--cutoff=2024-01-01T02:00:00Z");
     PipelineOptionsFactory.register(command.optionsClass());
     PipelineOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withoutStrictParsing().as(command.optionsClass());
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+            .withoutStrictParsing()
+            .as(command.optionsClass());
     options.setStableUniqueNames(PipelineOptions.CheckEnabled.OFF);
     Pipeline pipeline = Pipeline.create(options);
     command.build(pipeline);
     return pipeline;
   }
 
-  /** Adds a description of every Java-serialization or Kryo coder in {@code coder} to {@code found}. */
+  /**
+   * Adds a description of every Java-serialization or Kryo coder in {@code coder} to {@code found}.
+   */
   private static void offendingCoders(Coder<?> coder, List<String> found) {
     if (coder instanceof SerializableCoder
         && SPLIT_DESCRIPTORS.contains(((SerializableCoder<?>) coder).getRecordType())) {
       return;
     }
     if (coder instanceof SerializableCoder) {
-      found.add("SerializableCoder(" + ((SerializableCoder<?>) coder).getRecordType().getName() + ")");
+      found.add(
+          "SerializableCoder(" + ((SerializableCoder<?>) coder).getRecordType().getName() + ")");
     } else if (coder.getClass().getName().toLowerCase(java.util.Locale.ROOT).contains("kryo")) {
       found.add(coder.getClass().getName());
     }

@@ -15,12 +15,12 @@ import java.util.Map;
  * One {@link ClusterServices} (Flink session cluster, Kafka, PostgreSQL, Debezium) for every
  * cluster IT of this module ({@link FlinkClusterIT}, {@link KappaClusterIT}, {@link
  * EveryPipelineOnClusterIT}, {@link FaultToleranceIT}), started by the first of them and stopped
- * when the failsafe JVM exits: starting the pair costs 20-50 s on a 2-core machine, once instead
- * of once per class, and no two clusters compete for the cores. Each class keeps to its own
- * topics and databases (only {@link FaultToleranceIT} uses Debezium and the {@code customers}
- * table), and {@link #release()} cancels whatever job it left running, so that the next class
- * finds every slot free. The faults (a TaskManager killed and replaced, the broker restarted)
- * leave the services as they found them.
+ * when the failsafe JVM exits: starting the pair costs 20-50 s on a 2-core machine, once instead of
+ * once per class, and no two clusters compete for the cores. Each class keeps to its own topics and
+ * databases (only {@link FaultToleranceIT} uses Debezium and the {@code customers} table), and
+ * {@link #release()} cancels whatever job it left running, so that the next class finds every slot
+ * free. The faults (a TaskManager killed and replaced, the broker restarted) leave the services as
+ * they found them.
  *
  * <pre>{@code
  * @BeforeClass public static void start() throws Exception { services = SharedClusterServices.get(); }
@@ -73,7 +73,10 @@ final class SharedClusterServices {
     return services;
   }
 
-  /** Cancels every job still running on the shared cluster (a class's leftovers, also after a failure). */
+  /**
+   * Cancels every job still running on the shared cluster (a class's leftovers, also after a
+   * failure).
+   */
   static synchronized void release() throws Exception {
     if (services == null) {
       return;
@@ -85,7 +88,8 @@ final class SharedClusterServices {
     for (FlinkCluster.JobStatus job : running) {
       http.send(
           HttpRequest.newBuilder(
-                  URI.create("http://" + flink.restAddress() + "/jobs/" + job.id() + "?mode=cancel"))
+                  URI.create(
+                      "http://" + flink.restAddress() + "/jobs/" + job.id() + "?mode=cancel"))
               .method("PATCH", HttpRequest.BodyPublishers.noBody())
               .timeout(Duration.ofSeconds(10))
               .build(),

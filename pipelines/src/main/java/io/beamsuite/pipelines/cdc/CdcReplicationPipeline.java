@@ -67,8 +67,6 @@ public final class CdcReplicationPipeline {
     PCollectionList.of(changes.deadLetters())
         .and(applied.deadLetters())
         .and(applied.mutations().apply("WriteReplica", replica).failures())
-        .apply(
-            "DeadLetters",
-            DeadLetterOutput.to(db, options));
+        .apply("DeadLetters", DeadLetterOutput.to(db, options));
   }
 }

@@ -50,10 +50,10 @@ public final class ClickstreamPipeline {
 
     UniqueEvents.Result<Click> clicks =
         pipeline
-            .apply("ReadClicks", EventSource.of(options.getSource(), options, options.getClicksTopic()))
             .apply(
-                "UniqueClicks",
-                UniqueEvents.of(Click.class, "parse-clicks", options));
+                "ReadClicks",
+                EventSource.of(options.getSource(), options, options.getClicksTopic()))
+            .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
 
     WindowedAggregate.Result<String, Long, Click> pageViews =
         clicks
@@ -67,7 +67,8 @@ public final class ClickstreamPipeline {
                 WindowedAggregate.of((Click c) -> c.userId, Count.<Click>combineFn())
                     .withKeyCoder(StringUtf8Coder.of())
                     .over(
-                        WindowSpec.sessions(Duration.standardMinutes(options.getSessionGapMinutes()))
+                        WindowSpec.sessions(
+                                Duration.standardMinutes(options.getSessionGapMinutes()))
                             .withAllowedLateness(lateness)
                             .accumulating()));
     WindowedAggregate.Result<String, Long, Click> activeUsers =
@@ -75,7 +76,8 @@ public final class ClickstreamPipeline {
             .unique()
             .apply(
                 "ActiveUsers",
-                WindowedAggregate.of((Click c) -> ALL_USERS, DistinctCount.of((Click c) -> c.userId))
+                WindowedAggregate.of(
+                        (Click c) -> ALL_USERS, DistinctCount.of((Click c) -> c.userId))
                     .withKeyCoder(StringUtf8Coder.of())
                     .over(
                         WindowSpec.sliding(Duration.standardMinutes(5), Duration.standardMinutes(1))
@@ -92,28 +94,34 @@ public final class ClickstreamPipeline {
             .results()
             .apply(
                 "WriteUserSessions",
-                WindowResultTable.to(db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks"))
+                WindowResultTable.to(
+                    db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks"))
             .failures();
     PCollection<DeadLetter> activeUserFailures =
         activeUsers
             .results()
             .apply(
                 "WriteActiveUsers",
-                WindowResultTable.to(db, ACTIVE_USERS, null, "window_start", "window_end", "active_users"))
+                WindowResultTable.to(
+                    db, ACTIVE_USERS, null, "window_start", "window_end", "active_users"))
             .failures();
 
     PCollectionList.of(clicks.deadLetters())
         .and(pageViewFailures)
         .and(sessionFailures)
         .and(activeUserFailures)
-        .and(pageViews.lateRecords().apply("LatePageViews", LateRecordSink.<Click>to(db, PAGE_VIEWS)))
-        .and(sessions.lateRecords().apply("LateSessions", LateRecordSink.<Click>to(db, USER_SESSIONS)))
+        .and(
+            pageViews
+                .lateRecords()
+                .apply("LatePageViews", LateRecordSink.<Click>to(db, PAGE_VIEWS)))
+        .and(
+            sessions
+                .lateRecords()
+                .apply("LateSessions", LateRecordSink.<Click>to(db, USER_SESSIONS)))
         .and(
             activeUsers
                 .lateRecords()
                 .apply("LateActiveUsers", LateRecordSink.<Click>to(db, ACTIVE_USERS)))
-        .apply(
-            "DeadLetters",
-            DeadLetterOutput.to(db, options));
+        .apply("DeadLetters", DeadLetterOutput.to(db, options));
   }
 }

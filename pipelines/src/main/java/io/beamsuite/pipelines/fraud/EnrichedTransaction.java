@@ -73,7 +73,8 @@ public final class EnrichedTransaction {
 
     @Override
     public EnrichedTransaction decode(InputStream in) throws IOException {
-      return new EnrichedTransaction(TransactionCoder.of().decode(in), VarLongCoder.of().decode(in));
+      return new EnrichedTransaction(
+          TransactionCoder.of().decode(in), VarLongCoder.of().decode(in));
     }
 
     @Override

@@ -6,26 +6,18 @@ import static io.beamsuite.pipelines.fraud.TrailingWindowRules.saturatedAdd;
 import io.beamsuite.pipelines.fraud.TrailingWindowRules.Rules;
 import io.beamsuite.pipelines.fraud.TrailingWindowRules.Tags;
 import io.beamsuite.pipelines.model.Transaction;
-import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import io.beamsuite.transforms.windowing.LateRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.LongPredicate;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -38,29 +30,20 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Unbounded: evaluates each transaction on arrival against its customer's retained history. See
- * the class documentation for lateness and retention.
+ * Unbounded: evaluates each transaction on arrival against its customer's retained history. See the
+ * class documentation for lateness and retention.
  */
 final class EvaluateOnArrivalFn extends DoFn<KV<String, Transaction>, FraudAlert> {
   static final String HISTORY = "history";
   static final String CLOCK = "clock";
   static final String EXPIRY = "expiry";
+
   /** Expiry timers are rounded up to this grid, so one compaction drops a batch of entries. */
   static final long EXPIRY_GRID_MILLIS = 10_000;
 

@@ -21,8 +21,8 @@ import io.beamsuite.transforms.enrichment.JoinFn;
 import io.beamsuite.transforms.errors.DeadLetter;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -49,12 +49,12 @@ import org.joda.time.Duration;
  * <p>The trailing-window rules ({@link TrailingWindowRules}) branch off right after dedup and see
  * every unique transaction, matched or not; unmatched transactions (no customer version valid at
  * their time) are counted by the join ({@code unmatched}). A transaction arriving out of order
- * re-evaluates the later ones whose windows it joins, so alert rows only appear or grow. Alerts
- * are upserted into {@code fraud_alerts} keyed {@code (rule, alert_key)} and sent as JSON to
- * {@code --alertsTopic} (key {@code customer_id}; exactly once with {@code
- * --guarantee=exactly-once}, which waits for checkpoints). Malformed transactions and change
- * envelopes, failed joins, refused rows and transactions beyond {@code --maxCustomerHistory} go to
- * the dead letters; records too late for the trailing-window rules go to {@code late_records}.
+ * re-evaluates the later ones whose windows it joins, so alert rows only appear or grow. Alerts are
+ * upserted into {@code fraud_alerts} keyed {@code (rule, alert_key)} and sent as JSON to {@code
+ * --alertsTopic} (key {@code customer_id}; exactly once with {@code --guarantee=exactly-once},
+ * which waits for checkpoints). Malformed transactions and change envelopes, failed joins, refused
+ * rows and transactions beyond {@code --maxCustomerHistory} go to the dead letters; records too
+ * late for the trailing-window rules go to {@code late_records}.
  *
  * <p><b>Validity time of customer versions.</b> A version is valid from the row's {@code
  * updated_at}, not from the CDC commit time: {@code updated_at} is the business time the row
@@ -198,9 +198,7 @@ public final class FraudPipeline {
             trailing
                 .lateVelocity()
                 .apply("LateVelocity", LateRecordSink.<Transaction>to(db, VELOCITY)))
-        .apply(
-            "DeadLetters",
-            DeadLetterOutput.to(db, options));
+        .apply("DeadLetters", DeadLetterOutput.to(db, options));
   }
 
   private static void validate(FraudOptions options) {

@@ -2,41 +2,21 @@ package io.beamsuite.pipelines.fraud;
 
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.errors.DeadLetters;
 import io.beamsuite.transforms.windowing.LateRecord;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.LongPredicate;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.AtomicCoder;
-import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.state.BagState;
-import org.apache.beam.sdk.state.StateSpec;
-import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
-import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
-import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -46,22 +26,21 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * The {@code many_countries} and {@code velocity} rules of {@link FraudPipeline}, per transaction
- * over its customer's trailing event-time window {@code [t - w, t]} (both ends inclusive): an
- * alert keyed by the transaction as soon as it is processed, no window close to wait for
+ * over its customer's trailing event-time window {@code [t - w, t]} (both ends inclusive): an alert
+ * keyed by the transaction as soon as it is processed, no window close to wait for
  * (docs/pipelines.md, fraud).
  *
  * <p><b>Unbounded input</b>: one keyed step per customer holds its recent transactions in a bag
- * ({@code history}, appended to per record) and a small {@code clock}. A record reads the bag
- * once, is evaluated, and re-evaluates the later transactions whose windows it joins (arrival out
- * of order), so alerts only ever appear or grow. One event-time timer ({@code expiry}) drops what
- * no on-time record can need any more (older than the longest window plus the allowed lateness)
- * and is the customer's only knowledge of the watermark: a record is late when its event time
- * plus the allowed lateness is at or before the last timer that fired, the portable rule of the
- * windowed aggregations. Per record the cost is reading and sorting the history, capped by {@link
+ * ({@code history}, appended to per record) and a small {@code clock}. A record reads the bag once,
+ * is evaluated, and re-evaluates the later transactions whose windows it joins (arrival out of
+ * order), so alerts only ever appear or grow. One event-time timer ({@code expiry}) drops what no
+ * on-time record can need any more (older than the longest window plus the allowed lateness) and is
+ * the customer's only knowledge of the watermark: a record is late when its event time plus the
+ * allowed lateness is at or before the last timer that fired, the portable rule of the windowed
+ * aggregations. Per record the cost is reading and sorting the history, capped by {@link
  * #withMaxHistory}; records beyond the cap become dead letters ({@code customer_history_full}).
  *
  * <p><b>Bounded input</b>: nothing is late, so each customer's transactions are grouped, sorted
@@ -172,8 +151,7 @@ public final class TrailingWindowRules
 
   @Override
   public Result expand(PCollection<Transaction> transactions) {
-    Rules rules =
-        new Rules(countryWindowMillis, minCountries, velocityWindowMillis, velocityCount);
+    Rules rules = new Rules(countryWindowMillis, minCountries, velocityWindowMillis, velocityCount);
     Tags tags = new Tags();
     PCollectionTuple outputs;
     if (transactions.isBounded() == PCollection.IsBounded.BOUNDED) {
@@ -361,8 +339,7 @@ public final class TrailingWindowRules
         long observed = distinctCountries ? countries.size() : to - from;
         if (observed >= minimum) {
           alerts.add(
-              new FraudAlert(
-                  rule, t.eventId, customerId, t.eventTimeMillis, observed, minimum));
+              new FraudAlert(rule, t.eventId, customerId, t.eventTimeMillis, observed, minimum));
         }
       }
     }
@@ -412,5 +389,4 @@ public final class TrailingWindowRules
     }
     return sum;
   }
-
 }

@@ -39,17 +39,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * a no-op path validator and no-op credentials, and reads back the job spec it wrote. Nothing is
  * sent to Google Cloud; the job is not launched (docs/dataflow.md says what that does not prove).
  *
- * <p>Runner v1 is the default; {@code --experiments=use_runner_v2} translates for Runner v2
- * (the graph then goes into the staged pipeline proto). Batch or streaming follows the pipeline:
- * a file source is bounded (JOB_TYPE_BATCH), Kafka unbounded (JOB_TYPE_STREAMING). Runner v1
- * splits a Kafka source at submission, so a streaming v1 dry run, like a real launch, needs the
- * brokers reachable from this machine.
+ * <p>Runner v1 is the default; {@code --experiments=use_runner_v2} translates for Runner v2 (the
+ * graph then goes into the staged pipeline proto). Batch or streaming follows the pipeline: a file
+ * source is bounded (JOB_TYPE_BATCH), Kafka unbounded (JOB_TYPE_STREAMING). Runner v1 splits a
+ * Kafka source at submission, so a streaming v1 dry run, like a real launch, needs the brokers
+ * reachable from this machine.
  *
  * <p>On top of the runner's own checks it rejects what Dataflow refuses or runs wrongly and the
  * client does not notice (see {@link #problems}): {@code MapState}/{@code SetState} in Runner v2
  * streaming or in v1 streaming without Streaming Engine (found by state type, in any DoFn; the
- * built-in transforms use neither in streaming), and {@code --jdbcPassword} (it would be
- * serialized into the job spec).
+ * built-in transforms use neither in streaming), and {@code --jdbcPassword} (it would be serialized
+ * into the job spec).
  *
  * <pre>{@code
  * java -cp beamsuite-dataflow.jar io.beamsuite.pipelines.launcher.DataflowDryRun \
@@ -62,6 +62,7 @@ public final class DataflowDryRun {
       "org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator";
   private static final String NOOP_CREDENTIALS =
       "org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory";
+
   /** Options the dry run sets itself; a user value would be replaced, so it is refused instead. */
   private static final List<String> SET_BY_DRY_RUN =
       List.of(
@@ -188,7 +189,11 @@ public final class DataflowDryRun {
     spec.path("environment").path("experiments").forEach(e -> experiments.add(e.asText()));
     List<String> problems = problems(graph, runnerV2, streaming, experiments);
     String pipelineUrl =
-        spec.path("environment").path("sdkPipelineOptions").path("options").path("pipelineUrl").asText("");
+        spec.path("environment")
+            .path("sdkPipelineOptions")
+            .path("options")
+            .path("pipelineUrl")
+            .asText("");
     Path proto = pipelineUrl.isEmpty() ? null : Path.of(pipelineUrl);
     removeStagedJars(staging);
     if (!problems.isEmpty()) {
@@ -221,11 +226,17 @@ public final class DataflowDryRun {
       for (String state : fn.unorderedCollectionStates) {
         if (runnerV2) {
           problems.add(
-              fn.step + ": " + state + " is not supported by Runner v2 streaming jobs"
+              fn.step
+                  + ": "
+                  + state
+                  + " is not supported by Runner v2 streaming jobs"
                   + " (use Runner v1 with Streaming Engine)");
         } else if (!streamingEngine) {
           problems.add(
-              fn.step + ": " + state + " needs Streaming Engine on Runner v1 streaming jobs"
+              fn.step
+                  + ": "
+                  + state
+                  + " needs Streaming Engine on Runner v1 streaming jobs"
                   + " (add --enableStreamingEngine)");
         }
       }
@@ -356,7 +367,8 @@ public final class DataflowDryRun {
     List<String> beamArgs = Arrays.asList(args).subList(2, args.length);
     try {
       Report report = run(definition.get(), beamArgs, Path.of(args[0]));
-      out.printf("%s (%s, %s): passes DataflowRunner's client-side validation and translation%n",
+      out.printf(
+          "%s (%s, %s): passes DataflowRunner's client-side validation and translation%n",
           report.command(), report.mode(), report.jobType());
       out.println("  dry run only: nothing was sent to Google Cloud, no job was launched");
       out.printf("  job spec:        %s%n", report.specFile());

@@ -7,10 +7,10 @@ import org.apache.beam.sdk.Pipeline;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The main class of a Dataflow Flex Template built from the Dataflow jar (beamsuite-dataflow.jar): a Flex Template passes
- * only {@code --name=value} parameters, so the command comes from the environment variable {@link
- * #COMMAND_ENV} set at build time ({@code gcloud dataflow flex-template build ...
- * --jar=pipelines/target/beamsuite-dataflow.jar
+ * The main class of a Dataflow Flex Template built from the Dataflow jar (beamsuite-dataflow.jar):
+ * a Flex Template passes only {@code --name=value} parameters, so the command comes from the
+ * environment variable {@link #COMMAND_ENV} set at build time ({@code gcloud dataflow flex-template
+ * build ... --jar=pipelines/target/beamsuite-dataflow.jar
  * --env=FLEX_TEMPLATE_JAVA_MAIN_CLASS=io.beamsuite.pipelines.launcher.FlexTemplateMain
  * --env=BEAMSUITE_COMMAND=clickstream}). It submits the pipeline and returns without waiting, as
  * the template launcher expects (docs/dataflow.md).
@@ -36,11 +36,13 @@ public final class FlexTemplateMain {
         command == null ? Optional.empty() : PipelineCatalog.find(command);
     if (definition.isEmpty() || !definition.get().runsPipeline()) {
       err.printf(
-          "error: %s must name a launcher command that runs a pipeline (got %s)%n", COMMAND_ENV, command);
+          "error: %s must name a launcher command that runs a pipeline (got %s)%n",
+          COMMAND_ENV, command);
       return Launcher.USAGE_ERROR;
     }
     // A template built from another runner jar fails here with the jar to use, not deep in Beam.
-    Optional<String> wrongArtifact = RunnerArtifacts.check(RunnerArtifacts.current(), Arrays.asList(args));
+    Optional<String> wrongArtifact =
+        RunnerArtifacts.check(RunnerArtifacts.current(), Arrays.asList(args));
     if (wrongArtifact.isPresent()) {
       err.printf("error: %s%n", wrongArtifact.get());
       return Launcher.USAGE_ERROR;

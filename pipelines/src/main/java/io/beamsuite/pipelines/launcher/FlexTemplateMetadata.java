@@ -16,8 +16,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The Dataflow Flex Template {@code metadata.json} of a launcher command, derived from its options
  * interface: one parameter per beamsuite option, help text from its {@code @Description}, default
  * from its {@code @Default.*} (the same source as {@code --help}, so nothing is written twice).
- * Options marked {@code @JsonIgnore} (secrets such as {@code --jdbcPassword}) are left out: template
- * parameters are stored with the job.
+ * Options marked {@code @JsonIgnore} (secrets such as {@code --jdbcPassword}) are left out:
+ * template parameters are stored with the job.
  *
  * <pre>{@code
  * java -cp beamsuite-dataflow.jar io.beamsuite.pipelines.launcher.FlexTemplateMetadata out/

@@ -39,6 +39,7 @@ public final class Launcher {
   public static final int RUN_FAILED = 1;
 
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+
   /** The jar named in messages: this artifact, or the local one on a development class path. */
   private static final String JAR = RunnerArtifacts.current().orElse(RunnerArtifacts.LOCAL);
 
@@ -73,7 +74,8 @@ public final class Launcher {
 
     // A task that runs no pipeline (e.g. kappa-status) needs no runner unless one is asked for.
     if (definition.runsPipeline() || RunnerArtifacts.flag(pipelineArgs, "runner") != null) {
-      Optional<String> wrongArtifact = RunnerArtifacts.check(RunnerArtifacts.current(), pipelineArgs);
+      Optional<String> wrongArtifact =
+          RunnerArtifacts.check(RunnerArtifacts.current(), pipelineArgs);
       if (wrongArtifact.isPresent()) {
         err.printf("error: %s%n", wrongArtifact.get());
         return USAGE_ERROR;
@@ -98,7 +100,9 @@ public final class Launcher {
       return 0;
     } catch (Exception e) {
       LOG.error("{}: the pipeline finished but its after-run step failed", definition.name(), e);
-      err.printf("error: %s: the pipeline finished but its after-run step failed: %s%n", definition.name(), e);
+      err.printf(
+          "error: %s: the pipeline finished but its after-run step failed: %s%n",
+          definition.name(), e);
       return RUN_FAILED;
     }
   }
@@ -133,8 +137,8 @@ public final class Launcher {
    * Flags the launcher adds on the Direct runner unless the user gave them: non-blocking, so that
    * progress can be logged while it runs, and without the Direct runner's immutability and
    * encodability checks. Those checks are a test aid for DoFn authors (the project's own tests keep
-   * them on); they re-walk the pipeline graph and copy every element of every bundle, and they
-   * cost about a third of a batch run's CPU time on this runner.
+   * them on); they re-walk the pipeline graph and copy every element of every bundle, and they cost
+   * about a third of a batch run's CPU time on this runner.
    */
   static final List<String> DIRECT_RUNNER_DEFAULTS =
       List.of("--blockOnRun=false", "--enforceImmutability=false", "--enforceEncodability=false");
@@ -252,7 +256,11 @@ public final class Launcher {
       }
       long elapsed = (System.nanoTime() - start) / 1_000_000;
       try {
-        LOG.info("{} running {} s: {}", name, elapsed / 1000, RunSummary.of(result, elapsed, false).progressLine());
+        LOG.info(
+            "{} running {} s: {}",
+            name,
+            elapsed / 1000,
+            RunSummary.of(result, elapsed, false).progressLine());
       } catch (RuntimeException e) {
         LOG.info("{} running {} s (metrics not available yet)", name, elapsed / 1000);
       }
@@ -284,14 +292,23 @@ public final class Launcher {
       out.printf("  %-16s %s%n", p.name(), p.description());
     }
     out.println();
-    out.printf("runners (one jar per runner in pipelines/target, same commands, each jar defaults to its runner; this is %s):%n", JAR);
-    out.println("  beamsuite-local.jar     --runner=DirectRunner                         (default) in-process");
-    out.println("                          --runner=FlinkRunner                          embedded Flink mini cluster");
-    out.println("  beamsuite-flink.jar     --runner=FlinkRunner --flinkMaster=host:port  a Flink session cluster (REST port);");
-    out.println("                          Flink's jars on the class path: java -cp beamsuite-flink.jar:$FLINK_HOME/lib/* "
-        + Launcher.class.getName() + " ... (run-scripts/run-flink.sh)");
-    out.println("  beamsuite-spark.jar     --runner=SparkRunner --sparkMaster=local[2]   Spark, bounded runs (Java 17 --add-opens, see run-scripts/run-spark.sh)");
-    out.println("  beamsuite-dataflow.jar  --runner=DataflowRunner --project=... --region=... --tempLocation=gs://... (run-scripts/run-dataflow.sh)");
+    out.printf(
+        "runners (one jar per runner in pipelines/target, same commands, each jar defaults to its runner; this is %s):%n",
+        JAR);
+    out.println(
+        "  beamsuite-local.jar     --runner=DirectRunner                         (default) in-process");
+    out.println(
+        "                          --runner=FlinkRunner                          embedded Flink mini cluster");
+    out.println(
+        "  beamsuite-flink.jar     --runner=FlinkRunner --flinkMaster=host:port  a Flink session cluster (REST port);");
+    out.println(
+        "                          Flink's jars on the class path: java -cp beamsuite-flink.jar:$FLINK_HOME/lib/* "
+            + Launcher.class.getName()
+            + " ... (run-scripts/run-flink.sh)");
+    out.println(
+        "  beamsuite-spark.jar     --runner=SparkRunner --sparkMaster=local[2]   Spark, bounded runs (Java 17 --add-opens, see run-scripts/run-spark.sh)");
+    out.println(
+        "  beamsuite-dataflow.jar  --runner=DataflowRunner --project=... --region=... --tempLocation=gs://... (run-scripts/run-dataflow.sh)");
     out.println();
     for (PipelineDefinition<?> p : PipelineCatalog.all()) {
       pipelineHelp(p, out);

@@ -12,7 +12,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * }</pre>
  */
 public interface LauncherOptions extends PipelineOptions {
-  @Description("Log progress (records in, dead letters, late, rows written) this often while running")
+  @Description(
+      "Log progress (records in, dead letters, late, rows written) this often while running")
   @Default.Long(30)
   long getProgressSeconds();
 

@@ -23,7 +23,9 @@ final class OptionsHelp {
       Description description = getter.getAnnotation(Description.class);
       String value = defaultValue(options, getter);
       String shown =
-          value == null ? "<value> (no default)" : (value.isEmpty() ? "\"\"" : value) + " (default)";
+          value == null
+              ? "<value> (no default)"
+              : (value.isEmpty() ? "\"\"" : value) + " (default)";
       out.printf("    --%s=%s%n", optionName(getter), shown);
       if (description != null) {
         out.printf("        %s%n", description.value());
@@ -61,7 +63,10 @@ final class OptionsHelp {
     }
     try {
       Object value =
-          factory.value().getDeclaredConstructor().newInstance()
+          factory
+              .value()
+              .getDeclaredConstructor()
+              .newInstance()
               .create(PipelineOptionsFactory.as(options));
       return value == null ? null : String.valueOf(value);
     } catch (ReflectiveOperationException e) {

@@ -17,8 +17,8 @@ import java.util.Set;
 
 /**
  * The launcher's commands by name, in the order {@code --help} lists them: the pipelines of
- * docs/pipelines.md, then those of every {@link PipelineProvider} on the class path (Lambda and Kappa in the
- * runner jars).
+ * docs/pipelines.md, then those of every {@link PipelineProvider} on the class path (Lambda and
+ * Kappa in the runner jars).
  *
  * <pre>{@code
  * PipelineDefinition<?> p = PipelineCatalog.find("clickstream").orElseThrow();

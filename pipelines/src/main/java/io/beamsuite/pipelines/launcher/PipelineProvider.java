@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * Adds commands to the launcher from a module above {@code pipelines} (Lambda, Kappa) without a
  * dependency cycle: list the implementation in {@code
- * META-INF/services/io.beamsuite.pipelines.launcher.PipelineProvider}; each runner jar merges
- * those files, and {@link PipelineCatalog} finds the commands with {@link java.util.ServiceLoader}.
+ * META-INF/services/io.beamsuite.pipelines.launcher.PipelineProvider}; each runner jar merges those
+ * files, and {@link PipelineCatalog} finds the commands with {@link java.util.ServiceLoader}.
  *
  * <pre>{@code
  * public final class LambdaCommands implements PipelineProvider {

@@ -33,16 +33,20 @@ public final class RunSummary {
   private final long elapsedMillis;
 
   private RunSummary(MetricQueryResults metrics, long elapsedMillis, boolean committed) {
-    this.recordsIn = sum(metrics, PARSE_JSON, "records_in", committed)
-        + sum(metrics, DEBEZIUM, "records_in", committed);
-    this.parsed = sum(metrics, PARSE_JSON, "parsed", committed)
-        + sum(metrics, DEBEZIUM, "changes", committed);
-    this.duplicates = sum(metrics, DEDUP, "duplicates_dropped", committed)
-        + sum(metrics, APPLY_CHANGES, "duplicate_changes", committed);
+    this.recordsIn =
+        sum(metrics, PARSE_JSON, "records_in", committed)
+            + sum(metrics, DEBEZIUM, "records_in", committed);
+    this.parsed =
+        sum(metrics, PARSE_JSON, "parsed", committed)
+            + sum(metrics, DEBEZIUM, "changes", committed);
+    this.duplicates =
+        sum(metrics, DEDUP, "duplicates_dropped", committed)
+            + sum(metrics, APPLY_CHANGES, "duplicate_changes", committed);
     this.late = sum(metrics, WINDOWED, "late_records", committed);
-    this.deadLetters = sum(metrics, PARSE_JSON, "dead_letters", committed)
-        + sum(metrics, DEBEZIUM, "dead_letters", committed)
-        + sum(metrics, SINK, "failures", committed);
+    this.deadLetters =
+        sum(metrics, PARSE_JSON, "dead_letters", committed)
+            + sum(metrics, DEBEZIUM, "dead_letters", committed)
+            + sum(metrics, SINK, "failures", committed);
     this.rowsWritten = sum(metrics, SINK, "rows_written", committed);
     this.elapsedMillis = elapsedMillis;
   }
@@ -107,17 +111,31 @@ public final class RunSummary {
     return String.format(
         Locale.ROOT,
         "in=%d parsed=%d duplicates=%d late=%d dead_letters=%d rows_written=%d (%.0f records/s)",
-        recordsIn, parsed, duplicates, late, deadLetters, rowsWritten, recordsPerSecond());
+        recordsIn,
+        parsed,
+        duplicates,
+        late,
+        deadLetters,
+        rowsWritten,
+        recordsPerSecond());
   }
 
   /** The end-of-run table. */
   public void print(PrintStream out, String pipeline, PipelineResult.State state) {
-    out.printf(Locale.ROOT, "%n%s finished: %s in %.1f s%n", pipeline, state, elapsedMillis / 1000.0);
-    out.printf(Locale.ROOT, "  %-22s %,12d   (%,.0f records/s)%n", "records in", recordsIn, recordsPerSecond());
+    out.printf(
+        Locale.ROOT, "%n%s finished: %s in %.1f s%n", pipeline, state, elapsedMillis / 1000.0);
+    out.printf(
+        Locale.ROOT,
+        "  %-22s %,12d   (%,.0f records/s)%n",
+        "records in",
+        recordsIn,
+        recordsPerSecond());
     out.printf(Locale.ROOT, "  %-22s %,12d%n", "parsed", parsed);
     out.printf(Locale.ROOT, "  %-22s %,12d%n", "duplicates dropped", duplicates);
-    out.printf(Locale.ROOT, "  %-22s %,12d   (rows in late_records, per view)%n", "late records", late);
-    out.printf(Locale.ROOT, "  %-22s %,12d   (rows in dead_letters)%n", "dead letters", deadLetters);
+    out.printf(
+        Locale.ROOT, "  %-22s %,12d   (rows in late_records, per view)%n", "late records", late);
+    out.printf(
+        Locale.ROOT, "  %-22s %,12d   (rows in dead_letters)%n", "dead letters", deadLetters);
     out.printf(Locale.ROOT, "  %-22s %,12d   (upserts, all tables)%n", "rows written", rowsWritten);
   }
 }

@@ -24,7 +24,9 @@ public final class RunnerArtifacts {
   /** Direct runner and embedded Flink: local runs, the demo, {@code --help}. */
   public static final String LOCAL = "beamsuite-local.jar";
 
-  /** The Flink job jar for {@code --flinkMaster=host:port}; Flink itself comes from the class path. */
+  /**
+   * The Flink job jar for {@code --flinkMaster=host:port}; Flink itself comes from the class path.
+   */
   public static final String FLINK = "beamsuite-flink.jar";
 
   /** Dataflow: what run-dataflow.sh stages and the Flex Template runs. */
@@ -36,8 +38,12 @@ public final class RunnerArtifacts {
   /** Written into each artifact by its build (pipelines/runners). */
   static final String RESOURCE = "META-INF/beamsuite/artifact.properties";
 
-  private static final Set<String> EMBEDDED_FLINK_MASTERS = Set.of("[local]", "[auto]", "[collection]");
-  /** A class of flink-clients: present on a Flink installation's class path and in the local jar. */
+  private static final Set<String> EMBEDDED_FLINK_MASTERS =
+      Set.of("[local]", "[auto]", "[collection]");
+
+  /**
+   * A class of flink-clients: present on a Flink installation's class path and in the local jar.
+   */
   private static final String FLINK_CLIENT_CLASS = "org.apache.flink.client.program.ClusterClient";
 
   private RunnerArtifacts() {}
@@ -93,7 +99,9 @@ public final class RunnerArtifacts {
     return runner.substring(runner.lastIndexOf('.') + 1);
   }
 
-  /** Each artifact's own runner when no {@code --runner} is given; Beam's DirectRunner elsewhere. */
+  /**
+   * Each artifact's own runner when no {@code --runner} is given; Beam's DirectRunner elsewhere.
+   */
   static String defaultRunner(Optional<String> artifact) {
     return switch (artifact.orElse(LOCAL)) {
       case FLINK -> "FlinkRunner";
@@ -123,8 +131,8 @@ public final class RunnerArtifacts {
   }
 
   /**
-   * What is wrong with running {@code args} from {@code artifact}, or empty if nothing is (also when
-   * the artifact is unknown: a development class path has every runner).
+   * What is wrong with running {@code args} from {@code artifact}, or empty if nothing is (also
+   * when the artifact is unknown: a development class path has every runner).
    */
   public static Optional<String> check(Optional<String> artifact, List<String> args) {
     if (artifact.isEmpty()) {
@@ -159,7 +167,9 @@ public final class RunnerArtifacts {
               + carries(self)
               + "); use pipelines/target/"
               + use
-              + (use.equals(FLINK) ? " for a session cluster, or " + LOCAL + " to run Flink embedded" : "")
+              + (use.equals(FLINK)
+                  ? " for a session cluster, or " + LOCAL + " to run Flink embedded"
+                  : "")
               + " ("
               + script(use)
               + ").");
@@ -176,7 +186,9 @@ public final class RunnerArtifacts {
     return Optional.empty();
   }
 
-  /** The artifacts that can run {@code args}, preferred first; empty for a runner we do not know. */
+  /**
+   * The artifacts that can run {@code args}, preferred first; empty for a runner we do not know.
+   */
   public static List<String> carriers(List<String> args) {
     return switch (runner(args)) {
       case "DirectRunner" -> List.of(LOCAL);

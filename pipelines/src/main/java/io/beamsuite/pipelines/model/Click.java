@@ -8,8 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * A page view on the {@code clicks} topic. Parsed with the tolerant reader ({@code ParseJson});
- * its default coder writes its fields (see {@code EventCoders}).
+ * A page view on the {@code clicks} topic. Parsed with the tolerant reader ({@code ParseJson}); its
+ * default coder writes its fields (see {@code EventCoders}).
  *
  * <pre>{@code
  * ParseJson.Result<Click> clicks = raw.apply(ParseJson.of(Click.class).withStage("parse-clicks"));

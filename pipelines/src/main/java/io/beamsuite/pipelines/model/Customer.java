@@ -51,8 +51,10 @@ public final class Customer {
       @JsonProperty(value = "credit_limit_cents", required = true) long creditLimitCents,
       @JsonProperty(value = "updated_at", required = true) java.time.Instant updatedAt) {
     Fields.requireNonBlank("customer_id", customerId);
-    long micros = Math.addExact(Math.multiplyExact(updatedAt.getEpochSecond(), 1_000_000L),
-        updatedAt.getNano() / 1_000L);
+    long micros =
+        Math.addExact(
+            Math.multiplyExact(updatedAt.getEpochSecond(), 1_000_000L),
+            updatedAt.getNano() / 1_000L);
     return new Customer(customerId, name, tier, homeCountry, creditLimitCents, micros);
   }
 
@@ -87,7 +89,14 @@ public final class Customer {
 
   @Override
   public String toString() {
-    return "Customer{" + customerId + ", " + tier + ", limit=" + creditLimitCents + ", "
-        + updatedAt() + "}";
+    return "Customer{"
+        + customerId
+        + ", "
+        + tier
+        + ", limit="
+        + creditLimitCents
+        + ", "
+        + updatedAt()
+        + "}";
   }
 }

@@ -3,7 +3,8 @@ package io.beamsuite.pipelines.model;
 import org.joda.time.Instant;
 
 /**
- * What every event (docs/pipelines.md, Parsing) has: an id that identifies duplicates and an event time.
+ * What every event (docs/pipelines.md, Parsing) has: an id that identifies duplicates and an event
+ * time.
  *
  * <pre>{@code
  * SerializableFunction<Click, String> id = Event::eventId;

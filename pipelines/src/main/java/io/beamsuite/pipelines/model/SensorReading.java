@@ -83,7 +83,16 @@ public final class SensorReading implements Event {
 
   @Override
   public String toString() {
-    return "SensorReading{" + eventId + ", " + sensorId + "/" + metric + "=" + value + ", "
-        + eventTime() + "}";
+    return "SensorReading{"
+        + eventId
+        + ", "
+        + sensorId
+        + "/"
+        + metric
+        + "="
+        + value
+        + ", "
+        + eventTime()
+        + "}";
   }
 }

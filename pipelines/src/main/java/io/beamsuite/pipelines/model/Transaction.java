@@ -95,12 +95,24 @@ public final class Transaction implements Event {
 
   @Override
   public int hashCode() {
-    return Objects.hash(eventId, customerId, merchantId, amountCents, currency, country, eventTimeMillis);
+    return Objects.hash(
+        eventId, customerId, merchantId, amountCents, currency, country, eventTimeMillis);
   }
 
   @Override
   public String toString() {
-    return "Transaction{" + eventId + ", " + customerId + ", " + amountCents + " " + currency + ", "
-        + country + ", " + eventTime() + "}";
+    return "Transaction{"
+        + eventId
+        + ", "
+        + customerId
+        + ", "
+        + amountCents
+        + " "
+        + currency
+        + ", "
+        + country
+        + ", "
+        + eventTime()
+        + "}";
   }
 }

@@ -39,8 +39,7 @@ public interface BeamsuiteOptions extends PipelineOptions {
       "Extra Kafka client properties for every consumer and producer, key=value[,key=value], e.g."
           + " security.protocol=SASL_SSL,sasl.mechanism=PLAIN. They are printed and travel with the"
           + " job, so secret keys (sasl.jaas.config, *.password) are refused: use --kafkaSecretsFile")
-  @Nullable
-  List<String> getKafkaProperties();
+  @Nullable List<String> getKafkaProperties();
 
   void setKafkaProperties(@Nullable List<String> properties);
 
@@ -48,14 +47,12 @@ public interface BeamsuiteOptions extends PipelineOptions {
       "Java properties file with secret Kafka client settings (e.g. sasl.jaas.config), read where"
           + " each Kafka client is created (the workers; the launcher too on Dataflow Runner v1);"
           + " only the path travels with the job")
-  @Nullable
-  String getKafkaSecretsFile();
+  @Nullable String getKafkaSecretsFile();
 
   void setKafkaSecretsFile(@Nullable String path);
 
   @Description("Kafka consumer group; when set, offsets are committed as bundles finalize")
-  @Nullable
-  String getGroupId();
+  @Nullable String getGroupId();
 
   void setGroupId(@Nullable String groupId);
 
@@ -105,8 +102,7 @@ public interface BeamsuiteOptions extends PipelineOptions {
       "Dedup state keys of a bounded run: event ids are hashed into this many keys; 0 = one state"
           + " key per id. Unset: 64 on the DirectRunner (which runs each state key as its own"
           + " bundle), one key per id elsewhere. Streaming runs always use one key per id")
-  @Nullable
-  Integer getDedupKeyBuckets();
+  @Nullable Integer getDedupKeyBuckets();
 
   void setDedupKeyBuckets(@Nullable Integer buckets);
 
@@ -127,18 +123,17 @@ public interface BeamsuiteOptions extends PipelineOptions {
           + " and serialized options, but it is on the command line and travels serialized with"
           + " the JDBC steps (a Flink job graph, a Dataflow job spec; run-dataflow.sh refuses it)")
   @JsonIgnore
-  @Nullable
-  String getJdbcPassword();
+  @Nullable String getJdbcPassword();
 
   void setJdbcPassword(@Nullable String jdbcPassword);
 
   @Description("Name of an environment variable holding the database password (read on workers)")
-  @Nullable
-  String getJdbcPasswordEnv();
+  @Nullable String getJdbcPasswordEnv();
 
   void setJdbcPasswordEnv(@Nullable String name);
 
-  @Description("Kafka topic that also receives dead letters (besides the dead_letters table); empty = none")
+  @Description(
+      "Kafka topic that also receives dead letters (besides the dead_letters table); empty = none")
   @Default.String("")
   String getDeadLetterTopic();
 

@@ -34,9 +34,9 @@ public interface LowLatencyOptions extends BeamsuiteOptions {
    * On the Flink runner, sets {@code maxBundleTimeMills} and {@code autoWatermarkInterval} to
    * {@value #FLINK_BUNDLE_AND_WATERMARK_MILLIS} ms and {@code maxBundleSize} to {@value
    * #FLINK_BUNDLE_SIZE} where they still hold Flink's defaults (1000 ms / 10000 ms, none, 1000 /
-   * 5000 elements): a step that writes at the end of a bundle, or waits for a watermark, then
-   * waits a tenth of a second instead of a second. Other runners are left alone. Flink's options
-   * are reached by name, so the pipelines need no compile-time dependency on the runner.
+   * 5000 elements): a step that writes at the end of a bundle, or waits for a watermark, then waits
+   * a tenth of a second instead of a second. Other runners are left alone. Flink's options are
+   * reached by name, so the pipelines need no compile-time dependency on the runner.
    */
   static void preferLowLatencyOnFlink(PipelineOptions options) {
     if (!options.getRunner().getName().equals("org.apache.beam.runners.flink.FlinkRunner")) {

@@ -23,8 +23,7 @@ public final class OptionsValidation {
     requireAtLeast("--maxRecords", options.getMaxRecords(), 0);
     requireAtLeast("--maxReadSeconds", options.getMaxReadSeconds(), 0);
     requireAtLeast("--maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0);
-    requireAtLeast(
-        "--watermarkStallWarningSeconds", options.getWatermarkStallWarningSeconds(), 0);
+    requireAtLeast("--watermarkStallWarningSeconds", options.getWatermarkStallWarningSeconds(), 0);
     requireAtLeast("--allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0);
     requireAtLeast("--dedupRetentionMinutes", options.getDedupRetentionMinutes(), 1);
     if (options.getDedupKeyBuckets() != null) {
@@ -52,7 +51,9 @@ public final class OptionsValidation {
     KafkaClientProperties client =
         KafkaClientProperties.parse(entries == null ? List.of() : entries);
     String secretsFile = options.getKafkaSecretsFile();
-    return secretsFile == null || secretsFile.isBlank() ? client : client.withSecretsFile(secretsFile);
+    return secretsFile == null || secretsFile.isBlank()
+        ? client
+        : client.withSecretsFile(secretsFile);
   }
 
   /** The database connection the options describe; the password is never printed. */

@@ -20,7 +20,9 @@ public final class SourceSpec {
     this.fileGlob = fileGlob;
   }
 
-  /** Parses {@code kafka} or {@code file:<glob>}; anything else is rejected with a clear message. */
+  /**
+   * Parses {@code kafka} or {@code file:<glob>}; anything else is rejected with a clear message.
+   */
   public static SourceSpec parse(@Nullable String value) {
     if ("kafka".equals(value)) {
       return new SourceSpec(null);

@@ -36,9 +36,9 @@ import org.joda.time.Instant;
  * fire several panes (EARLY, ON_TIME, LATE), in any order relative to its neighbours. Per key, the
  * latest statistics of each window are kept in state (a map by window start); whenever a window's
  * statistics arrive this emits (1) that window scored against its predecessor, if the predecessor
- * is known and qualifies, and (2) the successor window (start + period) scored against it again,
- * if the successor is known and this window qualifies. Every pane that changes either side of a
- * pair therefore re-emits the pair's row with the latest values of both, so a sink that upserts by
+ * is known and qualifies, and (2) the successor window (start + period) scored against it again, if
+ * the successor is known and this window qualifies. Every pane that changes either side of a pair
+ * therefore re-emits the pair's row with the latest values of both, so a sink that upserts by
  * {@code (key, windowStart)} in emission order ends with the row computed from the final
  * statistics, whatever the pane order. (With accumulating panes a predecessor that qualifies keeps
  * qualifying: readings only grow, and values that differ keep a standard deviation above 0; so no
@@ -79,8 +79,8 @@ public final class ScoreAgainstPreviousWindow<K>
 
   /**
    * Scores the windows of {@code windows} (the sliding or tumbling spec the statistics were
-   * aggregated over: its period gives the predecessor, its allowed lateness how long statistics
-   * are kept) with threshold {@code zThreshold} (> 0). Call {@link #withKeyCoder} next.
+   * aggregated over: its period gives the predecessor, its allowed lateness how long statistics are
+   * kept) with threshold {@code zThreshold} (> 0). Call {@link #withKeyCoder} next.
    */
   public static <K> ScoreAgainstPreviousWindow<K> of(WindowSpec windows, double zThreshold) {
     if (windows == null || windows.getKind() == WindowSpec.Kind.SESSIONS) {
@@ -182,19 +182,23 @@ public final class ScoreAgainstPreviousWindow<K>
 
       SeriesStats predecessor = statsByStart.get(start - periodMillis);
       if (predecessor != null && ScoredWindow.canScoreAgainst(predecessor)) {
-        emit(out, ScoredWindow.score(
-            key, result.windowStart(), result.windowEnd(), current, predecessor, zThreshold));
+        emit(
+            out,
+            ScoredWindow.score(
+                key, result.windowStart(), result.windowEnd(), current, predecessor, zThreshold));
       }
       SeriesStats successor = statsByStart.get(start + periodMillis);
       if (successor != null && ScoredWindow.canScoreAgainst(current)) {
         long successorStart = start + periodMillis;
-        emit(out, ScoredWindow.score(
-            key,
-            new Instant(successorStart),
-            new Instant(successorStart + sizeMillis),
-            successor,
-            current,
-            zThreshold));
+        emit(
+            out,
+            ScoredWindow.score(
+                key,
+                new Instant(successorStart),
+                new Instant(successorStart + sizeMillis),
+                successor,
+                current,
+                zThreshold));
       }
 
       long expiry = expiryOf(start);
@@ -235,10 +239,10 @@ public final class ScoreAgainstPreviousWindow<K>
     }
 
     /**
-     * When the statistics of the window starting at {@code start} can go: both it and its
-     * successor are final once the watermark passes the successor's end plus the allowed lateness
-     * (the aggregation accepts the successor's last late record at a watermark of at most its end
-     * - 1 ms + lateness, and the pane it fires reaches this step before the watermark moves on).
+     * When the statistics of the window starting at {@code start} can go: both it and its successor
+     * are final once the watermark passes the successor's end plus the allowed lateness (the
+     * aggregation accepts the successor's last late record at a watermark of at most its end - 1 ms
+     * + lateness, and the pane it fires reaches this step before the watermark moves on).
      */
     private long expiryOf(long start) {
       return start + sizeMillis + periodMillis + allowedLatenessMillis;

@@ -167,9 +167,24 @@ public final class ScoredWindow<K> {
 
   @Override
   public String toString() {
-    return "ScoredWindow{" + key + " [" + windowStart + ", " + windowEnd + ") n=" + readings
-        + " mean=" + mean + " prev_mean=" + prevMean + " prev_stddev=" + prevStddev + " z="
-        + zScore + (anomaly ? " ANOMALY" : "") + "}";
+    return "ScoredWindow{"
+        + key
+        + " ["
+        + windowStart
+        + ", "
+        + windowEnd
+        + ") n="
+        + readings
+        + " mean="
+        + mean
+        + " prev_mean="
+        + prevMean
+        + " prev_stddev="
+        + prevStddev
+        + " z="
+        + zScore
+        + (anomaly ? " ANOMALY" : "")
+        + "}";
   }
 
   /** A deterministic coder, given a deterministic key coder; doubles as IEEE 754 bits. */

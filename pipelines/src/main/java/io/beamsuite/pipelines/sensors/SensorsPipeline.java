@@ -126,8 +126,6 @@ public final class SensorsPipeline {
             stats
                 .lateRecords()
                 .apply("LateReadings", LateRecordSink.<SensorReading>to(db, SENSOR_ANOMALIES)))
-        .apply(
-            "DeadLetters",
-            DeadLetterOutput.to(db, options));
+        .apply("DeadLetters", DeadLetterOutput.to(db, options));
   }
 }

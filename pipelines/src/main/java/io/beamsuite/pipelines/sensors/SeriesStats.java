@@ -101,9 +101,7 @@ public final class SeriesStats {
       return false;
     }
     SeriesStats s = (SeriesStats) o;
-    return count == s.count
-        && Double.compare(mean, s.mean) == 0
-        && Double.compare(m2, s.m2) == 0;
+    return count == s.count && Double.compare(mean, s.mean) == 0 && Double.compare(m2, s.m2) == 0;
   }
 
   @Override
@@ -121,7 +119,9 @@ public final class SeriesStats {
     return SeriesStatsCoder.INSTANCE;
   }
 
-  /** Writes {@code (count, mean, m2)}; shared with the accumulator coder of {@link SeriesStatsFn}. */
+  /**
+   * Writes {@code (count, mean, m2)}; shared with the accumulator coder of {@link SeriesStatsFn}.
+   */
   static void encodeMoments(long count, double mean, double m2, OutputStream out)
       throws IOException {
     VarLongCoder.of().encode(count, out);

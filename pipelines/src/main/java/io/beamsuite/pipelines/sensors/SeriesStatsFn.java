@@ -11,11 +11,11 @@ import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
- * Combines values into {@link SeriesStats} (count, mean, population standard deviation). Values
- * are added with Welford's update and partial results merged with Chan et al.'s parallel formula,
- * so the result does not depend much on how a runner splits and merges the input (it does in the
- * last bits: floating-point addition is not associative) and a constant series has a standard
- * deviation of exactly 0.
+ * Combines values into {@link SeriesStats} (count, mean, population standard deviation). Values are
+ * added with Welford's update and partial results merged with Chan et al.'s parallel formula, so
+ * the result does not depend much on how a runner splits and merges the input (it does in the last
+ * bits: floating-point addition is not associative) and a constant series has a standard deviation
+ * of exactly 0.
  *
  * <p>Accumulator and output have explicit deterministic coders.
  *

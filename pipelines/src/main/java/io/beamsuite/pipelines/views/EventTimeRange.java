@@ -72,7 +72,8 @@ public final class EventTimeRange implements Serializable {
         + ")";
   }
 
-  private static final class Keep<T extends Event> extends PTransform<PCollection<T>, PCollection<T>> {
+  private static final class Keep<T extends Event>
+      extends PTransform<PCollection<T>, PCollection<T>> {
     private final EventTimeRange range;
 
     Keep(EventTimeRange range) {
@@ -84,7 +85,9 @@ public final class EventTimeRange implements Serializable {
       if (range.fromMillis == Long.MIN_VALUE && range.untilMillis == Long.MAX_VALUE) {
         return events;
       }
-      return events.apply("KeepInRange", ParDo.of(new KeepFn<T>(range))).setCoder(events.getCoder());
+      return events
+          .apply("KeepInRange", ParDo.of(new KeepFn<T>(range)))
+          .setCoder(events.getCoder());
     }
   }
 

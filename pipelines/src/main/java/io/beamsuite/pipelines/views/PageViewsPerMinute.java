@@ -2,8 +2,8 @@ package io.beamsuite.pipelines.views;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
-import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.pipelines.model.Click;
+import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
@@ -16,13 +16,13 @@ import org.joda.time.Duration;
 
 /**
  * Page views per page per minute: unique clicks counted per {@code page} in 1-minute tumbling
- * event-time windows, accumulating (every pane carries the window's full count, so an upsert of
- * the latest pane is the right row). Clicks later than the allowed lateness go to {@link
+ * event-time windows, accumulating (every pane carries the window's full count, so an upsert of the
+ * latest pane is the right row). Clicks later than the allowed lateness go to {@link
  * WindowedAggregate.Result#lateRecords()}.
  *
  * <p>The one definition of {@code page_views_per_minute}: the {@code clickstream} pipeline, the
- * Lambda batch layer and the speed layer all apply it unchanged, and write it with {@link
- * #toTable} into their own table.
+ * Lambda batch layer and the speed layer all apply it unchanged, and write it with {@link #toTable}
+ * into their own table.
  *
  * <pre>{@code
  * WindowedAggregate.Result<String, Long, Click> views =
@@ -79,7 +79,9 @@ public final class PageViewsPerMinute
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("allowedLateness", window.getAllowedLateness()).withLabel("Allowed lateness"));
+    builder.add(
+        DisplayData.item("allowedLateness", window.getAllowedLateness())
+            .withLabel("Allowed lateness"));
   }
 
   /**

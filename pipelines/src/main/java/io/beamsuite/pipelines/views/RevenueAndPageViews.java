@@ -20,12 +20,12 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.joda.time.Duration;
 
 /**
- * The views both architectures serve (docs/lambda.md, docs/kappa.md) — {@code revenue_per_merchant_hour} and
- * {@code page_views_per_minute} — computed by one piece of code for the Lambda batch layer, the
- * Lambda speed layer and the Kappa replay. A layer differs only in its input ({@code --source}: the
- * master dataset's files or Kafka), the share of event time it covers ({@link EventTimeRange}) and
- * the tables it writes (versioned or not); the parse, dedup, {@link RevenuePerMerchantHour} and
- * {@link PageViewsPerMinute} steps are the same objects in every layer.
+ * The views both architectures serve (docs/lambda.md, docs/kappa.md) — {@code
+ * revenue_per_merchant_hour} and {@code page_views_per_minute} — computed by one piece of code for
+ * the Lambda batch layer, the Lambda speed layer and the Kappa replay. A layer differs only in its
+ * input ({@code --source}: the master dataset's files or Kafka), the share of event time it covers
+ * ({@link EventTimeRange}) and the tables it writes (versioned or not); the parse, dedup, {@link
+ * RevenuePerMerchantHour} and {@link PageViewsPerMinute} steps are the same objects in every layer.
  *
  * <pre>{@code
  * // Lambda batch layer: the master dataset before the cutoff, into version 3
@@ -56,7 +56,8 @@ public final class RevenueAndPageViews {
       EventTimeRange range,
       UnaryOperator<String> tableOf) {
     OptionsValidation.validate(options);
-    OptionsValidation.requireAtLeast("--transactionsMaxRecords", options.getTransactionsMaxRecords(), 0);
+    OptionsValidation.requireAtLeast(
+        "--transactionsMaxRecords", options.getTransactionsMaxRecords(), 0);
     OptionsValidation.requireAtLeast("--clicksMaxRecords", options.getClicksMaxRecords(), 0);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
@@ -67,13 +68,16 @@ public final class RevenueAndPageViews {
         pipeline
             .apply(
                 "ReadTransactions",
-                source(options, options.getTransactionsTopic(), options.getTransactionsMaxRecords()))
+                source(
+                    options, options.getTransactionsTopic(), options.getTransactionsMaxRecords()))
             .apply(
                 "UniqueTransactions",
                 UniqueEvents.of(Transaction.class, "parse-transactions", options));
     UniqueEvents.Result<Click> clicks =
         pipeline
-            .apply("ReadClicks", source(options, options.getClicksTopic(), options.getClicksMaxRecords()))
+            .apply(
+                "ReadClicks",
+                source(options, options.getClicksTopic(), options.getClicksMaxRecords()))
             .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
 
     WindowedAggregate.Result<String, Long, Transaction> revenue =
@@ -103,16 +107,20 @@ public final class RevenueAndPageViews {
         .and(clicks.deadLetters())
         .and(revenueFailures)
         .and(pageViewFailures)
-        .and(revenue.lateRecords().apply("LateRevenue", LateRecordSink.<Transaction>to(db, revenueTable)))
-        .and(pageViews.lateRecords().apply("LatePageViews", LateRecordSink.<Click>to(db, pageViewsTable)))
-        .apply(
-            "DeadLetters",
-            DeadLetterOutput.to(db, options));
+        .and(
+            revenue
+                .lateRecords()
+                .apply("LateRevenue", LateRecordSink.<Transaction>to(db, revenueTable)))
+        .and(
+            pageViews
+                .lateRecords()
+                .apply("LatePageViews", LateRecordSink.<Click>to(db, pageViewsTable)))
+        .apply("DeadLetters", DeadLetterOutput.to(db, options));
   }
 
   /**
-   * Creates every view's table {@code tableOf.apply(view)} now, if missing, with the columns and key
-   * the pipeline writes: a serving view can then read a layer's tables before their first row.
+   * Creates every view's table {@code tableOf.apply(view)} now, if missing, with the columns and
+   * key the pipeline writes: a serving view can then read a layer's tables before their first row.
    */
   public static void createTables(JdbcConnectionSpec db, UnaryOperator<String> tableOf)
       throws SQLException {
@@ -121,8 +129,8 @@ public final class RevenueAndPageViews {
   }
 
   /**
-   * The topic's events: from Kafka (bounded by {@code maxRecords} when above 0, else by the
-   * common bounds), or the files under {@code <master dataset>/<topic>/}.
+   * The topic's events: from Kafka (bounded by {@code maxRecords} when above 0, else by the common
+   * bounds), or the files under {@code <master dataset>/<topic>/}.
    */
   private static EventSource source(ViewsOptions options, String topic, long maxRecords) {
     SourceSpec spec = SourceSpec.parse(options.getSource());

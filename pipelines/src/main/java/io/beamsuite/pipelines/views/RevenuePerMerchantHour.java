@@ -2,8 +2,8 @@ package io.beamsuite.pipelines.views;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
-import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.pipelines.model.Transaction;
+import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
@@ -18,19 +18,19 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
 /**
- * Revenue per merchant per hour: the {@code amount_cents} of unique transactions summed per
- * {@code merchant_id} in 1-hour tumbling event-time windows, accumulating (every pane carries the
- * window's full sum, so an upsert of the latest pane is the right row). Transactions later than the
- * allowed lateness go to {@link WindowedAggregate.Result#lateRecords()}.
+ * Revenue per merchant per hour: the {@code amount_cents} of unique transactions summed per {@code
+ * merchant_id} in 1-hour tumbling event-time windows, accumulating (every pane carries the window's
+ * full sum, so an upsert of the latest pane is the right row). Transactions later than the allowed
+ * lateness go to {@link WindowedAggregate.Result#lateRecords()}.
  *
  * <p>The one definition of {@code revenue_per_merchant_hour}: the Lambda batch layer and speed
  * layer (and a Kappa replay) apply it unchanged, and write it with {@link #toTable} into their own,
  * e.g. versioned, table.
  *
- * <p>Overflow: amounts are validated {@code >= 0} when parsed, and sums use {@link
- * Math#addExact}, so a merchant-hour above {@link Long#MAX_VALUE} cents (about 9.2e16 dollars,
- * impossible for the generated data) throws {@link ArithmeticException} and fails the bundle
- * instead of writing a wrapped, negative revenue.
+ * <p>Overflow: amounts are validated {@code >= 0} when parsed, and sums use {@link Math#addExact},
+ * so a merchant-hour above {@link Long#MAX_VALUE} cents (about 9.2e16 dollars, impossible for the
+ * generated data) throws {@link ArithmeticException} and fails the bundle instead of writing a
+ * wrapped, negative revenue.
  *
  * <pre>{@code
  * WindowedAggregate.Result<String, Long, Transaction> revenue =
@@ -89,7 +89,9 @@ public final class RevenuePerMerchantHour
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("allowedLateness", window.getAllowedLateness()).withLabel("Allowed lateness"));
+    builder.add(
+        DisplayData.item("allowedLateness", window.getAllowedLateness())
+            .withLabel("Allowed lateness"));
   }
 
   /**
@@ -99,7 +101,8 @@ public final class RevenuePerMerchantHour
    */
   public static JdbcUpsertSink<WindowResult<String, Long>> toTable(
       JdbcConnectionSpec db, String table) {
-    return WindowResultTable.to(db, table, "merchant_id", "window_start", "window_end", "revenue_cents");
+    return WindowResultTable.to(
+        db, table, "merchant_id", "window_start", "window_end", "revenue_cents");
   }
 
   /** Sums {@code amount_cents} exactly; the accumulator is the running sum. */

@@ -125,7 +125,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
   @Override
   public PCollection<RawRecord> expand(PBegin input) {
     if (source().isFile()) {
-      return input.apply("ReadJsonLines", JsonLinesFiles.read(source().fileGlob()).withTimestamps());
+      return input.apply(
+          "ReadJsonLines", JsonLinesFiles.read(source().fileGlob()).withTimestamps());
     }
     KafkaJsonSource read =
         KafkaJsonSource.of(bootstrapServers(), topic())
@@ -141,7 +142,8 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
       read = read.withEventTimeWatermark();
     }
     if (watermarkStallWarningSeconds() > 0) {
-      read = read.withWatermarkStallWarning(Duration.standardSeconds(watermarkStallWarningSeconds()));
+      read =
+          read.withWatermarkStallWarning(Duration.standardSeconds(watermarkStallWarningSeconds()));
     }
     if (maxRecords() > 0) {
       read = read.withMaxNumRecords(maxRecords());

@@ -1,9 +1,9 @@
 package io.beamsuite.pipelines.bench;
 
+import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.fixtures.generator.EventGenerator;
 import io.beamsuite.fixtures.generator.GeneratedRecord;
 import io.beamsuite.fixtures.generator.GeneratorConfig;
-import io.beamsuite.fixtures.bench.Ratios;
 import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.transforms.records.RawRecord;
@@ -51,9 +51,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * java -Xmx2g -cp "$CP" io.beamsuite.pipelines.bench.KafkaSourceOnFlinkBenchmark
  * </pre>
  *
- * <p>System properties: {@code bench.records} (default 300,000), {@code bench.trials} (default
- * 3), {@code bench.partitions} (default {@code 1,2}), {@code bench.reuse} (default true: also run
- * the Flink side with {@code --objectReuse=true --fasterCopy=true}).
+ * <p>System properties: {@code bench.records} (default 300,000), {@code bench.trials} (default 3),
+ * {@code bench.partitions} (default {@code 1,2}), {@code bench.reuse} (default true: also run the
+ * Flink side with {@code --objectReuse=true --fasterCopy=true}).
  *
  * <p>Each topic is filled once with the same N click records (JSON with {@code event_time}, from
  * the fixtures' {@link EventGenerator}), round-robin over its partitions. Sides:
@@ -71,8 +71,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Fixed costs are measured separately on a 10-record topic (first run cold, then three warm
  * runs): the {@code flink} side (MiniCluster start/stop, job submission, splitting, consumer
  * creation) and the {@code plain} side (consumer creation, metadata). The "minus fixed cost"
- * columns subtract the warm medians from each measured time: an estimate of the steady-state
- * read rates. Sides of a trial run in a rotating order; every run must count exactly N records.
+ * columns subtract the warm medians from each measured time: an estimate of the steady-state read
+ * rates. Sides of a trial run in a rotating order; every run must count exactly N records.
  */
 public final class KafkaSourceOnFlinkBenchmark {
   private static final String TINY_TOPIC = "bench-flink-tiny";
@@ -173,7 +173,8 @@ public final class KafkaSourceOnFlinkBenchmark {
             partitions,
             n,
             partitions);
-        StringBuilder header = new StringBuilder("| trial | order | plain rec/s | Flink rec/s | ratio |");
+        StringBuilder header =
+            new StringBuilder("| trial | order | plain rec/s | Flink rec/s | ratio |");
         StringBuilder rule = new StringBuilder("|---|---|---:|---:|---:|");
         header.append(" plain rec/s minus fixed cost | Flink rec/s minus fixed cost | ratio |");
         rule.append("---:|---:|---:|");
@@ -238,11 +239,11 @@ public final class KafkaSourceOnFlinkBenchmark {
         System.out.println();
         System.out.println(Ratios.summary(partitions + " partition(s): Flink / plain", ratio[1]));
         System.out.println(
-            Ratios.summary(
-                partitions + " partition(s): both minus their fixed cost", steadyRatio));
+            Ratios.summary(partitions + " partition(s): both minus their fixed cost", steadyRatio));
         if (sides.contains("flink-reuse")) {
           System.out.println(
-              Ratios.summary(partitions + " partition(s): Flink objectReuse+fasterCopy / plain", ratio[2]));
+              Ratios.summary(
+                  partitions + " partition(s): Flink objectReuse+fasterCopy / plain", ratio[2]));
         }
       }
     }
@@ -272,10 +273,14 @@ public final class KafkaSourceOnFlinkBenchmark {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
             Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, "20",
-                ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024)),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.LINGER_MS_CONFIG,
+                "20",
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                String.valueOf(256 * 1024)),
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
       for (int i = 0; i < records.size(); i++) {
@@ -296,8 +301,10 @@ public final class KafkaSourceOnFlinkBenchmark {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false"),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       List<TopicPartition> tps = new ArrayList<>();

@@ -1,8 +1,8 @@
 package io.beamsuite.pipelines.bench;
 
+import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.services.FlinkCluster;
-import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.pipelines.launcher.Launcher;
 import io.beamsuite.pipelines.launcher.RunnerArtifacts;
 import io.beamsuite.pipelines.testing.Workload;
@@ -20,12 +20,12 @@ import java.util.regex.Pattern;
 
 /**
  * Record throughput of each pipeline on each runner over the same generated input, in one run:
- * {@code java -jar beamsuite-<runner>.jar <pipeline> --runner=...} exactly as a user runs
- * it (JVM start, pipeline construction and job submission included), bounded, from JSON-lines
- * files, into a fresh database per run. Throughput = input records / wall time of the process.
+ * {@code java -jar beamsuite-<runner>.jar <pipeline> --runner=...} exactly as a user runs it (JVM
+ * start, pipeline construction and job submission included), bounded, from JSON-lines files, into a
+ * fresh database per run. Throughput = input records / wall time of the process.
  *
- * <p>Not a test. Run with the runner jars built (command below); the Direct vs
- * Flink comparison of docs/benchmarks.md is bench's DirectRunnerBenchmark.
+ * <p>Not a test. Run with the runner jars built (command below); the Direct vs Flink comparison of
+ * docs/benchmarks.md is bench's DirectRunnerBenchmark.
  *
  * <pre>
  * java -cp ... io.beamsuite.pipelines.bench.PipelineThroughputBenchmark [events] [repeats]
@@ -41,7 +41,8 @@ public final class PipelineThroughputBenchmark {
     int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 1;
     Path artifacts = Path.of("pipelines/target").toAbsolutePath();
     if (!Files.isRegularFile(artifacts.resolve(RunnerArtifacts.LOCAL))) {
-      throw new IllegalStateException("build the runner jars first (pipelines/runners): " + artifacts);
+      throw new IllegalStateException(
+          "build the runner jars first (pipelines/runners): " + artifacts);
     }
     Path work = Files.createTempDirectory("beamsuite-bench");
     GeneratorConfig config =
@@ -61,11 +62,18 @@ public final class PipelineThroughputBenchmark {
       pipelines.put("sensors", List.of("--source=" + workload.fileSource("sensor-readings")));
       Map<String, List<String>> runners = new LinkedHashMap<>();
       runners.put("Direct", List.of("--runner=DirectRunner"));
-      runners.put("Flink embedded", List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
-      runners.put("Flink cluster", List.of("--runner=FlinkRunner", "--flinkMaster=" + cluster.restAddress(), "--parallelism=2"));
+      runners.put(
+          "Flink embedded",
+          List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
+      runners.put(
+          "Flink cluster",
+          List.of(
+              "--runner=FlinkRunner", "--flinkMaster=" + cluster.restAddress(), "--parallelism=2"));
       runners.put("Spark local[2]", List.of("--runner=SparkRunner", "--sparkMaster=local[2]"));
 
-      System.out.printf(Locale.ROOT, "| pipeline | runner | input records | wall time (s) | records/s |%n|---|---|---|---|---|%n");
+      System.out.printf(
+          Locale.ROOT,
+          "| pipeline | runner | input records | wall time (s) | records/s |%n|---|---|---|---|---|%n");
       int run = 0;
       for (Map.Entry<String, List<String>> pipeline : pipelines.entrySet()) {
         for (Map.Entry<String, List<String>> runner : runners.entrySet()) {
@@ -85,8 +93,11 @@ public final class PipelineThroughputBenchmark {
             Path jar = artifacts.resolve(carriers.get(0));
             if (carriers.get(0).equals(RunnerArtifacts.FLINK)) {
               // The job jar runs with Flink's jars next to it, as under a Flink installation.
-              String flink = Files.readString(artifacts.resolve("beamsuite-flink-client.classpath")).strip();
-              cmd.addAll(List.of("-cp", jar + java.io.File.pathSeparator + flink, Launcher.class.getName()));
+              String flink =
+                  Files.readString(artifacts.resolve("beamsuite-flink-client.classpath")).strip();
+              cmd.addAll(
+                  List.of(
+                      "-cp", jar + java.io.File.pathSeparator + flink, Launcher.class.getName()));
             } else {
               cmd.add("-jar");
               cmd.add(jar.toString());
@@ -98,20 +109,29 @@ public final class PipelineThroughputBenchmark {
             Path log = work.resolve(database + ".log");
             long start = System.nanoTime();
             Process process =
-                new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             int exit = process.waitFor();
             double seconds = (System.nanoTime() - start) / 1e9;
             String output = Files.readString(log);
             Matcher m = RECORDS_IN.matcher(output);
             if (exit != 0 || !m.find()) {
-              System.out.printf("| %s | %s | failed (exit %d, log %s) | | |%n", pipeline.getKey(), runner.getKey(), exit, log);
+              System.out.printf(
+                  "| %s | %s | failed (exit %d, log %s) | | |%n",
+                  pipeline.getKey(), runner.getKey(), exit, log);
               continue;
             }
             long records = Long.parseLong(m.group(1).replace(",", ""));
             System.out.printf(
                 Locale.ROOT,
                 "| %s | %s | %,d | %.1f | %,.0f |%n",
-                pipeline.getKey(), runner.getKey(), records, seconds, records / seconds);
+                pipeline.getKey(),
+                runner.getKey(),
+                records,
+                seconds,
+                records / seconds);
           }
         }
       }
@@ -128,9 +148,19 @@ public final class PipelineThroughputBenchmark {
     static {
       for (String pkg :
           new String[] {
-            "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
-            "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch",
-            "sun.nio.cs", "sun.security.action", "sun.util.calendar"
+            "java.lang",
+            "java.lang.invoke",
+            "java.lang.reflect",
+            "java.io",
+            "java.net",
+            "java.nio",
+            "java.util",
+            "java.util.concurrent",
+            "java.util.concurrent.atomic",
+            "sun.nio.ch",
+            "sun.nio.cs",
+            "sun.security.action",
+            "sun.util.calendar"
           }) {
         FLAGS.add("--add-opens=java.base/" + pkg + "=ALL-UNNAMED");
       }

@@ -125,63 +125,77 @@ public class CdcReplicationPipelineTest {
         try (Statement s = c.createStatement()) {
           // One transaction: an insert, three updates of the same row, a delete (DEFAULT replica
           // identity: the delete's old image is the key only).
-          s.executeUpdate(insertSql("s-006", "Linus", "bronze", "FI", 50_000, "2026-01-05T10:00:00Z"));
-          s.executeUpdate("UPDATE customers SET credit_limit_cents = 510000,"
-              + " updated_at = '2026-01-05T10:00:01Z' WHERE customer_id = 's-001'");
-          s.executeUpdate("UPDATE customers SET tier = 'platinum',"
-              + " updated_at = '2026-01-05T10:00:02Z' WHERE customer_id = 's-001'");
-          s.executeUpdate("UPDATE customers SET name = 'Ada L.', credit_limit_cents = 520000,"
-              + " updated_at = '2026-01-05T10:00:03.654321Z' WHERE customer_id = 's-001'");
+          s.executeUpdate(
+              insertSql("s-006", "Linus", "bronze", "FI", 50_000, "2026-01-05T10:00:00Z"));
+          s.executeUpdate(
+              "UPDATE customers SET credit_limit_cents = 510000,"
+                  + " updated_at = '2026-01-05T10:00:01Z' WHERE customer_id = 's-001'");
+          s.executeUpdate(
+              "UPDATE customers SET tier = 'platinum',"
+                  + " updated_at = '2026-01-05T10:00:02Z' WHERE customer_id = 's-001'");
+          s.executeUpdate(
+              "UPDATE customers SET name = 'Ada L.', credit_limit_cents = 520000,"
+                  + " updated_at = '2026-01-05T10:00:03.654321Z' WHERE customer_id = 's-001'");
           s.executeUpdate("DELETE FROM customers WHERE customer_id = 's-003'");
         }
         c.commit();
         try (Statement s = c.createStatement()) {
           // Delete then re-insert the same key, then update it, in one transaction.
           s.executeUpdate("DELETE FROM customers WHERE customer_id = 's-002'");
-          s.executeUpdate(insertSql("s-002", "Grace H.", "gold", "US", 750_000, "2026-01-05T10:01:00Z"));
-          s.executeUpdate("UPDATE customers SET home_country = 'CA',"
-              + " updated_at = '2026-01-05T10:01:01Z' WHERE customer_id = 's-002'");
+          s.executeUpdate(
+              insertSql("s-002", "Grace H.", "gold", "US", 750_000, "2026-01-05T10:01:00Z"));
+          s.executeUpdate(
+              "UPDATE customers SET home_country = 'CA',"
+                  + " updated_at = '2026-01-05T10:01:01Z' WHERE customer_id = 's-002'");
           // Insert then delete in the same transaction: the row never existed for anyone else.
           s.executeUpdate(insertSql("s-007", "Ghost", "bronze", "DE", 1, "2026-01-05T10:01:02Z"));
           s.executeUpdate("DELETE FROM customers WHERE customer_id = 's-007'");
           // A primary-key update: Debezium emits a delete of the old key and an insert of the new.
-          s.executeUpdate("UPDATE customers SET customer_id = 's-004b',"
-              + " updated_at = '2026-01-05T10:01:03Z' WHERE customer_id = 's-004'");
+          s.executeUpdate(
+              "UPDATE customers SET customer_id = 's-004b',"
+                  + " updated_at = '2026-01-05T10:01:03Z' WHERE customer_id = 's-004'");
         }
         c.commit();
 
         // A few hundred rows: a bulk insert, then updates and deletes across them.
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO customers (" + LIVE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO customers (" + LIVE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
           for (int i = 0; i < 300; i++) {
             ps.setString(1, String.format("b-%03d", i));
             ps.setString(2, "Bulk " + i);
             ps.setString(3, i % 3 == 0 ? "gold" : "silver");
             ps.setString(4, i % 2 == 0 ? "GB" : "FR");
             ps.setLong(5, 1_000L * i);
-            ps.setObject(6, Instant.parse("2026-01-05T11:00:00Z").plusMillis(i)
-                .atOffset(ZoneOffset.UTC));
+            ps.setObject(
+                6, Instant.parse("2026-01-05T11:00:00Z").plusMillis(i).atOffset(ZoneOffset.UTC));
             ps.addBatch();
           }
           ps.executeBatch();
         }
         c.commit();
         try (Statement s = c.createStatement()) {
-          s.executeUpdate("UPDATE customers SET credit_limit_cents = credit_limit_cents + 7,"
-              + " updated_at = updated_at + interval '1 hour' WHERE customer_id LIKE 'b-%'"
-              + " AND substr(customer_id, 3)::int % 4 = 0");
-          s.executeUpdate("DELETE FROM customers WHERE customer_id LIKE 'b-%'"
-              + " AND substr(customer_id, 3)::int % 5 = 0");
-          s.executeUpdate("UPDATE customers SET tier = 'gold-' || tier, updated_at = updated_at"
-              + " + interval '1 minute' WHERE customer_id LIKE 'b-%'"
-              + " AND substr(customer_id, 3)::int % 4 = 0");
+          s.executeUpdate(
+              "UPDATE customers SET credit_limit_cents = credit_limit_cents + 7,"
+                  + " updated_at = updated_at + interval '1 hour' WHERE customer_id LIKE 'b-%'"
+                  + " AND substr(customer_id, 3)::int % 4 = 0");
+          s.executeUpdate(
+              "DELETE FROM customers WHERE customer_id LIKE 'b-%'"
+                  + " AND substr(customer_id, 3)::int % 5 = 0");
+          s.executeUpdate(
+              "UPDATE customers SET tier = 'gold-' || tier, updated_at = updated_at"
+                  + " + interval '1 minute' WHERE customer_id LIKE 'b-%'"
+                  + " AND substr(customer_id, 3)::int % 4 = 0");
         }
         c.commit();
         try (Statement s = c.createStatement()) {
           // Re-insert some of the deleted bulk rows with new values.
-          s.executeUpdate("INSERT INTO customers (" + LIVE_COLUMNS + ") SELECT"
-              + " 'b-' || lpad(g::text, 3, '0'), 'Again ' || g, 'bronze', 'IT', g,"
-              + " timestamptz '2026-01-05T12:00:00.000007Z' FROM generate_series(0, 299, 10) g");
+          s.executeUpdate(
+              "INSERT INTO customers ("
+                  + LIVE_COLUMNS
+                  + ") SELECT"
+                  + " 'b-' || lpad(g::text, 3, '0'), 'Again ' || g, 'bronze', 'IT', g,"
+                  + " timestamptz '2026-01-05T12:00:00.000007Z' FROM generate_series(0, 299, 10) g");
           s.executeUpdate("DELETE FROM customers WHERE customer_id = 's-005'");
         }
         c.commit();
@@ -215,7 +229,8 @@ public class CdcReplicationPipelineTest {
         expectedDeleted,
         deleted.stream().filter(k -> k.startsWith("s-") || k.startsWith("b-")).toList());
     for (String key : deleted) {
-      assertFalse(key + " deleted but live", source.stream().anyMatch(r -> r.startsWith(key + "|")));
+      assertFalse(
+          key + " deleted but live", source.stream().anyMatch(r -> r.startsWith(key + "|")));
     }
     assertEquals(expectedDeadLetters(), deadLetters());
 
@@ -245,13 +260,16 @@ public class CdcReplicationPipelineTest {
     try (Connection c = db.getConnection()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.executeUpdate(insertSql("r-1", "Rosalind", "silver", "GB", 10_000, "2026-01-06T08:00:00Z"));
+        s.executeUpdate(
+            insertSql("r-1", "Rosalind", "silver", "GB", 10_000, "2026-01-06T08:00:00Z"));
         s.executeUpdate(insertSql("r-2", "Dorothy", "gold", "GB", 20_000, "2026-01-06T08:00:01Z"));
         s.executeUpdate(insertSql("r-3", "Lise", "bronze", "AT", 30_000, "2026-01-06T08:00:02Z"));
-        s.executeUpdate("UPDATE customers SET credit_limit_cents = 11000,"
-            + " updated_at = '2026-01-06T08:01:00Z' WHERE customer_id = 'r-1'");
-        s.executeUpdate("UPDATE customers SET credit_limit_cents = 12000,"
-            + " updated_at = '2026-01-06T08:02:00.000500Z' WHERE customer_id = 'r-1'");
+        s.executeUpdate(
+            "UPDATE customers SET credit_limit_cents = 11000,"
+                + " updated_at = '2026-01-06T08:01:00Z' WHERE customer_id = 'r-1'");
+        s.executeUpdate(
+            "UPDATE customers SET credit_limit_cents = 12000,"
+                + " updated_at = '2026-01-06T08:02:00.000500Z' WHERE customer_id = 'r-1'");
         s.executeUpdate("DELETE FROM customers WHERE customer_id = 'r-2'");
       }
       c.commit();
@@ -287,8 +305,10 @@ public class CdcReplicationPipelineTest {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
       RecordMetadata m1 = producer.send(new ProducerRecord<>(TOPIC, null, notUtf8)).get();
       JUNK.add(new Junk(m1.offset(), notUtf8, "invalid_utf8"));
-      RecordMetadata m2 = producer.send(
-          new ProducerRecord<>(TOPIC, "junk".getBytes(StandardCharsets.UTF_8), truncated)).get();
+      RecordMetadata m2 =
+          producer
+              .send(new ProducerRecord<>(TOPIC, "junk".getBytes(StandardCharsets.UTF_8), truncated))
+              .get();
       JUNK.add(new Junk(m2.offset(), truncated, "malformed_json"));
     }
     // Real changes after the junk: the stream goes on past it.
@@ -296,8 +316,9 @@ public class CdcReplicationPipelineTest {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         s.executeUpdate(insertSql("m-1", "Marie", "gold", "PL", 40_000, "2026-01-07T08:00:00Z"));
-        s.executeUpdate("UPDATE customers SET tier = 'platinum',"
-            + " updated_at = '2026-01-07T08:00:01Z' WHERE customer_id = 'm-1'");
+        s.executeUpdate(
+            "UPDATE customers SET tier = 'platinum',"
+                + " updated_at = '2026-01-07T08:00:01Z' WHERE customer_id = 'm-1'");
       }
       c.commit();
     }
@@ -306,11 +327,20 @@ public class CdcReplicationPipelineTest {
     PipelineResult result = runBounded(table, records);
     List<String> expected = expectedDeadLetters();
     assertEquals(expected, deadLetters());
-    assertTrue(expected.stream().anyMatch(d -> d.startsWith(
-        "parse-customer-changes|invalid_utf8|" + TOPIC + "|0|" + JUNK.get(JUNK.size() - 2).offset() + "|")));
+    assertTrue(
+        expected.stream()
+            .anyMatch(
+                d ->
+                    d.startsWith(
+                        "parse-customer-changes|invalid_utf8|"
+                            + TOPIC
+                            + "|0|"
+                            + JUNK.get(JUNK.size() - 2).offset()
+                            + "|")));
     assertEquals(rows("customers", ""), rows(table, "WHERE NOT _deleted"));
-    assertTrue(rows(table, "WHERE NOT _deleted").contains(
-        "m-1|Marie|platinum|PL|40000|2026-01-07T08:00:01Z"));
+    assertTrue(
+        rows(table, "WHERE NOT _deleted")
+            .contains("m-1|Marie|platinum|PL|40000|2026-01-07T08:00:01Z"));
     assertEquals(JUNK.size(), of(result, DebeziumJson.class, "dead_letters"));
     assertEquals(records, of(result, DebeziumJson.class, "records_in"));
   }
@@ -361,8 +391,21 @@ public class CdcReplicationPipelineTest {
 
   private static String insertSql(
       String id, String name, String tier, String country, long limit, String updatedAt) {
-    return "INSERT INTO customers (" + LIVE_COLUMNS + ") VALUES ('" + id + "', '" + name + "', '"
-        + tier + "', '" + country + "', " + limit + ", '" + updatedAt + "')";
+    return "INSERT INTO customers ("
+        + LIVE_COLUMNS
+        + ") VALUES ('"
+        + id
+        + "', '"
+        + name
+        + "', '"
+        + tier
+        + "', '"
+        + country
+        + "', "
+        + limit
+        + ", '"
+        + updatedAt
+        + "')";
   }
 
   private static CustomersTable.Customer customer(
@@ -399,12 +442,26 @@ public class CdcReplicationPipelineTest {
     List<String> rows = new ArrayList<>();
     try (Connection c = db.getConnection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(
-            "SELECT " + LIVE_COLUMNS + " FROM " + table + " " + where + " ORDER BY customer_id")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT "
+                    + LIVE_COLUMNS
+                    + " FROM "
+                    + table
+                    + " "
+                    + where
+                    + " ORDER BY customer_id")) {
       while (rs.next()) {
         OffsetDateTime updated = rs.getObject(6, OffsetDateTime.class);
-        rows.add(String.join("|", rs.getString(1), rs.getString(2), rs.getString(3),
-            rs.getString(4), rs.getString(5), updated == null ? "null" : updated.toInstant().toString()));
+        rows.add(
+            String.join(
+                "|",
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                updated == null ? "null" : updated.toInstant().toString()));
       }
     }
     return rows;
@@ -420,7 +477,9 @@ public class CdcReplicationPipelineTest {
       while (rs.next()) {
         StringBuilder row = new StringBuilder();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
-          row.append(i == 1 ? "" : "|").append(meta.getColumnName(i)).append('=')
+          row.append(i == 1 ? "" : "|")
+              .append(meta.getColumnName(i))
+              .append('=')
               .append(rs.getString(i));
         }
         rows.add(row.toString());
@@ -433,8 +492,12 @@ public class CdcReplicationPipelineTest {
     List<String> keys = new ArrayList<>();
     try (Connection c = db.getConnection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT customer_id, name, credit_limit_cents, updated_at"
-            + " FROM " + table + " WHERE _deleted ORDER BY customer_id")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT customer_id, name, credit_limit_cents, updated_at"
+                    + " FROM "
+                    + table
+                    + " WHERE _deleted ORDER BY customer_id")) {
       while (rs.next()) {
         // A tombstone keeps the key and nothing else.
         assertEquals(null, rs.getString(2));
@@ -454,11 +517,20 @@ public class CdcReplicationPipelineTest {
     }
     try (Connection c = db.getConnection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT stage, reason, source_topic, source_partition,"
-            + " source_offset, payload FROM dead_letters ORDER BY source_offset")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT stage, reason, source_topic, source_partition,"
+                    + " source_offset, payload FROM dead_letters ORDER BY source_offset")) {
       while (rs.next()) {
-        rows.add(String.join("|", rs.getString(1), rs.getString(2), rs.getString(3),
-            rs.getString(4), rs.getString(5), hex(rs.getBytes(6))));
+        rows.add(
+            String.join(
+                "|",
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                hex(rs.getBytes(6))));
       }
     }
     return rows;
@@ -467,8 +539,15 @@ public class CdcReplicationPipelineTest {
   private static List<String> expectedDeadLetters() {
     List<String> rows = new ArrayList<>();
     for (Junk j : JUNK) {
-      rows.add(String.join("|", "parse-customer-changes", j.reason(), TOPIC, "0",
-          Long.toString(j.offset()), hex(j.payload())));
+      rows.add(
+          String.join(
+              "|",
+              "parse-customer-changes",
+              j.reason(),
+              TOPIC,
+              "0",
+              Long.toString(j.offset()),
+              hex(j.payload())));
     }
     return rows;
   }
@@ -501,12 +580,15 @@ public class CdcReplicationPipelineTest {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     return new KafkaConsumer<>(props);
   }
 
-  /** Records on the topic's one partition (tombstones included; nothing is compacted or expired). */
+  /**
+   * Records on the topic's one partition (tombstones included; nothing is compacted or expired).
+   */
   private static long topicRecords() {
     TopicPartition tp = new TopicPartition(TOPIC, 0);
     try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {

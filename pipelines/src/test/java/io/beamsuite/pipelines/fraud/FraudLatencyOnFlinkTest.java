@@ -32,10 +32,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -54,10 +54,10 @@ import org.junit.rules.TemporaryFolder;
  * pipeline on embedded Flink (streaming, its own latency defaults) reads transactions sent in real
  * time (event time = send time, every 40th 20 s older: out of order) and a customers change topic
  * that receives its snapshot before the run and nothing after (an idle change stream must not hold
- * the as-of join back). A malformed record and a customer without a version ride along. Every alert the oracle expects must reach {@code fraud_alerts}, none later
- * than {@link #BOUND} after its transaction was sent (a regression to window-close latency would
- * take a minute or more), and the table must equal the oracle exactly. Not a benchmark: a few
- * hundred transactions, about a minute.
+ * the as-of join back). A malformed record and a customer without a version ride along. Every alert
+ * the oracle expects must reach {@code fraud_alerts}, none later than {@link #BOUND} after its
+ * transaction was sent (a regression to window-close latency would take a minute or more), and the
+ * table must equal the oracle exactly. Not a benchmark: a few hundred transactions, about a minute.
  */
 public class FraudLatencyOnFlinkTest {
   private static final Duration BOUND = Duration.ofSeconds(15);
@@ -171,10 +171,7 @@ public class FraudLatencyOnFlinkTest {
 
       List<FraudAlertRow> expected =
           FraudOracle.compute(
-                  sent,
-                  CustomerVersions.of(snapshot, List.of()),
-                  PARAMS,
-                  LatePolicy.none())
+                  sent, CustomerVersions.of(snapshot, List.of()), PARAMS, LatePolicy.none())
               .alerts();
       assertTrue("every rule fires", rulesIn(expected).size() == 3);
       ResultTables tables = new ResultTables(jdbcUrl, user);

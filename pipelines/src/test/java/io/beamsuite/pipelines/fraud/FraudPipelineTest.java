@@ -4,7 +4,6 @@ import static io.beamsuite.pipelines.testing.CommittedCounters.of;
 import static org.junit.Assert.assertEquals;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.services.CustomersTable;
 import io.beamsuite.fixtures.oracle.CustomerDelete;
 import io.beamsuite.fixtures.oracle.CustomerVersions;
 import io.beamsuite.fixtures.oracle.FraudAlertRow;
@@ -12,8 +11,9 @@ import io.beamsuite.fixtures.oracle.FraudOracle;
 import io.beamsuite.fixtures.oracle.FraudParams;
 import io.beamsuite.fixtures.oracle.LatePolicy;
 import io.beamsuite.fixtures.oracle.RawInput;
-import io.beamsuite.pipelines.testing.SandboxProcess;
+import io.beamsuite.fixtures.services.CustomersTable;
 import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.pipelines.testing.SandboxProcess;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.enrichment.AsOfEnrichment;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +33,6 @@ import java.util.TreeSet;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -474,7 +471,6 @@ public class FraudPipelineTest {
     }
     return rows;
   }
-
 
   private static KafkaProducer<String, String> producer(String bootstrap) {
     Properties props = new Properties();

@@ -113,8 +113,7 @@ public class TrailingWindowRulesTest {
                     MapElements.into(TypeDescriptors.strings())
                         .via((DeadLetter d) -> d.getStage() + "|" + d.getReason())))
         .containsInAnyOrder("fraud-trailing-rules|customer_history_full");
-    PAssert.that(rows(rules.alerts()))
-        .containsInAnyOrder("velocity|t2|2");
+    PAssert.that(rows(rules.alerts())).containsInAnyOrder("velocity|t2|2");
     p.run().waitUntilFinish();
   }
 

@@ -20,8 +20,8 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The Flex Template {@code metadata.json} is derived from the options interfaces: one parameter
- * per option {@code --help} lists, with the same description and default, and no secrets.
+ * The Flex Template {@code metadata.json} is derived from the options interfaces: one parameter per
+ * option {@code --help} lists, with the same description and default, and no secrets.
  */
 public class FlexTemplateMetadataTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -48,12 +48,16 @@ public class FlexTemplateMetadataTest {
     assertEquals("kafka", source.path("defaultValue").asText());
     assertTrue(source.path("isOptional").asBoolean());
     assertEquals(
-        ClickstreamOptions.class.getMethod("getSessionGapMinutes").getAnnotation(Description.class).value(),
+        ClickstreamOptions.class
+            .getMethod("getSessionGapMinutes")
+            .getAnnotation(Description.class)
+            .value(),
         parameters.get("sessionGapMinutes").path("helpText").asText());
     assertEquals("30", parameters.get("sessionGapMinutes").path("defaultValue").asText());
     // No @Default: no defaultValue (Beam's null), still optional.
     assertFalse(parameters.get("groupId").has("defaultValue"));
-    assertEquals("jdbcPasswordEnv is a name, not a secret", true, parameters.containsKey("jdbcPasswordEnv"));
+    assertEquals(
+        "jdbcPasswordEnv is a name, not a secret", true, parameters.containsKey("jdbcPasswordEnv"));
     assertFalse("secrets are not template parameters", parameters.containsKey("jdbcPassword"));
   }
 
@@ -69,7 +73,8 @@ public class FlexTemplateMetadataTest {
       commands.add(definition.name());
       Path file = dir.resolve(definition.name()).resolve("metadata.json");
       assertTrue(written.contains(file));
-      Map<String, JsonNode> parameters = parameters(new ObjectMapper().readTree(Files.readString(file)));
+      Map<String, JsonNode> parameters =
+          parameters(new ObjectMapper().readTree(Files.readString(file)));
       List<String> expected = new ArrayList<>();
       for (var getter : OptionsHelp.getters(definition.optionsClass())) {
         if (!OptionsHelp.optionName(getter).equals("jdbcPassword")) {
@@ -78,7 +83,8 @@ public class FlexTemplateMetadataTest {
       }
       assertEquals(definition.name(), expected, new ArrayList<>(parameters.keySet()));
       for (JsonNode parameter : parameters.values()) {
-        assertFalse(definition.name() + ": " + parameter, parameter.path("helpText").asText().isBlank());
+        assertFalse(
+            definition.name() + ": " + parameter, parameter.path("helpText").asText().isBlank());
       }
     }
     assertEquals(commands.size(), written.size());

@@ -27,12 +27,13 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * The command line of the runner artifacts, in process: help, usage errors (exit 2, a message naming
- * the problem, nothing run), a real bounded clickstream run into an embedded PostgreSQL with its
- * printed summary, and that a password given on the command line is never printed.
+ * The command line of the runner artifacts, in process: help, usage errors (exit 2, a message
+ * naming the problem, nothing run), a real bounded clickstream run into an embedded PostgreSQL with
+ * its printed summary, and that a password given on the command line is never printed.
  */
 public class LauncherTest {
   private static final String SECRET = "s3cr3t-value";
+
   /** Nothing listens here: a pipeline that did start would fail (exit 1), not exit 2. */
   private static final String DEAD_DB = "--jdbcUrl=jdbc:postgresql://127.0.0.1:1/none";
 
@@ -52,7 +53,9 @@ public class LauncherTest {
     }
   }
 
-  /** Exit status and what the launcher printed (plus anything printed to System.out/err meanwhile). */
+  /**
+   * Exit status and what the launcher printed (plus anything printed to System.out/err meanwhile).
+   */
   private record Outcome(int status, String out, String err, String console) {
     String all() {
       return out + err + console;
@@ -140,8 +143,14 @@ public class LauncherTest {
     assertTrue(o.out().contains("    --source=kafka (default)\n"));
     assertTrue(o.out().contains("    --progressSeconds=30 (default)\n"));
     for (String other :
-        List.of("clickstream", "sensors:", "cdc-replication", "--clicksTopic", "--zThreshold",
-            "--changesTopic", "usage:")) {
+        List.of(
+            "clickstream",
+            "sensors:",
+            "cdc-replication",
+            "--clicksTopic",
+            "--zThreshold",
+            "--changesTopic",
+            "usage:")) {
       assertFalse(other + " in fraud's help:\n" + o.out(), o.out().contains(other));
     }
 
@@ -217,9 +226,13 @@ public class LauncherTest {
     for (String[] args :
         List.of(
             new String[] {"clickstream", DEAD_DB, "--jdbcPassword=" + SECRET, "--nope=1"},
-            new String[] {"clickstream", DEAD_DB, "--jdbcPassword=" + SECRET, "--sessionGapMinutes=0"},
+            new String[] {
+              "clickstream", DEAD_DB, "--jdbcPassword=" + SECRET, "--sessionGapMinutes=0"
+            },
             new String[] {"fraud", DEAD_DB, "--jdbcPassword=" + SECRET, "--jdbcPasswordEnv=PGPASS"},
-            new String[] {"cdc-replication", DEAD_DB, "--jdbcPassword=" + SECRET, "--maxRecords=x"})) {
+            new String[] {
+              "cdc-replication", DEAD_DB, "--jdbcPassword=" + SECRET, "--maxRecords=x"
+            })) {
       Outcome o = launch(args);
       assertEquals(o.all(), 2, o.status());
       assertFalse(o.all(), o.all().contains(SECRET.substring(0, 6)));
@@ -236,7 +249,8 @@ public class LauncherTest {
     assertFalse(byDefault.isEnforceEncodability());
     DirectOptions asked =
         Launcher.parseOptions(
-                clickstream, List.of("--source=file:/x", "--enforceImmutability=true", "--blockOnRun"))
+                clickstream,
+                List.of("--source=file:/x", "--enforceImmutability=true", "--blockOnRun"))
             .as(DirectOptions.class);
     assertTrue(asked.isBlockOnRun());
     assertTrue(asked.isEnforceImmutability());
@@ -257,7 +271,8 @@ public class LauncherTest {
     assertTrue(byDefault.getFasterCopy());
     FlinkPipelineOptions asked =
         Launcher.parseOptions(
-                clickstream, List.of("--source=file:/x", "--runner=FlinkRunner", "--fasterCopy=false"))
+                clickstream,
+                List.of("--source=file:/x", "--runner=FlinkRunner", "--fasterCopy=false"))
             .as(FlinkPipelineOptions.class);
     assertFalse(asked.getFasterCopy());
     // The Direct runner has no such copies.
@@ -271,8 +286,9 @@ public class LauncherTest {
   public void boundedClickstreamRunWritesTheTablesAndPrintsTheSummary() throws Exception {
     try (Connection c = pg.connection();
         Statement s = c.createStatement()) {
-      s.execute("DROP TABLE IF EXISTS page_views_per_minute, user_sessions, active_users,"
-          + " dead_letters, late_records");
+      s.execute(
+          "DROP TABLE IF EXISTS page_views_per_minute, user_sessions, active_users,"
+              + " dead_letters, late_records");
     }
     Path clicks = tmp.newFile("clicks.jsonl").toPath();
     Files.write(
@@ -312,15 +328,17 @@ public class LauncherTest {
             "/home|2026-01-05T10:00:00Z|2026-01-05T10:01:00Z|1",
             "/home|2026-01-05T10:01:00Z|2026-01-05T10:02:00Z|2",
             "/home|2026-01-05T10:45:00Z|2026-01-05T10:46:00Z|1"),
-        rows("SELECT page, window_start, window_end, views FROM page_views_per_minute"
-            + " ORDER BY page, window_start"));
+        rows(
+            "SELECT page, window_start, window_end, views FROM page_views_per_minute"
+                + " ORDER BY page, window_start"));
     assertEquals(
         List.of(
             "u1|2026-01-05T10:00:10Z|2026-01-05T10:30:50Z|2",
             "u1|2026-01-05T10:45:00Z|2026-01-05T11:15:00Z|1",
             "u2|2026-01-05T10:01:05Z|2026-01-05T10:31:30Z|2"),
-        rows("SELECT user_id, session_start, session_end, clicks FROM user_sessions"
-            + " ORDER BY user_id, session_start"));
+        rows(
+            "SELECT user_id, session_start, session_end, clicks FROM user_sessions"
+                + " ORDER BY user_id, session_start"));
     assertEquals(
         List.of(
             "2026-01-05T09:56:00Z|2026-01-05T10:01:00Z|1",
@@ -334,8 +352,9 @@ public class LauncherTest {
             "2026-01-05T10:43:00Z|2026-01-05T10:48:00Z|1",
             "2026-01-05T10:44:00Z|2026-01-05T10:49:00Z|1",
             "2026-01-05T10:45:00Z|2026-01-05T10:50:00Z|1"),
-        rows("SELECT window_start, window_end, active_users FROM active_users"
-            + " ORDER BY window_start"));
+        rows(
+            "SELECT window_start, window_end, active_users FROM active_users"
+                + " ORDER BY window_start"));
     assertEquals(
         List.of("parse-clicks|malformed_json", "parse-clicks|missing_required_field"),
         rows("SELECT stage, reason FROM dead_letters ORDER BY reason"));
@@ -347,8 +366,15 @@ public class LauncherTest {
   }
 
   private static String click(String id, String user, String page, String time) {
-    return "{\"event_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"page\":\"" + page
-        + "\",\"event_time\":\"" + time + "\",\"referrer\":null}";
+    return "{\"event_id\":\""
+        + id
+        + "\",\"user_id\":\""
+        + user
+        + "\",\"page\":\""
+        + page
+        + "\",\"event_time\":\""
+        + time
+        + "\",\"referrer\":null}";
   }
 
   /** Rows as {@code a|b|...}; timestamptz columns as UTC instants. */

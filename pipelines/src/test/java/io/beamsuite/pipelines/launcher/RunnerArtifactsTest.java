@@ -20,11 +20,14 @@ public class RunnerArtifactsTest {
   public void eachRunnerIsAcceptedByItsArtifact() {
     assertEquals(Optional.empty(), check(RunnerArtifacts.LOCAL, "--source=x"));
     assertEquals(Optional.empty(), check(RunnerArtifacts.LOCAL, "--runner=FlinkRunner"));
-    assertEquals(Optional.empty(), check(RunnerArtifacts.LOCAL, "--runner=FlinkRunner", "--flinkMaster=[local]"));
+    assertEquals(
+        Optional.empty(),
+        check(RunnerArtifacts.LOCAL, "--runner=FlinkRunner", "--flinkMaster=[local]"));
     assertEquals(Optional.empty(), check(RunnerArtifacts.SPARK, "--runner=SparkRunner"));
     assertEquals(
         Optional.empty(),
-        check(RunnerArtifacts.DATAFLOW, "--runner=org.apache.beam.runners.dataflow.DataflowRunner"));
+        check(
+            RunnerArtifacts.DATAFLOW, "--runner=org.apache.beam.runners.dataflow.DataflowRunner"));
   }
 
   @Test
@@ -45,20 +48,28 @@ public class RunnerArtifactsTest {
   public void withoutRunnerEachArtifactRunsItsOwn() {
     assertEquals(Optional.empty(), check(RunnerArtifacts.DATAFLOW, "--project=p"));
     assertEquals(Optional.empty(), check(RunnerArtifacts.SPARK));
-    assertEquals("DataflowRunner", RunnerArtifacts.defaultRunner(Optional.of(RunnerArtifacts.DATAFLOW)));
+    assertEquals(
+        "DataflowRunner", RunnerArtifacts.defaultRunner(Optional.of(RunnerArtifacts.DATAFLOW)));
     assertEquals("DirectRunner", RunnerArtifacts.defaultRunner(Optional.empty()));
   }
 
   @Test
   public void aClusterSubmissionNeedsTheFlinkJobJar() {
-    String local = check(RunnerArtifacts.LOCAL, "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081").orElseThrow();
+    String local =
+        check(RunnerArtifacts.LOCAL, "--runner=FlinkRunner", "--flinkMaster=127.0.0.1:8081")
+            .orElseThrow();
     assertTrue(local, local.contains("use pipelines/target/beamsuite-flink.jar"));
-    assertTrue(RunnerArtifacts.submitsToFlinkCluster(List.of("--runner=FlinkRunner", "--flinkMaster=h:1")));
-    assertTrue(!RunnerArtifacts.submitsToFlinkCluster(List.of("--runner=FlinkRunner", "--flinkMaster=[auto]")));
+    assertTrue(
+        RunnerArtifacts.submitsToFlinkCluster(
+            List.of("--runner=FlinkRunner", "--flinkMaster=h:1")));
+    assertTrue(
+        !RunnerArtifacts.submitsToFlinkCluster(
+            List.of("--runner=FlinkRunner", "--flinkMaster=[auto]")));
   }
 
   @Test
   public void aDevelopmentClassPathHasEveryRunner() {
-    assertEquals(Optional.empty(), RunnerArtifacts.check(Optional.empty(), List.of("--runner=SparkRunner")));
+    assertEquals(
+        Optional.empty(), RunnerArtifacts.check(Optional.empty(), List.of("--runner=SparkRunner")));
   }
 }

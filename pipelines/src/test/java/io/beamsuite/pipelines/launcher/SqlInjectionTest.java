@@ -122,7 +122,8 @@ public class SqlInjectionTest {
     Map<String, String> stored = new TreeMap<>();
     try (Connection c = pg.connection();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT customer_id, name FROM hostile_values WHERE NOT _deleted")) {
+        ResultSet rs =
+            s.executeQuery("SELECT customer_id, name FROM hostile_values WHERE NOT _deleted")) {
       while (rs.next()) {
         stored.put(rs.getString(1), rs.getString(2));
       }
@@ -190,7 +191,8 @@ public class SqlInjectionTest {
 
   private static String quoteIdentQualified(Connection c, String name) throws Exception {
     int dot = name.indexOf('.');
-    try (java.sql.PreparedStatement q = c.prepareStatement("SELECT quote_ident(?) || '.' || quote_ident(?)")) {
+    try (java.sql.PreparedStatement q =
+        c.prepareStatement("SELECT quote_ident(?) || '.' || quote_ident(?)")) {
       q.setString(1, name.substring(0, dot));
       q.setString(2, name.substring(dot + 1));
       try (ResultSet rs = q.executeQuery()) {

@@ -1,13 +1,13 @@
 package io.beamsuite.pipelines.sensors;
 
-import io.beamsuite.pipelines.testing.CommittedCounters;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.fixtures.oracle.SensorAnomalyRow;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
+import io.beamsuite.pipelines.testing.CommittedCounters;
 import io.beamsuite.transforms.dedup.Dedup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -151,13 +148,23 @@ public class SensorsPipelineTest {
     assertEquals(1, CommittedCounters.of(result, Dedup.class, "duplicates_dropped"));
     // Bounded: one pane per window, so each scored row is emitted exactly once.
     assertEquals(8, CommittedCounters.of(result, ScoreAgainstPreviousWindow.class, "rows_out"));
-    assertEquals(1, CommittedCounters.of(result, ScoreAgainstPreviousWindow.class, "anomaly_rows_out"));
+    assertEquals(
+        1, CommittedCounters.of(result, ScoreAgainstPreviousWindow.class, "anomaly_rows_out"));
   }
 
   private static String reading(
       String id, String sensor, String metric, String value, String eventTime) {
-    return "{\"event_id\":\"" + id + "\",\"sensor_id\":\"" + sensor + "\",\"metric\":\"" + metric
-        + "\",\"value\":" + value + ",\"event_time\":\"" + eventTime + "\",\"unit\":\"x\"}";
+    return "{\"event_id\":\""
+        + id
+        + "\",\"sensor_id\":\""
+        + sensor
+        + "\",\"metric\":\""
+        + metric
+        + "\",\"value\":"
+        + value
+        + ",\"event_time\":\""
+        + eventTime
+        + "\",\"unit\":\"x\"}";
   }
 
   /** One row of sensor_anomalies; window start as HH:mm on 2026-11-23 (UTC), end 5 min later. */
@@ -221,7 +228,16 @@ public class SensorsPipelineTest {
 
     /** The exact columns; doubles are compared by {@link #assertClose}. */
     String identity() {
-      return sensorId + "|" + metric + "|" + windowStart + "|" + windowEnd + "|" + readings + "|"
+      return sensorId
+          + "|"
+          + metric
+          + "|"
+          + windowStart
+          + "|"
+          + windowEnd
+          + "|"
+          + readings
+          + "|"
           + anomaly;
     }
 
@@ -279,5 +295,4 @@ public class SensorsPipelineTest {
     }
     return out;
   }
-
 }

@@ -108,7 +108,8 @@ public class SeriesStatsFnTest {
   @Test
   public void codersRoundTripAndAreDeterministic() throws Exception {
     Coder<SeriesStats> coder = SeriesStats.coder();
-    CoderProperties.coderDeterministic(coder, SeriesStats.ofValues(1, 2, 3), SeriesStats.ofValues(1, 2, 3));
+    CoderProperties.coderDeterministic(
+        coder, SeriesStats.ofValues(1, 2, 3), SeriesStats.ofValues(1, 2, 3));
     CoderProperties.coderDecodeEncodeEqual(coder, SeriesStats.ofValues(1, 2.5, -3e300));
     CoderProperties.coderDecodeEncodeEqual(coder, SeriesStats.empty());
     CoderProperties.coderSerializable(coder);

@@ -36,7 +36,9 @@ public final class CommittedCounters {
         result
             .metrics()
             .queryMetrics(
-                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build())
             .getCounters()) {
       total += committed ? m.getCommitted() : m.getAttempted();
     }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.function.BiPredicate;
 
 /**
- * Row-list equality with a readable failure: counts, then the first rows missing or unexpected.
- * Two empty lists fail too: a comparison in which neither side has a row proves nothing.
+ * Row-list equality with a readable failure: counts, then the first rows missing or unexpected. Two
+ * empty lists fail too: a comparison in which neither side has a row proves nothing.
  */
 public final class RowDiff {
   private static final int SHOWN = 5;

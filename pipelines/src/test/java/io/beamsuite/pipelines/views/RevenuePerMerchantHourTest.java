@@ -4,14 +4,14 @@ import static io.beamsuite.pipelines.testing.RowDiff.assertSameRows;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.fixtures.oracle.LatePolicy;
+import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.fixtures.oracle.RevenueOracle;
 import io.beamsuite.fixtures.oracle.RevenueRow;
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
-import io.beamsuite.fixtures.oracle.ResultTables;
 import io.beamsuite.pipelines.testing.Workload;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.pipelines.wiring.UniqueEvents;
@@ -87,7 +87,8 @@ public class RevenuePerMerchantHourTest {
         .empty();
     assertEquals(PipelineResult.State.DONE, p.run().waitUntilFinish());
 
-    RevenueOracle.Result expected = RevenueOracle.compute(workload.oracleInput(), LatePolicy.none());
+    RevenueOracle.Result expected =
+        RevenueOracle.compute(workload.oracleInput(), LatePolicy.none());
     Set<Instant> windows =
         expected.rows().stream().map(RevenueRow::windowStart).collect(Collectors.toSet());
     assertTrue("the workload should span three hourly windows: " + windows, windows.size() >= 3);

@@ -14,8 +14,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * One row change captured from a database log: the operation, the row key, the row image before
- * and after the change, the change's position in the source log, and its commit time.
+ * One row change captured from a database log: the operation, the row key, the row image before and
+ * after the change, the change's position in the source log, and its commit time.
  *
  * <p>Positions order the changes of one key: a change with a greater {@link #position()} is newer.
  * {@code before} is {@code null} for inserts and snapshot reads (and for updates when the table's

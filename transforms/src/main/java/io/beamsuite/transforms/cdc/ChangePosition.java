@@ -58,7 +58,8 @@ public abstract class ChangePosition implements Comparable<ChangePosition> {
 
     @Override
     public ChangePosition decode(InputStream in) throws IOException {
-      return ChangePosition.of(BigEndianLongCoder.of().decode(in), BigEndianLongCoder.of().decode(in));
+      return ChangePosition.of(
+          BigEndianLongCoder.of().decode(in), BigEndianLongCoder.of().decode(in));
     }
 
     @Override

@@ -2,38 +2,27 @@ package io.beamsuite.transforms.cdc;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.TolerantJson;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
+import io.beamsuite.transforms.records.RawRecord;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
 
 /**
  * Parses Debezium change-event JSON (the value of a record on a topic such as {@code
@@ -75,8 +64,8 @@ import org.joda.time.Instant;
  * <p>With the Postgres connector's default replica identity, a delete's {@code before} holds the
  * key columns only (the others are {@code null}). A delete needs only its key, so when that old
  * image does not read as a whole row the change keeps {@code before = null} instead of being
- * dead-lettered; the old image of other operations must be a valid row ({@link
- * Reasons#INVALID_ROW} otherwise).
+ * dead-lettered; the old image of other operations must be a valid row ({@link Reasons#INVALID_ROW}
+ * otherwise).
  *
  * <pre>{@code
  * DebeziumJson.Result<String, Customer> parsed =
@@ -95,7 +84,6 @@ public final class DebeziumJson<V>
     extends PTransform<PCollection<RawRecord>, DebeziumJson.Result<String, V>> {
   /** Default upper bound on payload size: 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
-
 
   /** Dead-letter reasons specific to change envelopes. */
   public static final class Reasons {
@@ -227,7 +215,6 @@ public final class DebeziumJson<V>
         : EfficientCoders.infer(pipeline, TypeDescriptor.of(rowClass), "withRowCoder(...)");
   }
 
-
   /** The changes and the dead letters of a {@link DebeziumJson} parse. */
   public static final class Result<K, V> implements POutput {
     private final Pipeline pipeline;
@@ -276,5 +263,4 @@ public final class DebeziumJson<V>
     public void finishSpecifyingOutput(
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
-
 }

@@ -1,37 +1,22 @@
 package io.beamsuite.transforms.cdc;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.beamsuite.transforms.cdc.DebeziumJson.Reasons;
-import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.TolerantJson;
+import io.beamsuite.transforms.records.RawRecord;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
@@ -92,8 +77,7 @@ final class ParseEnvelopeFn<V> extends DoFn<RawRecord, ChangeEvent<String, V>> {
                   .setStage(stage)
                   .setReason(rejected.reason)
                   .setDetail(String.valueOf(rejected.getMessage()))
-                  .setErrorClass(
-                      rejected.cause == null ? "" : rejected.cause.getClass().getName())
+                  .setErrorClass(rejected.cause == null ? "" : rejected.cause.getClass().getName())
                   .setPayload(record.getPayload())
                   .setFailedAt(Instant.now())
                   .setSource(record.getSource())
@@ -145,9 +129,7 @@ final class ParseEnvelopeFn<V> extends DoFn<RawRecord, ChangeEvent<String, V>> {
       }
       if (!envelope.isObject()) {
         throw new Rejected(
-            DeadLetter.Reasons.NOT_AN_OBJECT,
-            "payload is a JSON " + envelope.getNodeType(),
-            null);
+            DeadLetter.Reasons.NOT_AN_OBJECT, "payload is a JSON " + envelope.getNodeType(), null);
       }
     }
     return change(envelope);
@@ -214,8 +196,7 @@ final class ParseEnvelopeFn<V> extends DoFn<RawRecord, ChangeEvent<String, V>> {
   private static ChangePosition position(@Nullable JsonNode source) throws Rejected {
     JsonNode lsn = source == null ? null : source.get("lsn");
     if (lsn == null || !lsn.isIntegralNumber() || !lsn.canConvertToLong()) {
-      throw new Rejected(
-          Reasons.MISSING_POSITION, "source.lsn is missing or not an integer", null);
+      throw new Rejected(Reasons.MISSING_POSITION, "source.lsn is missing or not an integer", null);
     }
     return ChangePosition.of(lsn.longValue(), sequence(source.get("sequence")));
   }
@@ -252,8 +233,7 @@ final class ParseEnvelopeFn<V> extends DoFn<RawRecord, ChangeEvent<String, V>> {
     }
   }
 
-  private static Instant commitTime(@Nullable JsonNode source, JsonNode envelope)
-      throws Rejected {
+  private static Instant commitTime(@Nullable JsonNode source, JsonNode envelope) throws Rejected {
     JsonNode tsMs = source == null ? null : source.get("ts_ms");
     if (tsMs == null || !tsMs.isIntegralNumber() || !tsMs.canConvertToLong()) {
       tsMs = envelope.get("ts_ms");
@@ -282,9 +262,7 @@ final class ParseEnvelopeFn<V> extends DoFn<RawRecord, ChangeEvent<String, V>> {
         message = e.getCause().getMessage();
       }
       throw new Rejected(
-          Reasons.INVALID_ROW,
-          which + " is not a " + rowClass.getSimpleName() + ": " + message,
-          e);
+          Reasons.INVALID_ROW, which + " is not a " + rowClass.getSimpleName() + ": " + message, e);
     }
   }
 

@@ -1,18 +1,8 @@
 package io.beamsuite.transforms.dedup;
 
-import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
-import java.io.Serializable;
 import java.util.Iterator;
-import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.BooleanCoder;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.OrderedListState;
 import org.apache.beam.sdk.state.ReadableState;
@@ -24,36 +14,20 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
-import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TimestampedValue;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Unbounded input, ids hashed into buckets (the DirectRunner's default, or when asked): each
- * bucket maps its ids to their latest event time and queues (id, forget-at) entries in event-time
- * order. One timer per bucket fires at the end of the next expiry slot (a sixteenth of the
- * retention) and forgets exactly the entries due, never scanning or copying the bucket; an id is
- * thus forgotten within one slot after its retention ends. Needs {@code MapState} and {@code
- * OrderedListState}, which Dataflow Runner v2 streaming does not have.
+ * Unbounded input, ids hashed into buckets (the DirectRunner's default, or when asked): each bucket
+ * maps its ids to their latest event time and queues (id, forget-at) entries in event-time order.
+ * One timer per bucket fires at the end of the next expiry slot (a sixteenth of the retention) and
+ * forgets exactly the entries due, never scanning or copying the bucket; an id is thus forgotten
+ * within one slot after its retention ends. Needs {@code MapState} and {@code OrderedListState},
+ * which Dataflow Runner v2 streaming does not have.
  */
 final class BucketedExpiringDedupFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
   private static final String LATEST_EVENT_TIMES = "latestEventTimes";

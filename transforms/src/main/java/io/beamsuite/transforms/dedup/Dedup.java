@@ -2,8 +2,6 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import java.io.Serializable;
-import java.util.Iterator;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -11,26 +9,17 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
-import org.apache.beam.sdk.state.OrderedListState;
-import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
-import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
@@ -41,12 +30,10 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
-import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * Removes records whose id was already seen, remembering each id for a retention period in event
@@ -55,45 +42,43 @@ import org.joda.time.Instant;
  *
  * <p>The first record of an id to arrive is kept, whatever its event time; later arrivals are
  * duplicates, also when their event time is earlier than their twin's and when the copies fall in
- * different windows (deduplication happens in the global window, before any windowing of the
- * input is re-applied). Duplicates are counted ({@code duplicates_dropped}) and available on
- * {@link Result#duplicates()}; records for which {@code idFn} returns {@code null} cannot be
- * deduplicated and pass through as unique ({@code records_without_id}). Counters {@code
- * records_in = unique + duplicates_dropped} reconcile.
+ * different windows (deduplication happens in the global window, before any windowing of the input
+ * is re-applied). Duplicates are counted ({@code duplicates_dropped}) and available on {@link
+ * Result#duplicates()}; records for which {@code idFn} returns {@code null} cannot be deduplicated
+ * and pass through as unique ({@code records_without_id}). Counters {@code records_in = unique +
+ * duplicates_dropped} reconcile.
  *
- * <p>A copy that arrives after the watermark has passed its twin's event time plus the retention
- * is treated as new: retention bounds state, so choose it above the largest expected gap between
- * copies (as for Beam's {@code Deduplicate}). On bounded input the watermark only moves at the
- * end, so nothing expires during the run: every later copy is a duplicate, and no expiry timers
- * are set at all.
+ * <p>A copy that arrives after the watermark has passed its twin's event time plus the retention is
+ * treated as new: retention bounds state, so choose it above the largest expected gap between
+ * copies (as for Beam's {@code Deduplicate}). On bounded input the watermark only moves at the end,
+ * so nothing expires during the run: every later copy is a duplicate, and no expiry timers are set
+ * at all.
  *
- * <p>"First" means first to arrive at the keyed step, which is source order for an ordered
- * source. That is why bounded input is deduplicated with state too and not with a combine or a
- * {@code GroupByKey} per id: neither keeps arrival order, so either could keep a later copy. The
- * Flink runner's batch mode does not keep it either: it groups a stateful step's bounded input with
- * a sort that reorders the values of a key, so there an id's kept copy is some copy, not
- * necessarily the first (seen with the default buckets; byte-identical copies are unaffected).
+ * <p>"First" means first to arrive at the keyed step, which is source order for an ordered source.
+ * That is why bounded input is deduplicated with state too and not with a combine or a {@code
+ * GroupByKey} per id: neither keeps arrival order, so either could keep a later copy. The Flink
+ * runner's batch mode does not keep it either: it groups a stateful step's bounded input with a
+ * sort that reorders the values of a key, so there an id's kept copy is some copy, not necessarily
+ * the first (seen with the default buckets; byte-identical copies are unaffected).
  *
- * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code
- * Deduplicate}: the best layout where state keys are cheap (Dataflow, Flink, Spark). On the
- * Flink runner in batch mode, which sets up a DoFn runner per key group (about a quarter of a
- * 1M-record batch run's time with one key per id), bounded input is instead hashed into {@value
- * #FLINK_BATCH_KEY_BUCKETS} state keys ("buckets"), each holding a {@code MapState} of the ids seen. The
- * DirectRunner emits one bundle per state key from a keyed step and scans every key's pending
- * timers each round, and every bundle costs each downstream step an evaluator set-up, so there
- * input goes into {@value #DIRECT_KEY_BUCKETS} state key, bounded or not: the fewest bundles and
- * timers. The runner is recognised by the class name of the pipeline's {@code --runner}, so the
- * user need not know. {@link #withKeyBuckets withKeyBuckets(n)} overrides the choice ({@code 0}:
- * one key per id).
+ * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code Deduplicate}:
+ * the best layout where state keys are cheap (Dataflow, Flink, Spark). On the Flink runner in batch
+ * mode, which sets up a DoFn runner per key group (about a quarter of a 1M-record batch run's time
+ * with one key per id), bounded input is instead hashed into {@value #FLINK_BATCH_KEY_BUCKETS}
+ * state keys ("buckets"), each holding a {@code MapState} of the ids seen. The DirectRunner emits
+ * one bundle per state key from a keyed step and scans every key's pending timers each round, and
+ * every bundle costs each downstream step an evaluator set-up, so there input goes into {@value
+ * #DIRECT_KEY_BUCKETS} state key, bounded or not: the fewest bundles and timers. The runner is
+ * recognised by the class name of the pipeline's {@code --runner}, so the user need not know.
+ * {@link #withKeyBuckets withKeyBuckets(n)} overrides the choice ({@code 0}: one key per id).
  *
  * <p>Unbounded input with one key per id (every runner but Direct, by default) keeps the id's
  * latest event time and one expiry timer: no {@code MapState} (which Dataflow Runner v2 streaming
  * does not have), and expiry forgets one id without looking at any other. Unbounded input in
- * buckets keeps a map of ids and an ordered expiry queue per bucket, with one timer per expiry
- * slot (a sixteenth of the retention): an id is forgotten within one slot after its retention
- * ends, and expiry reads only the entries due. Buckets on bounded input need no expiry (see
- * above). No bucket is ever scanned or copied. Parallelism of a bucketed step is at most the
- * bucket count.
+ * buckets keeps a map of ids and an ordered expiry queue per bucket, with one timer per expiry slot
+ * (a sixteenth of the retention): an id is forgotten within one slot after its retention ends, and
+ * expiry reads only the entries due. Buckets on bounded input need no expiry (see above). No bucket
+ * is ever scanned or copied. Parallelism of a bucketed step is at most the bucket count.
  *
  * <pre>{@code
  * Dedup.Result<Click> deduped =
@@ -106,7 +91,9 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   /** Retention used unless {@link #withRetention} says otherwise. */
   public static final Duration DEFAULT_RETENTION = Duration.standardHours(1);
 
-  /** Buckets used for bounded input on the Flink runner unless {@link #withKeyBuckets} is called. */
+  /**
+   * Buckets used for bounded input on the Flink runner unless {@link #withKeyBuckets} is called.
+   */
   public static final int FLINK_BATCH_KEY_BUCKETS = 64;
 
   /** Buckets used on the DirectRunner unless {@link #withKeyBuckets} is called. */
@@ -336,7 +323,8 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     }
   }
 
-  private static final class KeyByBucketFn<T> extends DoFn<KV<String, T>, KV<Integer, KV<String, T>>> {
+  private static final class KeyByBucketFn<T>
+      extends DoFn<KV<String, T>, KV<Integer, KV<String, T>>> {
     private final int buckets;
 
     KeyByBucketFn(int buckets) {

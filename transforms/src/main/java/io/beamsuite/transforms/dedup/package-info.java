@@ -1,4 +1,5 @@
 /**
- * Event-time deduplication by record id with bounded state: {@link io.beamsuite.transforms.dedup.Dedup}.
+ * Event-time deduplication by record id with bounded state: {@link
+ * io.beamsuite.transforms.dedup.Dedup}.
  */
 package io.beamsuite.transforms.dedup;

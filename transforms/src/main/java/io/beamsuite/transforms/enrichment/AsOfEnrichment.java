@@ -1,26 +1,16 @@
 package io.beamsuite.transforms.enrichment;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
-import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 
 import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.state.BagState;
-import org.apache.beam.sdk.state.StateSpec;
-import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
-import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
-import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -29,7 +19,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -41,7 +30,6 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * Event-time (as-of) join: each record is joined with the version of its dimension row that was
@@ -58,16 +46,16 @@ import org.joda.time.Instant;
  *       known once the dimension is read, so they are grouped per key into a side input and every
  *       record is joined at once, without state or holding. Nothing is too late and no version
  *       expires.
- *   <li><b>Unbounded dimension</b>: records and changes meet in one keyed state. A record is
- *       joined once the watermark has passed its event time (no earlier version can still come);
- *       until then it is held, with an event-time timer at its time that also holds the output
- *       watermark, so the enriched record is not late downstream. The watermark is never read (not
- *       portable): a key knows it from its own event-time timers: its held records' timers, a
- *       probe at each point where one of its versions can expire, and probes that climb in
- *       doubling steps of event time (one minute, two, four, ...) from one version retention
- *       before its first element, restarting at one minute after each element, until three
- *       retentions pass without one. A record already behind what the key knows is joined at once;
- *       a key costs a few dozen timer firings, not one per minute of event time.
+ *   <li><b>Unbounded dimension</b>: records and changes meet in one keyed state. A record is joined
+ *       once the watermark has passed its event time (no earlier version can still come); until
+ *       then it is held, with an event-time timer at its time that also holds the output watermark,
+ *       so the enriched record is not late downstream. The watermark is never read (not portable):
+ *       a key knows it from its own event-time timers: its held records' timers, a probe at each
+ *       point where one of its versions can expire, and probes that climb in doubling steps of
+ *       event time (one minute, two, four, ...) from one version retention before its first
+ *       element, restarting at one minute after each element, until three retentions pass without
+ *       one. A record already behind what the key knows is joined at once; a key costs a few dozen
+ *       timer firings, not one per minute of event time.
  * </ul>
  *
  * <p><b>Idle change streams.</b> A change stream that carries no change for hours may also stop
@@ -82,9 +70,9 @@ import org.joda.time.Instant;
  * retention} behind the watermark can need are dropped. A record that arrives more than the
  * retention behind the watermark as its key knows it cannot be joined reliably and becomes a
  * failure ({@code too_late_for_as_of_join}) instead of a guess. The key's knowledge is exact at
- * every point where one of its versions expires; between those points it may lag the watermark,
- * and a record the key cannot yet tell is too late is joined with the versions it still keeps,
- * which always include the one valid at the record's time. A dimension change that arrives behind the
+ * every point where one of its versions expires; between those points it may lag the watermark, and
+ * a record the key cannot yet tell is too late is joined with the versions it still keeps, which
+ * always include the one valid at the record's time. A dimension change that arrives behind the
  * watermark is applied from then on and counted ({@code late_dimension_changes}); records already
  * emitted are not re-emitted. Held records live in a bag that a release only reads: released
  * entries are skipped by their event time or hold sequence, and the bag is rewritten only once at
@@ -136,7 +124,9 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     this.stage = stage;
   }
 
-  /** Joins each record with the {@code dimension} row for {@code keyFn(record)} valid at its time. */
+  /**
+   * Joins each record with the {@code dimension} row for {@code keyFn(record)} valid at its time.
+   */
   public static <InputT, K, V, OutputT> AsOfEnrichment<InputT, K, V, OutputT> of(
       SerializableFunction<InputT, K> keyFn,
       PCollection<ChangeEvent<K, V>> dimension,
@@ -164,8 +154,8 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
   }
 
   /**
-   * How long (processing time) a record may wait for the watermark of an unbounded dimension
-   * before it is released with the versions known; see the class documentation.
+   * How long (processing time) a record may wait for the watermark of an unbounded dimension before
+   * it is released with the versions known; see the class documentation.
    */
   public AsOfEnrichment<InputT, K, V, OutputT> withIdleTimeout(Duration timeout) {
     if (timeout == null || !timeout.isLongerThan(Duration.ZERO)) {
@@ -199,7 +189,8 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
   @Override
   @SuppressWarnings("unchecked")
   public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
-    Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
+    Coder<OutputT> resolvedOutputCoder =
+        EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
     Coder<ChangeEvent<K, V>> changeCoder = dimension.getCoder();
     List<? extends Coder<?>> parts = changeCoder.getCoderArguments();
     if (parts.size() != 2) {
@@ -219,7 +210,9 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     PCollectionTuple keyedRecords =
         input.apply(
             "KeyRecords",
-            ParDo.of(new KeyRecordsFn<K, V, InputT>(keyFn, stage, keyedTag, unmatchedTag, failuresTag))
+            ParDo.of(
+                    new KeyRecordsFn<K, V, InputT>(
+                        keyFn, stage, keyedTag, unmatchedTag, failuresTag))
                 .withOutputTags(keyedTag, TupleTagList.of(unmatchedTag).and(failuresTag)));
     PCollection<KV<K, RecordOrChange<InputT, K, V>>> records =
         keyedRecords.get(keyedTag).setCoder(keyedCoder);
@@ -356,5 +349,4 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
       out.output(KV.of(changes.getKey(), versions));
     }
   }
-
 }

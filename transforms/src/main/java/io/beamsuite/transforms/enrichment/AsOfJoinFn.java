@@ -1,15 +1,12 @@
 package io.beamsuite.transforms.enrichment;
 
-import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
-import io.beamsuite.transforms.cdc.ChangeEvent;
+
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
@@ -20,41 +17,28 @@ import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Unbounded dimension: records and changes of one key meet here. See the class documentation
- * for when a record is released; {@link JoinClock} is the key's bookkeeping.
+ * Unbounded dimension: records and changes of one key meet here. See the class documentation for
+ * when a record is released; {@link JoinClock} is the key's bookkeeping.
  */
-final class AsOfJoinFn<InputT, K, V, OutputT>
-    extends JoiningFn<InputT, K, V, OutputT> {
+final class AsOfJoinFn<InputT, K, V, OutputT> extends JoiningFn<InputT, K, V, OutputT> {
   private static final String VERSIONS = "versions";
   private static final String HELD_RECORDS = "heldRecords";
   private static final String CLOCK = "joinClock";
   private static final String RELEASE = "release";
   private static final String IDLE_RELEASE = "idleRelease";
+
   /** Grid of the watermark probes: the last millisecond of every minute. */
   private static final long PROBE_MILLIS = 60_000L;
+
   private static final long LAST_TIMER = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
 
   private final long retentionMillis;
@@ -79,8 +63,7 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
 
   private final Counter changesIn = Metrics.counter(AsOfEnrichment.class, "changes_in");
   private final Counter held = Metrics.counter(AsOfEnrichment.class, "records_held");
-  private final Counter releasedIdle =
-      Metrics.counter(AsOfEnrichment.class, "released_while_idle");
+  private final Counter releasedIdle = Metrics.counter(AsOfEnrichment.class, "released_while_idle");
   private final Counter lateChanges =
       Metrics.counter(AsOfEnrichment.class, "late_dimension_changes");
   private final Counter expired = Metrics.counter(AsOfEnrichment.class, "versions_expired");
@@ -125,7 +108,8 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
     }
     clock.idleProbes = 0;
     long known = clock.knownWatermark();
-    long horizon = known == JoinClock.NONE ? JoinClock.NONE : saturatedMinus(known, retentionMillis);
+    long horizon =
+        known == JoinClock.NONE ? JoinClock.NONE : saturatedMinus(known, retentionMillis);
     RecordOrChange<InputT, K, V> value = element.getValue();
     if (value.change != null) {
       changesIn.inc();
@@ -215,8 +199,7 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
       clock.releasedUpTo = Math.max(clock.releasedUpTo, upTo);
       // Versions expire where they are read or written anyway, not on a bare probe.
       if (versions != null) {
-        expired.inc(
-            versions.expireBefore(saturatedMinus(clock.knownWatermark(), retentionMillis)));
+        expired.inc(versions.expireBefore(saturatedMinus(clock.knownWatermark(), retentionMillis)));
         if (versions.versions.isEmpty()) {
           versionsState.clear();
           versions = null;
@@ -228,7 +211,10 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
     long next = Long.MAX_VALUE;
     if (clock.idleProbes <= probeLimit) {
       long step = PROBE_MILLIS << Math.min(clock.idleProbes - 1, 40);
-      next = Math.min(nextProbe(saturatedPlus(clock.firedUpTo, step - 1)), nextExpiryProbe(versions, clock.firedUpTo));
+      next =
+          Math.min(
+              nextProbe(saturatedPlus(clock.firedUpTo, step - 1)),
+              nextExpiryProbe(versions, clock.firedUpTo));
     }
     if (clock.pending > 0) {
       next = Math.min(next, clock.earliestPending);
@@ -236,7 +222,10 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
     if (next <= LAST_TIMER) {
       requestTimer(clock, release, next);
     }
-    if (versions == null && clock.pending == 0 && clock.idleCovers == 0 && clock.timerTarget == JoinClock.NONE) {
+    if (versions == null
+        && clock.pending == 0
+        && clock.idleCovers == 0
+        && clock.timerTarget == JoinClock.NONE) {
       clockState.clear();
       heldRecords.clear();
     } else {
@@ -279,8 +268,8 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
   }
 
   /**
-   * Joins the pending held records {@code due} selects. The bag is only read; it is rewritten
-   * (with the pending records alone) once at least half of its entries are released.
+   * Joins the pending held records {@code due} selects. The bag is only read; it is rewritten (with
+   * the pending records alone) once at least half of its entries are released.
    */
   private void releaseHeld(
       JoinClock clock,
@@ -300,7 +289,12 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
         if (idle) {
           releasedIdle.inc();
         }
-        join(h.record, h.eventTime, versions, new Instant(Math.max(h.eventTime, timerOutputTime)), out);
+        join(
+            h.record,
+            h.eventTime,
+            versions,
+            new Instant(Math.max(h.eventTime, timerOutputTime)),
+            out);
       } else {
         stillPending.add(h);
         earliest = earliest == JoinClock.NONE ? h.eventTime : Math.min(earliest, h.eventTime);
@@ -328,8 +322,8 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
 
   /**
    * The first probe point after {@code firedUpTo} at which the key's knowledge of the watermark
-   * lets one of its versions expire (the version before one that is a retention old), so expiry
-   * and the too-late check are exact there whatever the probes' step.
+   * lets one of its versions expire (the version before one that is a retention old), so expiry and
+   * the too-late check are exact there whatever the probes' step.
    */
   private long nextExpiryProbe(@Nullable DimensionVersions<V> versions, long firedUpTo) {
     if (versions == null) {
@@ -337,7 +331,8 @@ final class AsOfJoinFn<InputT, K, V, OutputT>
     }
     for (int i = 1; i < versions.versions.size(); i++) {
       // Version i-1 expires once knownWatermark() - retention >= version i's validFrom.
-      long point = nextProbe(saturatedPlus(versions.versions.get(i).validFrom, retentionMillis - 2));
+      long point =
+          nextProbe(saturatedPlus(versions.versions.get(i).validFrom, retentionMillis - 2));
       if (point > firedUpTo) {
         return point;
       }

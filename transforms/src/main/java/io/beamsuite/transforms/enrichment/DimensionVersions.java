@@ -65,8 +65,7 @@ final class DimensionVersions<V> {
   }
 
   /** The version valid at {@code time}, or {@code null} if the row did not exist yet. */
-  @Nullable
-  Version<V> validAt(long time) {
+  @Nullable Version<V> validAt(long time) {
     Version<V> found = null;
     for (Version<V> v : versions) {
       if (v.validFrom > time) {
@@ -78,8 +77,8 @@ final class DimensionVersions<V> {
   }
 
   /**
-   * Drops versions no record at or after {@code horizon} can need: all but the newest version
-   * valid at the horizon. Returns how many were dropped.
+   * Drops versions no record at or after {@code horizon} can need: all but the newest version valid
+   * at the horizon. Returns how many were dropped.
    */
   int expireBefore(long horizon) {
     int keepFrom = 0;

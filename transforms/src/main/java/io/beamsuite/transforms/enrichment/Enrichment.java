@@ -26,7 +26,9 @@ import org.apache.beam.sdk.values.PCollection;
 public final class Enrichment {
   private Enrichment() {}
 
-  /** Joins with a reference table held in memory as a side input; see {@link SideInputEnrichment}. */
+  /**
+   * Joins with a reference table held in memory as a side input; see {@link SideInputEnrichment}.
+   */
   public static <InputT, K, V, OutputT> SideInputEnrichment<InputT, K, V, OutputT> sideInput(
       SerializableFunction<InputT, K> keyFn,
       ReferenceTable<K, V> table,
@@ -46,8 +48,7 @@ public final class Enrichment {
   }
 
   /**
-   * Joins with the dimension version valid at each record's event time; see {@link
-   * AsOfEnrichment}.
+   * Joins with the dimension version valid at each record's event time; see {@link AsOfEnrichment}.
    */
   public static <InputT, K, V, OutputT> AsOfEnrichment<InputT, K, V, OutputT> asOf(
       SerializableFunction<InputT, K> keyFn,

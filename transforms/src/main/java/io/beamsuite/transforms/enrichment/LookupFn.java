@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Looks up dimension values for a batch of keys in an external system (a database, a service).
- * One call serves many records: {@code Enrichment.lookup} batches the keys of a bundle and caches
+ * Looks up dimension values for a batch of keys in an external system (a database, a service). One
+ * call serves many records: {@code Enrichment.lookup} batches the keys of a bundle and caches
  * answers, so an implementation should answer a whole list with one round trip.
  *
  * <p>Keys with no value are simply absent from the returned map (the record goes to {@code

@@ -1,14 +1,12 @@
 package io.beamsuite.transforms.enrichment;
 
 import static io.beamsuite.transforms.enrichment.LookupEnrichment.MAX_BACKOFF_MILLIS;
+import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 
 import io.beamsuite.transforms.enrichment.LookupEnrichment.Reasons;
 import io.beamsuite.transforms.enrichment.LookupEnrichment.Ticker;
-import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
-import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,28 +20,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.CannotProvideCoderException;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 final class LookupJoinFn<InputT, K, V, OutputT> extends DoFn<InputT, OutputT> {
@@ -110,12 +94,10 @@ final class LookupJoinFn<InputT, K, V, OutputT> extends DoFn<InputT, OutputT> {
   public void setup() throws Exception {
     buffer = new ArrayList<>();
     pendingKeys = new LinkedHashSet<>();
-    cache =
-        cacheMaxEntries > 0 ? new LookupCache<>(cacheMaxEntries, cacheTtlNanos, ticker) : null;
+    cache = cacheMaxEntries > 0 ? new LookupCache<>(cacheMaxEntries, cacheTtlNanos, ticker) : null;
     ThreadFactory threads =
         runnable -> {
-          Thread thread =
-              new Thread(runnable, "lookup-enrichment-" + THREAD_IDS.incrementAndGet());
+          Thread thread = new Thread(runnable, "lookup-enrichment-" + THREAD_IDS.incrementAndGet());
           thread.setDaemon(true);
           return thread;
         };

@@ -42,8 +42,8 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Enriches records from a small reference table that every worker holds in memory as a side
- * input, reloaded every refresh interval (or whenever a signal arrives).
+ * Enriches records from a small reference table that every worker holds in memory as a side input,
+ * reloaded every refresh interval (or whenever a signal arrives).
  *
  * <p>Each load becomes a {@link TableSnapshot} with a version that grows by one per load; the
  * newest snapshot replaces the previous one atomically, so a record is joined against exactly one
@@ -52,9 +52,9 @@ import org.joda.time.Instant;
  * counted ({@code table_load_failures}) and the previous snapshot stays in use. Records wait for
  * the first successful load.
  *
- * <p>On a bounded input the table is loaded once; on an unbounded input it is reloaded every
- * {@link #withRefreshInterval refresh interval} with {@link PeriodicImpulse}, or on every element
- * of {@link #reloadOn a signal collection} (e.g. a "table changed" topic).
+ * <p>On a bounded input the table is loaded once; on an unbounded input it is reloaded every {@link
+ * #withRefreshInterval refresh interval} with {@link PeriodicImpulse}, or on every element of
+ * {@link #reloadOn a signal collection} (e.g. a "table changed" topic).
  *
  * <pre>{@code
  * EnrichmentResult<Transaction, Transaction> result =
@@ -113,7 +113,15 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     checkArgumentNotNull(table, "table");
     checkArgumentNotNull(joinFn, "joinFn");
     return new SideInputEnrichment<>(
-        keyFn, table, joinFn, DEFAULT_REFRESH_INTERVAL, null, null, null, null, "enrich-side-input");
+        keyFn,
+        table,
+        joinFn,
+        DEFAULT_REFRESH_INTERVAL,
+        null,
+        null,
+        null,
+        null,
+        "enrich-side-input");
   }
 
   /** How often an unbounded pipeline reloads the table. */
@@ -167,7 +175,15 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
     return new SideInputEnrichment<>(
-        keyFn, table, joinFn, refreshInterval, reloadSignal, keyCoder, valueCoder, outputCoder, stage);
+        keyFn,
+        table,
+        joinFn,
+        refreshInterval,
+        reloadSignal,
+        keyCoder,
+        valueCoder,
+        outputCoder,
+        stage);
   }
 
   @Override
@@ -176,7 +192,8 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
       throw new IllegalStateException(
           "SideInputEnrichment needs the table's coders: call withTableCoders(keyCoder, valueCoder)");
     }
-    Coder<OutputT> resolvedOutputCoder = EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
+    Coder<OutputT> resolvedOutputCoder =
+        EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
     PCollectionView<Iterable<TableSnapshot<K, V>>> snapshot =
         reloadTicks(input)
             .apply(
@@ -186,7 +203,8 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
                     .discardingFiredPanes())
             .apply("LoadTable", ParDo.of(new LoadTableFn<>(table)))
             .setCoder(TableSnapshot.coder(keyCoder, valueCoder))
-            // The view holds the latest pane; if two loads share a pane, the reader takes the newest.
+            // The view holds the latest pane; if two loads share a pane, the reader takes the
+            // newest.
             .apply("AsSideInput", View.asIterable());
 
     TupleTag<OutputT> enrichedTag = new TupleTag<>();
@@ -237,7 +255,8 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     return ticks
         .apply(
             "SingleKey",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
                 .via(tick -> KV.of("table", tick)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
   }
@@ -275,7 +294,8 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     }
   }
 
-  private static final class JoinWithSnapshotFn<InputT, K, V, OutputT> extends DoFn<InputT, OutputT> {
+  private static final class JoinWithSnapshotFn<InputT, K, V, OutputT>
+      extends DoFn<InputT, OutputT> {
     private final SerializableFunction<InputT, K> keyFn;
     private final JoinFn<InputT, V, OutputT> joinFn;
     private final PCollectionView<Iterable<TableSnapshot<K, V>>> snapshotView;
@@ -307,7 +327,8 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
       this.failuresTag = failuresTag;
     }
 
-    private static <K, V> @Nullable TableSnapshot<K, V> newest(Iterable<TableSnapshot<K, V>> loads) {
+    private static <K, V> @Nullable TableSnapshot<K, V> newest(
+        Iterable<TableSnapshot<K, V>> loads) {
       TableSnapshot<K, V> newest = null;
       for (TableSnapshot<K, V> load : loads) {
         if (newest == null || load.version() > newest.version()) {

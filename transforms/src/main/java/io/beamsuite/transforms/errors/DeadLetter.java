@@ -1,10 +1,10 @@
 package io.beamsuite.transforms.errors;
 
-import io.beamsuite.transforms.records.RawRecord;
-import io.beamsuite.transforms.records.SourceCoordinates;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
+import io.beamsuite.transforms.records.RawRecord;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.io.Serializable;
 import java.nio.charset.CharacterCodingException;
 import java.util.Base64;
@@ -14,8 +14,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * The one failure shape of beamsuite (docs/pipelines.md): a record that could not be processed, with
- * the stage that rejected it, a short machine-readable {@code reason}, a human-readable {@code
+ * The one failure shape of beamsuite (docs/pipelines.md): a record that could not be processed,
+ * with the stage that rejected it, a short machine-readable {@code reason}, a human-readable {@code
  * detail}, the exception class, the payload verbatim, the time of failure and, when known, the
  * source coordinates.
  *
@@ -108,11 +108,11 @@ public abstract class DeadLetter implements Serializable {
     }
   }
 
-
   /**
-   * The wire form (docs/pipelines.md) for the {@code dead-letters} topic: {@code stage, reason, detail,
-   * error_class, payload, payload_encoding, failed_at, source?}. The payload is the verbatim text
-   * when it is valid UTF-8 ({@code payload_encoding: "utf-8"}), else base64 ({@code "base64"}).
+   * The wire form (docs/pipelines.md) for the {@code dead-letters} topic: {@code stage, reason,
+   * detail, error_class, payload, payload_encoding, failed_at, source?}. The payload is the
+   * verbatim text when it is valid UTF-8 ({@code payload_encoding: "utf-8"}), else base64 ({@code
+   * "base64"}).
    */
   public String toJson() {
     ObjectNode node = JSON.createObjectNode();

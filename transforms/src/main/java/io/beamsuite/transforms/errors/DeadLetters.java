@@ -49,8 +49,8 @@ public final class DeadLetters {
   }
 
   /**
-   * Turns dead letters into Beam {@link BadRecord}s, for {@link
-   * ErrorHandler#addErrorCollection}. The payload travels verbatim as the encoded record.
+   * Turns dead letters into Beam {@link BadRecord}s, for {@link ErrorHandler#addErrorCollection}.
+   * The payload travels verbatim as the encoded record.
    */
   public static PTransform<PCollection<DeadLetter>, PCollection<BadRecord>> toBadRecords() {
     return new PTransform<PCollection<DeadLetter>, PCollection<BadRecord>>() {
@@ -121,7 +121,10 @@ public final class DeadLetters {
                         ? null
                         : letter.getErrorClass() + ": " + letter.getDetail())
                 .setDescription(
-                    letter.getStage() + REASON_SEPARATOR + letter.getReason() + REASON_SEPARATOR
+                    letter.getStage()
+                        + REASON_SEPARATOR
+                        + letter.getReason()
+                        + REASON_SEPARATOR
                         + letter.getDetail())
                 .build())
         .build();

@@ -21,25 +21,25 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * Parses JSON payloads into objects of a class with the {@link TolerantJson} reader; a payload
- * that cannot become a valid object is sent to the dead letters with a reason instead of failing
- * the pipeline.
+ * Parses JSON payloads into objects of a class with the {@link TolerantJson} reader; a payload that
+ * cannot become a valid object is sent to the dead letters with a reason instead of failing the
+ * pipeline.
  *
  * <p>Rejected, each with its own {@link DeadLetter.Reasons reason}: empty payloads, payloads over
  * the size limit, invalid UTF-8, malformed or truncated JSON, JSON that is not an object, missing
@@ -56,14 +56,13 @@ import org.joda.time.Instant;
  * PCollection<DeadLetter> rejected = clicks.deadLetters();
  * }</pre>
  *
- * <p>The output coder is the one registered for the class (for example a Beam schema) unless
- * {@link #withCoder(Coder)} gives one; Java serialization is refused because it is neither compact
- * nor deterministic.
+ * <p>The output coder is the one registered for the class (for example a Beam schema) unless {@link
+ * #withCoder(Coder)} gives one; Java serialization is refused because it is neither compact nor
+ * deterministic.
  */
 public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, ParseJson.Result<T>> {
   /** Default upper bound on payload size: 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
-
 
   private final Class<T> type;
   private final String stage;
@@ -94,7 +93,8 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
   /** Payloads longer than this many bytes are dead letters ({@code payload_too_large}). */
   public ParseJson<T> withMaxPayloadBytes(int maxPayloadBytes) {
     if (maxPayloadBytes <= 0) {
-      throw new IllegalArgumentException("maxPayloadBytes must be positive, got " + maxPayloadBytes);
+      throw new IllegalArgumentException(
+          "maxPayloadBytes must be positive, got " + maxPayloadBytes);
     }
     return new ParseJson<>(type, stage, maxPayloadBytes, coder);
   }
@@ -132,7 +132,6 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         ? coder
         : EfficientCoders.infer(pipeline, TypeDescriptor.of(type), "withCoder(...)");
   }
-
 
   /** The parsed values and the dead letters of a {@link ParseJson}. */
   public static final class Result<T> implements POutput {
@@ -247,7 +246,12 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         return;
       }
       if (value == null) {
-        reject(record, DeadLetter.Reasons.NOT_AN_OBJECT, "JSON null is not a " + type.getSimpleName(), null, out);
+        reject(
+            record,
+            DeadLetter.Reasons.NOT_AN_OBJECT,
+            "JSON null is not a " + type.getSimpleName(),
+            null,
+            out);
         return;
       }
       parsedCount.inc();

@@ -13,9 +13,9 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
@@ -52,8 +52,9 @@ public final class TolerantJson {
         JsonMapper.builder()
             .addModule(new JavaTimeModule())
             // After JavaTimeModule, so it wins for Instant: the same values, parsed faster.
-            .addModule(new SimpleModule("IsoInstants").addDeserializer(
-                java.time.Instant.class, IsoInstants.jacksonDeserializer()))
+            .addModule(
+                new SimpleModule("IsoInstants")
+                    .addDeserializer(java.time.Instant.class, IsoInstants.jacksonDeserializer()))
             .annotationIntrospector(new RequiredMeansNonNull())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

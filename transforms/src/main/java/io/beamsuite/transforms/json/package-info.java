@@ -1,4 +1,5 @@
 /**
- * Tolerant JSON reading: {@link io.beamsuite.transforms.json.ParseJson} sends payloads it cannot parse to dead letters with a reason.
+ * Tolerant JSON reading: {@link io.beamsuite.transforms.json.ParseJson} sends payloads it cannot
+ * parse to dead letters with a reason.
  */
 package io.beamsuite.transforms.json;

@@ -12,11 +12,12 @@ import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * An undecoded input record: the payload bytes exactly as they were read, plus where they came
- * from when the source knows it.
+ * An undecoded input record: the payload bytes exactly as they were read, plus where they came from
+ * when the source knows it.
  *
- * <p>Parsing transforms such as {@link io.beamsuite.transforms.json.ParseJson} take raw records rather than strings so that a
- * payload that is not even valid UTF-8 still reaches the dead letters byte for byte.
+ * <p>Parsing transforms such as {@link io.beamsuite.transforms.json.ParseJson} take raw records
+ * rather than strings so that a payload that is not even valid UTF-8 still reaches the dead letters
+ * byte for byte.
  *
  * <pre>{@code
  * PCollection<RawRecord> raw =

@@ -1,7 +1,7 @@
 package io.beamsuite.transforms.records;
 
-import io.beamsuite.transforms.errors.DeadLetter;
 import com.google.auto.value.AutoValue;
+import io.beamsuite.transforms.errors.DeadLetter;
 import java.io.Serializable;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;

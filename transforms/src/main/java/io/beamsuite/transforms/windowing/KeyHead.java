@@ -11,11 +11,11 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 
 /**
- * The small, fixed-size part of a key's state in {@link WindowedAggregateFn}, read and written
- * once per record: what the key knows of the watermark, its timers, and its hot windows (those a
- * record at the key's event-time frontier belongs to: one for tumbling windows and sessions,
- * {@code size / period} for sliding windows). Every other open window of the key is parked in a
- * bag that records only append to.
+ * The small, fixed-size part of a key's state in {@link WindowedAggregateFn}, read and written once
+ * per record: what the key knows of the watermark, its timers, and its hot windows (those a record
+ * at the key's event-time frontier belongs to: one for tumbling windows and sessions, {@code size /
+ * period} for sliding windows). Every other open window of the key is parked in a bag that records
+ * only append to.
  */
 final class KeyHead<AccumT> {
   static final long NONE = Long.MIN_VALUE;
@@ -57,7 +57,6 @@ final class KeyHead<AccumT> {
   private KeyHead(List<WindowPart<AccumT>> hot) {
     this.hot = hot;
   }
-
 
   void parked(WindowPart<AccumT> part, long allowedLatenessMillis) {
     parkedParts++;

@@ -15,8 +15,8 @@ import org.joda.time.Instant;
  * A record that arrived after its window had closed for good (the watermark had passed the window's
  * end plus the allowed lateness), routed by {@link WindowedAggregate} instead of being dropped.
  *
- * <p>A record that belongs to several windows (sliding windows) is routed once per closed window
- * it missed; it still counts in the windows that were open.
+ * <p>A record that belongs to several windows (sliding windows) is routed once per closed window it
+ * missed; it still counts in the windows that were open.
  *
  * <pre>{@code
  * lateRecords.apply(MapElements.into(TypeDescriptors.strings())
@@ -49,7 +49,12 @@ public abstract class LateRecord<T> {
   public abstract String reason();
 
   public static <T> LateRecord<T> of(
-      T value, Instant eventTime, Instant windowStart, Instant windowEnd, Instant watermark, String reason) {
+      T value,
+      Instant eventTime,
+      Instant windowStart,
+      Instant windowEnd,
+      Instant watermark,
+      String reason) {
     return new AutoValue_LateRecord<>(value, eventTime, windowStart, windowEnd, watermark, reason);
   }
 

@@ -11,10 +11,10 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
- * One window of one key in {@link WindowedAggregateFn}'s state, or a part of it: a window's
- * records may be spread over several parts (one kept hot in the key's head, others parked in a
- * bag) until a timer merges them. Parts of the same window, or of overlapping sessions, merge
- * losslessly: accumulators combine, flags are or-ed, the pane index is the highest.
+ * One window of one key in {@link WindowedAggregateFn}'s state, or a part of it: a window's records
+ * may be spread over several parts (one kept hot in the key's head, others parked in a bag) until a
+ * timer merges them. Parts of the same window, or of overlapping sessions, merge losslessly:
+ * accumulators combine, flags are or-ed, the pane index is the highest.
  */
 final class WindowPart<AccumT> {
   private static final int ON_TIME_FIRED = 1;
@@ -24,12 +24,16 @@ final class WindowPart<AccumT> {
   long start;
   long end;
   AccumT accumulator;
+
   /** Index of the next pane of this window. */
   long nextPaneIndex;
+
   /** Whether the window's first non-early pane has fired (at this end, for sessions). */
   boolean onTimeFired;
+
   /** Whether input was added since the last pane. */
   boolean dirty;
+
   /** Whether input arrived before the key knew the window's end had passed (Beam's hold). */
   boolean heldBeforeEnd;
 
@@ -66,7 +70,9 @@ final class WindowPart<AccumT> {
    * grows past the end at which it fired counts as not fired: it gets its own pane at its new end.
    */
   <InputT> void absorb(WindowPart<AccumT> other, CombineFn<InputT, AccumT, ?> combineFn) {
-    long firedEnd = Math.max(onTimeFired ? end : Long.MIN_VALUE, other.onTimeFired ? other.end : Long.MIN_VALUE);
+    long firedEnd =
+        Math.max(
+            onTimeFired ? end : Long.MIN_VALUE, other.onTimeFired ? other.end : Long.MIN_VALUE);
     start = Math.min(start, other.start);
     end = Math.max(end, other.end);
     accumulator = combineFn.mergeAccumulators(List.of(accumulator, other.accumulator));

@@ -19,9 +19,9 @@ import org.joda.time.Instant;
  *
  * <p>For a given key and window, panes are numbered from 0. With early firings a window emits
  * {@link Timing#EARLY} panes before the watermark reaches its end, then one {@link Timing#ON_TIME}
- * pane, then a {@link Timing#LATE} pane per late record accepted within the allowed lateness.
- * Sinks that upsert by {@code (key, windowStart, windowEnd)} end with the final value when the spec
- * is accumulating.
+ * pane, then a {@link Timing#LATE} pane per late record accepted within the allowed lateness. Sinks
+ * that upsert by {@code (key, windowStart, windowEnd)} end with the final value when the spec is
+ * accumulating.
  *
  * <pre>{@code
  * WindowResult<String, Long> r = ...;

@@ -11,9 +11,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * How {@link WindowedAggregate} groups records in event time: tumbling, sliding or session
- * windows, how long late data is still accepted, whether early (speculative) results are emitted,
- * and whether successive results of a window accumulate or carry only new data.
+ * How {@link WindowedAggregate} groups records in event time: tumbling, sliding or session windows,
+ * how long late data is still accepted, whether early (speculative) results are emitted, and
+ * whether successive results of a window accumulate or carry only new data.
  *
  * <p>Immutable; every {@code with*} method returns a new spec.
  *
@@ -68,7 +68,9 @@ public abstract class WindowSpec implements Serializable {
   /** How far behind the watermark a window still accepts records; zero by default. */
   public abstract Duration getAllowedLateness();
 
-  /** Processing-time delay after the first record of a pane before an early result; none by default. */
+  /**
+   * Processing-time delay after the first record of a pane before an early result; none by default.
+   */
   public abstract @Nullable Duration getEarlyFiringInterval();
 
   /** Whether each result of a window includes everything so far (else only what is new). */
@@ -77,7 +79,8 @@ public abstract class WindowSpec implements Serializable {
   /** Accepts records up to {@code lateness} behind the watermark; later ones are routed late. */
   public WindowSpec withAllowedLateness(Duration lateness) {
     if (lateness == null || lateness.isShorterThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("allowed lateness must be zero or positive, got " + lateness);
+      throw new IllegalArgumentException(
+          "allowed lateness must be zero or positive, got " + lateness);
     }
     return toBuilder().setAllowedLateness(lateness).build();
   }

@@ -11,8 +11,8 @@ import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -64,17 +64,17 @@ import org.joda.time.Duration;
  * watermark from its own event-time timers, which fire at every window end and expiry (end plus
  * allowed lateness): a new key starts one memory (window size plus allowed lateness, at least an
  * hour) before its first record, and a key stops after two memories' worth of probe points without
- * a record (the climb, then about one memory after its last record). Every record routed late is one
- * Beam's GroupByKey with the same windowing would drop too; the converse can differ by the
+ * a record (the climb, then about one memory after its last record). Every record routed late is
+ * one Beam's GroupByKey with the same windowing would drop too; the converse can differ by the
  * timer-firing delay: a record that arrives after the watermark passed its window's expiry, but
  * before the key's timer for that point has fired, is still aggregated (for sessions, whose ends
- * are not aligned, the key probes every gap, so this can be up to one gap). The per-record work is the
- * number of windows the record belongs to, not the number of open windows; see the package-private
- * {@code WindowedAggregateFn} for the state layout.
+ * are not aligned, the key probes every gap, so this can be up to one gap). The per-record work is
+ * the number of windows the record belongs to, not the number of open windows; see the
+ * package-private {@code WindowedAggregateFn} for the state layout.
  *
- * <p>Every input record therefore ends in at least one result pane or in the late output (one
- * late record per closed window it missed). Counters: {@code records_in}, {@code late_records},
- * {@code panes_early}, {@code panes_on_time}, {@code panes_late}.
+ * <p>Every input record therefore ends in at least one result pane or in the late output (one late
+ * record per closed window it missed). Counters: {@code records_in}, {@code late_records}, {@code
+ * panes_early}, {@code panes_on_time}, {@code panes_late}.
  *
  * <pre>{@code
  * WindowedAggregate.Result<String, Long, Click> views =
@@ -132,7 +132,8 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
   @Override
   public Result<K, OutputT, InputT> expand(PCollection<InputT> input) {
     if (spec == null) {
-      throw new IllegalStateException("WindowedAggregate needs a window spec: call over(WindowSpec)");
+      throw new IllegalStateException(
+          "WindowedAggregate needs a window spec: call over(WindowSpec)");
     }
     Coder<InputT> inputCoder = input.getCoder();
     CoderRegistry registry = input.getPipeline().getCoderRegistry();
@@ -240,18 +241,19 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
     }
   }
 
-  /** Turns Beam's (key, window, value) into the result the streaming path emits for an on-time pane. */
+  /**
+   * Turns Beam's (key, window, value) into the result the streaming path emits for an on-time pane.
+   */
   private static final class ToWindowResultFn<K, V> extends DoFn<KV<K, V>, WindowResult<K, V>> {
     private final Counter onTimePanes = Metrics.counter(WindowedAggregate.class, "panes_on_time");
 
     @ProcessElement
     public void processElement(
-        @Element KV<K, V> element,
-        BoundedWindow window,
-        OutputReceiver<WindowResult<K, V>> out) {
+        @Element KV<K, V> element, BoundedWindow window, OutputReceiver<WindowResult<K, V>> out) {
       IntervalWindow interval = (IntervalWindow) window;
       onTimePanes.inc();
-      // Output timestamp stays the window's max timestamp (END_OF_WINDOW), as in the streaming path.
+      // Output timestamp stays the window's max timestamp (END_OF_WINDOW), as in the streaming
+      // path.
       out.output(
           WindowResult.of(
               element.getKey(),

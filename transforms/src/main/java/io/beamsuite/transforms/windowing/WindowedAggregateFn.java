@@ -30,8 +30,8 @@ import org.joda.time.Instant;
  * the record is routed instead of dropped (a GroupByKey drops it with only a counter).
  *
  * <p><b>Lateness from a portable signal.</b> The watermark is never read. Per key, the transform
- * keeps the highest event-time timer that has fired ({@link KeyHead#firedUpTo}): a timer fires
- * only once the input watermark is past its timestamp, so a window whose {@code maxTimestamp +
+ * keeps the highest event-time timer that has fired ({@link KeyHead#firedUpTo}): a timer fires only
+ * once the input watermark is past its timestamp, so a window whose {@code maxTimestamp +
  * allowedLateness} is at or before it is closed for good, and a record for it is exactly one that
  * Beam's late-data dropping ({@code maxTimestamp + allowedLateness < inputWatermark}) drops too.
  * The converse can differ by the timer-firing delay: a record that arrives after the watermark
@@ -39,8 +39,8 @@ import org.joda.time.Instant;
  * still aggregated (and fires a pane). The same holds for pane timing: a window's first pane is
  * {@code LATE} when its first record arrived after the key knew the window's end had passed.
  *
- * <p>So that a key also knows about windows it has no record in, its one event-time timer is set
- * at the next <i>probe point</i> ({@link #nextProbe}) whenever no window deadline comes first: for
+ * <p>So that a key also knows about windows it has no record in, its one event-time timer is set at
+ * the next <i>probe point</i> ({@link #nextProbe}) whenever no window deadline comes first: for
  * tumbling and sliding windows every window end and expiry, so every point at which any window
  * changes state; for sessions every multiple of the gap. A new key starts probing one memory
  * ({@link #memoryMillis}) before its first record, and probing stops after a bounded number of
@@ -49,12 +49,12 @@ import org.joda.time.Instant;
  * <p><b>State layout.</b> Only {@code ValueState}, {@code BagState} and timers (the state kinds of
  * every target runner, including Dataflow Runner v2 streaming). Per key: a small {@link KeyHead}
  * with the hot windows (those of the key's event-time frontier), read and written once per record;
- * a bag of parked window parts (older open windows, and records out of order), only appended to
- * per record; one event-time timer at the earliest deadline and one processing-time timer for
- * early firings. The per-record work is the number of windows the record belongs to, whatever the
- * number of open windows. What remains proportional to the open windows of a key is a timer
- * firing that has parked parts to look at: it reads the bag, merges parts of the same window (and
- * overlapping sessions), fires what is due and rewrites the bag compacted.
+ * a bag of parked window parts (older open windows, and records out of order), only appended to per
+ * record; one event-time timer at the earliest deadline and one processing-time timer for early
+ * firings. The per-record work is the number of windows the record belongs to, whatever the number
+ * of open windows. What remains proportional to the open windows of a key is a timer firing that
+ * has parked parts to look at: it reads the bag, merges parts of the same window (and overlapping
+ * sessions), fires what is due and rewrites the bag compacted.
  */
 class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     extends DoFn<KV<K, InputT>, WindowResult<K, OutputT>> {
@@ -143,11 +143,21 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
       MultiOutputReceiver out) {
     KeyHead<AccumT> stored = headState.read();
     KeyHead<AccumT> head = stored == null ? new KeyHead<>() : stored;
-    Step step = new Step(element.getKey(), element.getValue(), timestamp, head, parked, deadline, earlyFiring, out);
+    Step step =
+        new Step(
+            element.getKey(),
+            element.getValue(),
+            timestamp,
+            head,
+            parked,
+            deadline,
+            earlyFiring,
+            out);
     if (stored == null) {
       // A new key learns the watermark from its own timers: start probing far enough back that
       // records for windows that closed before the key was seen are recognised.
-      requestTimer(head, deadline, nextProbe(WindowPart.saturatedAdd(timestamp.getMillis(), -memoryMillis)));
+      requestTimer(
+          head, deadline, nextProbe(WindowPart.saturatedAdd(timestamp.getMillis(), -memoryMillis)));
     }
     boolean added = sessions ? step.addToSession() : step.addToWindows();
     if (added || stored != null) {
@@ -155,7 +165,9 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     }
   }
 
-  /** One record's way into its windows; an object so the many collaborators are not passed around. */
+  /**
+   * One record's way into its windows; an object so the many collaborators are not passed around.
+   */
   private final class Step {
     final K key;
     final InputT value;
@@ -227,7 +239,10 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
       return added;
     }
 
-    /** Sessions: a record merges into the hot session when it overlaps it; merging with parked ones waits for a timer. */
+    /**
+     * Sessions: a record merges into the hot session when it overlaps it; merging with parked ones
+     * waits for a timer.
+     */
     boolean addToSession() {
       long end = WindowPart.saturatedAdd(ts, sizeMillis);
       if (routedLate(ts, end)) {
@@ -315,8 +330,8 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     }
 
     /**
-     * Beam's trigger fires a pane as soon as a record lands in a window whose end has passed; a
-     * hot window can do that here, a parked one asks the timer to merge its parts first.
+     * Beam's trigger fires a pane as soon as a record lands in a window whose end has passed; a hot
+     * window can do that here, a parked one asks the timer to merge its parts first.
      */
     private void scheduleOrFire(WindowPart<AccumT> part, boolean fireNow) {
       if (part.maxTimestamp() <= head.firedUpTo) {
@@ -411,7 +426,10 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     }
     return Math.min(
         nextOnGrid(firedUpTo, sizeMillis - 1, periodMillis),
-        nextOnGrid(firedUpTo, WindowPart.saturatedAdd(sizeMillis - 1, allowedLatenessMillis), periodMillis));
+        nextOnGrid(
+            firedUpTo,
+            WindowPart.saturatedAdd(sizeMillis - 1, allowedLatenessMillis),
+            periodMillis));
   }
 
   /** The smallest {@code g > t} with {@code g = residue (mod modulus)}. */
@@ -463,7 +481,9 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     for (WindowPart<AccumT> part : parts) {
       boolean joins =
           last != null
-              && (sessions ? last.intersects(part.start, part.end) : last.sameWindow(part.start, part.end));
+              && (sessions
+                  ? last.intersects(part.start, part.end)
+                  : last.sameWindow(part.start, part.end));
       if (joins) {
         last.absorb(part, combineFn);
       } else {
@@ -474,7 +494,10 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     return merged;
   }
 
-  /** Puts the frontier's windows back in the head and parks the others, rewriting the bag if it was read. */
+  /**
+   * Puts the frontier's windows back in the head and parks the others, rewriting the bag if it was
+   * read.
+   */
   private void redistribute(
       KeyHead<AccumT> head,
       List<WindowPart<AccumT>> open,
@@ -492,7 +515,9 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     }
     for (WindowPart<AccumT> part : open) {
       boolean hot =
-          sessions ? part.start == latestStart && head.hot.isEmpty() : spec.contains(part.start, head.frontier);
+          sessions
+              ? part.start == latestStart && head.hot.isEmpty()
+              : spec.contains(part.start, head.frontier);
       if (hot) {
         head.hot.add(part);
       } else {
@@ -547,12 +572,16 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     }
   }
 
-  /** Results are stamped with their window's max timestamp, never before the firing timer's hold. */
+  /**
+   * Results are stamped with their window's max timestamp, never before the firing timer's hold.
+   */
   private static Instant outputTime(WindowPart<?> part, long timerOutputTime) {
     return new Instant(Math.max(part.maxTimestamp(), timerOutputTime));
   }
 
-  /** Moves the key's one event-time timer earlier if {@code target} is before its current target. */
+  /**
+   * Moves the key's one event-time timer earlier if {@code target} is before its current target.
+   */
   private static void requestTimer(KeyHead<?> head, Timer deadline, long target) {
     if (head.timerTarget == KeyHead.NONE || target < head.timerTarget) {
       deadline.set(new Instant(Math.min(target, LAST_TIMER)));

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.transforms.cdc.ChangeEvent.Op;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.testing.PipelineMetrics;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,10 +18,6 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -40,7 +37,6 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
-import io.beamsuite.transforms.testing.PipelineMetrics;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -481,7 +477,6 @@ public class ApplyChangesTest {
   private static Instant commit(long lsn) {
     return T0.plus(Duration.millis(lsn));
   }
-
 
   private static long counter(PipelineResult result, String name) {
     return PipelineMetrics.counter(result, ApplyChanges.class, name);

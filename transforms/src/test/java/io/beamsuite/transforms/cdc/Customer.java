@@ -9,8 +9,8 @@ import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A row of the {@code customers} table (docs/pipelines.md) as Debezium's Postgres connector emits it:
- * snake_case columns, {@code updated_at timestamptz} as an ISO-8601 string. Only the key is
+ * A row of the {@code customers} table (docs/pipelines.md) as Debezium's Postgres connector emits
+ * it: snake_case columns, {@code updated_at timestamptz} as an ISO-8601 string. Only the key is
  * required, because a delete under the default replica identity carries the key alone.
  */
 @DefaultSchema(JavaFieldSchema.class)

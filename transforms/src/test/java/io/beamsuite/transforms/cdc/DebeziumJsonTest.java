@@ -10,6 +10,7 @@ import io.beamsuite.transforms.cdc.ChangeEvent.Op;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
+import io.beamsuite.transforms.testing.PipelineMetrics;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -31,7 +28,6 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
-import io.beamsuite.transforms.testing.PipelineMetrics;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -502,7 +498,6 @@ public class DebeziumJsonTest {
         + " "
         + Base64.getEncoder().encodeToString(payload);
   }
-
 
   private static long counter(PipelineResult result, String name) {
     return PipelineMetrics.counter(result, DebeziumJson.class, name);

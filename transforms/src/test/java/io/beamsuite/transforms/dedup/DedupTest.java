@@ -6,11 +6,11 @@ import static org.junit.Assert.assertThrows;
 
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
-import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.testing.CrashingRunner;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -37,8 +37,8 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Exact-output tests of {@link Dedup}. Records are {@code "id@copy"}; a record starting with
- * {@code "-"} has no id.
+ * Exact-output tests of {@link Dedup}. Records are {@code "id@copy"}; a record starting with {@code
+ * "-"} has no id.
  */
 @RunWith(JUnit4.class)
 public class DedupTest {
@@ -131,10 +131,12 @@ public class DedupTest {
             // Exactly at x's retention end: remembered, as without buckets.
             .advanceWatermarkTo(T0.plus(RETENTION))
             .addElements(at("x@2", 0))
-            // Past the slot holding x's retention end: forgotten; y (retention to minute 15) is not.
+            // Past the slot holding x's retention end: forgotten; y (retention to minute 15) is
+            // not.
             .advanceWatermarkTo(T0.plus(RETENTION).plus(slot).plus(Duration.millis(1)))
             .addElements(at("x@3", 0), at("y@3", 1))
-            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(15)).plus(slot).plus(Duration.millis(1)))
+            .advanceWatermarkTo(
+                T0.plus(Duration.standardMinutes(15)).plus(slot).plus(Duration.millis(1)))
             .addElements(at("y@4", 2))
             .advanceWatermarkToInfinity();
 
@@ -163,8 +165,7 @@ public class DedupTest {
     // in its own one-minute window, so a per-window count sees them separately.
     PAssert.that(out.unique().apply(ParDo.of(new WithWindowStartFn())))
         .containsInAnyOrder("x@1 in 0", "y@1 in 1");
-    PAssert.that(
-            out.unique().apply(Combine.globally(Count.<String>combineFn()).withoutDefaults()))
+    PAssert.that(out.unique().apply(Combine.globally(Count.<String>combineFn()).withoutDefaults()))
         .containsInAnyOrder(1L, 1L);
     p.run();
   }
@@ -187,7 +188,8 @@ public class DedupTest {
     assertEquals(2, counter(result, Dedup.class, "records_without_id"));
     assertEquals(
         counter(result, Dedup.class, "records_in"),
-        counter(result, Dedup.class, "unique") + counter(result, Dedup.class, "duplicates_dropped"));
+        counter(result, Dedup.class, "unique")
+            + counter(result, Dedup.class, "duplicates_dropped"));
   }
 
   @Test
@@ -197,14 +199,22 @@ public class DedupTest {
     PCollection<String> records =
         p.apply(
             Create.timestamped(
-                at("x@1", 0), at("x@2", 1), at("y@1", 2), at("x@3", -5), at("z@1", 3), at("y@2", 90)));
+                at("x@1", 0),
+                at("x@2", 1),
+                at("y@1", 2),
+                at("x@3", -5),
+                at("z@1", 3),
+                at("y@2", 90)));
 
     Dedup.Result<String> out = records.apply(Dedup.byId(ID).withRetention(RETENTION));
 
-    PAssert.that(out.unique().apply("UniqueIds", MapElements.into(TypeDescriptors.strings()).via(ID::apply)))
+    PAssert.that(
+            out.unique()
+                .apply("UniqueIds", MapElements.into(TypeDescriptors.strings()).via(ID::apply)))
         .containsInAnyOrder("x", "y", "z");
     PAssert.that(
-            out.duplicates().apply("DuplicateIds", MapElements.into(TypeDescriptors.strings()).via(ID::apply)))
+            out.duplicates()
+                .apply("DuplicateIds", MapElements.into(TypeDescriptors.strings()).via(ID::apply)))
         .containsInAnyOrder("x", "x", "y");
     PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -227,7 +237,8 @@ public class DedupTest {
     assertEquals(false, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID)));
     assertEquals(false, usesBuckets(Pipeline.create(other), false, Dedup.byId(ID)));
     assertEquals(true, usesBuckets(Pipeline.create(other), true, Dedup.byId(ID).withKeyBuckets(8)));
-    assertEquals(true, usesBuckets(Pipeline.create(other), false, Dedup.byId(ID).withKeyBuckets(8)));
+    assertEquals(
+        true, usesBuckets(Pipeline.create(other), false, Dedup.byId(ID).withKeyBuckets(8)));
     // The Flink runner in batch mode, recognised by name: buckets for bounded input.
     PipelineOptions flink = PipelineOptionsFactory.create();
     flink.setRunner(FlinkRunner.class);
@@ -257,7 +268,8 @@ public class DedupTest {
       input.setIsBoundedInternal(PCollection.IsBounded.UNBOUNDED);
     }
     input.apply(name, dedup);
-    return stepNames(pipeline).stream().anyMatch(s -> s.startsWith(name + "/") && s.endsWith("DropDuplicatesPerBucket"));
+    return stepNames(pipeline).stream()
+        .anyMatch(s -> s.startsWith(name + "/") && s.endsWith("DropDuplicatesPerBucket"));
   }
 
   private static java.util.Set<String> stepNames(Pipeline pipeline) {
@@ -297,8 +309,7 @@ public class DedupTest {
   private static final class WithWindowStartFn extends DoFn<String, String> {
     @ProcessElement
     public void process(@Element String record, BoundedWindow window, OutputReceiver<String> out) {
-      long minute =
-          (((IntervalWindow) window).start().getMillis() - T0.getMillis()) / 60_000;
+      long minute = (((IntervalWindow) window).start().getMillis() - T0.getMillis()) / 60_000;
       out.output(record + " in " + minute);
     }
   }
@@ -310,5 +321,4 @@ public class DedupTest {
   private static TimestampedValue<String> at(String record, int minute) {
     return TimestampedValue.of(record, T0.plus(Duration.standardMinutes(minute)));
   }
-
 }

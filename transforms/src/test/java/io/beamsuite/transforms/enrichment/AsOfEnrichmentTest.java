@@ -30,9 +30,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * {@link AsOfEnrichment} driven by one {@link TestStream} that interleaves records ({@code
- * "R key:id"}, timestamped with their event time) and dimension changes ({@code "C key value op
- * lsn"}, timestamped with their commit time), so arrival order and watermark are exact.
+ * {@link AsOfEnrichment} driven by one {@link TestStream} that interleaves records ({@code "R
+ * key:id"}, timestamped with their event time) and dimension changes ({@code "C key value op lsn"},
+ * timestamped with their commit time), so arrival order and watermark are exact.
  */
 @RunWith(JUnit4.class)
 public class AsOfEnrichmentTest {
@@ -111,7 +111,9 @@ public class AsOfEnrichmentTest {
     assertEquals(3, counter(result, AsOfEnrichment.class, "versions_expired"));
     assertEquals(
         counter(result, AsOfEnrichment.class, "records_in"),
-        counter(result, AsOfEnrichment.class, "enriched") + counter(result, AsOfEnrichment.class, "unmatched") + counter(result, AsOfEnrichment.class, "failures"));
+        counter(result, AsOfEnrichment.class, "enriched")
+            + counter(result, AsOfEnrichment.class, "unmatched")
+            + counter(result, AsOfEnrichment.class, "failures"));
   }
 
   @Test
@@ -200,8 +202,7 @@ public class AsOfEnrichmentTest {
     PCollectionTuple split =
         p.apply(events)
             .apply(
-                "Split",
-                ParDo.of(new SplitFn()).withOutputTags(RECORDS, TupleTagList.of(CHANGES)));
+                "Split", ParDo.of(new SplitFn()).withOutputTags(RECORDS, TupleTagList.of(CHANGES)));
     PCollection<ChangeEvent<String, String>> changes =
         split.get(CHANGES).setCoder(ChangeEvent.coder(StringUtf8Coder.of(), StringUtf8Coder.of()));
     return split
@@ -253,12 +254,7 @@ public class AsOfEnrichmentTest {
       out.get(CHANGES)
           .output(
               ChangeEvent.of(
-                  op,
-                  f[1],
-                  null,
-                  row,
-                  ChangePosition.of(Long.parseLong(f[4]), 0),
-                  time));
+                  op, f[1], null, row, ChangePosition.of(Long.parseLong(f[4]), 0), time));
     }
   }
 
@@ -276,5 +272,4 @@ public class AsOfEnrichmentTest {
   private static TimestampedValue<String> at(String event, String offset) {
     return TimestampedValue.of(event, t(offset));
   }
-
 }

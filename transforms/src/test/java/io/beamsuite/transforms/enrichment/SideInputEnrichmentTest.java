@@ -128,12 +128,14 @@ public class SideInputEnrichmentTest {
       TestStream<String> events, ReferenceTable<String, String> table) {
     PCollectionTuple split =
         p.apply(events)
-            .apply("Split", ParDo.of(new SplitFn()).withOutputTags(RECORDS, TupleTagList.of(TICKS)));
+            .apply(
+                "Split", ParDo.of(new SplitFn()).withOutputTags(RECORDS, TupleTagList.of(TICKS)));
     return split
         .get(RECORDS)
         .setCoder(StringUtf8Coder.of())
         .apply(
-            Enrichment.sideInput(SideInputEnrichmentTest::keyOf, table, SideInputEnrichmentTest::join)
+            Enrichment.sideInput(
+                    SideInputEnrichmentTest::keyOf, table, SideInputEnrichmentTest::join)
                 .withTableCoders(StringUtf8Coder.of(), StringUtf8Coder.of())
                 .withOutputCoder(StringUtf8Coder.of())
                 .reloadOn(split.get(TICKS).setCoder(StringUtf8Coder.of())));
@@ -169,5 +171,4 @@ public class SideInputEnrichmentTest {
             MapElements.into(TypeDescriptors.strings())
                 .via((DeadLetter d) -> d.getReason() + " " + d.payloadUtf8()));
   }
-
 }

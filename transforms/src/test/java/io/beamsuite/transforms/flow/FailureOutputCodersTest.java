@@ -8,8 +8,8 @@ import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.cdc.DebeziumJson;
 import io.beamsuite.transforms.enrichment.Enrichment;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
+import io.beamsuite.transforms.records.RawRecord;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -24,19 +24,22 @@ import org.junit.runners.JUnit4;
 
 /**
  * Every failure output carries the dead letters' schema coder. Left to inference, a typed extra
- * output of a ParDo gets the registry's coder, which for a Serializable class is Java
- * serialization (slow, not deterministic, and forbidden on data paths here).
+ * output of a ParDo gets the registry's coder, which for a Serializable class is Java serialization
+ * (slow, not deterministic, and forbidden on data paths here).
  */
 @RunWith(JUnit4.class)
 public class FailureOutputCodersTest {
-  @Rule public final transient TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  @Rule
+  public final transient TestPipeline p =
+      TestPipeline.create().enableAbandonedNodeEnforcement(false);
 
   @Test
   public void everyTransformsFailureOutputUsesTheSchemaCoder() {
     PCollection<RawRecord> raw = p.apply(Create.of(RawRecord.utf8("{}")));
     PCollection<String> records = p.apply("Records", Create.of("a:1"));
     PCollection<ChangeEvent<String, Click>> changes =
-        raw.apply("ParseChanges", DebeziumJson.parse(Click.class).withKeyField("event_id")).changes();
+        raw.apply("ParseChanges", DebeziumJson.parse(Click.class).withKeyField("event_id"))
+            .changes();
 
     List<PCollection<DeadLetter>> failureOutputs =
         List.of(
@@ -48,9 +51,7 @@ public class FailureOutputCodersTest {
                 .apply(
                     "SideInput",
                     Enrichment.sideInput(
-                            (String r) -> r,
-                            () -> Map.of("a", "x"),
-                            (String r, String v) -> r + v)
+                            (String r) -> r, () -> Map.of("a", "x"), (String r, String v) -> r + v)
                         .withTableCoders(StringUtf8Coder.of(), StringUtf8Coder.of())
                         .withOutputCoder(StringUtf8Coder.of()))
                 .failures(),

@@ -6,8 +6,8 @@ import static org.junit.Assert.assertTrue;
 
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,6 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -59,7 +58,12 @@ public class ParseDedupWindowReconciliationTest {
   private static final int EVENTS = 300;
   private static final String[] PAGES = {"home", "cart", "search", "checkout"};
   private static final String[] MALFORMED = {
-    "", "   ", "{\"event_id\":", "not json", "[1,2,3]", "null",
+    "",
+    "   ",
+    "{\"event_id\":",
+    "not json",
+    "[1,2,3]",
+    "null",
     "{\"event_id\":\"m\",\"user_id\":\"u\",\"page\":\"home\"}",
     "{\"event_id\":\"m\",\"user_id\":\"u\",\"page\":\"home\",\"event_time\":\"yesterday\"}",
     "{\"event_id\":\"m\",\"user_id\":\"u\",\"page\":7,\"event_time\":\"2026-01-01T00:00:00Z\"}",
@@ -121,8 +125,14 @@ public class ParseDedupWindowReconciliationTest {
     counts.forEach((k, v) -> expectedCounts.add(k + " = " + v));
     long counted = counts.values().stream().mapToLong(Long::longValue).sum();
     assertEquals(inputs, deadLetters + duplicateIds.size() + lateIds.size() + counted);
-    assertTrue("workload must exercise every path: " + deadLetters + "/" + duplicateIds.size() + "/"
-            + lateIds.size(), deadLetters > 5 && duplicateIds.size() > 5 && lateIds.size() > 5);
+    assertTrue(
+        "workload must exercise every path: "
+            + deadLetters
+            + "/"
+            + duplicateIds.size()
+            + "/"
+            + lateIds.size(),
+        deadLetters > 5 && duplicateIds.size() > 5 && lateIds.size() > 5);
 
     // ---- the pipeline ----
     TestStream.Builder<RawRecord> stream;
@@ -142,7 +152,9 @@ public class ParseDedupWindowReconciliationTest {
 
     ParseJson.Result<Click> parsed = raw.apply(ParseJson.of(Click.class).withStage("parse-clicks"));
     Dedup.Result<Click> deduped =
-        parsed.parsed().apply(Dedup.<Click>byId(c -> c.eventId).withRetention(Duration.standardHours(6)));
+        parsed
+            .parsed()
+            .apply(Dedup.<Click>byId(c -> c.eventId).withRetention(Duration.standardHours(6)));
     WindowedAggregate.Result<String, Long, Click> views =
         deduped
             .unique()
@@ -166,23 +178,39 @@ public class ParseDedupWindowReconciliationTest {
                     .via(
                         r ->
                             KV.of(
-                                r.key() + " " + (r.windowStart().getMillis() - T0.getMillis()) / WINDOW,
+                                r.key()
+                                    + " "
+                                    + (r.windowStart().getMillis() - T0.getMillis()) / WINDOW,
                                 KV.of(r.paneIndex(), r.value()))))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
+            .setCoder(
+                KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
             .apply(
                 "AtEnd",
                 Window.<KV<String, KV<Long, Long>>>into(new GlobalWindows())
                     .triggering(Repeatedly.forever(AfterWatermark.pastEndOfWindow()))
                     .withAllowedLateness(Duration.ZERO)
                     .discardingFiredPanes())
-            .apply("LastPane", Combine.perKey((KV<Long, Long> a, KV<Long, Long> b) -> a.getKey() >= b.getKey() ? a : b))
-            .apply("Render", MapElements.into(TypeDescriptors.strings())
-                .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
+            .apply(
+                "LastPane",
+                Combine.perKey(
+                    (KV<Long, Long> a, KV<Long, Long> b) -> a.getKey() >= b.getKey() ? a : b))
+            .apply(
+                "Render",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
 
     PAssert.that(finalCounts).containsInAnyOrder(expectedCounts);
-    PAssert.that(deduped.duplicates().apply("DupIds", MapElements.into(TypeDescriptors.strings()).via(c -> c.eventId)))
+    PAssert.that(
+            deduped
+                .duplicates()
+                .apply("DupIds", MapElements.into(TypeDescriptors.strings()).via(c -> c.eventId)))
         .containsInAnyOrder(duplicateIds);
-    PAssert.that(views.lateRecords().apply("LateIds", MapElements.into(TypeDescriptors.strings()).via(l -> l.value().eventId)))
+    PAssert.that(
+            views
+                .lateRecords()
+                .apply(
+                    "LateIds",
+                    MapElements.into(TypeDescriptors.strings()).via(l -> l.value().eventId)))
         .containsInAnyOrder(lateIds);
     final int expectedDeadLetters = deadLetters;
     PAssert.that(parsed.deadLetters())
@@ -223,14 +251,25 @@ public class ParseDedupWindowReconciliationTest {
       double dice = random.nextDouble();
       Step step;
       if (dice < 0.07) {
-        step = new Step(MALFORMED[random.nextInt(MALFORMED.length)].getBytes(StandardCharsets.UTF_8), eventTime, -1);
+        step =
+            new Step(
+                MALFORMED[random.nextInt(MALFORMED.length)].getBytes(StandardCharsets.UTF_8),
+                eventTime,
+                -1);
       } else if (dice < 0.17 && !sent.isEmpty()) {
         step = sent.get(random.nextInt(sent.size())); // a duplicate delivery, same payload and time
       } else {
         String json =
-            "{\"event_id\":\"e" + i + "\",\"user_id\":\"u" + random.nextInt(20) + "\",\"page\":\""
-                + PAGES[random.nextInt(PAGES.length)] + "\",\"schema_version\":2,\"unknown\":true,"
-                + "\"event_time\":\"" + java.time.Instant.ofEpochMilli(eventTime) + "\"}";
+            "{\"event_id\":\"e"
+                + i
+                + "\",\"user_id\":\"u"
+                + random.nextInt(20)
+                + "\",\"page\":\""
+                + PAGES[random.nextInt(PAGES.length)]
+                + "\",\"schema_version\":2,\"unknown\":true,"
+                + "\"event_time\":\""
+                + java.time.Instant.ofEpochMilli(eventTime)
+                + "\"}";
         step = new Step(json.getBytes(StandardCharsets.UTF_8), eventTime, -1);
         sent.add(step);
       }
@@ -254,5 +293,4 @@ public class ParseDedupWindowReconciliationTest {
     int to = json.indexOf('"', from);
     return to < 0 ? null : json.substring(from, to);
   }
-
 }

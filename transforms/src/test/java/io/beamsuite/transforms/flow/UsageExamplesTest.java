@@ -3,8 +3,8 @@ package io.beamsuite.transforms.flow;
 import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
-import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.json.ParseJson;
+import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.windowing.LateRecord;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
@@ -50,7 +50,8 @@ public class UsageExamplesTest {
 
     // RawRecord javadoc
     PCollection<RawRecord> rawRecords =
-        lines.apply("ToRaw", MapElements.into(TypeDescriptor.of(RawRecord.class)).via(RawRecord::utf8));
+        lines.apply(
+            "ToRaw", MapElements.into(TypeDescriptor.of(RawRecord.class)).via(RawRecord::utf8));
 
     // DeadLetters javadoc: beamsuite dead letters and Beam bad records share one handler.
     BadRecordErrorHandler<PCollection<DeadLetter>> handler;
@@ -60,7 +61,8 @@ public class UsageExamplesTest {
       // ParseJson javadoc
       ParseJson.Result<Click> clicks =
           rawRecords.apply("ParseClicks", ParseJson.of(Click.class).withStage("parse-clicks"));
-      // Event time becomes the element timestamp (from files; KafkaIO does it with a timestamp policy).
+      // Event time becomes the element timestamp (from files; KafkaIO does it with a timestamp
+      // policy).
       PCollection<Click> parsed =
           clicks.parsed().apply(WithTimestamps.of((Click c) -> new Instant(c.eventTimeMillis)));
       PCollection<DeadLetter> rejected = clicks.deadLetters();
@@ -89,10 +91,21 @@ public class UsageExamplesTest {
               counts.apply(
                   "RenderCounts",
                   MapElements.into(TypeDescriptors.strings())
-                      .via(r -> r.key() + " " + r.windowStart() + " " + r.timing() + " " + r.value())))
+                      .via(
+                          r ->
+                              r.key()
+                                  + " "
+                                  + r.windowStart()
+                                  + " "
+                                  + r.timing()
+                                  + " "
+                                  + r.value())))
           .containsInAnyOrder("home 2026-01-01T00:00:00.000Z ON_TIME 2");
       PAssert.that(tooLate).empty();
-      PAssert.that(deduped.duplicates().apply("DupIds", MapElements.into(TypeDescriptors.strings()).via(c -> c.eventId)))
+      PAssert.that(
+              deduped
+                  .duplicates()
+                  .apply("DupIds", MapElements.into(TypeDescriptors.strings()).via(c -> c.eventId)))
           .containsInAnyOrder("e1");
     }
     PCollection<DeadLetter> allFailures = handler.getOutput(); // available once closed
@@ -111,15 +124,27 @@ public class UsageExamplesTest {
   public void foreignBadRecordsBecomeDeadLettersOfTheGivenStage() throws Exception {
     BadRecord foreign =
         BadRecord.fromExceptionInformation(
-            "raw-value", StringUtf8Coder.of(), new IllegalStateException("boom"), "deserializer failed");
+            "raw-value",
+            StringUtf8Coder.of(),
+            new IllegalStateException("boom"),
+            "deserializer failed");
     PCollection<DeadLetter> letters =
         p.apply(Create.of(foreign).withCoder(BadRecord.getCoder(p)))
             .apply(DeadLetters.fromBadRecords("read-clicks"));
     PAssert.that(
             letters.apply(
                 MapElements.into(TypeDescriptors.strings())
-                    .via(d -> d.getStage() + "|" + d.getReason() + "|" + d.getDetail() + "|" + d.getErrorClass())))
-        .containsInAnyOrder("read-clicks|bad_record|deserializer failed|java.lang.IllegalStateException");
+                    .via(
+                        d ->
+                            d.getStage()
+                                + "|"
+                                + d.getReason()
+                                + "|"
+                                + d.getDetail()
+                                + "|"
+                                + d.getErrorClass())))
+        .containsInAnyOrder(
+            "read-clicks|bad_record|deserializer failed|java.lang.IllegalStateException");
     p.run();
   }
 }

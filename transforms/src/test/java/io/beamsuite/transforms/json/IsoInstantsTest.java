@@ -96,7 +96,9 @@ public class IsoInstantsTest {
     }
     values.addAll(List.of("1767607210", "1767607210.5", "null"));
     for (String json : values) {
-      assertEquals(json, outcome(() -> reference.readValue(json, Instant.class)),
+      assertEquals(
+          json,
+          outcome(() -> reference.readValue(json, Instant.class)),
           outcome(() -> tolerant.readValue(json, Instant.class)));
     }
   }

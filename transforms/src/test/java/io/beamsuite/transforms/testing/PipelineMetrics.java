@@ -40,8 +40,6 @@ public final class PipelineMetrics {
     return result
         .metrics()
         .queryMetrics(
-            MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.named(namespace, name))
-                .build());
+            MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build());
   }
 }

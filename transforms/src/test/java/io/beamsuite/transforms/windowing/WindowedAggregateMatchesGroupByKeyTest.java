@@ -41,11 +41,11 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The same disordered, partly late stream goes through {@link WindowedAggregate} and through
- * Beam's own {@code Window + Combine.perKey} with the same allowed lateness. Every window must end
- * with the same records on both sides, and the records {@link WindowedAggregate} routes late must
- * be exactly the ones the generator knows to be behind the watermark by more than the lateness
- * (which are the ones Beam drops silently).
+ * The same disordered, partly late stream goes through {@link WindowedAggregate} and through Beam's
+ * own {@code Window + Combine.perKey} with the same allowed lateness. Every window must end with
+ * the same records on both sides, and the records {@link WindowedAggregate} routes late must be
+ * exactly the ones the generator knows to be behind the watermark by more than the lateness (which
+ * are the ones Beam drops silently).
  */
 @RunWith(JUnit4.class)
 public class WindowedAggregateMatchesGroupByKeyTest {
@@ -68,7 +68,8 @@ public class WindowedAggregateMatchesGroupByKeyTest {
       long frontier = T0.getMillis() + i * 1_500L;
       long eventTime = frontier - random.nextInt(120_000);
       String record = "k" + random.nextInt(5) + ":" + i;
-      long windowMax = eventTime - Math.floorMod(eventTime, WINDOW.getMillis()) + WINDOW.getMillis() - 1;
+      long windowMax =
+          eventTime - Math.floorMod(eventTime, WINDOW.getMillis()) + WINDOW.getMillis() - 1;
       if (windowMax + LATENESS.getMillis() < watermark) {
         expectedLate.add(String.valueOf(i));
       }
@@ -99,7 +100,8 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                 MapElements.into(
                         TypeDescriptors.kvs(
                             TypeDescriptors.strings(),
-                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.strings())))
+                            TypeDescriptors.kvs(
+                                TypeDescriptors.longs(), TypeDescriptors.strings())))
                     .via(
                         r ->
                             KV.of(
@@ -121,7 +123,9 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                     .withKeyType(TypeDescriptors.strings()))
             .apply("BeamCombine", Combine.perKey(new CollectIds()))
             .apply("BeamPanes", ParDo.of(new TagWithWindowFn()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of())))
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of())))
             .apply("BeamGlobal", atEndOfInput())
             .apply("BeamFinalPane", Combine.perKey(new LastPane()));
 
@@ -133,8 +137,13 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                 "PairUp",
                 MapElements.into(
                         TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                    .via(kv -> KV.of(kv.getKey().substring(kv.getKey().indexOf(' ') + 1),
-                        kv.getKey().substring(0, kv.getKey().indexOf(' ')) + "=" + kv.getValue().getValue())))
+                    .via(
+                        kv ->
+                            KV.of(
+                                kv.getKey().substring(kv.getKey().indexOf(' ') + 1),
+                                kv.getKey().substring(0, kv.getKey().indexOf(' '))
+                                    + "="
+                                    + kv.getValue().getValue())))
             .apply(GroupByKey.create())
             .apply(
                 "Compare",
@@ -158,7 +167,8 @@ public class WindowedAggregateMatchesGroupByKeyTest {
             ours.lateRecords()
                 .apply(
                     "LateIds",
-                    MapElements.into(TypeDescriptors.strings()).via(l -> CollectIds.idOf(l.value()))))
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(l -> CollectIds.idOf(l.value()))))
         .containsInAnyOrder(expectedLate);
     p.run();
   }
@@ -174,10 +184,16 @@ public class WindowedAggregateMatchesGroupByKeyTest {
         (eventTime, watermark) -> {
           List<String> late = new ArrayList<>();
           long lastStart = eventTime - Math.floorMod(eventTime, WINDOW.getMillis());
-          for (long start = lastStart; start > eventTime - size.getMillis(); start -= WINDOW.getMillis()) {
+          for (long start = lastStart;
+              start > eventTime - size.getMillis();
+              start -= WINDOW.getMillis()) {
             if (start + size.getMillis() - 1 + LATENESS.getMillis() < watermark) {
-              late.add(" [" + WindowedAggregateTest.offset(new Instant(start)) + ","
-                  + WindowedAggregateTest.offset(new Instant(start + size.getMillis())) + ")");
+              late.add(
+                  " ["
+                      + WindowedAggregateTest.offset(new Instant(start))
+                      + ","
+                      + WindowedAggregateTest.offset(new Instant(start + size.getMillis()))
+                      + ")");
             }
           }
           return late;
@@ -197,7 +213,9 @@ public class WindowedAggregateMatchesGroupByKeyTest {
     for (int i = 0; i < 300; i++) {
       long frontier = T0.getMillis() + i * 1_500L;
       long eventTime = frontier - random.nextInt(120_000);
-      stream = stream.addElements(TimestampedValue.of("k" + random.nextInt(3) + ":" + i, new Instant(eventTime)));
+      stream =
+          stream.addElements(
+              TimestampedValue.of("k" + random.nextInt(3) + ":" + i, new Instant(eventTime)));
       if (eventTime + gap.getMillis() - 1 + LATENESS.getMillis() < watermark) {
         droppedByBeam.add(String.valueOf(i));
       }
@@ -215,18 +233,24 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                     .over(WindowSpec.sessions(gap).withAllowedLateness(LATENESS)));
     PAssert.that(
             ours.lateRecords()
-                .apply("LateIds", MapElements.into(TypeDescriptors.strings()).via(l -> CollectIds.idOf(l.value()))))
+                .apply(
+                    "LateIds",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(l -> CollectIds.idOf(l.value()))))
         .satisfies(
             lateIds -> {
               for (String id : lateIds) {
-                org.junit.Assert.assertTrue("routed late but kept by Beam: " + id, droppedByBeam.contains(id));
+                org.junit.Assert.assertTrue(
+                    "routed late but kept by Beam: " + id, droppedByBeam.contains(id));
               }
               return null;
             });
     p.run();
   }
 
-  /** The windows (rendered " [start,end)") a record misses at {@code watermark}, as Beam drops it. */
+  /**
+   * The windows (rendered " [start,end)") a record misses at {@code watermark}, as Beam drops it.
+   */
   private interface LateWindows extends java.io.Serializable {
     List<String> at(long eventTime, long watermark);
   }
@@ -245,7 +269,9 @@ public class WindowedAggregateMatchesGroupByKeyTest {
     for (int i = 0; i < 300; i++) {
       long frontier = T0.getMillis() + i * 1_500L;
       long eventTime = frontier - random.nextInt(120_000);
-      stream = stream.addElements(TimestampedValue.of("k" + random.nextInt(3) + ":" + i, new Instant(eventTime)));
+      stream =
+          stream.addElements(
+              TimestampedValue.of("k" + random.nextInt(3) + ":" + i, new Instant(eventTime)));
       for (String window : lateWindows.at(eventTime, watermark)) {
         expectedLate.add("late " + i + window);
       }
@@ -272,17 +298,24 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                 MapElements.into(
                         TypeDescriptors.kvs(
                             TypeDescriptors.strings(),
-                            TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.strings())))
+                            TypeDescriptors.kvs(
+                                TypeDescriptors.longs(), TypeDescriptors.strings())))
                     .via(
                         r ->
                             KV.of(
-                                r.key() + " [" + WindowedAggregateTest.offset(r.windowStart()) + ","
-                                    + WindowedAggregateTest.offset(r.windowEnd()) + ")",
+                                r.key()
+                                    + " ["
+                                    + WindowedAggregateTest.offset(r.windowStart())
+                                    + ","
+                                    + WindowedAggregateTest.offset(r.windowEnd())
+                                    + ")",
                                 KV.of(r.paneIndex(), r.value()))))
             .apply("OurGlobal", atEndOfInput())
             .apply("OurFinalPane", Combine.perKey(new LastPane()))
-            .apply("OurRender", MapElements.into(TypeDescriptors.strings())
-                .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
+            .apply(
+                "OurRender",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
     PCollection<String> beamFinal =
         records
             .apply("BeamWindows", beamWindowing)
@@ -292,25 +325,42 @@ public class WindowedAggregateMatchesGroupByKeyTest {
                     .withKeyType(TypeDescriptors.strings()))
             .apply("BeamCombine", Combine.perKey(new CollectIds()))
             .apply("BeamPanes", ParDo.of(new TagWithBoundsFn()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of())))
+            .setCoder(
+                KvCoder.of(
+                    StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of())))
             .apply("BeamGlobal", atEndOfInput())
             .apply("BeamFinalPane", Combine.perKey(new LastPane()))
-            .apply("BeamRender", MapElements.into(TypeDescriptors.strings())
-                .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
+            .apply(
+                "BeamRender",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(kv -> kv.getKey() + " = " + kv.getValue().getValue()));
 
     PAssert.that(
-            PCollectionList.of(ourFinal.apply("TagOurs", MapElements.into(TypeDescriptors.strings()).via(x -> "ours " + x)))
-                .and(beamFinal.apply("TagBeam", MapElements.into(TypeDescriptors.strings()).via(x -> "beam " + x)))
+            PCollectionList.of(
+                    ourFinal.apply(
+                        "TagOurs",
+                        MapElements.into(TypeDescriptors.strings()).via(x -> "ours " + x)))
+                .and(
+                    beamFinal.apply(
+                        "TagBeam",
+                        MapElements.into(TypeDescriptors.strings()).via(x -> "beam " + x)))
                 .apply("BothSides", Flatten.pCollections())
-                .apply("PairUp", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                    .via(x -> KV.of(x.substring(5), x.substring(0, 4))))
+                .apply(
+                    "PairUp",
+                    MapElements.into(
+                            TypeDescriptors.kvs(
+                                TypeDescriptors.strings(), TypeDescriptors.strings()))
+                        .via(x -> KV.of(x.substring(5), x.substring(0, 4))))
                 .apply("BySide", GroupByKey.create())
-                .apply("OneSided", MapElements.into(TypeDescriptors.strings())
-                    .via(kv -> {
-                      TreeSet<String> sides = new TreeSet<>();
-                      kv.getValue().forEach(sides::add);
-                      return sides.size() == 2 ? "" : kv.getKey() + " only in " + sides;
-                    }))
+                .apply(
+                    "OneSided",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(
+                            kv -> {
+                              TreeSet<String> sides = new TreeSet<>();
+                              kv.getValue().forEach(sides::add);
+                              return sides.size() == 2 ? "" : kv.getKey() + " only in " + sides;
+                            }))
                 .apply("Mismatches", org.apache.beam.sdk.transforms.Filter.by(x -> !x.isEmpty())))
         .empty();
     PAssert.that(WindowedAggregateTest.renderLate(ours)).containsInAnyOrder(expectedLate);
@@ -318,7 +368,8 @@ public class WindowedAggregateMatchesGroupByKeyTest {
   }
 
   /** Beam's pane keyed like ours: "key [start,end)" with its index and value. */
-  static final class TagWithBoundsFn extends DoFn<KV<String, String>, KV<String, KV<Long, String>>> {
+  static final class TagWithBoundsFn
+      extends DoFn<KV<String, String>, KV<String, KV<Long, String>>> {
     @ProcessElement
     public void process(
         @Element KV<String, String> kv,
@@ -328,8 +379,12 @@ public class WindowedAggregateMatchesGroupByKeyTest {
       IntervalWindow w = (IntervalWindow) window;
       out.output(
           KV.of(
-              kv.getKey() + " [" + WindowedAggregateTest.offset(w.start()) + ","
-                  + WindowedAggregateTest.offset(w.end()) + ")",
+              kv.getKey()
+                  + " ["
+                  + WindowedAggregateTest.offset(w.start())
+                  + ","
+                  + WindowedAggregateTest.offset(w.end())
+                  + ")",
               KV.of(pane.getIndex(), kv.getValue())));
     }
   }
@@ -512,15 +567,15 @@ public class WindowedAggregateMatchesGroupByKeyTest {
   }
 
   /** Keeps the pane with the highest index: the complete value in accumulating mode. */
-  static final class LastPane
-      extends Combine.BinaryCombineFn<KV<Long, String>> {
+  static final class LastPane extends Combine.BinaryCombineFn<KV<Long, String>> {
     @Override
     public KV<Long, String> apply(KV<Long, String> left, KV<Long, String> right) {
       return left.getKey() >= right.getKey() ? left : right;
     }
   }
 
-  static final class TagWithWindowFn extends DoFn<KV<String, String>, KV<String, KV<Long, String>>> {
+  static final class TagWithWindowFn
+      extends DoFn<KV<String, String>, KV<String, KV<Long, String>>> {
     @ProcessElement
     public void process(
         @Element KV<String, String> kv,

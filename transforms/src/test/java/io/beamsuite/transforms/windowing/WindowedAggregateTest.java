@@ -31,8 +31,8 @@ import org.junit.runners.JUnit4;
 /**
  * Exact-output tests of {@link WindowedAggregate} driven by {@link TestStream}, so the watermark
  * and processing time are under the test's control. Records are {@code "key:id"}; results are
- * rendered as {@code "key [start,end) TIMING#pane = ids"} with times as offsets from {@link #T0}
- * in {@code m:ss} form, and late records as {@code "late id [start,end)"}.
+ * rendered as {@code "key [start,end) TIMING#pane = ids"} with times as offsets from {@link #T0} in
+ * {@code m:ss} form, and late records as {@code "late id [start,end)"}.
  */
 @RunWith(JUnit4.class)
 public class WindowedAggregateTest {
@@ -126,7 +126,9 @@ public class WindowedAggregateTest {
 
     WindowedAggregate.Result<String, String, String> out =
         p.apply(events)
-            .apply(aggregate(WindowSpec.tumbling(MINUTE).withAllowedLateness(Duration.standardMinutes(5))));
+            .apply(
+                aggregate(
+                    WindowSpec.tumbling(MINUTE).withAllowedLateness(Duration.standardMinutes(5))));
 
     PAssert.that(render(out))
         .containsInAnyOrder(
@@ -178,11 +180,15 @@ public class WindowedAggregateTest {
 
     WindowedAggregate.Result<String, String, String> out =
         p.apply(events)
-            .apply(aggregate(WindowSpec.tumbling(MINUTE).withEarlyFirings(Duration.standardSeconds(10))));
+            .apply(
+                aggregate(
+                    WindowSpec.tumbling(MINUTE).withEarlyFirings(Duration.standardSeconds(10))));
 
     PAssert.that(render(out))
         .containsInAnyOrder(
-            "a [0:00,1:00) EARLY#0 = 1", "a [0:00,1:00) EARLY#1 = 2", "b [0:00,1:00) ON_TIME#0 = 3");
+            "a [0:00,1:00) EARLY#0 = 1",
+            "a [0:00,1:00) EARLY#1 = 2",
+            "b [0:00,1:00) ON_TIME#0 = 3");
     p.run();
   }
 
@@ -190,7 +196,8 @@ public class WindowedAggregateTest {
   public void sessionsMergeAsBridgingRecordsArriveAndLateOnesAreRouted() {
     TestStream<String> events =
         stream()
-            .addElements(at("a:1", "0:00"), at("a:2", "5:00"), at("a:3", "30:00"), at("b:9", "3:00"))
+            .addElements(
+                at("a:1", "0:00"), at("a:2", "5:00"), at("a:3", "30:00"), at("b:9", "3:00"))
             // [0:00,15:00) and [30:00,40:00) are separate until these two bridge them.
             .addElements(at("a:4", "14:00"))
             .addElements(at("a:5", "23:00"))
@@ -325,7 +332,10 @@ public class WindowedAggregateTest {
     PCollection<String> records =
         p.apply(
             Create.timestamped(
-                at("a:1", "0:00"), at("a:2", "9:59.999"), at("a:3", "19:59.999"), at("b:4", "0:00")));
+                at("a:1", "0:00"),
+                at("a:2", "9:59.999"),
+                at("a:3", "19:59.999"),
+                at("b:4", "0:00")));
 
     WindowedAggregate.Result<String, String, String> out =
         records.apply(aggregate(WindowSpec.sessions(Duration.standardMinutes(10))));
@@ -347,7 +357,9 @@ public class WindowedAggregateTest {
     PCollection<String> unbounded =
         p.apply(
             "Unbounded",
-            stream().addElements(at("a:1", "0:10"), at("b:2", "1:30")).advanceWatermarkToInfinity());
+            stream()
+                .addElements(at("a:1", "0:10"), at("b:2", "1:30"))
+                .advanceWatermarkToInfinity());
 
     for (PCollection<String> records : List.of(bounded, unbounded)) {
       String name = records == bounded ? "Bounded" : "Unbounded";
@@ -381,17 +393,21 @@ public class WindowedAggregateTest {
   @Test
   public void misconfigurationFailsWithAClearMessage() {
     assertThrows(IllegalArgumentException.class, () -> WindowSpec.tumbling(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> WindowSpec.sliding(MINUTE, Duration.millis(-1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> WindowSpec.sliding(MINUTE, Duration.millis(-1)));
     assertThrows(
         IllegalArgumentException.class,
         () -> WindowSpec.sessions(MINUTE).withAllowedLateness(Duration.millis(-5)));
-    assertThrows(IllegalArgumentException.class, () -> WindowSpec.tumbling(MINUTE).withEarlyFirings(Duration.ZERO));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> WindowSpec.tumbling(MINUTE).withEarlyFirings(Duration.ZERO));
 
     PCollection<String> records = p.apply(Create.of("a:1"));
     IllegalStateException noSpec =
         assertThrows(
             IllegalStateException.class,
-            () -> records.apply("NoSpec", WindowedAggregate.of(CollectIds::keyOf, new CollectIds())));
+            () ->
+                records.apply("NoSpec", WindowedAggregate.of(CollectIds::keyOf, new CollectIds())));
     assertThat(noSpec.getMessage(), containsString("over(WindowSpec)"));
     IllegalStateException noKeyCoder =
         assertThrows(

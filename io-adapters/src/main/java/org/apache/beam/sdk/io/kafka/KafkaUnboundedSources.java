@@ -6,8 +6,8 @@ import org.apache.beam.sdk.io.UnboundedSource;
  * Access to the {@link UnboundedSource} behind a {@link KafkaIO.Read} (its package-private {@code
  * makeSource()}), so that beamsuite can read it through {@code Read.from(...)} wrapped in {@code
  * io.beamsuite.io.watermark.PaddedUnboundedSource}. Lives in KafkaIO's package only for that one
- * call; if a Beam upgrade removes the method, this class stops compiling rather than failing at
- * run time.
+ * call; if a Beam upgrade removes the method, this class stops compiling rather than failing at run
+ * time.
  */
 public final class KafkaUnboundedSources {
   private KafkaUnboundedSources() {}
