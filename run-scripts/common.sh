@@ -188,7 +188,7 @@ check_pipeline_args() {
 # and cached there. A listed jar that no longer exists is reported with the build command.
 fixtures_classpath() {
   local classes="${BEAMSUITE_FIXTURES_DIR}/target/classes"
-  local res="${classes}/io/beamsuite/fixtures"
+  local res="${classes}/io/beamsuite/fixtures/services"
   if [[ ! -f "${res}/FlinkCluster.class" || ! -f "${res}/flink-cluster-provided.classpath" \
     || ! -f "${res}/flink-cluster-runtime.classpath" ]]; then
     die "test-fixtures is not built (no ${res}/FlinkCluster.class or flink-cluster-*.classpath)
