@@ -1150,17 +1150,15 @@ public class FaultToleranceIT {
       }
       String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/metrics";
       List<String> ids = new ArrayList<>();
-      List<String> all = new ArrayList<>();
       for (JsonNode metric : flink.getJson(path)) {
         String id = metric.path("id").asText();
-        all.add(id);
         if (id.endsWith("elements_read") && !id.contains("splits")) {
           ids.add(id);
         }
       }
       if (ids.isEmpty()) {
-        throw new AssertionError(
-            "no elements_read metric on " + vertex.path("name").asText() + ": " + all);
+        // The reader registers the counter with its first report: nothing reported read yet.
+        return 0;
       }
       long sum = 0;
       String get = URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
