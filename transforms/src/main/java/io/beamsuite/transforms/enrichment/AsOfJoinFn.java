@@ -213,7 +213,7 @@ final class AsOfJoinFn<InputT, K, V, OutputT> extends JoiningFn<InputT, K, V, Ou
       long step = PROBE_MILLIS << Math.min(clock.idleProbes - 1, 40);
       next =
           Math.min(
-              nextProbe(saturatedPlus(clock.firedUpTo, step - 1)),
+              nextProbe(saturatedAdd(clock.firedUpTo, step - 1)),
               nextExpiryProbe(versions, clock.firedUpTo));
     }
     if (clock.pending > 0) {
@@ -331,8 +331,7 @@ final class AsOfJoinFn<InputT, K, V, OutputT> extends JoiningFn<InputT, K, V, Ou
     }
     for (int i = 1; i < versions.versions.size(); i++) {
       // Version i-1 expires once knownWatermark() - retention >= version i's validFrom.
-      long point =
-          nextProbe(saturatedPlus(versions.versions.get(i).validFrom, retentionMillis - 2));
+      long point = nextProbe(saturatedAdd(versions.versions.get(i).validFrom, retentionMillis - 2));
       if (point > firedUpTo) {
         return point;
       }
@@ -354,12 +353,13 @@ final class AsOfJoinFn<InputT, K, V, OutputT> extends JoiningFn<InputT, K, V, Ou
     return versions == null ? new DimensionVersions<>() : versions;
   }
 
-  static long saturatedPlus(long a, long b) {
-    if (a == JoinClock.NONE) {
-      return JoinClock.NONE;
-    }
+  /** Both callers add to a real time (a fired timer, a version's start), never {@code NONE}. */
+  static long saturatedAdd(long a, long b) {
     long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    if (((a ^ sum) & (b ^ sum)) < 0) {
+      return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return sum;
   }
 
   static long saturatedMinus(long a, long b) {
