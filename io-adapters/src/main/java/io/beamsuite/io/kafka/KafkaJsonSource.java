@@ -12,7 +12,6 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.io.Read;
-import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.KafkaSourceDescriptor;
@@ -40,15 +39,16 @@ import org.joda.time.Duration;
  * {@link SourceCoordinates}(topic, partition, offset), timestamped with the payload's {@code
  * event_time}.
  *
- * <p>Event time uses a bounded-out-of-orderness policy ({@link
- * CustomTimestampPolicyWithLimitedDelay}): the watermark trails the largest event time seen by
- * {@link #withMaxDelay max delay}, and a partition without backlog moves to wall-clock time minus
- * that delay; {@link #withEventTimeWatermark} follows event time only (for replays of history). A
- * record whose {@code event_time} cannot be read keeps its Kafka record timestamp; {@code
- * ParseJson} dead-letters it downstream. A record with a null value (a tombstone) becomes an empty
- * payload, which the parser dead-letters as {@code empty_payload}, so nothing vanishes and nothing
- * crashes the read. Deserializer failures inside KafkaIO go to the handler given with {@link
- * #withBadRecordErrorHandler}.
+ * <p>Event time uses a bounded-out-of-orderness policy ({@link EventTimeWatermarkPolicy}): the
+ * watermark trails the largest event time seen by {@link #withMaxDelay max delay}, and a partition
+ * without backlog moves to wall-clock time minus that delay, as with KafkaIO's {@code
+ * CustomTimestampPolicyWithLimitedDelay}; {@link #withEventTimeWatermark} follows event time only
+ * (for replays of history). A record whose {@code event_time} cannot be read keeps its Kafka record
+ * timestamp but does not move the watermark (KafkaIO's policy would move it to that timestamp: in a
+ * topic written after its events, to today); {@code ParseJson} dead-letters it downstream. A record
+ * with a null value (a tombstone) becomes an empty payload, which the parser dead-letters as {@code
+ * empty_payload}, so nothing vanishes and nothing crashes the read. Deserializer failures inside
+ * KafkaIO go to the handler given with {@link #withBadRecordErrorHandler}.
  *
  * <p>An unbounded read gives every runner reader a split even when the topics have fewer partitions
  * than the parallelism ({@link PaddedUnboundedSource}), so that no reader without a partition holds
@@ -385,7 +385,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
             .withKeyDeserializer(ByteArrayDeserializer.class)
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(config)
-            .withExtractOutputTimestampFn(new KafkaRecordEventTimeFn(eventTimePath));
+            .withExtractOutputTimestampFn(
+                new KafkaRecordEventTimeFn(eventTimePath).orRecordTimestamp());
     if (readCommitted) {
       read = read.withReadCommitted();
     }
@@ -416,10 +417,10 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
             .withTimestampPolicyFactory(
                 eventTimeWatermark
                     ? (tp, previousWatermark) ->
-                        new EventTimeWatermarkPolicy<byte[], byte[]>(
+                        EventTimeWatermarkPolicy.eventTimeOnly(
                             new KafkaRecordEventTimeFn(timePath), delay, previousWatermark)
                     : (tp, previousWatermark) ->
-                        new CustomTimestampPolicyWithLimitedDelay<byte[], byte[]>(
+                        EventTimeWatermarkPolicy.idlePartitionsAtWallClock(
                             new KafkaRecordEventTimeFn(timePath), delay, previousWatermark));
     if (groupId != null) {
       read = read.commitOffsetsInFinalize();

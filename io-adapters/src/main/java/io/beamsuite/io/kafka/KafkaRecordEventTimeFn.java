@@ -3,11 +3,12 @@ package io.beamsuite.io.kafka;
 import java.util.List;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
-/** The payload's event time, else the Kafka record timestamp. */
+/** The payload's event time, or {@code null} when it has none that can be read. */
 final class KafkaRecordEventTimeFn
-    implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
+    implements SerializableFunction<KafkaRecord<byte[], byte[]>, @Nullable Instant> {
   private static final long serialVersionUID = 1L;
   private final List<String> path;
 
@@ -16,8 +17,15 @@ final class KafkaRecordEventTimeFn
   }
 
   @Override
-  public Instant apply(KafkaRecord<byte[], byte[]> record) {
-    Instant eventTime = EventTimes.timeOrNull(record.getKV().getValue(), path);
-    return eventTime != null ? eventTime : new Instant(record.getTimestamp());
+  public @Nullable Instant apply(KafkaRecord<byte[], byte[]> record) {
+    return EventTimes.timeOrNull(record.getKV().getValue(), path);
+  }
+
+  /** The event time, else the Kafka record timestamp: an output timestamp for every record. */
+  SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> orRecordTimestamp() {
+    return record -> {
+      Instant eventTime = apply(record);
+      return eventTime != null ? eventTime : new Instant(record.getTimestamp());
+    };
   }
 }

@@ -18,9 +18,11 @@ import org.joda.time.Instant;
 import org.junit.Test;
 
 /**
- * Why a replay needs {@link EventTimeWatermarkPolicy}: KafkaIO's limited-delay policy moves a
- * caught-up partition to wall-clock time, so history from 2024 is "late" the moment the replay has
- * read it; the event-time policy stays at the largest event time minus the delay.
+ * {@link EventTimeWatermarkPolicy}: why a replay needs the event-time-only mode (KafkaIO's
+ * limited-delay policy moves a caught-up partition to wall-clock time, so history from 2024 is
+ * "late" the moment the replay has read it), what the live mode shares with KafkaIO's policy, and
+ * why neither mode lets a record without an event time move the watermark (KafkaIO's does: one
+ * malformed record in a topic written today makes every later record of 2024 late).
  */
 public class EventTimeWatermarkPolicyTest {
   private static final Duration DELAY = Duration.standardMinutes(1);
@@ -29,7 +31,7 @@ public class EventTimeWatermarkPolicyTest {
   @Test
   public void caughtUpPartitionKeepsItsEventTimeWatermark() {
     TimestampPolicy<byte[], byte[]> policy =
-        new EventTimeWatermarkPolicy<>(fn(), DELAY, Optional.empty());
+        EventTimeWatermarkPolicy.eventTimeOnly(fn(), DELAY, Optional.empty());
     assertEquals(BoundedWindow.TIMESTAMP_MIN_VALUE, policy.getWatermark(context(5, Instant.now())));
     policy.getTimestampForRecord(
         context(2, Instant.now()), record(T0.plus(Duration.standardMinutes(5))));
@@ -45,7 +47,8 @@ public class EventTimeWatermarkPolicyTest {
   public void kafkaIoLimitedDelayPolicyJumpsToWallClockWhenCaughtUp() {
     // The trap this policy avoids, pinned so that a Beam upgrade that changes it is noticed.
     TimestampPolicy<byte[], byte[]> policy =
-        new CustomTimestampPolicyWithLimitedDelay<>(fn(), DELAY, Optional.empty());
+        new CustomTimestampPolicyWithLimitedDelay<>(
+            fn().orRecordTimestamp(), DELAY, Optional.empty());
     policy.getTimestampForRecord(context(0, Instant.now()), record(T0));
     Instant watermark = policy.getWatermark(context(0, Instant.now()));
     assertTrue(
@@ -57,9 +60,63 @@ public class EventTimeWatermarkPolicyTest {
   public void restoredWatermarkNeverMovesBack() {
     Instant restored = T0.plus(Duration.standardHours(1));
     TimestampPolicy<byte[], byte[]> policy =
-        new EventTimeWatermarkPolicy<>(fn(), DELAY, Optional.of(restored));
+        EventTimeWatermarkPolicy.eventTimeOnly(fn(), DELAY, Optional.of(restored));
     policy.getTimestampForRecord(context(0, Instant.now()), record(T0));
     assertEquals(restored, policy.getWatermark(context(0, Instant.now())));
+  }
+
+  @Test
+  public void livePolicyMovesACaughtUpPartitionToWallClockAndOnlyThen() {
+    TimestampPolicy<byte[], byte[]> policy =
+        EventTimeWatermarkPolicy.idlePartitionsAtWallClock(fn(), DELAY, Optional.empty());
+    Instant now = Instant.now();
+    // Nothing read yet: the partition holds the watermark, backlog or not (as KafkaIO's policy).
+    assertEquals(BoundedWindow.TIMESTAMP_MIN_VALUE, policy.getWatermark(context(0, now)));
+    policy.getTimestampForRecord(context(3, now), record(T0));
+    assertEquals(T0.minus(DELAY), policy.getWatermark(context(3, now)));
+    assertEquals(now.minus(DELAY), policy.getWatermark(context(0, now)));
+    // Never back: a backlog again (new records of 2024) keeps the wall-clock watermark.
+    assertEquals(now.minus(DELAY), policy.getWatermark(context(5, now)));
+  }
+
+  @Test
+  public void aRecordWithoutEventTimeKeepsItsKafkaTimestampAndLeavesTheWatermark() {
+    Instant writtenToday = Instant.now();
+    for (TimestampPolicy<byte[], byte[]> policy :
+        List.<TimestampPolicy<byte[], byte[]>>of(
+            EventTimeWatermarkPolicy.eventTimeOnly(fn(), DELAY, Optional.empty()),
+            EventTimeWatermarkPolicy.idlePartitionsAtWallClock(fn(), DELAY, Optional.empty()))) {
+      policy.getTimestampForRecord(context(2, writtenToday), record(T0));
+      assertEquals(
+          writtenToday,
+          policy.getTimestampForRecord(context(1, writtenToday), malformed(writtenToday)));
+      assertEquals(T0.minus(DELAY), policy.getWatermark(context(1, writtenToday)));
+    }
+  }
+
+  @Test
+  public void kafkaIoLimitedDelayPolicyLetsAMalformedRecordMoveTheWatermark() {
+    // Why KafkaJsonSource has its own policy; pinned so that a Beam upgrade that changes it is
+    // noticed.
+    Instant writtenToday = Instant.now();
+    TimestampPolicy<byte[], byte[]> policy =
+        new CustomTimestampPolicyWithLimitedDelay<>(
+            fn().orRecordTimestamp(), DELAY, Optional.empty());
+    policy.getTimestampForRecord(context(2, writtenToday), record(T0));
+    policy.getTimestampForRecord(context(1, writtenToday), malformed(writtenToday));
+    assertEquals(writtenToday.minus(DELAY), policy.getWatermark(context(1, writtenToday)));
+  }
+
+  private static KafkaRecord<byte[], byte[]> malformed(Instant kafkaTimestamp) {
+    byte[] value = "{\"event_id\":\"e\",\"event_time\":".getBytes(StandardCharsets.UTF_8);
+    return new KafkaRecord<>(
+        "t",
+        0,
+        1L,
+        kafkaTimestamp.getMillis(),
+        KafkaTimestampType.CREATE_TIME,
+        null,
+        KV.of(new byte[0], value));
   }
 
   private static KafkaRecordEventTimeFn fn() {

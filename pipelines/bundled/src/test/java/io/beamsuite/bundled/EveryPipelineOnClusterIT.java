@@ -62,7 +62,6 @@ import org.junit.After;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
-import org.junit.Ignore;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
 
@@ -347,9 +346,6 @@ public class EveryPipelineOnClusterIT {
    * docs/reliability.md.
    */
   @Test
-  @Ignore(
-      "flaky: passed in one full run, and in the next timed out after 180 s with fraud on embedded"
-          + " Flink at 476 of 559 alerts (no error in its log); see docs/reliability.md")
   public void c_theSameTopicsOnEmbeddedFlinkGiveTheClusterTables() throws Exception {
     assertEquals(
         "the cluster run (a_) wrote its tables",
@@ -428,11 +424,15 @@ public class EveryPipelineOnClusterIT {
               }
             }
             for (String pipeline : streamingPipelines.keySet()) {
-              last.put(pipeline, differences(pipeline, tables.get(pipeline), null));
+              String differences = differences(pipeline, tables.get(pipeline), null);
+              if (!differences.isEmpty() && !pipeline.equals("cdc-replication")) {
+                differences += "; late records " + lateRecordsOrMissing(tables.get(pipeline));
+              }
+              last.put(pipeline, differences);
             }
             return last.values().stream().allMatch(String::isEmpty) ? true : null;
           },
-          () -> "last differences: " + last);
+          () -> "last differences: " + last + jobDiagnostics(onCluster, clusterJobs, runs));
     } finally {
       // The launcher is the job on embedded Flink; a cluster job is cancelled by
       // SharedClusterServices.release().
@@ -576,19 +576,96 @@ public class EveryPipelineOnClusterIT {
   }
 
   private static String diff(String table, List<?> expected, List<?> actual) {
-    return Objects.equals(sorted(expected), sorted(actual))
-        ? ""
-        : table + ": expected " + expected.size() + " rows, got " + actual.size();
+    if (Objects.equals(sorted(expected), sorted(actual))) {
+      return "";
+    }
+    List<String> missing = rowStrings(expected);
+    missing.removeAll(rowStrings(actual));
+    List<String> unexpected = rowStrings(actual);
+    unexpected.removeAll(rowStrings(expected));
+    return table
+        + ": expected "
+        + expected.size()
+        + " rows, got "
+        + actual.size()
+        + "; missing "
+        + missing.size()
+        + " (first: "
+        + missing.subList(0, Math.min(5, missing.size()))
+        + "), unexpected "
+        + unexpected.size()
+        + " (first: "
+        + unexpected.subList(0, Math.min(5, unexpected.size()))
+        + ")";
+  }
+
+  /**
+   * For a timeout's message: each cluster job's state and failures, or the end of each embedded
+   * launcher's log (the job runs in it).
+   */
+  private static String jobDiagnostics(
+      boolean onCluster, List<String> clusterJobs, List<LaunchedJar> runs) {
+    StringBuilder text = new StringBuilder();
+    try {
+      if (onCluster) {
+        for (FlinkCluster.JobStatus job : flink.jobs()) {
+          if (clusterJobs.contains(job.id())) {
+            text.append("\njob ")
+                .append(job.name())
+                .append(' ')
+                .append(job.state())
+                .append(", exceptions: ")
+                .append(
+                    flink.getJson("/jobs/" + job.id() + "/exceptions").path("exceptionHistory"));
+          }
+        }
+      } else {
+        for (LaunchedJar run : runs) {
+          String output = run.output();
+          text.append("\nlauncher ")
+              .append(run.log.getFileName())
+              .append(run.process.isAlive() ? " (alive)" : " (exited)")
+              .append(", last lines:\n")
+              .append(output.substring(Math.max(0, output.length() - 3_000)));
+        }
+      }
+    } catch (RuntimeException e) {
+      text.append("\n(job diagnostics failed: ").append(e).append(')');
+    }
+    return text.toString();
+  }
+
+  private static String lateRecordsOrMissing(ResultTables t) {
+    try {
+      return String.valueOf(t.lateRecords());
+    } catch (Exception e) {
+      return "unreadable (" + e.getMessage() + ")";
+    }
+  }
+
+  private static List<String> rowStrings(List<?> rows) {
+    return rows.stream().map(String::valueOf).sorted().collect(Collectors.toList());
   }
 
   private static String sensorDiff(List<SensorAnomalyRow> expected, List<SensorAnomalyRow> actual) {
     boolean same = expected.size() == actual.size();
+    int firstMismatch = -1;
     for (int i = 0; same && i < expected.size(); i++) {
       same = expected.get(i).matches(actual.get(i), SensorAnomalyRow.RELATIVE_TOLERANCE);
+      firstMismatch = same ? -1 : i;
     }
     return same
         ? ""
-        : "sensor_anomalies: expected " + expected.size() + " rows, got " + actual.size();
+        : "sensor_anomalies: expected "
+            + expected.size()
+            + " rows, got "
+            + actual.size()
+            + (firstMismatch < 0
+                ? ""
+                : "; first mismatch: expected "
+                    + expected.get(firstMismatch)
+                    + ", got "
+                    + actual.get(firstMismatch));
   }
 
   // ---------------------------------------------------------------------------------------------
