@@ -105,15 +105,14 @@ import org.junit.runners.Parameterized.Parameters;
  * the topic/partition/offset it was read from, and the counts must reconcile: records in = unique +
  * duplicates + dead letters (nothing is late here).
  *
- * <p>On the Direct runner half the duplicates differ from their first arrival in one non-key field
- * (page, amount, value): the results must be the first arrival's (the oracle's), and the test first
- * shows that "last arrival wins" would give different rows, so the comparison can tell the two
- * apart. On Flink the duplicates are byte-identical (the same records written to topics of their
- * own): Flink's batch translation groups a keyed step's input with a sort that does not keep
- * arrival order, so {@code Dedup} there keeps some copy of an id, not necessarily the first (seen
- * here: one divergent duplicate of six won in clicks, transactions and sensor readings). The change
- * topic is the same for both runners; on Flink its changes also reach {@code ApplyChanges} out of
- * order, where the position guard drops the older ones as stale.
+ * <p>Half the duplicates differ from their first arrival in one non-key field (page, amount,
+ * value): the results must be the first arrival's (the oracle's), and the test first shows that
+ * "last arrival wins" would give different rows, so the comparison can tell the two apart. On Flink
+ * this is what {@code Dedup.withSourceOrder} is for: Flink's batch translation groups a keyed
+ * step's input with a sort that does not keep arrival order (before it, one divergent duplicate of
+ * six won in clicks, transactions and sensor readings here). On Flink the change topic's changes
+ * also reach {@code ApplyChanges} out of order, where the position guard drops the older ones as
+ * stale.
  */
 @RunWith(Parameterized.class)
 public class PoisonRecordsTest {
@@ -124,9 +123,6 @@ public class PoisonRecordsTest {
   private static final int FOUR_MIB = 4 << 20;
   private static final String CHANGES_TOPIC = "poison-customer-changes";
   private static final String CHANGES_STAGE = "parse-customer-changes";
-
-  /** Suffix of the event topics whose duplicates are byte-identical (the Flink runs'). */
-  private static final String IDENTICAL_DUPLICATES = "-identical-duplicates";
 
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
@@ -146,22 +142,18 @@ public class PoisonRecordsTest {
   @Parameters(name = "{0}")
   public static List<Object[]> runners() {
     return List.of(
-        new Object[] {"direct", new String[] {"--runner=DirectRunner"}, ""},
+        new Object[] {"direct", new String[] {"--runner=DirectRunner"}},
         new Object[] {
-          "flink",
-          new String[] {"--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"},
-          IDENTICAL_DUPLICATES
+          "flink", new String[] {"--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"}
         });
   }
 
   private final String runner;
   private final String[] runnerArgs;
-  private final String topicSuffix;
 
-  public PoisonRecordsTest(String runner, String[] runnerArgs, String topicSuffix) {
+  public PoisonRecordsTest(String runner, String[] runnerArgs) {
     this.runner = runner;
     this.runnerArgs = runnerArgs;
-    this.topicSuffix = topicSuffix;
   }
 
   @BeforeClass
@@ -171,17 +163,12 @@ public class PoisonRecordsTest {
     List<String> eventTopics =
         List.of(ClickstreamOracle.TOPIC, FraudOracle.TOPIC, SensorsOracle.TOPIC);
     raiseMaxMessageBytes(bootstrap, eventTopics);
-    createTopics(bootstrap, eventTopics.stream().map(t -> t + IDENTICAL_DUPLICATES).toList());
 
     List<GeneratedRecord> generated = new ArrayList<>();
     generated.addAll(generate(1, 0, 0, 0.5).generate());
     transactionsGenerator = generate(0, 1, 0, 0.5);
     generated.addAll(transactionsGenerator.generate());
     generated.addAll(generate(0, 0, 1, 0.5).generate());
-    List<GeneratedRecord> identical = new ArrayList<>();
-    identical.addAll(generate(1, 0, 0, 0).generate());
-    identical.addAll(generate(0, 1, 0, 0).generate());
-    identical.addAll(generate(0, 0, 1, 0).generate());
     customersFile = TMP.newFile("customers.jsonl").toPath();
     Files.write(
         customersFile, Workload.customerChanges(transactionsGenerator), StandardCharsets.UTF_8);
@@ -193,19 +180,11 @@ public class PoisonRecordsTest {
     try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
       for (MalformedCorpus.Entry entry : MalformedCorpus.load()) {
         if (hostileFor(entry) && hostileIds.add(eventIdOf(entry.payload()))) {
-          for (String suffix : List.of("", IDENTICAL_DUPLICATES)) {
-            producer
-                .send(new ProducerRecord<>(entry.topic() + suffix, entry.key(), entry.payload()))
-                .get();
-            record(entry.topic() + suffix, RawInput.of(entry.topic(), entry.payload()));
-          }
+          producer.send(new ProducerRecord<>(entry.topic(), entry.key(), entry.payload())).get();
+          record(entry.topic(), RawInput.of(entry.topic(), entry.payload()));
         }
       }
       writeChangeTopic(bootstrap, producer);
-      for (GeneratedRecord r : identical) {
-        producer.send(new ProducerRecord<>(r.topic() + IDENTICAL_DUPLICATES, r.key(), r.payload()));
-        record(r.topic() + IDENTICAL_DUPLICATES, RawInput.of(r));
-      }
       producer.flush();
     }
     try (KafkaEventWriter writer = new KafkaEventWriter(bootstrap)) {
@@ -343,16 +322,6 @@ public class PoisonRecordsTest {
     }
   }
 
-  /** The Kafka topic this runner reads for {@code oracleTopic}. */
-  private String kafkaTopic(String oracleTopic) {
-    return oracleTopic + topicSuffix;
-  }
-
-  /** Whether this runner's topics carry duplicates that differ from their first arrival. */
-  private boolean divergentDuplicates() {
-    return topicSuffix.isEmpty();
-  }
-
   @AfterClass
   public static void stopSandbox() throws Exception {
     JdbcConnectionSpec.closeAllPools();
@@ -363,7 +332,7 @@ public class PoisonRecordsTest {
 
   @Test
   public void clickstreamDeadLettersEveryPoisonRecordAndReconciles() throws Exception {
-    String topic = kafkaTopic(ClickstreamOracle.TOPIC);
+    String topic = ClickstreamOracle.TOPIC;
     List<RawInput> input = WRITTEN.get(topic);
     ResultTables tables = database("clickstream");
     PipelineResult result =
@@ -374,12 +343,10 @@ public class PoisonRecordsTest {
             input.size(),
             "--clicksTopic=" + topic);
     ClickstreamOracle.Result expected = ClickstreamOracle.compute(input, LatePolicy.none());
-    if (divergentDuplicates()) {
-      assertNotEquals(
-          "last arrival wins would count other pages",
-          expected.pageViews(),
-          ClickstreamOracle.compute(lastArrivalWins(input), LatePolicy.none()).pageViews());
-    }
+    assertNotEquals(
+        "last arrival wins would count other pages",
+        expected.pageViews(),
+        ClickstreamOracle.compute(lastArrivalWins(input), LatePolicy.none()).pageViews());
 
     // PostgreSQL text cannot hold U+0000: the page-view row of the corpus's control-character click
     // is refused by the database and kept as a dead letter of the write stage, with the row.
@@ -408,7 +375,7 @@ public class PoisonRecordsTest {
 
   @Test
   public void fraudDeadLettersEveryPoisonRecordAndReconciles() throws Exception {
-    String topic = kafkaTopic(FraudOracle.TOPIC);
+    String topic = FraudOracle.TOPIC;
     List<RawInput> input = WRITTEN.get(topic);
     ResultTables tables = database("fraud");
     PipelineResult result =
@@ -428,13 +395,10 @@ public class PoisonRecordsTest {
         CustomerVersions.of(
             transactionsGenerator.customerSnapshot(), transactionsGenerator.customerUpdates());
     FraudOracle.Result expected = FraudOracle.compute(input, customers, FRAUD, LatePolicy.none());
-    if (divergentDuplicates()) {
-      assertNotEquals(
-          "last arrival wins would raise other amount alerts",
-          expected.alerts(),
-          FraudOracle.compute(lastArrivalWins(input), customers, FRAUD, LatePolicy.none())
-              .alerts());
-    }
+    assertNotEquals(
+        "last arrival wins would raise other amount alerts",
+        expected.alerts(),
+        FraudOracle.compute(lastArrivalWins(input), customers, FRAUD, LatePolicy.none()).alerts());
 
     assertSameRows("fraud_alerts", expected.alerts(), tables.fraudAlerts());
     assertEquals(Map.of(), otherDeadLetters(tables, "parse-transactions"));
@@ -444,7 +408,7 @@ public class PoisonRecordsTest {
 
   @Test
   public void sensorsDeadLetterEveryPoisonRecordAndReconcile() throws Exception {
-    String topic = kafkaTopic(SensorsOracle.TOPIC);
+    String topic = SensorsOracle.TOPIC;
     List<RawInput> input = WRITTEN.get(topic);
     ResultTables tables = database("sensors");
     PipelineResult result =
@@ -458,12 +422,10 @@ public class PoisonRecordsTest {
             "--periodMinutes=" + SENSORS.periodMinutes(),
             "--zThreshold=" + SENSORS.zThreshold());
     SensorsOracle.Result expected = SensorsOracle.compute(input, SENSORS, LatePolicy.none());
-    if (divergentDuplicates()) {
-      assertNotEquals(
-          "last arrival wins would give other means",
-          expected.rows(),
-          SensorsOracle.compute(lastArrivalWins(input), SENSORS, LatePolicy.none()).rows());
-    }
+    assertNotEquals(
+        "last arrival wins would give other means",
+        expected.rows(),
+        SensorsOracle.compute(lastArrivalWins(input), SENSORS, LatePolicy.none()).rows());
 
     assertSameRows(
         "sensor_anomalies",

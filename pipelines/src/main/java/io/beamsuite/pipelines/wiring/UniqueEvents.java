@@ -6,9 +6,14 @@ import io.beamsuite.transforms.dedup.Dedup;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.json.ParseJson;
 import io.beamsuite.transforms.records.RawRecord;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
@@ -59,13 +64,34 @@ public final class UniqueEvents<T extends Event>
 
   @Override
   public Result<T> expand(PCollection<RawRecord> input) {
-    ParseJson.Result<T> parsed = input.apply("Parse", ParseJson.of(type).withStage(stage));
-    Dedup<T> dedup = Dedup.<T>byId(T::eventId).withRetention(retention);
-    if (keyBuckets != null) {
-      dedup = dedup.withKeyBuckets(keyBuckets);
+    ParseJson<T> parse = ParseJson.of(type).withStage(stage);
+    if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      ParseJson.Result<T> parsed = input.apply("Parse", parse);
+      PCollection<T> unique =
+          parsed.parsed().apply("Dedup", dedup(Dedup.<T>byId(T::eventId))).unique();
+      return new Result<>(unique, parsed.deadLetters());
     }
-    PCollection<T> unique = parsed.parsed().apply("Dedup", dedup).unique();
+    // Bounded: the first copy is the one read first from its file or topic partition, whatever
+    // order the runner regroups the copies in.
+    ParseJson.Result<KV<@Nullable SourceCoordinates, T>> parsed =
+        input.apply("Parse", parse.keyedBySource());
+    Coder<T> eventCoder = ((KvCoder<?, T>) parsed.parsed().getCoder()).getValueCoder();
+    PCollection<T> unique =
+        parsed
+            .parsed()
+            .apply(
+                "Dedup",
+                dedup(Dedup.<KV<@Nullable SourceCoordinates, T>>byId(e -> e.getValue().eventId()))
+                    .withSourceOrder(KV::getKey))
+            .unique()
+            .apply("WithoutSource", Values.create())
+            .setCoder(eventCoder);
     return new Result<>(unique, parsed.deadLetters());
+  }
+
+  private <E> Dedup<E> dedup(Dedup<E> byId) {
+    Dedup<E> dedup = byId.withRetention(retention);
+    return keyBuckets == null ? dedup : dedup.withKeyBuckets(keyBuckets);
   }
 
   /** Unique events and the dead letters of the parse. */

@@ -2,6 +2,8 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import io.beamsuite.transforms.records.SourceCoordinates;
+import java.util.Comparator;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -17,10 +19,13 @@ import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
 import org.apache.beam.sdk.values.KV;
@@ -30,9 +35,11 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -54,12 +61,14 @@ import org.joda.time.Duration;
  * so nothing expires during the run: every later copy is a duplicate, and no expiry timers are set
  * at all.
  *
- * <p>"First" means first to arrive at the keyed step, which is source order for an ordered source.
- * That is why bounded input is deduplicated with state too and not with a combine or a {@code
- * GroupByKey} per id: neither keeps arrival order, so either could keep a later copy. The Flink
- * runner's batch mode does not keep it either: it groups a stateful step's bounded input with a
- * sort that reorders the values of a key, so there an id's kept copy is some copy, not necessarily
- * the first (seen with the default buckets; byte-identical copies are unaffected).
+ * <p>"First" means first to arrive at the keyed step, which is source order for an ordered source
+ * (a partition, a file) on unbounded input. On bounded input arrival order is not kept by every
+ * runner: the Flink runner's batch mode groups a keyed step's bounded input with a sort that
+ * reorders the values of a key, so there a stateful dedup keeps some copy of an id, not necessarily
+ * the first. {@link #withSourceOrder} fixes "first" on bounded input to the copy read first from
+ * its source (the smallest {@link SourceCoordinates}), the same on every runner; the pipelines'
+ * {@code UniqueEvents} uses it. Without it, bounded input is deduplicated with state in arrival
+ * order, as described next.
  *
  * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code Deduplicate}:
  * the best layout where state keys are cheap (Dataflow, Flink, Spark). On the Flink runner in batch
@@ -105,17 +114,23 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   private final SerializableFunction<T, String> idFn;
   private final Duration retention;
   private final int keyBuckets;
+  private final @Nullable SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition;
 
-  private Dedup(SerializableFunction<T, String> idFn, Duration retention, int keyBuckets) {
+  private Dedup(
+      SerializableFunction<T, String> idFn,
+      Duration retention,
+      int keyBuckets,
+      @Nullable SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition) {
     this.idFn = idFn;
     this.retention = retention;
     this.keyBuckets = keyBuckets;
+    this.sourcePosition = sourcePosition;
   }
 
   /** Deduplicates by the id {@code idFn} extracts, with {@link #DEFAULT_RETENTION}. */
   public static <T> Dedup<T> byId(SerializableFunction<T, String> idFn) {
     checkArgumentNotNull(idFn, "idFn");
-    return new Dedup<>(idFn, DEFAULT_RETENTION, BY_RUNNER);
+    return new Dedup<>(idFn, DEFAULT_RETENTION, BY_RUNNER, null);
   }
 
   /** How long, in event time after the latest copy, an id is remembered. */
@@ -123,7 +138,21 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (retention == null || !retention.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("retention must be positive, got " + retention);
     }
-    return new Dedup<>(idFn, retention, keyBuckets);
+    return new Dedup<>(idFn, retention, keyBuckets, sourcePosition);
+  }
+
+  /**
+   * On bounded input, "first" is the copy read first from its source: the smallest {@link
+   * SourceCoordinates} (topic or file, partition, offset or line) {@code positionFn} returns for
+   * the copies of an id (copies without a position come last). The copies of an id are grouped
+   * ({@code GroupByKey}) and compared, so the result is the same on every runner, also where a
+   * keyed step's bounded input is regrouped out of arrival order (the Flink runner's batch mode
+   * sorts it). Unbounded input is unchanged: there the first to arrive at the keyed step wins,
+   * which for copies in one partition (the same key) is their source order.
+   */
+  public Dedup<T> withSourceOrder(SerializableFunction<T, @Nullable SourceCoordinates> positionFn) {
+    checkArgumentNotNull(positionFn, "positionFn");
+    return new Dedup<>(idFn, retention, keyBuckets, positionFn);
   }
 
   /**
@@ -136,7 +165,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (buckets < 0) {
       throw new IllegalArgumentException("buckets must be >= 0, got " + buckets);
     }
-    return new Dedup<>(idFn, retention, buckets);
+    return new Dedup<>(idFn, retention, buckets, sourcePosition);
   }
 
   @Override
@@ -174,6 +203,21 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
               .apply(
                   "DropDuplicatesPerBucket",
                   ParDo.of(new BucketedExpiringDedupFn<>(retention, outputs))
+                      .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    } else if (sourcePosition != null) {
+      deduplicated =
+          withIds
+              .apply("WithTimestamps", Reify.timestampsInValue())
+              // The group's timestamp is its earliest copy's, so each copy can be re-emitted at its
+              // own (later or equal) timestamp.
+              .apply(
+                  "EarliestTimestamp",
+                  Window.<KV<String, TimestampedValue<T>>>into(new GlobalWindows())
+                      .withTimestampCombiner(TimestampCombiner.EARLIEST))
+              .apply("CopiesById", GroupByKey.create())
+              .apply(
+                  "KeepFirstInSourceOrder",
+                  ParDo.of(new FirstInSourceOrderFn<>(sourcePosition, outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (bucketsFor(input) == 0) {
       deduplicated =
@@ -335,6 +379,40 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     public void processElement(
         @Element KV<String, T> element, OutputReceiver<KV<Integer, KV<String, T>>> out) {
       out.output(KV.of(Math.floorMod(element.getKey().hashCode(), buckets), element));
+    }
+  }
+
+  /** Bounded input with a source order: of an id's copies, the one read first is unique. */
+  private static final class FirstInSourceOrderFn<T>
+      extends DoFn<KV<String, Iterable<TimestampedValue<T>>>, T> {
+    private static final Comparator<@Nullable SourceCoordinates> NULLS_LAST =
+        Comparator.nullsLast(Comparator.<SourceCoordinates>naturalOrder());
+
+    private final SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition;
+    private final FirstArrivalOutputs<T> outputs;
+
+    FirstInSourceOrderFn(
+        SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition,
+        FirstArrivalOutputs<T> outputs) {
+      this.sourcePosition = sourcePosition;
+      this.outputs = outputs;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, Iterable<TimestampedValue<T>>> copies, MultiOutputReceiver out) {
+      TimestampedValue<T> first = null;
+      SourceCoordinates firstPosition = null;
+      for (TimestampedValue<T> copy : copies.getValue()) {
+        SourceCoordinates position = sourcePosition.apply(copy.getValue());
+        if (first == null || NULLS_LAST.compare(position, firstPosition) < 0) {
+          first = copy;
+          firstPosition = position;
+        }
+      }
+      for (TimestampedValue<T> copy : copies.getValue()) {
+        outputs.emitWithTimestamp(copy == first, copy.getValue(), copy.getTimestamp(), out);
+      }
     }
   }
 

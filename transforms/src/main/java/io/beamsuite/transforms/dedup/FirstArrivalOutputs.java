@@ -5,6 +5,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Instant;
 
 /** Where a keyed step sends a record: the first arrival of its id or a counted duplicate. */
 final class FirstArrivalOutputs<T> implements Serializable {
@@ -25,6 +26,17 @@ final class FirstArrivalOutputs<T> implements Serializable {
     } else {
       duplicates.inc();
       out.get(duplicatesTag).output(record);
+    }
+  }
+
+  /** As {@link #emit}, at {@code timestamp} (a grouped copy's own). */
+  void emitWithTimestamp(boolean first, T record, Instant timestamp, DoFn.MultiOutputReceiver out) {
+    if (first) {
+      unique.inc();
+      out.get(uniqueTag).outputWithTimestamp(record, timestamp);
+    } else {
+      duplicates.inc();
+      out.get(duplicatesTag).outputWithTimestamp(record, timestamp);
     }
   }
 }

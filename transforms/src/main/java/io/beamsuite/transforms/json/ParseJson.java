@@ -14,16 +14,20 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.records.RawRecord;
+import io.beamsuite.transforms.records.SourceCoordinates;
 import java.nio.charset.CharacterCodingException;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -105,16 +109,49 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
     return new ParseJson<>(type, stage, maxPayloadBytes, coder);
   }
 
+  /**
+   * The same parse, each value keyed by where its record was read from ({@code null} when the
+   * source does not say): what {@code Dedup.withSourceOrder} needs to keep the first copy of an id
+   * on bounded input.
+   *
+   * <pre>{@code
+   * ParseJson.Result<KV<SourceCoordinates, Click>> parsed =
+   *     raw.apply("ParseClicks", ParseJson.of(Click.class).keyedBySource());
+   * }</pre>
+   */
+  public PTransform<PCollection<RawRecord>, Result<KV<@Nullable SourceCoordinates, T>>>
+      keyedBySource() {
+    ParseJson<T> parse = this;
+    return new PTransform<PCollection<RawRecord>, Result<KV<@Nullable SourceCoordinates, T>>>() {
+      @Override
+      public Result<KV<@Nullable SourceCoordinates, T>> expand(PCollection<RawRecord> input) {
+        return parse.expand(
+            input,
+            true,
+            KvCoder.of(
+                NullableCoder.of(SourceCoordinates.coder()),
+                parse.outputCoder(input.getPipeline())));
+      }
+    };
+  }
+
   @Override
   public Result<T> expand(PCollection<RawRecord> input) {
-    TupleTag<T> parsedTag = new TupleTag<>();
+    return expand(input, false, outputCoder(input.getPipeline()));
+  }
+
+  private <OutputT> Result<OutputT> expand(
+      PCollection<RawRecord> input, boolean keyBySource, Coder<OutputT> outputCoder) {
+    TupleTag<OutputT> parsedTag = new TupleTag<>();
     TupleTag<DeadLetter> deadLetterTag = new TupleTag<>();
     PCollectionTuple outputs =
         input.apply(
             "Parse",
-            ParDo.of(new ParseFn<>(type, stage, maxPayloadBytes, parsedTag, deadLetterTag))
+            ParDo.of(
+                    new ParseFn<T, OutputT>(
+                        type, stage, maxPayloadBytes, keyBySource, parsedTag, deadLetterTag))
                 .withOutputTags(parsedTag, TupleTagList.of(deadLetterTag)));
-    PCollection<T> parsed = outputs.get(parsedTag).setCoder(outputCoder(input.getPipeline()));
+    PCollection<OutputT> parsed = outputs.get(parsedTag).setCoder(outputCoder);
     // ParDo gives a typed additional output the coder registry's coder, which for the
     // Serializable DeadLetter is Java serialization; use its schema coder instead.
     return new Result<>(
@@ -179,11 +216,13 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
-  private static final class ParseFn<T> extends DoFn<RawRecord, T> {
+  /** Parses into {@code T}; outputs the value, or the value keyed by its record's source. */
+  private static final class ParseFn<T, OutputT> extends DoFn<RawRecord, OutputT> {
     private final Class<T> type;
     private final String stage;
     private final int maxPayloadBytes;
-    private final TupleTag<T> parsedTag;
+    private final boolean keyBySource;
+    private final TupleTag<OutputT> parsedTag;
     private final TupleTag<DeadLetter> deadLetterTag;
 
     private final Counter recordsIn = Metrics.counter(ParseJson.class, "records_in");
@@ -196,11 +235,13 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         Class<T> type,
         String stage,
         int maxPayloadBytes,
-        TupleTag<T> parsedTag,
+        boolean keyBySource,
+        TupleTag<OutputT> parsedTag,
         TupleTag<DeadLetter> deadLetterTag) {
       this.type = type;
       this.stage = stage;
       this.maxPayloadBytes = maxPayloadBytes;
+      this.keyBySource = keyBySource;
       this.parsedTag = parsedTag;
       this.deadLetterTag = deadLetterTag;
     }
@@ -255,7 +296,9 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         return;
       }
       parsedCount.inc();
-      out.get(parsedTag).output(value);
+      @SuppressWarnings("unchecked") // OutputT is T, or KV<SourceCoordinates, T> when keyed
+      OutputT output = (OutputT) (keyBySource ? KV.of(record.getSource(), value) : value);
+      out.get(parsedTag).output(output);
     }
 
     private void reject(

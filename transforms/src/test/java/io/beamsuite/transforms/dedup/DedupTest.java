@@ -4,6 +4,7 @@ import static io.beamsuite.transforms.testing.PipelineMetrics.counter;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import io.beamsuite.transforms.records.SourceCoordinates;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
@@ -221,6 +222,39 @@ public class DedupTest {
     assertEquals(3, counter(result, Dedup.class, "unique"));
     assertEquals(3, counter(result, Dedup.class, "duplicates_dropped"));
     assertEquals(true, stepNames(p).contains("DropDuplicatesPerBucket"));
+  }
+
+  @Test
+  public void withSourceOrderBoundedInputKeepsTheCopyReadFirstInItsOwnWindow() {
+    // "id@line": the copies are listed against their source order, as a runner that regroups
+    // a bounded input (Flink's batch sort) may hand them over; "@-" has no source position.
+    PCollection<String> records =
+        p.apply(
+                Create.timestamped(
+                    at("x@30", 0), at("x@10", 5), at("x@20", 2), at("y@-", 1), at("y@70", 3)))
+            .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
+
+    Dedup.Result<String> out =
+        records.apply(
+            Dedup.byId(ID)
+                .withSourceOrder(
+                    r -> {
+                      String line = r.substring(r.indexOf('@') + 1);
+                      return line.equals("-")
+                          ? null
+                          : SourceCoordinates.of("part-0.jsonl", 0, Long.parseLong(line));
+                    }));
+
+    // Each copy keeps its own timestamp, so its own one-minute window.
+    PAssert.that(out.unique().apply("UniqueWindows", ParDo.of(new WithWindowStartFn())))
+        .containsInAnyOrder("x@10 in 5", "y@70 in 3");
+    PAssert.that(out.duplicates().apply("DuplicateWindows", ParDo.of(new WithWindowStartFn())))
+        .containsInAnyOrder("x@30 in 0", "x@20 in 2", "y@- in 1");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(2, counter(result, Dedup.class, "unique"));
+    assertEquals(3, counter(result, Dedup.class, "duplicates_dropped"));
+    assertEquals(true, stepNames(p).stream().anyMatch(s -> s.endsWith("/KeepFirstInSourceOrder")));
   }
 
   @Test

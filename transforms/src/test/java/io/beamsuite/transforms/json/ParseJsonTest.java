@@ -44,6 +44,7 @@ import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -216,6 +217,24 @@ public class ParseJsonTest {
     // The parsed values use the given coder; dead letters their schema, never Java serialization.
     assertSame(TestClick.CODER, result.parsed().getCoder());
     assertThat(result.deadLetters().getCoder(), instanceOf(SchemaCoder.class));
+    p.run();
+  }
+
+  @Test
+  public void keyedBySourceKeepsEachValuesCoordinatesAndDeadLettersAlike() {
+    SourceCoordinates line3 = SourceCoordinates.of("clicks/part-0.jsonl", 0, 3);
+    ParseJson.Result<KV<SourceCoordinates, TestClick>> result =
+        inputRecords(
+                RawRecord.of(VALID.getBytes(StandardCharsets.UTF_8), line3),
+                RawRecord.utf8(VALID.replace("\"e1\"", "\"e2\"")),
+                RawRecord.of("{".getBytes(StandardCharsets.UTF_8), line3))
+            .apply(parseClicks().keyedBySource());
+
+    PAssert.that(result.parsed())
+        .containsInAnyOrder(
+            KV.of(line3, VALID_CLICK),
+            KV.of(null, new TestClick("e2", "u1", "/home", null, T0, 1500L)));
+    PAssert.that(reasons(result.deadLetters())).containsInAnyOrder(dl(Reasons.MALFORMED_JSON, "{"));
     p.run();
   }
 
