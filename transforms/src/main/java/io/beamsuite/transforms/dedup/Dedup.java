@@ -149,6 +149,11 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
    * keyed step's bounded input is regrouped out of arrival order (the Flink runner's batch mode
    * sorts it). Unbounded input is unchanged: there the first to arrive at the keyed step wins,
    * which for copies in one partition (the same key) is their source order.
+   *
+   * <p>The DirectRunner is the exception: it runs every key of a {@code GroupByKey}'s output as a
+   * bundle of its own (106,000 records took 230 s instead of 18 s), and it hands a keyed step the
+   * records of each split in read order, so there bounded input keeps the stateful dedup in arrival
+   * order, which for copies read from one file or partition is their source order.
    */
   public Dedup<T> withSourceOrder(SerializableFunction<T, @Nullable SourceCoordinates> positionFn) {
     checkArgumentNotNull(positionFn, "positionFn");
@@ -204,7 +209,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
                   "DropDuplicatesPerBucket",
                   ParDo.of(new BucketedExpiringDedupFn<>(retention, outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
-    } else if (sourcePosition != null) {
+    } else if (sourcePosition != null && !onDirectRunner(input)) {
       deduplicated =
           withIds
               .apply("WithTimestamps", Reify.timestampsInValue())
@@ -261,13 +266,17 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (keyBuckets != BY_RUNNER) {
       return keyBuckets;
     }
-    // By class name: the transforms depend on no runner.
     String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
-    if (runner.equals("DirectRunner")) {
+    if (onDirectRunner(input)) {
       return DIRECT_KEY_BUCKETS;
     }
     boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
     return bounded && runner.endsWith("FlinkRunner") ? FLINK_BATCH_KEY_BUCKETS : 0;
+  }
+
+  /** By class name: the transforms depend on no runner. */
+  private static boolean onDirectRunner(PCollection<?> input) {
+    return input.getPipeline().getOptions().getRunner().getSimpleName().equals("DirectRunner");
   }
 
   /** Puts the output back into the input's windows, so Dedup is transparent to windowing. */

@@ -226,35 +226,63 @@ public class DedupTest {
 
   @Test
   public void withSourceOrderBoundedInputKeepsTheCopyReadFirstInItsOwnWindow() {
-    // "id@line": the copies are listed against their source order, as a runner that regroups
-    // a bounded input (Flink's batch sort) may hand them over; "@-" has no source position.
+    // Off the DirectRunner (this one is the DirectRunner under another name): the copies of an id
+    // are grouped and compared. "id@line": the copies are listed against their source order, as a
+    // runner that regroups a bounded input (Flink's batch sort) may hand them over; "@-" has no
+    // source position.
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(GroupingRunner.class);
+    Pipeline pipeline = Pipeline.create(options);
     PCollection<String> records =
-        p.apply(
+        pipeline
+            .apply(
                 Create.timestamped(
                     at("x@30", 0), at("x@10", 5), at("x@20", 2), at("y@-", 1), at("y@70", 3)))
             .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
 
-    Dedup.Result<String> out =
-        records.apply(
-            Dedup.byId(ID)
-                .withSourceOrder(
-                    r -> {
-                      String line = r.substring(r.indexOf('@') + 1);
-                      return line.equals("-")
-                          ? null
-                          : SourceCoordinates.of("part-0.jsonl", 0, Long.parseLong(line));
-                    }));
+    Dedup.Result<String> out = records.apply(Dedup.byId(ID).withSourceOrder(LINE));
 
     // Each copy keeps its own timestamp, so its own one-minute window.
     PAssert.that(out.unique().apply("UniqueWindows", ParDo.of(new WithWindowStartFn())))
         .containsInAnyOrder("x@10 in 5", "y@70 in 3");
     PAssert.that(out.duplicates().apply("DuplicateWindows", ParDo.of(new WithWindowStartFn())))
         .containsInAnyOrder("x@30 in 0", "x@20 in 2", "y@- in 1");
-    PipelineResult result = p.run();
+    PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     assertEquals(2, counter(result, Dedup.class, "unique"));
     assertEquals(3, counter(result, Dedup.class, "duplicates_dropped"));
-    assertEquals(true, stepNames(p).stream().anyMatch(s -> s.endsWith("/KeepFirstInSourceOrder")));
+    assertEquals(
+        true, stepNames(pipeline).stream().anyMatch(s -> s.endsWith("/KeepFirstInSourceOrder")));
+    // The DirectRunner itself keeps the stateful dedup in arrival order (see withSourceOrder).
+    p.apply(Create.of("x@1")).apply(Dedup.byId(ID).withSourceOrder(LINE));
+    assertEquals(false, stepNames(p).stream().anyMatch(s -> s.endsWith("/KeepFirstInSourceOrder")));
+    p.enableAbandonedNodeEnforcement(false);
+  }
+
+  private static final SerializableFunction<String, SourceCoordinates> LINE =
+      r -> {
+        String line = r.substring(r.indexOf('@') + 1);
+        return line.equals("-")
+            ? null
+            : SourceCoordinates.of("part-0.jsonl", 0, Long.parseLong(line));
+      };
+
+  /** The DirectRunner under another name, so Dedup takes the other runners' paths. */
+  public static final class GroupingRunner extends PipelineRunner<PipelineResult> {
+    private final PipelineOptions options;
+
+    private GroupingRunner(PipelineOptions options) {
+      this.options = options;
+    }
+
+    public static GroupingRunner fromOptions(PipelineOptions options) {
+      return new GroupingRunner(options);
+    }
+
+    @Override
+    public PipelineResult run(Pipeline pipeline) {
+      return org.apache.beam.runners.direct.DirectRunner.fromOptions(options).run(pipeline);
+    }
   }
 
   @Test
