@@ -510,15 +510,16 @@ public class FaultToleranceIT {
             "--maxOutOfOrdernessSeconds=3");
     runningJob = jobId;
 
-    // Event times from now to 45 s past the next minute boundary B at least 10 s away, sent as
+    // Event times from now to 75 s past the next minute boundary B at least 10 s away, sent as
     // they happen: the watermark follows the event times and the wall clock, so the window ending
-    // at B fires on time while the rest still arrives, and both faults hit after it fired.
+    // at B fires on time while the rest still arrives, and both faults hit after it fired. (75 s:
+    // with 45 s, a clean-clone CI run once saw the window's row only after the feed had ended.)
     Instant first = Instant.now().plusSeconds(1);
     long minute = 60_000;
     Instant boundary =
         Instant.ofEpochMilli(
             Math.floorDiv(first.toEpochMilli() + 10_000 + minute - 1, minute) * minute);
-    Duration span = Duration.between(first, boundary.plusSeconds(45));
+    Duration span = Duration.between(first, boundary.plusSeconds(75));
     List<GeneratedRecord> records =
         EventGenerator.of(
                 faultWorkload(106)
@@ -544,7 +545,9 @@ public class FaultToleranceIT {
                 ? true
                 : null);
     assertFalse(
-        "on time: the window ending at B fired while its successor's records still arrive",
+        "on time: the window ending at B fired while its successor's records still arrive (row seen "
+            + Duration.between(boundary, Instant.now()).toMillis()
+            + " ms after B)",
         feed.done());
 
     int sentAtStop = feed.sent.get();
