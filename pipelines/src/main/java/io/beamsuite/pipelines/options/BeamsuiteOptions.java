@@ -99,10 +99,10 @@ public interface BeamsuiteOptions extends PipelineOptions {
   void setDedupRetentionMinutes(long minutes);
 
   @Description(
-      "Dedup state keys of a streaming run: event ids are hashed into this many keys; 0 = one"
-          + " state key per id. Unset: 1 on the DirectRunner (which runs each state key as its own"
-          + " bundle), one key per id elsewhere. Bounded runs group the copies of each id and keep"
-          + " the one read first from its file or partition, and ignore this")
+      "Dedup state keys: event ids are hashed into this many keys; 0 = one state key per id."
+          + " Unset: 1 on the DirectRunner (which runs each state key as its own bundle), one key"
+          + " per id elsewhere in streaming. Bounded runs off the DirectRunner group the copies of"
+          + " each id and keep the one read first from its file or partition, and ignore this")
   @Nullable Integer getDedupKeyBuckets();
 
   void setDedupKeyBuckets(@Nullable Integer buckets);

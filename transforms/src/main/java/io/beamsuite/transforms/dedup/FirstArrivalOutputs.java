@@ -20,23 +20,16 @@ final class FirstArrivalOutputs<T> implements Serializable {
   }
 
   void emit(boolean first, T record, DoFn.MultiOutputReceiver out) {
-    if (first) {
-      unique.inc();
-      out.get(uniqueTag).output(record);
-    } else {
-      duplicates.inc();
-      out.get(duplicatesTag).output(record);
-    }
+    out.get(countedTag(first)).output(record);
   }
 
   /** As {@link #emit}, at {@code timestamp} (a grouped copy's own). */
   void emitWithTimestamp(boolean first, T record, Instant timestamp, DoFn.MultiOutputReceiver out) {
-    if (first) {
-      unique.inc();
-      out.get(uniqueTag).outputWithTimestamp(record, timestamp);
-    } else {
-      duplicates.inc();
-      out.get(duplicatesTag).outputWithTimestamp(record, timestamp);
-    }
+    out.get(countedTag(first)).outputWithTimestamp(record, timestamp);
+  }
+
+  private TupleTag<T> countedTag(boolean first) {
+    (first ? unique : duplicates).inc();
+    return first ? uniqueTag : duplicatesTag;
   }
 }
