@@ -8,7 +8,7 @@ set -euo pipefail
 # What --quick runs without --only: the headline's plumbing end to end, under 5 minutes.
 QUICK_SECTIONS=(flink-vs-native)
 # Section name -> main class (io.beamsuite.bench.*), in page order.
-SECTIONS=(flink-vs-native dedup direct-runner kappa-replay latency enrichment coders poison-input)
+SECTIONS=(flink-vs-native dedup direct-runner kappa-replay latency enrichment coders poison-input demo)
 declare -A MAIN_OF=(
   [flink-vs-native]=FlinkVsNativeBenchmark
   [dedup]=DedupBenchmark
@@ -18,6 +18,7 @@ declare -A MAIN_OF=(
   [coders]=CoderBenchmark
   [poison-input]=PoisonInputBenchmark
   [kappa-replay]=KappaReplayBenchmark
+  [demo]=DemoBenchmark
 )
 
 usage() {
@@ -98,6 +99,11 @@ if [[ "${build}" == true ]]; then
   # that a build of another checkout may overwrite meanwhile.
   log_info "building the bench module: mvn ${mvn_flags[*]} package -pl bench -am"
   mvn "${mvn_flags[@]}" package -pl bench -am
+  if [[ " ${selected[*]} " == *" demo "* ]]; then
+    # The demo runs the runner artifacts: build them from this checkout, not whatever was built last.
+    log_info "building the runner artifacts for the demo: mvn ${mvn_flags[*]} package -pl pipelines/runners -am -amd"
+    mvn "${mvn_flags[@]}" package -pl pipelines/runners -am -amd
+  fi
 fi
 classpath_file="bench/target/bench.classpath"
 [[ -f "${classpath_file}" ]] || die "${classpath_file} not found; build with: mvn -B -ntp -Pbench -DskipTests package -pl bench -am"

@@ -272,7 +272,8 @@ public final class DedupBenchmark {
         }
       } finally {
         job.cancel();
-        // Cancelling is asynchronous: the next measurement's "before" must not hold this job's state.
+        // Cancelling is asynchronous: the next measurement's "before" must not hold this job's
+        // state.
         try {
           job.waitUntilFinish(org.joda.time.Duration.standardMinutes(2));
         } catch (IllegalStateException e) {
