@@ -57,10 +57,13 @@ public final class DedupBenchmark {
   private DedupBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    BenchArgs a = BenchArgs.parse(args, "events", "trials", "memory-ids");
+    BenchArgs a = BenchArgs.parse(args, "events", "trials", "memory-ids", "memory-trials");
     int events = a.intArg("events", 1_000_000, 20_000);
     int trials = a.intArg("trials", 3, 1);
     int memoryIds = a.intArg("memory-ids", 1_000_000, 20_000);
+    // One by default: a heap histogram is deterministic to ~1% (two trials at 200,000 ids: 694,
+    // 702).
+    int memoryTrials = a.intArg("memory-trials", 1, 1);
     Results out = Results.forSection("dedup", "Dedup vs Deduplicate");
 
     BenchEvents.Workload w = BenchEvents.generate(EventTopic.TRANSACTIONS, events, 0.03, 24);
@@ -114,7 +117,7 @@ public final class DedupBenchmark {
     out.table("throughput per trial", t.rateHeader(), t.rateRows());
     // No sampled profiles at this size: each would be one more run of a minute or more.
 
-    memory(out, memoryIds, trials);
+    memory(out, memoryIds, memoryTrials);
   }
 
   private static void memory(Results out, int n, int trials) throws Exception {

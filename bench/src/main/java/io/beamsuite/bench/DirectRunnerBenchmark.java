@@ -39,7 +39,7 @@ public final class DirectRunnerBenchmark {
   public static void main(String[] args) throws Exception {
     BenchArgs a = BenchArgs.parse(args, "events", "direct-events", "trials");
     int events = a.intArg("events", 500_000, 5_000);
-    int directEvents = a.intArg("direct-events", 20_000, 1_000);
+    int directEvents = a.intArg("direct-events", 100_000, 1_000);
     int trials = a.intArg("trials", 3, 1);
     Results out = Results.forSection("direct-runner", "Whole pipelines on Direct and Flink");
     Path work = Files.createTempDirectory("beamsuite-bench-pipelines");
