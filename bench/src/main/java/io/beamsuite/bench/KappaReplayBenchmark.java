@@ -85,7 +85,9 @@ public final class KappaReplayBenchmark {
               null,
               sent,
               trials,
-              !a.quick(),
+              // No warm-up run: it would be one more full replay (~15 min); every run is a fresh
+              // JVM.
+              false,
               null,
               Long.MAX_VALUE,
               failures);
