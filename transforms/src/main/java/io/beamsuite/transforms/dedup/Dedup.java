@@ -3,21 +3,12 @@ package io.beamsuite.transforms.dedup;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.transforms.records.SourceCoordinates;
-import java.util.Comparator;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.state.MapState;
-import org.apache.beam.sdk.state.StateSpec;
-import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -345,139 +336,5 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
-  private static final class KeyByIdFn<T> extends DoFn<T, KV<String, T>> {
-    private final SerializableFunction<T, String> idFn;
-    private final TupleTag<KV<String, T>> withIdTag;
-    private final TupleTag<T> withoutIdTag;
-    private final Counter recordsIn = Metrics.counter(Dedup.class, "records_in");
-    private final Counter withoutId = Metrics.counter(Dedup.class, "records_without_id");
-    private final Counter unique = Metrics.counter(Dedup.class, "unique");
-
-    KeyByIdFn(
-        SerializableFunction<T, String> idFn,
-        TupleTag<KV<String, T>> withIdTag,
-        TupleTag<T> withoutIdTag) {
-      this.idFn = idFn;
-      this.withIdTag = withIdTag;
-      this.withoutIdTag = withoutIdTag;
-    }
-
-    @ProcessElement
-    public void processElement(@Element T element, MultiOutputReceiver out) {
-      recordsIn.inc();
-      String id = idFn.apply(element);
-      if (id == null) {
-        withoutId.inc();
-        unique.inc();
-        out.get(withoutIdTag).output(element);
-      } else {
-        out.get(withIdTag).output(KV.of(id, element));
-      }
-    }
-  }
-
-  private static final class KeyByBucketFn<T>
-      extends DoFn<KV<String, T>, KV<Integer, KV<String, T>>> {
-    private final int buckets;
-
-    KeyByBucketFn(int buckets) {
-      this.buckets = buckets;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<String, T> element, OutputReceiver<KV<Integer, KV<String, T>>> out) {
-      out.output(KV.of(Math.floorMod(element.getKey().hashCode(), buckets), element));
-    }
-  }
-
   /** Bounded input with a source order: of an id's copies, the one read first is unique. */
-  private static final class FirstInSourceOrderFn<T>
-      extends DoFn<KV<String, Iterable<TimestampedValue<T>>>, T> {
-    private static final Comparator<@Nullable SourceCoordinates> NULLS_LAST =
-        Comparator.nullsLast(Comparator.<SourceCoordinates>naturalOrder());
-
-    private final SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition;
-    private final FirstArrivalOutputs<T> outputs;
-
-    FirstInSourceOrderFn(
-        SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition,
-        FirstArrivalOutputs<T> outputs) {
-      this.sourcePosition = sourcePosition;
-      this.outputs = outputs;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<String, Iterable<TimestampedValue<T>>> copies, MultiOutputReceiver out) {
-      TimestampedValue<T> first = null;
-      SourceCoordinates firstPosition = null;
-      for (TimestampedValue<T> copy : copies.getValue()) {
-        SourceCoordinates position = sourcePosition.apply(copy.getValue());
-        if (first == null || NULLS_LAST.compare(position, firstPosition) < 0) {
-          first = copy;
-          firstPosition = position;
-        }
-      }
-      for (TimestampedValue<T> copy : copies.getValue()) {
-        outputs.emitWithTimestamp(copy == first, copy.getValue(), copy.getTimestamp(), out);
-      }
-    }
-  }
-
-  /**
-   * Bounded input, one state key per id: the watermark only moves at the end of a bounded run, so
-   * no expiry timer is needed (it would fire only after the last record).
-   */
-  private static final class FirstArrivalFn<T> extends DoFn<KV<String, T>, T> {
-    private static final String SEEN = "seen";
-
-    private final FirstArrivalOutputs<T> outputs;
-
-    @StateId(SEEN)
-    private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value(BooleanCoder.of());
-
-    FirstArrivalFn(FirstArrivalOutputs<T> outputs) {
-      this.outputs = outputs;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<String, T> element,
-        @StateId(SEEN) ValueState<Boolean> seen,
-        MultiOutputReceiver out) {
-      boolean first = seen.read() == null;
-      if (first) {
-        seen.write(true);
-      }
-      outputs.emit(first, element.getValue(), out);
-    }
-  }
-
-  /**
-   * Bounded input, ids hashed into buckets: each bucket a map of the ids seen. One lookup-and-put
-   * per record; nothing expires during a bounded run, so no bucket is ever scanned or copied.
-   */
-  private static final class BucketedFirstArrivalFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
-    private static final String SEEN_IDS = "seenIds";
-
-    private final FirstArrivalOutputs<T> outputs;
-
-    @StateId(SEEN_IDS)
-    private final StateSpec<MapState<String, Boolean>> seenIdsSpec =
-        StateSpecs.map(StringUtf8Coder.of(), BooleanCoder.of());
-
-    BucketedFirstArrivalFn(FirstArrivalOutputs<T> outputs) {
-      this.outputs = outputs;
-    }
-
-    @ProcessElement
-    public void processElement(
-        @Element KV<Integer, KV<String, T>> element,
-        @StateId(SEEN_IDS) MapState<String, Boolean> seenIds,
-        MultiOutputReceiver out) {
-      boolean first = seenIds.putIfAbsent(element.getValue().getKey(), true).read() == null;
-      outputs.emit(first, element.getValue().getValue(), out);
-    }
-  }
 }
