@@ -2,6 +2,7 @@ package io.beamsuite.io.kafka;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.io.watermark.PaddedUnboundedSource;
 import io.beamsuite.io.watermark.WatermarkStallMonitor;
 import io.beamsuite.transforms.records.RawRecord;
@@ -9,28 +10,19 @@ import io.beamsuite.transforms.records.SourceCoordinates;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
-import org.apache.beam.sdk.io.kafka.KafkaSourceDescriptor;
 import org.apache.beam.sdk.io.kafka.KafkaUnboundedSources;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -70,50 +62,88 @@ import org.joda.time.Duration;
  * ParseJson.Result<Click> parsed = clicks.apply(ParseJson.of(Click.class));
  * }</pre>
  */
-public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRecord>> {
+@AutoValue
+public abstract class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRecord>> {
   /** Default bound on out-of-orderness: the watermark trails the max event time by this much. */
   public static final Duration DEFAULT_MAX_DELAY = Duration.standardMinutes(1);
 
-  // Set only by the factory, copy() and the with* method that owns them, before an instance is
-  // published: every with* returns a fresh copy, so instances stay effectively immutable.
-  private final String bootstrapServers;
-  private final List<String> topics;
-  private @Nullable String groupId;
-  private Duration maxDelay = DEFAULT_MAX_DELAY;
-  private boolean eventTimeWatermark;
-  private List<String> eventTimePath = List.of(EventTimes.FIELD);
-  private @Nullable Long maxNumRecords;
-  private @Nullable Duration maxReadTime;
-  private boolean readCommitted;
-  private String offsetReset = "earliest";
-  private Map<String, Object> consumerConfig = Map.of();
-  private KafkaClientProperties clientProperties = KafkaClientProperties.none();
-  private @Nullable Duration watermarkStallThreshold;
-  private transient @Nullable ErrorHandler<BadRecord, ?> badRecordHandler;
-  // partition -> {start, stop}; when non-empty the read is an explicit, bounded offset replay.
-  private Map<Integer, long[]> offsetRanges = Map.of();
+  abstract String bootstrapServers();
 
-  private KafkaJsonSource(String bootstrapServers, List<String> topics) {
-    this.bootstrapServers = bootstrapServers;
-    this.topics = topics;
-  }
+  abstract List<String> topics();
 
-  private KafkaJsonSource copy() {
-    KafkaJsonSource copy = new KafkaJsonSource(bootstrapServers, topics);
-    copy.groupId = groupId;
-    copy.maxDelay = maxDelay;
-    copy.eventTimeWatermark = eventTimeWatermark;
-    copy.eventTimePath = eventTimePath;
-    copy.maxNumRecords = maxNumRecords;
-    copy.maxReadTime = maxReadTime;
-    copy.readCommitted = readCommitted;
-    copy.offsetReset = offsetReset;
-    copy.consumerConfig = consumerConfig;
-    copy.clientProperties = clientProperties;
-    copy.watermarkStallThreshold = watermarkStallThreshold;
-    copy.badRecordHandler = badRecordHandler;
-    copy.offsetRanges = offsetRanges;
-    return copy;
+  abstract @Nullable String groupId();
+
+  abstract Duration maxDelay();
+
+  abstract boolean eventTimeWatermark();
+
+  abstract List<String> eventTimePath();
+
+  abstract @Nullable Long maxNumRecords();
+
+  abstract @Nullable Duration maxReadTime();
+
+  abstract boolean readCommitted();
+
+  abstract String offsetReset();
+
+  abstract Map<String, Object> consumerConfig();
+
+  abstract KafkaClientProperties clientProperties();
+
+  abstract @Nullable Duration watermarkStallThreshold();
+
+  abstract @Nullable ErrorHandler<BadRecord, ?> badRecordHandler();
+
+  /** Partition to {start, stop}; when non-empty the read is an explicit, bounded offset replay. */
+  abstract Map<Integer, long[]> offsetRanges();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setBootstrapServers(String bootstrapServers);
+
+    abstract Builder setTopics(List<String> topics);
+
+    abstract Builder setGroupId(@Nullable String groupId);
+
+    abstract Builder setMaxDelay(Duration maxDelay);
+
+    abstract Builder setEventTimeWatermark(boolean eventTimeWatermark);
+
+    abstract Builder setEventTimePath(List<String> eventTimePath);
+
+    abstract Builder setMaxNumRecords(@Nullable Long maxNumRecords);
+
+    abstract Builder setMaxReadTime(@Nullable Duration maxReadTime);
+
+    abstract Builder setReadCommitted(boolean readCommitted);
+
+    abstract Builder setOffsetReset(String offsetReset);
+
+    abstract Builder setConsumerConfig(Map<String, Object> consumerConfig);
+
+    abstract Builder setClientProperties(KafkaClientProperties clientProperties);
+
+    abstract Builder setWatermarkStallThreshold(@Nullable Duration threshold);
+
+    abstract Builder setBadRecordHandler(@Nullable ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder setOffsetRanges(Map<Integer, long[]> offsetRanges);
+
+    abstract KafkaJsonSource autoBuild();
+
+    /** Offset ranges are a bounded replay of their own: no record or time limit on top. */
+    KafkaJsonSource build() {
+      KafkaJsonSource source = autoBuild();
+      if (!source.offsetRanges().isEmpty()
+          && (source.maxNumRecords() != null || source.maxReadTime() != null)) {
+        throw new IllegalArgumentException(
+            "offset ranges cannot be combined with max records/time");
+      }
+      return source;
+    }
   }
 
   /** Reads {@code topics} (at least one) from the cluster at {@code bootstrapServers}. */
@@ -122,7 +152,18 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (bootstrapServers.isBlank() || topics.length == 0) {
       throw new IllegalArgumentException("bootstrapServers and at least one topic are required");
     }
-    return new KafkaJsonSource(bootstrapServers, List.of(topics));
+    return new AutoValue_KafkaJsonSource.Builder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopics(List.of(topics))
+        .setMaxDelay(DEFAULT_MAX_DELAY)
+        .setEventTimeWatermark(false)
+        .setEventTimePath(List.of(EventTimes.FIELD))
+        .setReadCommitted(false)
+        .setOffsetReset("earliest")
+        .setConsumerConfig(Map.of())
+        .setClientProperties(KafkaClientProperties.none())
+        .setOffsetRanges(Map.of())
+        .build();
   }
 
   /**
@@ -135,9 +176,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("groupId must be non-blank");
     }
-    KafkaJsonSource copy = copy();
-    copy.groupId = groupId;
-    return checked(copy);
+    return toBuilder().setGroupId(groupId).build();
   }
 
   /** Bound on out-of-orderness of {@code event_time}; the watermark trails the max by this. */
@@ -146,10 +185,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (maxDelay.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("maxDelay must not be negative");
     }
-    KafkaJsonSource copy = copy();
-    copy.maxDelay = maxDelay;
-    copy.eventTimePath = eventTimePath;
-    return checked(copy);
+    return toBuilder().setMaxDelay(maxDelay).build();
   }
 
   /**
@@ -162,9 +198,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
    * reader's own watermark estimator.
    */
   public KafkaJsonSource withEventTimeWatermark() {
-    KafkaJsonSource copy = copy();
-    copy.eventTimeWatermark = true;
-    return checked(copy);
+    return toBuilder().setEventTimeWatermark(true).build();
   }
 
   /**
@@ -178,9 +212,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       throw new IllegalArgumentException(
           "expected a field path like after.updated_at, got '" + dottedPath + "'");
     }
-    KafkaJsonSource copy = copy();
-    copy.eventTimePath = List.of(dottedPath.split("\\."));
-    return copy;
+    return toBuilder().setEventTimePath(List.of(dottedPath.split("\\."))).build();
   }
 
   /** Bounded: stop after this many records (across all partitions). */
@@ -188,26 +220,20 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (maxNumRecords <= 0) {
       throw new IllegalArgumentException("maxNumRecords must be positive");
     }
-    KafkaJsonSource copy = copy();
-    copy.maxNumRecords = maxNumRecords;
-    return checked(copy);
+    return toBuilder().setMaxNumRecords(maxNumRecords).build();
   }
 
   /** Bounded: stop reading after this much processing time. */
   public KafkaJsonSource withMaxReadTime(Duration maxReadTime) {
     checkArgumentNotNull(maxReadTime, "maxReadTime");
-    KafkaJsonSource copy = copy();
-    copy.maxReadTime = maxReadTime;
-    return checked(copy);
+    return toBuilder().setMaxReadTime(maxReadTime).build();
   }
 
   /**
    * Only read committed transactional records (use after an exactly-once {@link KafkaJsonSink}).
    */
   public KafkaJsonSource withReadCommitted() {
-    KafkaJsonSource copy = copy();
-    copy.readCommitted = true;
-    return checked(copy);
+    return toBuilder().setReadCommitted(true).build();
   }
 
   /**
@@ -218,9 +244,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (!"earliest".equals(offsetReset) && !"latest".equals(offsetReset)) {
       throw new IllegalArgumentException("offsetReset must be earliest or latest");
     }
-    KafkaJsonSource copy = copy();
-    copy.offsetReset = offsetReset;
-    return checked(copy);
+    return toBuilder().setOffsetReset(offsetReset).build();
   }
 
   /**
@@ -228,11 +252,9 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
    * and never logged or rendered by this transform.
    */
   public KafkaJsonSource withConsumerConfig(Map<String, Object> extra) {
-    Map<String, Object> merged = new HashMap<>(consumerConfig);
+    Map<String, Object> merged = new HashMap<>(consumerConfig());
     merged.putAll(extra);
-    KafkaJsonSource copy = copy();
-    copy.consumerConfig = Map.copyOf(merged);
-    return checked(copy);
+    return toBuilder().setConsumerConfig(Map.copyOf(merged)).build();
   }
 
   /**
@@ -242,9 +264,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
    */
   public KafkaJsonSource withClientProperties(KafkaClientProperties properties) {
     checkArgumentNotNull(properties, "properties");
-    KafkaJsonSource copy = copy();
-    copy.clientProperties = properties;
-    return checked(copy);
+    return toBuilder().setClientProperties(properties).build();
   }
 
   /**
@@ -258,17 +278,13 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     if (!threshold.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("the stall threshold must be positive, got " + threshold);
     }
-    KafkaJsonSource copy = copy();
-    copy.watermarkStallThreshold = threshold;
-    return checked(copy);
+    return toBuilder().setWatermarkStallThreshold(threshold).build();
   }
 
   /** Where KafkaIO sends records it cannot deserialize, e.g. a handler of {@code DeadLetters}. */
   public KafkaJsonSource withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgumentNotNull(handler, "handler");
-    KafkaJsonSource copy = copy();
-    copy.badRecordHandler = handler;
-    return checked(copy);
+    return toBuilder().setBadRecordHandler(handler).build();
   }
 
   /**
@@ -279,7 +295,7 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
    * replay, where nothing is read after the watermark reaches the end.
    */
   public KafkaJsonSource withOffsetRange(int partition, long startOffset, long stopOffset) {
-    if (topics.size() != 1) {
+    if (topics().size() != 1) {
       throw new IllegalArgumentException("offset ranges need a single-topic source");
     }
     if (partition < 0 || startOffset < 0 || stopOffset <= startOffset) {
@@ -291,31 +307,22 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
               + ", "
               + stopOffset);
     }
-    if (maxNumRecords != null || maxReadTime != null) {
+    if (maxNumRecords() != null || maxReadTime() != null) {
       throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
     }
-    Map<Integer, long[]> ranges = new java.util.TreeMap<>(offsetRanges);
+    Map<Integer, long[]> ranges = new java.util.TreeMap<>(offsetRanges());
     ranges.put(partition, new long[] {startOffset, stopOffset});
-    KafkaJsonSource copy = copy();
-    copy.offsetRanges = java.util.Collections.unmodifiableMap(ranges);
-    return copy;
-  }
-
-  private static KafkaJsonSource checked(KafkaJsonSource copy) {
-    if (!copy.offsetRanges.isEmpty() && (copy.maxNumRecords != null || copy.maxReadTime != null)) {
-      throw new IllegalArgumentException("offset ranges cannot be combined with max records/time");
-    }
-    return copy;
+    return toBuilder().setOffsetRanges(java.util.Collections.unmodifiableMap(ranges)).build();
   }
 
   @Override
   public PCollection<RawRecord> expand(PBegin input) {
     PCollection<KafkaRecord<byte[], byte[]>> records;
-    if (!offsetRanges.isEmpty()) {
+    if (!offsetRanges().isEmpty()) {
       records =
           input
-              .apply("OffsetRanges", Create.of(sourceDescriptors()))
-              .apply("ReadOffsetRanges", offsetRangeRead());
+              .apply("OffsetRanges", Create.of(KafkaIoReads.sourceDescriptors(this)))
+              .apply("ReadOffsetRanges", KafkaIoReads.offsetRangeRead(this));
     } else if (isUnbounded() && runsLegacyRead(input.getPipeline().getOptions())) {
       // Every source reader gets a split, so none holds the watermark back (PaddedUnboundedSource).
       records =
@@ -326,17 +333,17 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
       records = input.apply("ReadKafka", kafkaRead());
     }
     PCollection<RawRecord> raw = records.apply("ToRawRecord", ParDo.of(new ToRawRecordFn()));
-    if (watermarkStallThreshold != null && isUnbounded()) {
+    if (watermarkStallThreshold() != null && isUnbounded()) {
       raw.apply(
           "WatchWatermark",
-          WatermarkStallMonitor.<RawRecord>of("Kafka topic(s) " + String.join(",", topics))
-              .withThreshold(watermarkStallThreshold.plus(maxDelay)));
+          WatermarkStallMonitor.<RawRecord>of("Kafka topic(s) " + String.join(",", topics()))
+              .withThreshold(watermarkStallThreshold().plus(maxDelay())));
     }
     return raw;
   }
 
   private boolean isUnbounded() {
-    return offsetRanges.isEmpty() && maxNumRecords == null && maxReadTime == null;
+    return offsetRanges().isEmpty() && maxNumRecords() == null && maxReadTime() == null;
   }
 
   /**
@@ -352,111 +359,8 @@ public final class KafkaJsonSource extends PTransform<PBegin, PCollection<RawRec
     return !options.getRunner().getName().startsWith("org.apache.beam.runners.dataflow.");
   }
 
-  private List<KafkaSourceDescriptor> sourceDescriptors() {
-    List<KafkaSourceDescriptor> descriptors = new java.util.ArrayList<>();
-    for (Map.Entry<Integer, long[]> range : offsetRanges.entrySet()) {
-      descriptors.add(
-          KafkaSourceDescriptor.of(
-              new TopicPartition(topics.get(0), range.getKey()),
-              range.getValue()[0],
-              null,
-              range.getValue()[1],
-              null,
-              List.of(bootstrapServers)));
-    }
-    return descriptors;
-  }
-
-  /** Consumer config of both reads: the client properties, then the explicit config, the group. */
-  private Map<String, Object> readConfig() {
-    Map<String, Object> config = clientProperties.plainProperties();
-    config.putAll(consumerConfig);
-    if (groupId != null) {
-      config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    }
-    return config;
-  }
-
-  private KafkaIO.ReadSourceDescriptors<byte[], byte[]> offsetRangeRead() {
-    Map<String, Object> config = readConfig();
-    KafkaIO.ReadSourceDescriptors<byte[], byte[]> read =
-        KafkaIO.<byte[], byte[]>readSourceDescriptors()
-            .withBootstrapServers(bootstrapServers)
-            .withKeyDeserializer(ByteArrayDeserializer.class)
-            .withValueDeserializer(ByteArrayDeserializer.class)
-            .withConsumerConfigUpdates(config)
-            .withExtractOutputTimestampFn(
-                new KafkaRecordEventTimeFn(eventTimePath).orRecordTimestamp());
-    if (readCommitted) {
-      read = read.withReadCommitted();
-    }
-    if (badRecordHandler != null) {
-      read = read.withBadRecordErrorHandler(badRecordHandler);
-    }
-    if (clientProperties.consumerFactory() != null) {
-      read = read.withConsumerFactoryFn(clientProperties.consumerFactory());
-    }
-    return read;
-  }
-
   /** The configured {@code KafkaIO} read, for inspection and tests. */
   KafkaIO.Read<byte[], byte[]> kafkaRead() {
-    Map<String, Object> config = readConfig();
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
-    Duration delay = maxDelay;
-    List<String> timePath = eventTimePath;
-    KafkaIO.Read<byte[], byte[]> read =
-        KafkaIO.<byte[], byte[]>read()
-            .withBootstrapServers(bootstrapServers)
-            .withTopics(topics)
-            .withKeyDeserializerAndCoder(
-                ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
-            .withValueDeserializerAndCoder(
-                ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
-            .withConsumerConfigUpdates(config)
-            .withTimestampPolicyFactory(
-                eventTimeWatermark
-                    ? (tp, previousWatermark) ->
-                        EventTimeWatermarkPolicy.eventTimeOnly(
-                            new KafkaRecordEventTimeFn(timePath), delay, previousWatermark)
-                    : (tp, previousWatermark) ->
-                        EventTimeWatermarkPolicy.idlePartitionsAtWallClock(
-                            new KafkaRecordEventTimeFn(timePath), delay, previousWatermark));
-    if (groupId != null) {
-      read = read.commitOffsetsInFinalize();
-    }
-    if (readCommitted) {
-      read = read.withReadCommitted();
-    }
-    if (maxNumRecords != null) {
-      read = read.withMaxNumRecords(maxNumRecords);
-    }
-    if (maxReadTime != null) {
-      read = read.withMaxReadTime(maxReadTime);
-    }
-    if (badRecordHandler != null) {
-      read = read.withBadRecordErrorHandler(badRecordHandler);
-    }
-    if (clientProperties.consumerFactory() != null) {
-      read = read.withConsumerFactoryFn(clientProperties.consumerFactory());
-    }
-    return read;
-  }
-
-  static final class ToRawRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, RawRecord> {
-    private static final long serialVersionUID = 1L;
-    private final Counter recordsRead = Metrics.counter(KafkaJsonSource.class, "records_read");
-
-    @ProcessElement
-    public void process(
-        @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<RawRecord> out) {
-      recordsRead.inc();
-      byte[] value = record.getKV().getValue();
-      // Tombstones become empty payloads: the parser dead-letters them with their coordinates.
-      out.output(
-          RawRecord.of(
-              value == null ? new byte[0] : value,
-              SourceCoordinates.of(record.getTopic(), record.getPartition(), record.getOffset())));
-    }
+    return KafkaIoReads.topicRead(this);
   }
 }
