@@ -2,6 +2,7 @@ package io.beamsuite.transforms.enrichment;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.Coder;
@@ -82,7 +83,8 @@ import org.joda.time.Duration;
  * result.enriched().apply(...);
  * }</pre>
  */
-public final class LookupEnrichment<InputT, K, V, OutputT>
+@AutoValue
+public abstract class LookupEnrichment<InputT, K, V, OutputT>
     extends PTransform<PCollection<InputT>, EnrichmentResult<InputT, OutputT>> {
   public static final int DEFAULT_BATCH_SIZE = 100;
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -118,42 +120,60 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
 
   private static final Ticker SYSTEM_TICKER = System::nanoTime;
 
-  final SerializableFunction<InputT, K> keyFn;
-  final LookupFn<K, V> lookupFn;
-  final JoinFn<InputT, V, OutputT> joinFn;
-  // Not final only so that with* methods can set them on a fresh copy before it escapes; an
-  // instance is never changed once returned.
-  int batchSize = DEFAULT_BATCH_SIZE;
-  long cacheMaxEntries = 0; // 0: no cache
-  Duration cacheTtl = Duration.ZERO;
-  int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-  Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
-  Duration timeout = DEFAULT_TIMEOUT;
-  @Nullable Coder<OutputT> outputCoder = null;
-  String stage = DEFAULT_STAGE;
-  Ticker ticker = SYSTEM_TICKER;
+  abstract SerializableFunction<InputT, K> keyFn();
 
-  private LookupEnrichment(
-      SerializableFunction<InputT, K> keyFn,
-      LookupFn<K, V> lookupFn,
-      JoinFn<InputT, V, OutputT> joinFn) {
-    this.keyFn = keyFn;
-    this.lookupFn = lookupFn;
-    this.joinFn = joinFn;
-  }
+  abstract LookupFn<K, V> lookupFn();
 
-  private LookupEnrichment<InputT, K, V, OutputT> copy() {
-    LookupEnrichment<InputT, K, V, OutputT> copy = new LookupEnrichment<>(keyFn, lookupFn, joinFn);
-    copy.batchSize = batchSize;
-    copy.cacheMaxEntries = cacheMaxEntries;
-    copy.cacheTtl = cacheTtl;
-    copy.maxAttempts = maxAttempts;
-    copy.initialBackoff = initialBackoff;
-    copy.timeout = timeout;
-    copy.outputCoder = outputCoder;
-    copy.stage = stage;
-    copy.ticker = ticker;
-    return copy;
+  abstract JoinFn<InputT, V, OutputT> joinFn();
+
+  abstract int batchSize();
+
+  /** 0: no cache. */
+  abstract long cacheMaxEntries();
+
+  abstract Duration cacheTtl();
+
+  abstract int maxAttempts();
+
+  abstract Duration initialBackoff();
+
+  abstract Duration timeout();
+
+  abstract @Nullable Coder<OutputT> outputCoder();
+
+  abstract String stage();
+
+  abstract Ticker ticker();
+
+  abstract Builder<InputT, K, V, OutputT> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<InputT, K, V, OutputT> {
+    abstract Builder<InputT, K, V, OutputT> setKeyFn(SerializableFunction<InputT, K> keyFn);
+
+    abstract Builder<InputT, K, V, OutputT> setLookupFn(LookupFn<K, V> lookupFn);
+
+    abstract Builder<InputT, K, V, OutputT> setJoinFn(JoinFn<InputT, V, OutputT> joinFn);
+
+    abstract Builder<InputT, K, V, OutputT> setBatchSize(int batchSize);
+
+    abstract Builder<InputT, K, V, OutputT> setCacheMaxEntries(long cacheMaxEntries);
+
+    abstract Builder<InputT, K, V, OutputT> setCacheTtl(Duration cacheTtl);
+
+    abstract Builder<InputT, K, V, OutputT> setMaxAttempts(int maxAttempts);
+
+    abstract Builder<InputT, K, V, OutputT> setInitialBackoff(Duration initialBackoff);
+
+    abstract Builder<InputT, K, V, OutputT> setTimeout(Duration timeout);
+
+    abstract Builder<InputT, K, V, OutputT> setOutputCoder(@Nullable Coder<OutputT> outputCoder);
+
+    abstract Builder<InputT, K, V, OutputT> setStage(String stage);
+
+    abstract Builder<InputT, K, V, OutputT> setTicker(Ticker ticker);
+
+    abstract LookupEnrichment<InputT, K, V, OutputT> build();
   }
 
   /**
@@ -169,7 +189,19 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
     checkArgumentNotNull(keyFn, "keyFn");
     checkArgumentNotNull(lookupFn, "lookupFn");
     checkArgumentNotNull(joinFn, "joinFn");
-    return new LookupEnrichment<>(keyFn, lookupFn, joinFn);
+    return new AutoValue_LookupEnrichment.Builder<InputT, K, V, OutputT>()
+        .setKeyFn(keyFn)
+        .setLookupFn(lookupFn)
+        .setJoinFn(joinFn)
+        .setBatchSize(DEFAULT_BATCH_SIZE)
+        .setCacheMaxEntries(0)
+        .setCacheTtl(Duration.ZERO)
+        .setMaxAttempts(DEFAULT_MAX_ATTEMPTS)
+        .setInitialBackoff(DEFAULT_INITIAL_BACKOFF)
+        .setTimeout(DEFAULT_TIMEOUT)
+        .setStage(DEFAULT_STAGE)
+        .setTicker(SYSTEM_TICKER)
+        .build();
   }
 
   /** At most this many distinct keys per {@code lookup} call. */
@@ -177,9 +209,7 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
     }
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.batchSize = batchSize;
-    return copy;
+    return toBuilder().setBatchSize(batchSize).build();
   }
 
   /**
@@ -193,18 +223,12 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
     if (ttl == null || !ttl.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("ttl must be positive, got " + ttl);
     }
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.cacheMaxEntries = maxEntries;
-    copy.cacheTtl = ttl;
-    return copy;
+    return toBuilder().setCacheMaxEntries(maxEntries).setCacheTtl(ttl).build();
   }
 
   /** Looks every uncached key up again (the default). */
   public LookupEnrichment<InputT, K, V, OutputT> withoutCache() {
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.cacheMaxEntries = 0;
-    copy.cacheTtl = Duration.ZERO;
-    return copy;
+    return toBuilder().setCacheMaxEntries(0).setCacheTtl(Duration.ZERO).build();
   }
 
   /**
@@ -220,10 +244,7 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
       throw new IllegalArgumentException(
           "initialBackoff must not be negative, got " + initialBackoff);
     }
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.maxAttempts = maxAttempts;
-    copy.initialBackoff = initialBackoff;
-    return copy;
+    return toBuilder().setMaxAttempts(maxAttempts).setInitialBackoff(initialBackoff).build();
   }
 
   /** A single {@code lookup} call taking longer than this fails (and is interrupted). */
@@ -231,9 +252,7 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
     if (timeout == null || !timeout.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("timeout must be positive, got " + timeout);
     }
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.timeout = timeout;
-    return copy;
+    return toBuilder().setTimeout(timeout).build();
   }
 
   /**
@@ -242,9 +261,7 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
    */
   public LookupEnrichment<InputT, K, V, OutputT> withOutputCoder(Coder<OutputT> outputCoder) {
     checkArgumentNotNull(outputCoder, "outputCoder");
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.outputCoder = outputCoder;
-    return copy;
+    return toBuilder().setOutputCoder(outputCoder).build();
   }
 
   /** The stage name written into dead letters. */
@@ -252,23 +269,19 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.stage = stage;
-    return copy;
+    return toBuilder().setStage(stage).build();
   }
 
   /** The clock of cache expiry; for tests. */
   LookupEnrichment<InputT, K, V, OutputT> withTicker(Ticker ticker) {
     checkArgumentNotNull(ticker, "ticker");
-    LookupEnrichment<InputT, K, V, OutputT> copy = copy();
-    copy.ticker = ticker;
-    return copy;
+    return toBuilder().setTicker(ticker).build();
   }
 
   @Override
   public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
     Coder<OutputT> enrichedCoder =
-        EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
+        EnrichmentCoders.outputCoder(outputCoder(), input.getPipeline(), joinFn());
     TupleTag<OutputT> enrichedTag = new TupleTag<>();
     TupleTag<InputT> unmatchedTag = new TupleTag<>();
     TupleTag<DeadLetter> failuresTag = new TupleTag<>();
@@ -293,12 +306,12 @@ public final class LookupEnrichment<InputT, K, V, OutputT>
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("lookupFn", lookupFn.getClass()).withLabel("Lookup function"))
-        .add(DisplayData.item("batchSize", batchSize).withLabel("Keys per lookup call"))
-        .add(DisplayData.item("cacheMaxEntries", cacheMaxEntries).withLabel("Cache entries"))
-        .add(DisplayData.item("cacheTtl", cacheTtl).withLabel("Cache TTL"))
-        .add(DisplayData.item("maxAttempts", maxAttempts).withLabel("Attempts per batch"))
-        .add(DisplayData.item("timeout", timeout).withLabel("Timeout per call"))
-        .add(DisplayData.item("stage", stage).withLabel("Dead-letter stage"));
+        .add(DisplayData.item("lookupFn", lookupFn().getClass()).withLabel("Lookup function"))
+        .add(DisplayData.item("batchSize", batchSize()).withLabel("Keys per lookup call"))
+        .add(DisplayData.item("cacheMaxEntries", cacheMaxEntries()).withLabel("Cache entries"))
+        .add(DisplayData.item("cacheTtl", cacheTtl()).withLabel("Cache TTL"))
+        .add(DisplayData.item("maxAttempts", maxAttempts()).withLabel("Attempts per batch"))
+        .add(DisplayData.item("timeout", timeout()).withLabel("Timeout per call"))
+        .add(DisplayData.item("stage", stage()).withLabel("Dead-letter stage"));
   }
 }

@@ -74,17 +74,17 @@ final class LookupJoinFn<InputT, K, V, OutputT> extends DoFn<InputT, OutputT> {
       TupleTag<OutputT> enrichedTag,
       TupleTag<InputT> unmatchedTag,
       TupleTag<DeadLetter> failuresTag) {
-    this.keyFn = spec.keyFn;
-    this.lookupFn = spec.lookupFn;
-    this.joinFn = spec.joinFn;
-    this.batchSize = spec.batchSize;
-    this.cacheMaxEntries = spec.cacheMaxEntries;
-    this.cacheTtlNanos = TimeUnit.MILLISECONDS.toNanos(spec.cacheTtl.getMillis()); // saturates
-    this.maxAttempts = spec.maxAttempts;
-    this.initialBackoffMillis = spec.initialBackoff.getMillis();
-    this.timeoutMillis = spec.timeout.getMillis();
-    this.stage = spec.stage;
-    this.ticker = spec.ticker;
+    this.keyFn = spec.keyFn();
+    this.lookupFn = spec.lookupFn();
+    this.joinFn = spec.joinFn();
+    this.batchSize = spec.batchSize();
+    this.cacheMaxEntries = spec.cacheMaxEntries();
+    this.cacheTtlNanos = TimeUnit.MILLISECONDS.toNanos(spec.cacheTtl().getMillis()); // saturates
+    this.maxAttempts = spec.maxAttempts();
+    this.initialBackoffMillis = spec.initialBackoff().getMillis();
+    this.timeoutMillis = spec.timeout().getMillis();
+    this.stage = spec.stage();
+    this.ticker = spec.ticker();
     this.enrichedTag = enrichedTag;
     this.unmatchedTag = unmatchedTag;
     this.failuresTag = failuresTag;
