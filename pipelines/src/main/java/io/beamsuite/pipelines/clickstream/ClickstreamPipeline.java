@@ -10,6 +10,7 @@ import io.beamsuite.pipelines.wiring.LateRecordSink;
 import io.beamsuite.pipelines.wiring.UniqueEvents;
 import io.beamsuite.pipelines.wiring.WindowResultTable;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.windowing.DistinctCount;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import io.beamsuite.transforms.windowing.WindowedAggregate;
 import org.apache.beam.sdk.Pipeline;

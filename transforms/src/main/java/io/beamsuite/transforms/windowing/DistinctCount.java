@@ -1,4 +1,4 @@
-package io.beamsuite.pipelines.clickstream;
+package io.beamsuite.transforms.windowing;
 
 import java.util.HashSet;
 import java.util.Set;
