@@ -28,7 +28,7 @@ import org.joda.time.Instant;
  * Pipeline p = Pipeline.create(options);
  * long version = BatchLayer.build(p, options.as(LambdaOptions.class));
  * if (p.run().waitUntilFinish() == PipelineResult.State.DONE) {
- *   BatchLayer.publish(options.as(LambdaOptions.class), System.out);
+ *   BatchLayer.publish(options.as(LambdaOptions.class), version, System.out);
  * }
  * }</pre>
  */
@@ -73,15 +73,17 @@ public final class BatchLayer {
         options,
         EventTimeRange.before(cutoff),
         view -> ServingLayer.batchTable(view, version));
-    options.setBatchVersion(version);
     return version;
   }
 
-  /** After a {@code DONE} run: publishes the version that run wrote, with its cutoff. */
-  public static void publish(LambdaOptions options, PrintStream out) throws SQLException {
-    long version = options.getBatchVersion();
+  /**
+   * After a {@code DONE} run: publishes {@code version}, the one {@link #build} returned for these
+   * options, with their cutoff.
+   */
+  public static void publish(LambdaOptions options, long version, PrintStream out)
+      throws SQLException {
     if (version < 1) {
-      throw new IllegalStateException("publish() without a build() of these options");
+      throw new IllegalArgumentException("version must be one build() returned, got " + version);
     }
     Instant cutoff = Cutoff.parse(options.getCutoff());
     JdbcConnectionSpec db = OptionsValidation.database(options);

@@ -21,12 +21,14 @@ public final class LambdaCommands implements PipelineProvider {
             "Kafka topics -> master dataset (append-only JSON lines by event hour)",
             ArchiveOptions.class,
             MasterDatasetArchive::build),
-        PipelineDefinition.of(
-                "lambda-batch",
-                "master dataset before --cutoff -> new batch version, then publish it to serving",
-                LambdaOptions.class,
-                (pipeline, options) -> BatchLayer.build(pipeline, options))
-            .withAfterRun(BatchLayer::publish),
+        PipelineDefinition.withAfterRun(
+            "lambda-batch",
+            "master dataset before --cutoff -> new batch version, then publish it to serving",
+            LambdaOptions.class,
+            (pipeline, options) -> {
+              long version = BatchLayer.build(pipeline, options);
+              return out -> BatchLayer.publish(options, version, out);
+            }),
         PipelineDefinition.of(
             "lambda-speed",
             "Kafka from the cutoff on -> speed tables (streaming)",

@@ -29,8 +29,11 @@ import org.joda.time.Instant;
 public final class SpeedLayer {
   private SpeedLayer() {}
 
-  /** Adds the speed layer's steps to {@code pipeline}. */
-  public static void build(Pipeline pipeline, LambdaOptions options) {
+  /**
+   * Adds the speed layer's steps to {@code pipeline}; returns the cutoff it starts at ({@code
+   * --cutoff}, else the served one).
+   */
+  public static Instant build(Pipeline pipeline, LambdaOptions options) {
     OptionsValidation.validate(options);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     Instant cutoff;
@@ -49,11 +52,11 @@ public final class SpeedLayer {
         throw new IllegalStateException(
             "cannot read the serving layer's state: " + e.getMessage(), e);
       }
-      options.setCutoff(cutoff.toString());
     } else {
       cutoff = Cutoff.parse(options.getCutoff());
     }
     RevenueAndPageViews.build(
         pipeline, options, EventTimeRange.from(cutoff), ServingLayer::speedTable);
+    return cutoff;
   }
 }

@@ -171,11 +171,11 @@ public class LambdaArchitectureTest {
                 "--jdbcUser=" + user)
             .as(LambdaOptions.class);
     Pipeline pipeline = Pipeline.create(options);
-    SpeedLayer.build(pipeline, options);
+    org.joda.time.Instant speedCutoff = SpeedLayer.build(pipeline, options);
     assertEquals(
         "the speed layer starts at the served cutoff",
         T1.toString(),
-        java.time.Instant.parse(options.getCutoff()).toString());
+        java.time.Instant.ofEpochMilli(speedCutoff.getMillis()).toString());
     speedLayer = pipeline.run();
 
     Expected expected = null;

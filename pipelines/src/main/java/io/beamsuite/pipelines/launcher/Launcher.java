@@ -85,9 +85,10 @@ public final class Launcher {
       return runTask(definition, pipelineArgs, out, err);
     }
     Pipeline pipeline;
+    PipelineDefinition.AfterRun afterRun;
     try {
       pipeline = Pipeline.create(parseOptions(definition, pipelineArgs));
-      definition.build(pipeline);
+      afterRun = definition.build(pipeline);
     } catch (IllegalArgumentException e) {
       return usageError(definition, e, err);
     }
@@ -96,7 +97,7 @@ public final class Launcher {
       return status;
     }
     try {
-      definition.afterRun(pipeline, out);
+      afterRun.run(out);
       return 0;
     } catch (Exception e) {
       LOG.error("{}: the pipeline finished but its after-run step failed", definition.name(), e);

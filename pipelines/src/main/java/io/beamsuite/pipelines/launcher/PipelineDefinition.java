@@ -10,17 +10,22 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A command of the launcher: its name, a one-line description, its options interface, and either a
- * pipeline ({@code build(Pipeline, Options)}, optionally followed by an {@link AfterRun} step once
- * the run ended {@code DONE}) or a {@link Task} that runs no pipeline (a query, a cut-over).
+ * pipeline ({@code build(Pipeline, Options)}, optionally returning an {@link AfterRun} step for
+ * once the run ended {@code DONE}) or a {@link Task} that runs no pipeline (a query, a cut-over).
+ * What the build decided (e.g. the version it writes) travels to its after-run step in that step,
+ * never back through the options.
  *
  * <pre>{@code
  * PipelineDefinition<ClickstreamOptions> clickstream =
  *     PipelineDefinition.of("clickstream", "page views, sessions, active users",
  *         ClickstreamOptions.class, ClickstreamPipeline::build);
- * PipelineDefinition<BatchLayerOptions> batch =
- *     PipelineDefinition.of("lambda-batch", "recompute the batch views up to a cutoff",
- *             BatchLayerOptions.class, BatchLayer::build)
- *         .withAfterRun(BatchLayer::publish);
+ * PipelineDefinition<LambdaOptions> batch =
+ *     PipelineDefinition.withAfterRun("lambda-batch", "recompute the batch views up to a cutoff",
+ *         LambdaOptions.class,
+ *         (pipeline, options) -> {
+ *           long version = BatchLayer.build(pipeline, options);
+ *           return out -> BatchLayer.publish(options, version, out);
+ *         });
  * PipelineDefinition<ServingOptions> serve =
  *     PipelineDefinition.task("lambda-serve", "query the serving view",
  *         ServingOptions.class, ServingLayer::query);
@@ -29,8 +34,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class PipelineDefinition<O extends BeamsuiteOptions> {
   /** Work done after the command's pipeline ended {@code DONE}, e.g. publishing what it wrote. */
   @FunctionalInterface
-  public interface AfterRun<O> {
-    void run(O options, PrintStream out) throws Exception;
+  public interface AfterRun {
+    /** Nothing to do after the run. */
+    AfterRun NONE = out -> {};
+
+    void run(PrintStream out) throws Exception;
+  }
+
+  /** Builds a pipeline and returns the step to run once it ended {@code DONE}. */
+  @FunctionalInterface
+  public interface BuilderWithAfterRun<O> {
+    AfterRun build(Pipeline pipeline, O options);
   }
 
   /** A command without a pipeline; returns the exit status. */
@@ -42,46 +56,52 @@ public final class PipelineDefinition<O extends BeamsuiteOptions> {
   private final String name;
   private final String description;
   private final Class<O> optionsClass;
-  private final @Nullable BiConsumer<Pipeline, O> builder;
-  private final @Nullable AfterRun<O> afterRun;
+  private final @Nullable BuilderWithAfterRun<O> builder;
   private final @Nullable Task<O> task;
 
   private PipelineDefinition(
       String name,
       String description,
       Class<O> optionsClass,
-      @Nullable BiConsumer<Pipeline, O> builder,
-      @Nullable AfterRun<O> afterRun,
+      @Nullable BuilderWithAfterRun<O> builder,
       @Nullable Task<O> task) {
     this.name = checkArgumentNotNull(name, "name");
     this.description = checkArgumentNotNull(description, "description");
     this.optionsClass = checkArgumentNotNull(optionsClass, "optionsClass");
     this.builder = builder;
-    this.afterRun = afterRun;
     this.task = task;
   }
 
   /** A command that builds and runs a pipeline. */
   public static <O extends BeamsuiteOptions> PipelineDefinition<O> of(
       String name, String description, Class<O> optionsClass, BiConsumer<Pipeline, O> builder) {
+    checkArgumentNotNull(builder, "builder");
     return new PipelineDefinition<>(
-        name, description, optionsClass, checkArgumentNotNull(builder, "builder"), null, null);
+        name,
+        description,
+        optionsClass,
+        (pipeline, options) -> {
+          builder.accept(pipeline, options);
+          return AfterRun.NONE;
+        },
+        null);
+  }
+
+  /**
+   * A command that builds and runs a pipeline, then the step its build returned once the run ended
+   * {@code DONE}; that step's failure fails the command.
+   */
+  public static <O extends BeamsuiteOptions> PipelineDefinition<O> withAfterRun(
+      String name, String description, Class<O> optionsClass, BuilderWithAfterRun<O> builder) {
+    return new PipelineDefinition<>(
+        name, description, optionsClass, checkArgumentNotNull(builder, "builder"), null);
   }
 
   /** A command that runs no pipeline. */
   public static <O extends BeamsuiteOptions> PipelineDefinition<O> task(
       String name, String description, Class<O> optionsClass, Task<O> task) {
     return new PipelineDefinition<>(
-        name, description, optionsClass, null, null, checkArgumentNotNull(task, "task"));
-  }
-
-  /** Runs {@code afterRun} once the pipeline ended {@code DONE}; its failure fails the command. */
-  public PipelineDefinition<O> withAfterRun(AfterRun<O> afterRun) {
-    if (task != null) {
-      throw new IllegalStateException(name + " is a task; it has no pipeline to run after");
-    }
-    return new PipelineDefinition<>(
-        name, description, optionsClass, builder, checkArgumentNotNull(afterRun, "afterRun"), null);
+        name, description, optionsClass, null, checkArgumentNotNull(task, "task"));
   }
 
   public String name() {
@@ -101,19 +121,15 @@ public final class PipelineDefinition<O extends BeamsuiteOptions> {
     return builder != null;
   }
 
-  /** Adds the pipeline's steps to {@code pipeline}, reading its options from the pipeline. */
-  public void build(Pipeline pipeline) {
+  /**
+   * Adds the pipeline's steps to {@code pipeline}, reading its options from the pipeline; returns
+   * the step to run once the pipeline ended {@code DONE} ({@link AfterRun#NONE} if there is none).
+   */
+  public AfterRun build(Pipeline pipeline) {
     if (builder == null) {
       throw new IllegalStateException(name + " is a task, not a pipeline");
     }
-    builder.accept(pipeline, pipeline.getOptions().as(optionsClass));
-  }
-
-  /** The after-run step, if any, with the options the pipeline ran with. */
-  void afterRun(Pipeline pipeline, PrintStream out) throws Exception {
-    if (afterRun != null) {
-      afterRun.run(pipeline.getOptions().as(optionsClass), out);
-    }
+    return builder.build(pipeline, pipeline.getOptions().as(optionsClass));
   }
 
   /** Runs the task with its parsed options. */
