@@ -67,16 +67,16 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
   private static final Comparator<WindowPart<?>> BY_BOUNDS =
       Comparator.<WindowPart<?>>comparingLong(p -> p.start).thenComparingLong(p -> p.end);
 
-  private final CombineFn<InputT, AccumT, OutputT> combineFn;
+  final CombineFn<InputT, AccumT, OutputT> combineFn;
   private final TupleTag<WindowResult<K, OutputT>> resultsTag;
-  private final TupleTag<LateRecord<InputT>> lateTag;
-  private final WindowSpec spec;
-  private final boolean sessions;
+  final TupleTag<LateRecord<InputT>> lateTag;
+  final WindowSpec spec;
+  final boolean sessions;
   private final boolean accumulating;
-  private final long sizeMillis;
-  private final long periodMillis;
-  private final long allowedLatenessMillis;
-  private final @Nullable Duration earlyFiringInterval;
+  final long sizeMillis;
+  final long periodMillis;
+  final long allowedLatenessMillis;
+  final @Nullable Duration earlyFiringInterval;
   private final long memoryMillis;
   private final int probeLimit;
 
@@ -92,7 +92,7 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
   @TimerId(EARLY_FIRING_TIMER)
   private final TimerSpec earlyFiringSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-  private final Counter lateRecords = Metrics.counter(WindowedAggregate.class, "late_records");
+  final Counter lateRecords = Metrics.counter(WindowedAggregate.class, "late_records");
   private final Counter earlyPanes = Metrics.counter(WindowedAggregate.class, "panes_early");
   private final Counter onTimePanes = Metrics.counter(WindowedAggregate.class, "panes_on_time");
   private final Counter latePanes = Metrics.counter(WindowedAggregate.class, "panes_late");
@@ -143,8 +143,9 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
       MultiOutputReceiver out) {
     KeyHead<AccumT> stored = headState.read();
     KeyHead<AccumT> head = stored == null ? new KeyHead<>() : stored;
-    Step step =
-        new Step(
+    RecordStep<K, InputT, AccumT, OutputT> step =
+        new RecordStep<>(
+            this,
             element.getKey(),
             element.getValue(),
             timestamp,
@@ -162,192 +163,6 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
     boolean added = sessions ? step.addToSession() : step.addToWindows();
     if (added || stored != null) {
       headState.write(head);
-    }
-  }
-
-  /**
-   * One record's way into its windows; an object so the many collaborators are not passed around.
-   */
-  private final class Step {
-    final K key;
-    final InputT value;
-    final Instant timestamp;
-    final long ts;
-    final KeyHead<AccumT> head;
-    final BagState<WindowPart<AccumT>> parked;
-    final Timer deadline;
-    final Timer earlyFiring;
-    final MultiOutputReceiver out;
-
-    Step(
-        K key,
-        InputT value,
-        Instant timestamp,
-        KeyHead<AccumT> head,
-        BagState<WindowPart<AccumT>> parked,
-        Timer deadline,
-        Timer earlyFiring,
-        MultiOutputReceiver out) {
-      this.key = key;
-      this.value = value;
-      this.timestamp = timestamp;
-      this.ts = timestamp.getMillis();
-      this.head = head;
-      this.parked = parked;
-      this.deadline = deadline;
-      this.earlyFiring = earlyFiring;
-      this.out = out;
-    }
-
-    /** Tumbling and sliding windows: no list of windows is built, starts are computed. */
-    boolean addToWindows() {
-      long lastStart = spec.lastWindowStart(ts);
-      boolean advancing = lastStart > head.frontier;
-      long oldFrontier = head.frontier;
-      if (advancing) {
-        // The frontier moves: hot windows that do not contain this record are parked.
-        for (int i = head.hot.size() - 1; i >= 0; i--) {
-          WindowPart<AccumT> part = head.hot.get(i);
-          if (!spec.contains(part.start, ts)) {
-            head.hot.remove(i);
-            park(part);
-          }
-        }
-        head.frontier = lastStart;
-      }
-      boolean added = false;
-      for (long start = lastStart; spec.contains(start, ts); start -= periodMillis) {
-        long end = start + sizeMillis;
-        if (routedLate(start, end)) {
-          continue;
-        }
-        WindowPart<AccumT> part = hotPart(start, end);
-        boolean hot = part != null || start > oldFrontier;
-        if (part == null) {
-          part = new WindowPart<>(start, end, combineFn.createAccumulator());
-          if (hot) {
-            head.hot.add(part);
-          }
-        }
-        add(part);
-        if (!hot) {
-          park(part);
-        }
-        scheduleOrFire(part, hot);
-        added = true;
-      }
-      return added;
-    }
-
-    /**
-     * Sessions: a record merges into the hot session when it overlaps it; merging with parked ones
-     * waits for a timer.
-     */
-    boolean addToSession() {
-      long end = WindowPart.saturatedAdd(ts, sizeMillis);
-      if (routedLate(ts, end)) {
-        return false;
-      }
-      WindowPart<AccumT> hotSession = head.hot.isEmpty() ? null : head.hot.get(0);
-      WindowPart<AccumT> part;
-      boolean hot = true;
-      if (hotSession != null && hotSession.intersects(ts, end)) {
-        part = hotSession;
-        if (end > part.end) {
-          // A session that grows past the end it fired at gets a pane of its own at its new end.
-          part.onTimeFired = false;
-        }
-        part.start = Math.min(part.start, ts);
-        part.end = Math.max(part.end, end);
-      } else if (hotSession == null || ts >= hotSession.end) {
-        if (hotSession != null) {
-          head.hot.clear();
-          park(hotSession);
-        }
-        part = new WindowPart<>(ts, end, combineFn.createAccumulator());
-        head.hot.add(part);
-      } else {
-        part = new WindowPart<>(ts, end, combineFn.createAccumulator());
-        hot = false;
-      }
-      add(part);
-      if (!hot) {
-        park(part);
-      }
-      // With parked sessions around, the hot one may have to merge with them first.
-      scheduleOrFire(part, hot && head.parkedParts == 0);
-      return true;
-    }
-
-    private boolean routedLate(long start, long end) {
-      long maxTimestamp = end - 1;
-      if (WindowPart.saturatedAdd(maxTimestamp, allowedLatenessMillis) > head.firedUpTo) {
-        return false;
-      }
-      lateRecords.inc();
-      // A timer at T fires once the watermark is past T: the watermark is at least T + 1 ms.
-      Instant known = new Instant(WindowPart.saturatedAdd(head.firedUpTo, 1));
-      out.get(lateTag)
-          .output(
-              LateRecord.of(
-                  value,
-                  timestamp,
-                  new Instant(start),
-                  new Instant(end),
-                  known,
-                  "window ["
-                      + new Instant(start)
-                      + ", "
-                      + new Instant(end)
-                      + ") closed: the watermark is at or past "
-                      + known
-                      + ", at or after its end plus allowed lateness "
-                      + spec.getAllowedLateness()));
-      return true;
-    }
-
-    private @Nullable WindowPart<AccumT> hotPart(long start, long end) {
-      for (WindowPart<AccumT> part : head.hot) {
-        if (part.sameWindow(start, end)) {
-          return part;
-        }
-      }
-      return null;
-    }
-
-    private void add(WindowPart<AccumT> part) {
-      part.accumulator = combineFn.addInput(part.accumulator, value);
-      part.dirty = true;
-      head.idleProbes = 0;
-      if (part.maxTimestamp() > head.firedUpTo) {
-        part.heldBeforeEnd = true;
-      }
-    }
-
-    private void park(WindowPart<AccumT> part) {
-      parked.add(part);
-      head.parked(part, allowedLatenessMillis);
-    }
-
-    /**
-     * Beam's trigger fires a pane as soon as a record lands in a window whose end has passed; a hot
-     * window can do that here, a parked one asks the timer to merge its parts first.
-     */
-    private void scheduleOrFire(WindowPart<AccumT> part, boolean fireNow) {
-      if (part.maxTimestamp() <= head.firedUpTo) {
-        if (fireNow) {
-          firePane(key, part, paneTiming(part), new Instant(part.maxTimestamp()), out);
-          requestTimer(head, deadline, part.deadline(allowedLatenessMillis));
-        } else {
-          requestTimer(head, deadline, part.maxTimestamp());
-        }
-        return;
-      }
-      requestTimer(head, deadline, part.maxTimestamp());
-      if (earlyFiringInterval != null && !head.earlyTimerPending) {
-        earlyFiring.offset(earlyFiringInterval).setRelative();
-        head.earlyTimerPending = true;
-      }
     }
   }
 
@@ -531,11 +346,11 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
    * Beam's default trigger: the first non-early pane is {@code ON_TIME} if the window held the
    * watermark (a record arrived before its end passed), else {@code LATE}; later ones are late.
    */
-  private static Timing paneTiming(WindowPart<?> part) {
+  static Timing paneTiming(WindowPart<?> part) {
     return !part.onTimeFired && part.heldBeforeEnd ? Timing.ON_TIME : Timing.LATE;
   }
 
-  private void firePane(
+  void firePane(
       K key, WindowPart<AccumT> part, Timing timing, Instant outputTime, MultiOutputReceiver out) {
     boolean firstNonEarly = timing != Timing.EARLY && !part.onTimeFired;
     if (timing != Timing.EARLY) {
@@ -582,7 +397,7 @@ class WindowedAggregateFn<K, InputT, AccumT, OutputT>
   /**
    * Moves the key's one event-time timer earlier if {@code target} is before its current target.
    */
-  private static void requestTimer(KeyHead<?> head, Timer deadline, long target) {
+  static void requestTimer(KeyHead<?> head, Timer deadline, long target) {
     if (head.timerTarget == KeyHead.NONE || target < head.timerTarget) {
       deadline.set(new Instant(Math.min(target, LAST_TIMER)));
       head.timerTarget = target;
