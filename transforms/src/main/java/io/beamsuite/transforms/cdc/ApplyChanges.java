@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
@@ -27,7 +27,6 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
@@ -167,9 +166,7 @@ public final class ApplyChanges<K, V>
         mutationsTag,
         applied.get(mutationsTag).setCoder(Mutation.coder(keys, rows)),
         staleTag,
-        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
-        PCollectionList.of(applied.get(staleTag).setCoder(changeCoder))
-            .apply("StaleChanges", Flatten.pCollections()),
+        AdditionalOutputs.consumed("StaleChanges", applied.get(staleTag).setCoder(changeCoder)),
         deadLetterTag,
         applied.get(deadLetterTag).setCoder(DeadLetter.coder()));
   }

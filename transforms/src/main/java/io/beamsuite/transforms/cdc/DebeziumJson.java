@@ -5,16 +5,15 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.json.TolerantJson;
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.RawRecord;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
@@ -204,9 +203,8 @@ public final class DebeziumJson<V>
         changesTag,
         outputs.get(changesTag).setCoder(changeCoder),
         deadLetterTag,
-        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
-        PCollectionList.of(outputs.get(deadLetterTag).setCoder(DeadLetter.coder()))
-            .apply("DeadLetters", Flatten.pCollections()));
+        AdditionalOutputs.consumed(
+            "DeadLetters", outputs.get(deadLetterTag).setCoder(DeadLetter.coder())));
   }
 
   private Coder<V> rowCoder(Pipeline pipeline) {

@@ -2,6 +2,7 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.SourceCoordinates;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -242,8 +243,8 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     // additional output of a two-output ParDo into its main output (duplicates became "unique").
     PCollection<T> duplicates =
         restoreWindowing(
-            PCollectionList.of(deduplicated.get(duplicatesTag).setCoder(coder))
-                .apply("Duplicates", Flatten.pCollections()),
+            AdditionalOutputs.consumed(
+                "Duplicates", deduplicated.get(duplicatesTag).setCoder(coder)),
             original,
             "Duplicates");
     return new Result<>(input.getPipeline(), uniqueTag, unique, duplicatesTag, duplicates);

@@ -4,15 +4,14 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -297,9 +296,8 @@ public abstract class LookupEnrichment<InputT, K, V, OutputT>
         unmatchedTag,
         outputs.get(unmatchedTag).setCoder(input.getCoder()),
         failuresTag,
-        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
-        PCollectionList.of(outputs.get(failuresTag).setCoder(DeadLetter.coder()))
-            .apply("Failures", Flatten.pCollections()));
+        AdditionalOutputs.consumed(
+            "Failures", outputs.get(failuresTag).setCoder(DeadLetter.coder())));
   }
 
   @Override

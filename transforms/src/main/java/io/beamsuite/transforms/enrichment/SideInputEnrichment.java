@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -17,7 +18,6 @@ import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.Impulse;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -31,7 +31,6 @@ import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
@@ -225,9 +224,8 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
         unmatchedTag,
         outputs.get(unmatchedTag).setCoder(input.getCoder()),
         failuresTag,
-        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
-        PCollectionList.of(outputs.get(failuresTag).setCoder(DeadLetter.coder()))
-            .apply("Failures", Flatten.pCollections()));
+        AdditionalOutputs.consumed(
+            "Failures", outputs.get(failuresTag).setCoder(DeadLetter.coder())));
   }
 
   /** One element per reload, all under one key so versions can be numbered in state. */

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
 import java.nio.charset.CharacterCodingException;
@@ -24,12 +25,10 @@ import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
@@ -159,9 +158,8 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         parsedTag,
         parsed,
         deadLetterTag,
-        // Never left unconsumed: the Spark runner would merge it into the main output (see Dedup).
-        PCollectionList.of(outputs.get(deadLetterTag).setCoder(DeadLetter.coder()))
-            .apply("DeadLetters", Flatten.pCollections()));
+        AdditionalOutputs.consumed(
+            "DeadLetters", outputs.get(deadLetterTag).setCoder(DeadLetter.coder())));
   }
 
   private Coder<T> outputCoder(Pipeline pipeline) {

@@ -3,6 +3,7 @@ package io.beamsuite.transforms.windowing;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 
+import io.beamsuite.transforms.portability.AdditionalOutputs;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -15,7 +16,6 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -28,7 +28,6 @@ import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
@@ -186,8 +185,7 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
             .apply("IntoGlobalWindow", Window.<WindowResult<K, OutputT>>into(new GlobalWindows()));
     PCollection<LateRecord<InputT>> none =
         keyed.getPipeline().apply("NoLateRecords", Create.empty(lateCoder));
-    PCollection<LateRecord<InputT>> late =
-        PCollectionList.of(none).apply("LateRecords", Flatten.pCollections());
+    PCollection<LateRecord<InputT>> late = AdditionalOutputs.consumed("LateRecords", none);
     return new Result<>(keyed.getPipeline(), new TupleTag<>(), results, new TupleTag<>(), late);
   }
 
@@ -211,8 +209,7 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
     // The late output always gets a consumer: Beam's Spark runner (2.70) merges an unconsumed
     // additional output of a two-output ParDo into its main output.
     PCollection<LateRecord<InputT>> late =
-        PCollectionList.of(outputs.get(lateTag).setCoder(lateCoder))
-            .apply("LateRecords", Flatten.pCollections());
+        AdditionalOutputs.consumed("LateRecords", outputs.get(lateTag).setCoder(lateCoder));
     return new Result<>(
         keyed.getPipeline(),
         resultsTag,
