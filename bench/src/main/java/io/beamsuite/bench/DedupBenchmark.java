@@ -150,7 +150,7 @@ public final class DedupBenchmark {
       rows.add(
           List.of(
               e.getKey(),
-              String.format("%,.0f", FlinkVsNativeBenchmark.median(v)),
+              String.format("%,.0f", Stats.median(v)),
               String.format("%,.0f – %,.0f", min(v), max(v))));
       if (!e.getKey().startsWith("HashMap") && !e.getKey().equals(NO_DEDUP)) {
         double[] ratio = new double[v.length];
