@@ -80,8 +80,8 @@ public final class CoderBenchmark {
       rows.add(
           List.of(
               pair[0],
-              String.format("%,.0f", FlinkVsNativeBenchmark.median(ns)),
-              String.format("%,.0f", FlinkVsNativeBenchmark.median(jacksonNs))));
+              String.format("%,.0f", Stats.median(ns)),
+              String.format("%,.0f", Stats.median(jacksonNs))));
     }
     out.note(
         String.format(

@@ -2,9 +2,6 @@ package io.beamsuite.bench;
 
 import io.beamsuite.fixtures.generator.EventTopic;
 import io.beamsuite.transforms.dedup.Dedup;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -150,7 +147,7 @@ public final class DedupBenchmark {
       rows.add(
           List.of(
               e.getKey(),
-              String.format("%,.0f", FlinkVsNativeBenchmark.median(v)),
+              String.format("%,.0f", Stats.median(v)),
               String.format("%,.0f – %,.0f", min(v), max(v))));
       if (!e.getKey().startsWith("HashMap") && !e.getKey().equals(NO_DEDUP)) {
         double[] ratio = new double[v.length];
@@ -248,10 +245,10 @@ public final class DedupBenchmark {
   /** Heap growth per id from before a streaming job to N ids in its dedup state. */
   private static double stateBytesPerId(String name, DedupStep step, int n)
       throws InterruptedException, java.io.IOException {
-    settle();
+    LiveHeap.settle();
     UNIQUE.set(0);
     fullHeap = null;
-    Map<String, Long> before = liveBytesPerClass();
+    Map<String, Long> before = LiveHeap.liveBytesPerClass();
     fullAt = n;
     try {
       Pipeline p =
@@ -299,13 +296,13 @@ public final class DedupBenchmark {
   }
 
   private static double hashMapBytesPerId(int n) throws InterruptedException {
-    settle();
-    Map<String, Long> before = liveBytesPerClass();
+    LiveHeap.settle();
+    Map<String, Long> before = LiveHeap.liveBytesPerClass();
     Map<String, Long> map = new HashMap<>();
     for (int i = 0; i < n; i++) {
       map.put(new String(ids[i].toCharArray()), (long) i + 1_000);
     }
-    Map<String, Long> full = liveBytesPerClass();
+    Map<String, Long> full = LiveHeap.liveBytesPerClass();
     if (map.size() != n) {
       throw new IllegalStateException("map size " + map.size());
     }
@@ -342,69 +339,6 @@ public final class DedupBenchmark {
     return grown;
   }
 
-  private static final java.util.regex.Pattern HISTOGRAM_LINE =
-      java.util.regex.Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
-
-  /**
-   * Live bytes per class: {@code GC.class_histogram} of this JVM (a full GC first), through the
-   * {@code DiagnosticCommand} MBean, as {@code jcmd <pid> GC.class_histogram} prints it.
-   */
-  static Map<String, Long> liveBytesPerClass() {
-    try {
-      String text =
-          (String)
-              ManagementFactory.getPlatformMBeanServer()
-                  .invoke(
-                      new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
-                      "gcClassHistogram",
-                      new Object[] {new String[0]},
-                      new String[] {String[].class.getName()});
-      Map<String, Long> bytes = new HashMap<>();
-      for (String line : text.split("\n")) {
-        java.util.regex.Matcher m = HISTOGRAM_LINE.matcher(line);
-        if (m.matches()) {
-          bytes.merge(m.group(3), Long.parseLong(m.group(2)), Long::sum);
-        }
-      }
-      return bytes;
-    } catch (javax.management.JMException e) {
-      throw new IllegalStateException("GC.class_histogram failed", e);
-    }
-  }
-
-  /**
-   * Lets the previous job's MiniCluster finish its asynchronous shutdown: waits until the live heap
-   * after a full GC stops shrinking (within 1 MiB over 2 s, at most 60 s).
-   */
-  private static void settle() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    long previous = usedHeapAfterGc();
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(2_000);
-      long now = usedHeapAfterGc();
-      if (previous - now < (1 << 20)) {
-        return;
-      }
-      previous = now;
-    }
-  }
-
-  /**
-   * Live heap right after a full GC: the heap pools' usage as the collector left it ({@link
-   * MemoryPoolMXBean#getCollectionUsage}), so allocations by other threads (the source keeps
-   * reading while the sink measures) after the GC do not count.
-   */
-  static long usedHeapAfterGc() {
-    System.gc();
-    long used = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
-        used += pool.getCollectionUsage().getUsed();
-      }
-    }
-    return used;
-  }
-
   private static PCollection<String> read(Pipeline p) {
     return p.apply(
             "ReadIds",
@@ -428,7 +362,7 @@ public final class DedupBenchmark {
     public void process(@Element String id) {
       long unique = UNIQUE.incrementAndGet();
       if (unique == fullAt) {
-        fullHeap = liveBytesPerClass();
+        fullHeap = LiveHeap.liveBytesPerClass();
       }
     }
   }

@@ -10,9 +10,6 @@ import io.beamsuite.io.jdbc.JdbcLookup;
 import io.beamsuite.pipelines.fraud.EnrichedTransaction;
 import io.beamsuite.pipelines.model.Customer;
 import io.beamsuite.pipelines.model.Transaction;
-import io.beamsuite.transforms.cdc.ChangeEvent;
-import io.beamsuite.transforms.cdc.ChangePosition;
-import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.enrichment.Enrichment;
 import io.beamsuite.transforms.enrichment.EnrichmentResult;
 import io.beamsuite.transforms.enrichment.JoinFn;
@@ -23,22 +20,16 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.joda.time.Instant;
 
 /**
@@ -57,7 +48,7 @@ import org.joda.time.Instant;
  */
 public final class EnrichmentBenchmark {
   private static final String TABLE = "bench_customers";
-  private static volatile Transaction[] transactions = new Transaction[0];
+  static volatile Transaction[] transactions = new Transaction[0];
   static final AtomicLong ENRICHED = new AtomicLong();
   static final AtomicLong NAIVE_QUERIES = new AtomicLong();
 
@@ -108,7 +99,7 @@ public final class EnrichmentBenchmark {
           null);
       out.table("lookup throughput per trial", t.rateHeader(), t.rateRows());
 
-      asOf(out, asOfEvents, trials);
+      AsOfJoinBench.run(out, asOfEvents, trials);
     } finally {
       JdbcConnectionSpec.closeAllPools();
     }
@@ -118,7 +109,7 @@ public final class EnrichmentBenchmark {
   private static final List<Long> LOOKUP_QUERY_COUNTS = new ArrayList<>();
   static final AtomicLong LOOKUP_CALLS = new AtomicLong();
 
-  private static GeneratorConfig config(int events) {
+  static GeneratorConfig config(int events) {
     return GeneratorConfig.builder()
         .seed(BenchEvents.SEED)
         .eventCount(events)
@@ -131,7 +122,7 @@ public final class EnrichmentBenchmark {
         .build();
   }
 
-  private static void install(int events) {
+  static void install(int events) {
     BenchEvents.Workload w = BenchEvents.generate(EventTopic.TRANSACTIONS, events, 0.0, 24);
     StrictParser parser = new StrictParser(Transaction.class);
     Transaction[] parsed = new Transaction[w.size()];
@@ -172,7 +163,7 @@ public final class EnrichmentBenchmark {
     }
   }
 
-  private static PCollection<Transaction> readTransactions(Pipeline p) {
+  static PCollection<Transaction> readTransactions(Pipeline p) {
     return p.apply(
             "ReadTransactions",
             GenerateSequence.from(0)
@@ -189,7 +180,7 @@ public final class EnrichmentBenchmark {
                 }));
   }
 
-  private static Pipeline flinkPipeline() {
+  static Pipeline flinkPipeline() {
     return Pipeline.create(
         PipelineOptionsFactory.fromArgs(BeamSide.flinkEmbedded().toArray(new String[0])).create());
   }
@@ -319,108 +310,5 @@ public final class EnrichmentBenchmark {
     public void process(@Element EnrichedTransaction e) {
       ENRICHED.incrementAndGet();
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // As-of join
-
-  private static void asOf(Results out, int events, int trials) throws Exception {
-    GeneratorConfig config = config(events);
-    EventGenerator generator = EventGenerator.of(config);
-    List<CustomerRow> versions = new ArrayList<>(generator.customerSnapshot());
-    versions.addAll(generator.customerUpdates());
-    List<ChangeEvent<String, Customer>> changes = new ArrayList<>();
-    for (int i = 0; i < versions.size(); i++) {
-      CustomerRow row = versions.get(i);
-      Customer c =
-          new Customer(
-              row.customerId(),
-              row.name(),
-              row.tier(),
-              row.homeCountry(),
-              row.creditLimitCents(),
-              row.updatedAt().toEpochMilli() * 1000);
-      changes.add(
-          ChangeEvent.of(
-              i < config.customerCount() ? ChangeEvent.Op.READ : ChangeEvent.Op.UPDATE,
-              row.customerId(),
-              null,
-              c,
-              ChangePosition.of(i, 0),
-              new Instant(row.updatedAt().toEpochMilli())));
-    }
-    install(events);
-    Map<String, TreeMap<Long, Long>> plainVersions = new HashMap<>();
-    for (ChangeEvent<String, Customer> c : changes) {
-      plainVersions
-          .computeIfAbsent(c.key(), k -> new TreeMap<>())
-          .put(c.after().updatedAtMillis().getMillis(), c.after().creditLimitCents);
-    }
-    long[] matched = new long[2];
-    Trials.Timings t =
-        Trials.of(trials)
-            .side(
-                "Enrichment.asOf on Flink",
-                () -> {
-                  ENRICHED.set(0);
-                  Pipeline p = flinkPipeline();
-                  Coder<Customer> customerCoder =
-                      EfficientCoders.infer(p, TypeDescriptor.of(Customer.class), "withCoder(...)");
-                  PCollection<ChangeEvent<String, Customer>> dimension =
-                      p.apply(
-                          "CustomerVersions",
-                          Create.timestamped(changes, timestampsOf(changes))
-                              .withCoder(ChangeEvent.coder(StringUtf8Coder.of(), customerCoder)));
-                  readTransactions(p)
-                      .apply(
-                          "AsOf",
-                          Enrichment.asOf(
-                              (Transaction tx) -> tx.customerId,
-                              dimension,
-                              new WithCustomerLimit()))
-                      .enriched()
-                      .apply("Count", ParDo.of(new CountFn()));
-                  p.run().waitUntilFinish();
-                  matched[0] = ENRICHED.get();
-                  return transactions.length;
-                })
-            .side(
-                "plain Java TreeMap.floorEntry (1 thread)",
-                () -> {
-                  long n = 0;
-                  for (Transaction tx : transactions) {
-                    TreeMap<Long, Long> v = plainVersions.get(tx.customerId);
-                    if (v != null && v.floorEntry(tx.eventTimeMillis) != null) {
-                      n++;
-                    }
-                  }
-                  matched[1] = n;
-                  return transactions.length;
-                })
-            .run();
-    out.note(
-        String.format(
-            "As-of join: %,d transactions against %,d customer versions (%,d snapshot rows +"
-                + " %,d updates) as a timestamped change stream; enriched: Beam %,d, plain Java %,d%s.",
-            transactions.length,
-            changes.size(),
-            config.customerCount(),
-            changes.size() - config.customerCount(),
-            matched[0],
-            matched[1],
-            matched[0] == matched[1] ? " (equal)" : " (**differ**)"));
-    out.ratio(
-        "as-of join: Enrichment.asOf on Flink / plain Java",
-        t.ratios("Enrichment.asOf on Flink", "plain Java TreeMap.floorEntry (1 thread)"),
-        null);
-    out.table("as-of join throughput per trial", t.rateHeader(), t.rateRows());
-  }
-
-  private static List<Long> timestampsOf(List<ChangeEvent<String, Customer>> changes) {
-    List<Long> ts = new ArrayList<>();
-    for (ChangeEvent<String, Customer> c : changes) {
-      ts.add(c.commitTime().getMillis());
-    }
-    return ts;
   }
 }

@@ -1,14 +1,25 @@
 package io.beamsuite.bench;
 
+import static io.beamsuite.bench.LatencyBenchmark.BLOCK;
 import static io.beamsuite.bench.LatencyBenchmark.DRAIN_SECONDS;
 import static io.beamsuite.bench.LatencyBenchmark.FEEDER_SLACK_MS;
 import static io.beamsuite.bench.LatencyBenchmark.LAG_BOUND_MS;
+import static io.beamsuite.bench.LatencyBenchmark.count;
+import static io.beamsuite.bench.LatencyBenchmark.percentile;
+import static io.beamsuite.bench.LatencyBenchmark.ruleOf;
+import static io.beamsuite.bench.LatencyBenchmark.sorted;
 
+import io.beamsuite.fixtures.services.EmbeddedPostgres;
+import io.beamsuite.pipelines.fraud.FraudPipeline;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** What one phase of the fraud feed sent and what arrived. */
 final class FraudPhase {
@@ -64,5 +75,56 @@ final class FraudPhase {
               LAG_BOUND_MS));
     }
     return "**falls behind** (" + String.join(", ", why) + ")";
+  }
+
+  /**
+   * Waits until every alert this phase deserves is in the table (at most {@value
+   * LatencyBenchmark#DRAIN_SECONDS} s after its last send), then computes its latencies and
+   * verdict.
+   */
+  void drain(EmbeddedPostgres postgres) throws Exception {
+    int expectedCount = expected.values().stream().mapToInt(Integer::intValue).sum();
+    long deadline = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(DRAIN_SECONDS);
+    String prefix = name + "-";
+    while (count(postgres, "alert_key LIKE '" + prefix + "%'") < expectedCount
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(250);
+    }
+    Map<String, List<Double>> byRule = new HashMap<>();
+    List<Double> windowRulesLastThird = new ArrayList<>();
+    double lastThirdFrom = dueMs(sent * 2 / 3);
+    int arrived = 0;
+    try (Connection c = postgres.connection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT rule, alert_key, (extract(epoch from inserted_at) * 1000)::float8 FROM "
+                    + FraudPipeline.ALERTS_TABLE
+                    + " WHERE alert_key LIKE '"
+                    + prefix
+                    + "%'")) {
+      while (rs.next()) {
+        String rule = rs.getString(1);
+        int i = Integer.parseInt(rs.getString(2).substring(prefix.length()));
+        if (!rule.equals(ruleOf(i % BLOCK))) {
+          unexpected++;
+          continue;
+        }
+        arrived++;
+        double due = dueMs(i);
+        double latency = rs.getDouble(3) - due;
+        byRule.computeIfAbsent(rule, r -> new ArrayList<>()).add(latency);
+        if (!rule.equals(FraudPipeline.AMOUNT_OVER_LIMIT) && due >= lastThirdFrom) {
+          windowRulesLastThird.add(latency);
+        }
+      }
+    }
+    byRule.forEach((rule, l) -> latencies.put(rule, sorted(l)));
+    missing = expectedCount - arrived;
+    windowRulesLastThirdP99 = percentile(sorted(windowRulesLastThird), 0.99);
+    held =
+        missing == 0
+            && feederBehindMs <= FEEDER_SLACK_MS
+            && windowRulesLastThirdP99 <= LAG_BOUND_MS;
   }
 }

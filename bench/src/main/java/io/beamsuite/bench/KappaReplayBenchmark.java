@@ -76,10 +76,10 @@ public final class KappaReplayBenchmark {
               (System.nanoTime() - produceStart) / 1e9,
               org.apache.kafka.common.utils.AppInfoParser.getVersion(),
               PARTITIONS));
-      FlinkVsNativeBenchmark.Children children =
-          new FlinkVsNativeBenchmark.Children(
+      ChildRuns children =
+          new ChildRuns(
               postgres, work, logs, List.of("--bootstrapServers=" + kafka.bootstrapServers()));
-      List<FlinkVsNativeBenchmark.Run> runs =
+      List<ChildRun> runs =
           children.trials(
               List.of(REPLAY, CONSUMER),
               null,
@@ -91,12 +91,12 @@ public final class KappaReplayBenchmark {
               null,
               Long.MAX_VALUE,
               failures);
-      int rounds = FlinkVsNativeBenchmark.rounds(runs);
+      int rounds = ChildRun.rounds(runs);
       double[] replayRate = new double[rounds];
       double[] caughtUpRate = new double[rounds];
       double[] vsConsumer = new double[rounds];
       List<List<String>> rows = new ArrayList<>();
-      for (FlinkVsNativeBenchmark.Run r : runs) {
+      for (ChildRun r : runs) {
         int t = r.trial() - 1;
         double rate = sent / r.wallSeconds();
         if (r.side().equals(REPLAY)) {
@@ -123,7 +123,7 @@ public final class KappaReplayBenchmark {
       }
       for (int t = 0; t < rounds; t++) {
         final int trial = t + 1;
-        FlinkVsNativeBenchmark.Run consumer =
+        ChildRun consumer =
             runs.stream()
                 .filter(r -> r.side().equals(CONSUMER) && r.trial() == trial)
                 .findFirst()

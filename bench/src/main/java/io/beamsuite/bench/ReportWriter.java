@@ -2,9 +2,6 @@ package io.beamsuite.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -13,23 +10,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.CategoryAxis;
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.ValueMarker;
-import org.jfree.chart.renderer.category.BarRenderer;
-import org.jfree.chart.renderer.category.StandardBarPainter;
-import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * Renders docs/benchmarks.md and docs/benchmarks.png from the JSON-lines results the benchmark
@@ -48,7 +34,7 @@ public final class ReportWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Every section in page order, with what it is about. */
-  private static final Map<String, String> SECTIONS = new LinkedHashMap<>();
+  static final Map<String, String> SECTIONS = new LinkedHashMap<>();
 
   static {
     SECTIONS.put(
@@ -64,94 +50,6 @@ public final class ReportWriter {
     SECTIONS.put("poison-input", "9. Poison input: clean vs 10% poison");
     SECTIONS.put("demo", "10. The demo end to end");
   }
-
-  /**
-   * The goals the page must always show (the engine and yardstick goals): section, the start of the
-   * ratio name that judges it, and the goal. A goal no ratio of this run judged is listed as not
-   * measured, never dropped.
-   */
-  private static final List<String[]> REQUIRED_GOALS =
-      List.of(
-          new String[] {
-            "flink-vs-native",
-            "revenue + page views: lambda-batch on Flink / native Flink",
-            "revenue + page views, embedded Flink p=2 / native Flink (whole run)",
-            "≥ 0.6×",
-            "section 1 was not run"
-          },
-          new String[] {
-            "framework-cost",
-            "revenue + page views: lambda-batch on Flink / plain Java",
-            "revenue + page views, embedded Flink p=2 / plain Java (whole run)",
-            "≥ 0.2×",
-            "section 1 was not run"
-          },
-          new String[] {
-            "direct-runner",
-            "Direct whole pipeline",
-            "Direct runner, whole pipeline (clickstream, fraud, sensors from files)",
-            "≥ 10,000 rec/s",
-            "section 4 was not run in this run"
-          },
-          new String[] {
-            "dedup",
-            "throughput: Dedup",
-            "Dedup / Beam Deduplicate throughput, ≥ 1M ids",
-            "≥ 1.2×",
-            "section 3 was not run at 1,000,000 ids in this run"
-          },
-          new String[] {
-            "dedup",
-            "state bytes per id: Dedup (64 key buckets)",
-            "Dedup state bytes per live id / HashMap<String, Long>",
-            "≤ 3×",
-            "section 3 was not run at 1,000,000 ids in this run"
-          },
-          new String[] {
-            "latency",
-            "fraud p99 many_countries",
-            "fraud at 1,000 tx/s: p99 many_countries",
-            "≤ 1 s",
-            "section 6 was not run"
-          },
-          new String[] {
-            "latency",
-            "fraud p99 velocity",
-            "fraud at 1,000 tx/s: p99 velocity",
-            "≤ 1 s",
-            "section 6 was not run"
-          },
-          new String[] {
-            "latency",
-            "fraud p99 amount_over_limit",
-            "fraud at 1,000 tx/s: p99 amount_over_limit (--maxOutOfOrdernessSeconds=2)",
-            "≤ 3 s",
-            "section 6 was not run"
-          },
-          new String[] {
-            "latency",
-            "fraud sustainable rate",
-            "fraud: maximum sustainable rate",
-            "≥ 10,000 tx/s",
-            "section 6 was not run"
-          },
-          new String[] {
-            "kappa-replay",
-            "kappa replay rate",
-            "Kappa replay of 2M records, embedded Flink p=2",
-            "≥ 20,000 rec/s",
-            "section 5 was not run at 2,000,000 records in this run"
-          },
-          new String[] {
-            "kappa-replay",
-            "kappa replay / plain consumer",
-            "Kappa replay / plain KafkaConsumer",
-            "≥ 0.3×",
-            "section 5 was not run at 2,000,000 records in this run"
-          },
-          new String[] {
-            "demo", "demo", "demo (50,000 events), end to end", "≤ 2 min", "section 10 was not run"
-          });
 
   /** The bench.sh run line (invocation, start, end, status) of each section. */
   private static final Map<String, JsonNode> RUNS = new LinkedHashMap<>();
@@ -200,12 +98,12 @@ public final class ReportWriter {
     Path png = Path.of(args[2]);
     StringBuilder md = new StringBuilder();
     header(md, dir, bySection, png.getFileName().toString());
-    goals(md, bySection);
+    ReportGoals.append(md, bySection);
     for (Map.Entry<String, List<JsonNode>> section : bySection.entrySet()) {
       section(md, section.getKey(), section.getValue(), RUNS.get(section.getKey()));
     }
     Files.writeString(Path.of(args[1]), md.toString(), StandardCharsets.UTF_8);
-    chart(bySection, png);
+    ReportChart.write(bySection, png);
     System.out.println("wrote " + args[1] + " and " + args[2]);
   }
 
@@ -342,51 +240,6 @@ public final class ReportWriter {
         loads.length);
   }
 
-  private static void goals(StringBuilder md, Map<String, List<JsonNode>> bySection) {
-    md.append(
-        "## Goals\n\n| section | ratio | median (min–max) | goal | |\n|---|---|---|---|---|\n");
-    for (Map.Entry<String, List<JsonNode>> section : bySection.entrySet()) {
-      for (JsonNode n : section.getValue()) {
-        if (n.get("kind").asText().equals("ratio") && n.has("goal")) {
-          md.append("| ")
-              .append(SECTIONS.getOrDefault(section.getKey(), section.getKey()))
-              .append(" | ")
-              .append(n.get("name").asText())
-              .append(" | ")
-              .append(medianMinMax(n))
-              .append(" | ")
-              .append(n.get("goalText").asText())
-              .append(" | ")
-              .append(verdict(n))
-              .append(" |\n");
-        }
-      }
-    }
-    for (String[] required : REQUIRED_GOALS) {
-      boolean judged =
-          bySection.getOrDefault(required[0], List.of()).stream()
-              .anyMatch(
-                  n ->
-                      n.get("kind").asText().equals("ratio")
-                          && n.has("goal")
-                          && n.get("name").asText().startsWith(required[1]));
-      if (!judged) {
-        md.append("| ")
-            .append(SECTIONS.getOrDefault(required[0], required[0]))
-            .append(" | ")
-            .append(required[2])
-            .append(" | — | ")
-            .append(required[3])
-            .append(" | **NOT MEASURED** (")
-            .append(required[4])
-            .append(") |\n");
-      }
-    }
-    md.append(
-        "\nA goal is judged on the median of the trials. A goal marked NOT MEASURED has no number"
-            + " from this run; it is neither met nor missed.\n\n");
-  }
-
   private static void section(StringBuilder md, String key, List<JsonNode> nodes, JsonNode run) {
     md.append("## ").append(SECTIONS.getOrDefault(key, key)).append("\n\n");
     if (run == null) {
@@ -446,9 +299,9 @@ public final class ReportWriter {
             .append(" | ")
             .append(String.join(", ", perTrial))
             .append(" | **")
-            .append(medianMinMax(n))
+            .append(RatioNodes.medianMinMax(n))
             .append("** | ")
-            .append(n.has("goal") ? n.get("goalText").asText() + " " + verdict(n) : "—")
+            .append(n.has("goal") ? n.get("goalText").asText() + " " + RatioNodes.verdict(n) : "—")
             .append(" |\n");
       }
       md.append("\n");
@@ -503,110 +356,5 @@ public final class ReportWriter {
       md.append("\n");
     }
     md.append("\n");
-  }
-
-  private static double[] sorted(JsonNode ratio) {
-    double[] v = new double[ratio.get("values").size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = ratio.get("values").get(i).asDouble();
-    }
-    Arrays.sort(v);
-    return v;
-  }
-
-  // The same median as Ratios.summary: the upper middle value of an even count.
-  private static double median(JsonNode ratio) {
-    double[] v = sorted(ratio);
-    return v[v.length / 2];
-  }
-
-  private static String medianMinMax(JsonNode ratio) {
-    double[] v = sorted(ratio);
-    String unit = ratio.has("unit") ? " " + ratio.get("unit").asText() : "×";
-    return String.format(
-        Locale.ROOT, "%s%s (%s–%s)", fmt(v[v.length / 2]), unit, fmt(v[0]), fmt(v[v.length - 1]));
-  }
-
-  private static String fmt(double v) {
-    // Three decimals below 1, so that a median just under a goal (0.198 vs 0.2) does not print as
-    // it.
-    return v >= 100
-        ? String.format(Locale.ROOT, "%,.0f", v)
-        : v < 1 ? String.format(Locale.ROOT, "%.3f", v) : String.format(Locale.ROOT, "%.2f", v);
-  }
-
-  private static String verdict(JsonNode ratio) {
-    if (ratio.has("inconclusive")) {
-      return "**INCONCLUSIVE** (" + ratio.get("inconclusive").asText() + ")";
-    }
-    return met(ratio) ? "MET" : "**NOT MET**";
-  }
-
-  private static boolean met(JsonNode ratio) {
-    double m = median(ratio);
-    double goal = ratio.get("goal").asDouble();
-    return ratio.get("goalAtLeast").asBoolean() ? m >= goal : m <= goal;
-  }
-
-  private static void chart(Map<String, List<JsonNode>> bySection, Path png) throws IOException {
-    DefaultCategoryDataset data = new DefaultCategoryDataset();
-    int bars = 0;
-    double lowest = 1.0;
-    double highest = 1.0;
-    for (List<JsonNode> nodes : bySection.values()) {
-      for (JsonNode n : nodes) {
-        if (n.get("kind").asText().equals("ratio") && n.has("goal") && !n.has("unit")) {
-          // A log axis cannot show a non-positive (inconclusive) median: that bar is left out.
-          boolean drawable = median(n) > 0 && !n.has("inconclusive");
-          double shown = drawable ? median(n) : n.get("goal").asDouble();
-          lowest = Math.min(lowest, Math.min(shown, n.get("goal").asDouble()));
-          highest = Math.max(highest, Math.max(shown, n.get("goal").asDouble()));
-          String label =
-              shorten(n.get("name").asText())
-                  + (n.get("goalAtLeast").asBoolean() ? "" : " (goal ≤)")
-                  + (n.has("inconclusive")
-                      ? "  [INCONCLUSIVE]"
-                      : met(n) ? "  [MET]" : "  [NOT MET]");
-          data.addValue(drawable ? median(n) : null, "median ratio (this run)", label);
-          data.addValue(n.get("goal").asDouble(), "goal", label);
-          bars++;
-        }
-      }
-    }
-    LogAxis axis = new LogAxis("ratio (log scale; goal ≥ value unless the label says ≤)");
-    axis.setSmallestValue(0.001);
-    axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
-    axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
-    axis.setRange(
-        Math.pow(10, Math.floor(Math.log10(lowest))),
-        Math.pow(10, Math.ceil(Math.log10(highest * 1.2))));
-    CategoryAxis categories = new CategoryAxis();
-    categories.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-    categories.setMaximumCategoryLabelWidthRatio(0.6f);
-    BarRenderer renderer = new BarRenderer();
-    renderer.setBarPainter(new StandardBarPainter());
-    renderer.setShadowVisible(false);
-    renderer.setSeriesPaint(0, new Color(0x33, 0x66, 0xcc));
-    renderer.setSeriesPaint(1, new Color(0xbb, 0xbb, 0xbb));
-    renderer.setItemMargin(0.0);
-    CategoryPlot plot = new CategoryPlot(data, categories, axis, renderer);
-    plot.setOrientation(PlotOrientation.HORIZONTAL);
-    plot.setRangeAxisLocation(org.jfree.chart.axis.AxisLocation.BOTTOM_OR_RIGHT);
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    ValueMarker one = new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.0f));
-    plot.addRangeMarker(one);
-    JFreeChart chart =
-        new JFreeChart(
-            "beamsuite benchmarks: median ratio vs goal",
-            JFreeChart.DEFAULT_TITLE_FONT,
-            plot,
-            true);
-    chart.setBackgroundPaint(Color.WHITE);
-    ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, Math.max(400, 120 + 46 * bars));
-  }
-
-  private static String shorten(String name) {
-    return name.length() <= 70 ? name : name.substring(0, 67) + "...";
   }
 }

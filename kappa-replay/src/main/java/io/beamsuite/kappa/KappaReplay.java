@@ -2,18 +2,12 @@ package io.beamsuite.kappa;
 
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.ServingViews;
-import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
 import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.pipelines.views.EventTimeRange;
-import io.beamsuite.pipelines.views.PageViewsPerMinute;
 import io.beamsuite.pipelines.views.RevenueAndPageViews;
-import io.beamsuite.pipelines.views.RevenuePerMerchantHour;
 import java.io.PrintStream;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,10 +18,6 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.kafka.common.TopicPartition;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
@@ -181,7 +171,7 @@ public final class KappaReplay {
       Map<TopicPartition, Long> live = kafka.endOffsets(topics);
       Map<TopicPartition, Long> start = from.resolve(kafka, topics);
       @Nullable Instant liveEventTime = kafka.eventTimeBefore(live, 50);
-      rewriteVersion(db, version);
+      ReplayVersionTables.rewrite(db, version);
       kafka.seed(group, start);
       out.printf(
           "kappa-replay: version %d from %s, consumer group %s%n  start %s%n  live point %s"
@@ -193,12 +183,10 @@ public final class KappaReplay {
       Pipeline pipeline = Pipeline.create(options);
       RevenueAndPageViews.build(
           pipeline, options, EventTimeRange.all(), view -> KappaViews.table(view, version));
-      // Step names of RevenueAndPageViews' two reads, whose records_read counters tell how many
-      // records each topic's reader has emitted.
       Map<String, String> readStepByTopic =
           Map.of(
-              options.getTransactionsTopic(), "ReadTransactions",
-              options.getClicksTopic(), "ReadClicks");
+              options.getTransactionsTopic(), ReplayProgressMonitor.READ_TRANSACTIONS_STEP,
+              options.getClicksTopic(), ReplayProgressMonitor.READ_CLICKS_STEP);
       Running running =
           new Running(
               kafka,
@@ -215,26 +203,6 @@ public final class KappaReplay {
       kafka.close();
       throw e;
     }
-  }
-
-  /** Empties version {@code version}'s tables and late records, and creates missing tables. */
-  private static void rewriteVersion(JdbcConnectionSpec db, int version) throws SQLException {
-    ServingViews serving = ServingViews.on(db);
-    String revenue = KappaViews.table(RevenuePerMerchantHour.TABLE, version);
-    String pageViews = KappaViews.table(PageViewsPerMinute.TABLE, version);
-    serving.truncateIfExists(revenue);
-    serving.truncateIfExists(pageViews);
-    if (serving.tableExists("late_records")) {
-      try (Connection c = db.dataSource().getConnection();
-          PreparedStatement delete =
-              c.prepareStatement("DELETE FROM late_records WHERE view = ? OR view = ?")) {
-        delete.setString(1, revenue);
-        delete.setString(2, pageViews);
-        delete.executeUpdate();
-      }
-    }
-    // So that status lists the version at once and a cut-over never meets a missing table.
-    RevenueAndPageViews.createTables(db, view -> KappaViews.table(view, version));
   }
 
   private static boolean detached(KappaReplayOptions options) {
@@ -255,14 +223,10 @@ public final class KappaReplay {
     private final String group;
     private final Map<TopicPartition, Long> start;
     private final Map<TopicPartition, Long> live;
-    private final Map<String, String> readStepByTopic;
-    private final long caughtUpLag;
     private final boolean detachedOnCluster;
     private final AtomicReference<PipelineResult> result = new AtomicReference<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final long startNanos = System.nanoTime();
-    private long lastPollNanos = startNanos;
-    private long lastPosition;
+    private final ReplayProgressMonitor monitor;
     private boolean closed;
 
     private Running(
@@ -279,10 +243,10 @@ public final class KappaReplay {
       this.group = group;
       this.start = start;
       this.live = live;
-      this.readStepByTopic = readStepByTopic;
-      this.caughtUpLag = caughtUpLag;
       this.detachedOnCluster = detachedOnCluster;
-      this.lastPosition = start.values().stream().mapToLong(Long::longValue).sum();
+      this.monitor =
+          new ReplayProgressMonitor(
+              kafka, group, start, live, readStepByTopic, caughtUpLag, result::get);
     }
 
     private void launch(Pipeline pipeline) {
@@ -310,67 +274,12 @@ public final class KappaReplay {
      * For topics with several partitions only the committed offsets count.
      */
     public ReplayProgress poll() {
-      Map<TopicPartition, Long> committed = kafka.committed(group);
-      Map<String, Long> readByTopic = recordsReadByTopic();
-      Map<String, Integer> partitionsByTopic = new java.util.HashMap<>();
-      live.keySet().forEach(tp -> partitionsByTopic.merge(tp.topic(), 1, Integer::sum));
-      Map<TopicPartition, Long> position = new java.util.TreeMap<>(KafkaPositions::compare);
-      boolean caughtUp = true;
-      long sum = 0;
-      for (TopicPartition tp : live.keySet()) {
-        long at = Math.max(start.get(tp), committed.getOrDefault(tp, start.get(tp)));
-        Long read = readByTopic.get(tp.topic());
-        if (read != null && partitionsByTopic.get(tp.topic()) == 1) {
-          at = Math.max(at, start.get(tp) + read);
-        }
-        position.put(tp, at);
-        sum += at;
-        caughtUp &= live.get(tp) - at <= caughtUpLag;
-      }
-      long now = System.nanoTime();
-      double seconds = (now - lastPollNanos) / 1e9;
-      double rate = seconds <= 0 ? 0 : (sum - lastPosition) / seconds;
-      lastPollNanos = now;
-      lastPosition = sum;
-      return new ReplayProgress((now - startNanos) / 1_000_000, position, live, rate, caughtUp);
+      return monitor.poll();
     }
 
     /** Records between the replay's start offsets and the positions {@code progress} found. */
     public long recordsRead(ReplayProgress progress) {
-      long read = 0;
-      for (TopicPartition tp : live.keySet()) {
-        read += Math.max(0, progress.position().getOrDefault(tp, start.get(tp)) - start.get(tp));
-      }
-      return read;
-    }
-
-    /** Records read per topic from the readers' counters; empty when the runner has no metrics. */
-    private Map<String, Long> recordsReadByTopic() {
-      Map<String, Long> read = new java.util.HashMap<>();
-      PipelineResult r = result.get();
-      if (r == null) {
-        return read;
-      }
-      try {
-        MetricQueryResults metrics =
-            r.metrics()
-                .queryMetrics(
-                    MetricsFilter.builder()
-                        .addNameFilter(
-                            MetricNameFilter.named(KafkaJsonSource.class, "records_read"))
-                        .build());
-        for (MetricResult<Long> counter : metrics.getCounters()) {
-          for (Map.Entry<String, String> e : readStepByTopic.entrySet()) {
-            if (counter.getKey().stepName().startsWith(e.getValue() + "/")) {
-              read.merge(e.getKey(), counter.getAttempted(), Long::sum);
-            }
-          }
-        }
-      } catch (RuntimeException e) {
-        // Metrics not available (yet) on this runner: committed offsets only.
-        read.clear();
-      }
-      return read;
+      return monitor.recordsRead(progress);
     }
 
     /** Polls every second until caught up; throws if the pipeline fails or time runs out. */
