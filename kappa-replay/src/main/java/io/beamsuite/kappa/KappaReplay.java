@@ -185,8 +185,8 @@ public final class KappaReplay {
           pipeline, options, EventTimeRange.all(), view -> KappaViews.table(view, version));
       Map<String, String> readStepByTopic =
           Map.of(
-              options.getTransactionsTopic(), ReplayProgressMonitor.READ_TRANSACTIONS_STEP,
-              options.getClicksTopic(), ReplayProgressMonitor.READ_CLICKS_STEP);
+              options.getTransactionsTopic(), RevenueAndPageViews.READ_TRANSACTIONS_STEP,
+              options.getClicksTopic(), RevenueAndPageViews.READ_CLICKS_STEP);
       Running running =
           new Running(
               kafka,

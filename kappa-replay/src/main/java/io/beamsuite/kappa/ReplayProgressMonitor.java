@@ -17,16 +17,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * is what the ETA is computed from. Not thread-safe: poll from one thread.
  */
 final class ReplayProgressMonitor {
-  /**
-   * Step names of the two reads in {@code RevenueAndPageViews} (pipelines module), whose {@code
-   * records_read} counters tell how many records each topic's reader has emitted; they must match
-   * the names given there.
-   */
-  static final String READ_TRANSACTIONS_STEP = "ReadTransactions";
-
-  /** See {@link #READ_TRANSACTIONS_STEP}. */
-  static final String READ_CLICKS_STEP = "ReadClicks";
-
   private final KafkaPositions kafka;
   private final String group;
   private final Map<TopicPartition, Long> start;

@@ -44,6 +44,15 @@ public final class RevenueAndPageViews {
   /** The widest window of the views: a cutoff between layers must be aligned to it. */
   public static final Duration WIDEST_WINDOW = RevenuePerMerchantHour.WINDOW;
 
+  /**
+   * Step names of the two reads: their {@code records_read} counters tell a monitor (the Kappa
+   * replay's progress) how many records each topic's reader has emitted.
+   */
+  public static final String READ_TRANSACTIONS_STEP = "ReadTransactions";
+
+  /** See {@link #READ_TRANSACTIONS_STEP}. */
+  public static final String READ_CLICKS_STEP = "ReadClicks";
+
   private RevenueAndPageViews() {}
 
   /**
@@ -67,7 +76,7 @@ public final class RevenueAndPageViews {
     UniqueEvents.Result<Transaction> transactions =
         pipeline
             .apply(
-                "ReadTransactions",
+                READ_TRANSACTIONS_STEP,
                 source(
                     options, options.getTransactionsTopic(), options.getTransactionsMaxRecords()))
             .apply(
@@ -76,7 +85,7 @@ public final class RevenueAndPageViews {
     UniqueEvents.Result<Click> clicks =
         pipeline
             .apply(
-                "ReadClicks",
+                READ_CLICKS_STEP,
                 source(options, options.getClicksTopic(), options.getClicksMaxRecords()))
             .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
 
