@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -155,8 +156,9 @@ public final class Launcher {
 
   /**
    * Parses and validates the options: the runner defaults to this artifact's own, the Direct runner
-   * gets {@link #DIRECT_RUNNER_DEFAULTS}, the Flink runner {@link #FLINK_RUNNER_DEFAULTS}, and a
-   * submission to a Flink session cluster stages this jar alone.
+   * gets {@link #DIRECT_RUNNER_DEFAULTS}, the Flink runner {@link #FLINK_RUNNER_DEFAULTS} (and, on
+   * embedded Flink with checkpointing, checkpoints on local disk: {@link
+   * EmbeddedFlinkCheckpoints}), and a submission to a Flink session cluster stages this jar alone.
    */
   static PipelineOptions parseOptions(PipelineDefinition<?> definition, List<String> args) {
     args = stagingOnlyThisJar(RunnerArtifacts.withDefaultRunner(args));
@@ -166,7 +168,11 @@ public final class Launcher {
     List<String> runnerDefaults =
         switch (options.getRunner().getSimpleName()) {
           case "DirectRunner" -> DIRECT_RUNNER_DEFAULTS;
-          case "FlinkRunner" -> FLINK_RUNNER_DEFAULTS;
+          case "FlinkRunner" ->
+              Stream.concat(
+                      FLINK_RUNNER_DEFAULTS.stream(),
+                      EmbeddedFlinkCheckpoints.defaults(args).stream())
+                  .toList();
           default -> List.of();
         };
     if (!runnerDefaults.isEmpty()) {

@@ -1,0 +1,66 @@
+package io.beamsuite.pipelines.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Where embedded Flink ({@code --flinkMaster=[local]}) keeps the checkpoints of a run with {@code
+ * --checkpointingInterval}: in a temporary directory, deleted when the JVM exits, unless the user
+ * gave {@code --stateBackend} or {@code --stateBackendStoragePath}. Flink's default keeps them in
+ * the JobManager's memory, at most 5 MiB per operator state: a Kappa replay of 2,000,000 records
+ * (its dedup state) failed every checkpoint, and with them the Kafka offset commits that tell the
+ * replay it has caught up, so it never did. A session cluster's own configuration decides there;
+ * nothing is added.
+ */
+final class EmbeddedFlinkCheckpoints {
+  private EmbeddedFlinkCheckpoints() {}
+
+  /** The state backend flags to add for {@code args}, or none. */
+  static List<String> defaults(List<String> args) {
+    String interval = flagValue(args, "--checkpointingInterval");
+    if (!"[local]".equals(flagValue(args, "--flinkMaster"))
+        || interval == null
+        || !interval.matches("[1-9][0-9]*")
+        || flagValue(args, "--stateBackend") != null
+        || flagValue(args, "--stateBackendStoragePath") != null) {
+      return List.of();
+    }
+    return List.of(
+        "--stateBackend=filesystem", "--stateBackendStoragePath=" + temporaryDirectory().toUri());
+  }
+
+  private static @Nullable String flagValue(List<String> args, String name) {
+    String prefix = name + "=";
+    String value = null;
+    for (String arg : args) {
+      if (arg.startsWith(prefix)) {
+        value = arg.substring(prefix.length()); // the last one wins, as in Beam's parser
+      }
+    }
+    return value;
+  }
+
+  private static Path temporaryDirectory() {
+    try {
+      Path dir = Files.createTempDirectory("beamsuite-flink-checkpoints-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a directory for Flink's checkpoints", e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // A leftover temporary directory is harmless.
+    }
+  }
+}
