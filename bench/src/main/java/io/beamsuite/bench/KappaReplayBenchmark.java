@@ -133,7 +133,7 @@ public final class KappaReplayBenchmark {
       out.table(
           String.format(
               "Per run, %,d records (%d trial(s)%s, rotating order)",
-              sent, rounds, a.quick() ? ", no warm-up" : " after a warm-up"),
+              sent, rounds, ", no warm-up: each run is a fresh JVM"),
           List.of(
               "trial",
               "side",

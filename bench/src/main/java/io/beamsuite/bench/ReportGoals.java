@@ -46,7 +46,7 @@ final class ReportGoals {
           },
           new String[] {
             "dedup",
-            "state bytes per id: Dedup (64 key buckets)",
+            "state bytes per id: Dedup (streaming",
             "Dedup state bytes per live id / HashMap<String, Long>",
             "≤ 3×",
             "section 3 was not run at 1,000,000 ids in this run"
