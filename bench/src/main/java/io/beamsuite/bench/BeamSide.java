@@ -39,6 +39,21 @@ final class BeamSide {
 
   private BeamSide() {}
 
+  /**
+   * {@link #flinkEmbedded} streaming from the embedded broker, detached (the latency sections keep
+   * feeding while the job runs), then {@code extra}.
+   */
+  static String[] flinkEmbeddedStreamingFromKafka(String bootstrapServers, String... extra) {
+    List<String> args =
+        flinkEmbedded(
+            "--streaming=true",
+            "--attachedMode=false",
+            "--bootstrapServers=" + bootstrapServers,
+            "--source=kafka");
+    args.addAll(Arrays.asList(extra));
+    return args.toArray(new String[0]);
+  }
+
   /** The runner flags every Beam-on-Flink side starts from. */
   static List<String> flinkEmbedded(String... extra) {
     List<String> args =

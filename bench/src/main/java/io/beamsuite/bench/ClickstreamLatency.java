@@ -58,17 +58,12 @@ final class ClickstreamLatency {
             + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (page, window_start))");
     ClickstreamOptions options =
         PipelineOptionsFactory.fromArgs(
-                "--runner=FlinkRunner",
-                "--flinkMaster=[local]",
-                "--parallelism=2",
-                "--streaming=true",
-                "--attachedMode=false",
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--source=kafka",
-                "--clicksTopic=clicks",
-                "--maxOutOfOrdernessSeconds=2",
-                "--jdbcUrl=" + postgres.jdbcUrl(),
-                "--jdbcUser=" + postgres.user())
+                BeamSide.flinkEmbeddedStreamingFromKafka(
+                    kafka.bootstrapServers(),
+                    "--clicksTopic=clicks",
+                    "--maxOutOfOrdernessSeconds=2",
+                    "--jdbcUrl=" + postgres.jdbcUrl(),
+                    "--jdbcUser=" + postgres.user()))
             .as(ClickstreamOptions.class);
     Pipeline p = Pipeline.create(options);
     ClickstreamPipeline.build(p, options);

@@ -79,21 +79,16 @@ final class FraudLatency {
             + " inserted_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (rule, alert_key))");
     FraudOptions options =
         PipelineOptionsFactory.fromArgs(
-                "--runner=FlinkRunner",
-                "--flinkMaster=[local]",
-                "--parallelism=2",
-                "--streaming=true",
-                "--attachedMode=false",
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--source=kafka",
-                "--transactionsTopic=transactions",
-                "--customersSource=kafka",
-                "--customersTopic=customers",
-                "--alertsTopic=",
-                "--maxOutOfOrdernessSeconds=2",
-                "--customerVersionRetentionMinutes=" + retentionMinutes,
-                "--jdbcUrl=" + postgres.jdbcUrl(),
-                "--jdbcUser=" + postgres.user())
+                BeamSide.flinkEmbeddedStreamingFromKafka(
+                    kafka.bootstrapServers(),
+                    "--transactionsTopic=transactions",
+                    "--customersSource=kafka",
+                    "--customersTopic=customers",
+                    "--alertsTopic=",
+                    "--maxOutOfOrdernessSeconds=2",
+                    "--customerVersionRetentionMinutes=" + retentionMinutes,
+                    "--jdbcUrl=" + postgres.jdbcUrl(),
+                    "--jdbcUser=" + postgres.user()))
             .as(FraudOptions.class);
     Pipeline p = Pipeline.create(options);
     FraudPipeline.build(p, options);

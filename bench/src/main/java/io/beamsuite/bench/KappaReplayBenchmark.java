@@ -132,8 +132,8 @@ public final class KappaReplayBenchmark {
       }
       out.table(
           String.format(
-              "Per run, %,d records (%d trial(s)%s, rotating order)",
-              sent, rounds, ", no warm-up: each run is a fresh JVM"),
+              "Per run, %,d records (%d trial(s), no warm-up: each run is a fresh JVM, rotating order)",
+              sent, rounds),
           List.of(
               "trial",
               "side",

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Where embedded Flink ({@code --flinkMaster=[local]}) keeps the checkpoints of a run with {@code
@@ -23,27 +22,16 @@ final class EmbeddedFlinkCheckpoints {
 
   /** The state backend flags to add for {@code args}, or none. */
   static List<String> defaults(List<String> args) {
-    String interval = flagValue(args, "--checkpointingInterval");
-    if (!"[local]".equals(flagValue(args, "--flinkMaster"))
+    String interval = RunnerArtifacts.flag(args, "checkpointingInterval");
+    if (!"[local]".equals(RunnerArtifacts.flag(args, "flinkMaster"))
         || interval == null
         || !interval.matches("[1-9][0-9]*")
-        || flagValue(args, "--stateBackend") != null
-        || flagValue(args, "--stateBackendStoragePath") != null) {
+        || RunnerArtifacts.flag(args, "stateBackend") != null
+        || RunnerArtifacts.flag(args, "stateBackendStoragePath") != null) {
       return List.of();
     }
     return List.of(
         "--stateBackend=filesystem", "--stateBackendStoragePath=" + temporaryDirectory().toUri());
-  }
-
-  private static @Nullable String flagValue(List<String> args, String name) {
-    String prefix = name + "=";
-    String value = null;
-    for (String arg : args) {
-      if (arg.startsWith(prefix)) {
-        value = arg.substring(prefix.length()); // the last one wins, as in Beam's parser
-      }
-    }
-    return value;
   }
 
   private static Path temporaryDirectory() {
