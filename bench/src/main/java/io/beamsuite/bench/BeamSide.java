@@ -1,5 +1,6 @@
 package io.beamsuite.bench;
 
+import io.beamsuite.pipelines.launcher.Launcher;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.views.PageViewsPerMinute;
@@ -54,11 +55,16 @@ final class BeamSide {
     return args.toArray(new String[0]);
   }
 
-  /** The runner flags every Beam-on-Flink side starts from. */
+  /**
+   * The runner flags every Beam-on-Flink side starts from: embedded Flink at parallelism 2 with the
+   * Flink defaults the launcher gives a user's command ({@link Launcher#FLINK_RUNNER_DEFAULTS}), so
+   * a side that builds its pipeline without the launcher runs as that command would.
+   */
   static List<String> flinkEmbedded(String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
+    args.addAll(Launcher.FLINK_RUNNER_DEFAULTS);
     args.addAll(Arrays.asList(extra));
     return args;
   }

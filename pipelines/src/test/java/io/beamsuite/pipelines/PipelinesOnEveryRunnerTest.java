@@ -71,10 +71,15 @@ public class PipelinesOnEveryRunnerTest {
     return List.of(
         new Object[] {"direct", new String[] {"--runner=DirectRunner"}},
         new Object[] {
-          // --fasterCopy as the launcher sets it: no copies between operators.
+          // The Flink defaults the launcher sets: no copies between operators, bounded runs on
+          // the DataStream API in batch mode.
           "flink",
           new String[] {
-            "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2", "--fasterCopy=true"
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=2",
+            "--fasterCopy=true",
+            "--useDataStreamForBatch=true"
           }
         },
         new Object[] {"spark", new String[] {"--runner=SparkRunner", "--sparkMaster=local[2]"}});

@@ -146,13 +146,23 @@ public final class Launcher {
       List.of("--blockOnRun=false", "--enforceImmutability=false", "--enforceEncodability=false");
 
   /**
-   * Flags the launcher adds on the Flink runner unless the user gave them: no deep copy (encode and
-   * decode) of every element between chained operators. The pipelines' DoFns never mutate their
-   * input or an output after emitting it (the Direct runner's immutability checks prove it in the
-   * tests), and the copies cost about a tenth of the CPU of a streaming run (JFR: {@code
-   * CoderUtils.clone} 10.5% of kappa-replay, 11.1% of streaming fraud).
+   * Flags the launcher adds on the Flink runner unless the user gave them:
+   *
+   * <ul>
+   *   <li>{@code --fasterCopy=true}: no deep copy (encode and decode) of every element between
+   *       chained operators. The pipelines' DoFns never mutate their input or an output after
+   *       emitting it (the Direct runner's immutability checks prove it in the tests), and the
+   *       copies cost about a tenth of the CPU of a streaming run (JFR: {@code CoderUtils.clone}
+   *       10.5% of kappa-replay, 11.1% of streaming fraud).
+   *   <li>{@code --useDataStreamForBatch=true}: a bounded run is translated to Flink's DataStream
+   *       API in batch execution mode instead of the DataSet API, where every output of a
+   *       multi-output step is a filter over the union of all outputs (each decodes every element).
+   *       {@code lambda-batch} on 1,060,000 records: 82 instead of 106 JVM CPU-seconds per million
+   *       records, 52 instead of 58 s, the same rows. No effect on a streaming run.
+   * </ul>
    */
-  static final List<String> FLINK_RUNNER_DEFAULTS = List.of("--fasterCopy=true");
+  public static final List<String> FLINK_RUNNER_DEFAULTS =
+      List.of("--fasterCopy=true", "--useDataStreamForBatch=true");
 
   /**
    * Parses and validates the options: the runner defaults to this artifact's own, the Direct runner

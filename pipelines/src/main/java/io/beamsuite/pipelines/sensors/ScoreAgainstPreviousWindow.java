@@ -47,7 +47,9 @@ import org.joda.time.Instant;
  * <p>Give it the {@link WindowSpec} the statistics were aggregated over. A window's statistics are
  * dropped from state once neither it nor its successor can change any more: at {@code windowEnd +
  * period + allowedLateness} of event time (one event-time timer per key, armed for the earliest
- * such deadline).
+ * such deadline). Bounded input keeps them until the end of the run, when a runner drops all state
+ * anyway: no timers there (Flink's DataStream batch mode, the launcher's default for bounded runs,
+ * refuses to finish a stateful step whose timers were re-armed while its last key's timers fired).
  *
  * <p>Counters ({@code ScoreAgainstPreviousWindow.class}): {@code panes_in}, {@code rows_out},
  * {@code anomaly_rows_out} (row versions, not distinct windows), {@code windows_expired}.
@@ -118,7 +120,8 @@ public final class ScoreAgainstPreviousWindow<K>
                     windows.getSize().getMillis(),
                     windows.getPeriod().getMillis(),
                     windows.getAllowedLateness().getMillis(),
-                    zThreshold)))
+                    zThreshold,
+                    input.isBounded() == PCollection.IsBounded.UNBOUNDED)))
         .setCoder(ScoredWindow.coder(keyCoder));
   }
 
@@ -132,6 +135,7 @@ public final class ScoreAgainstPreviousWindow<K>
     private final long periodMillis;
     private final long allowedLatenessMillis;
     private final double zThreshold;
+    private final boolean expireState;
 
     // One small map per key (about (size + period + lateness) / period windows) in a ValueState
     // rather than a MapState: every runner supports it, and each pane needs three of its entries.
@@ -152,7 +156,13 @@ public final class ScoreAgainstPreviousWindow<K>
     private final Counter windowsExpired =
         Metrics.counter(ScoreAgainstPreviousWindow.class, "windows_expired");
 
-    ScoreFn(long sizeMillis, long periodMillis, long allowedLatenessMillis, double zThreshold) {
+    ScoreFn(
+        long sizeMillis,
+        long periodMillis,
+        long allowedLatenessMillis,
+        double zThreshold,
+        boolean expireState) {
+      this.expireState = expireState;
       this.sizeMillis = sizeMillis;
       this.periodMillis = periodMillis;
       this.allowedLatenessMillis = allowedLatenessMillis;
@@ -201,6 +211,9 @@ public final class ScoreAgainstPreviousWindow<K>
                 zThreshold));
       }
 
+      if (!expireState) {
+        return;
+      }
       long expiry = expiryOf(start);
       Long armed = cleanupAt.read();
       if (armed == null || expiry < armed) {

@@ -263,23 +263,31 @@ public class LauncherTest {
   }
 
   @Test
-  public void flinkRunnerSkipsTheDeepCopiesBetweenOperatorsUnlessTheUserAsksForThem() {
+  public void
+      flinkRunnerDefaultsToNoDeepCopiesAndTheDataStreamBatchModeUnlessTheUserSaysOtherwise() {
     PipelineDefinition<?> clickstream = PipelineCatalog.find("clickstream").orElseThrow();
     FlinkPipelineOptions byDefault =
         Launcher.parseOptions(clickstream, List.of("--source=file:/x", "--runner=FlinkRunner"))
             .as(FlinkPipelineOptions.class);
     assertTrue(byDefault.getFasterCopy());
+    assertTrue(byDefault.getUseDataStreamForBatch());
     FlinkPipelineOptions asked =
         Launcher.parseOptions(
                 clickstream,
-                List.of("--source=file:/x", "--runner=FlinkRunner", "--fasterCopy=false"))
+                List.of(
+                    "--source=file:/x",
+                    "--runner=FlinkRunner",
+                    "--fasterCopy=false",
+                    "--useDataStreamForBatch=false"))
             .as(FlinkPipelineOptions.class);
     assertFalse(asked.getFasterCopy());
+    assertFalse(asked.getUseDataStreamForBatch());
     // The Direct runner has no such copies.
     FlinkPipelineOptions direct =
         Launcher.parseOptions(clickstream, List.of("--source=file:/x"))
             .as(FlinkPipelineOptions.class);
     assertFalse(direct.getFasterCopy());
+    assertFalse(direct.getUseDataStreamForBatch());
   }
 
   @Test
