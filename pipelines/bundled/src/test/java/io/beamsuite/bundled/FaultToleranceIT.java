@@ -90,8 +90,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  *       is resubmitted with {@code --savepointPath};
  *   <li>the Kafka broker is stopped for a few seconds mid-stream and restarted on the same port and
  *       log dir: the job's source reads nothing while it is down, although records are produced;
- *   <li>the job's PostgreSQL sessions are terminated ({@code pg_terminate_backend}) again and again
- *       while it writes (the JDBC sinks' {@code retries} are reported, not asserted);
+ *   <li>the job's PostgreSQL sessions are terminated ({@code pg_terminate_backend}): first those
+ *       whose write waits on tables the test locked (the sink must retry that write: asserted),
+ *       then all of them again and again while it writes (those rounds' retries are reported);
  *   <li>Debezium is stopped, the source table changes, Debezium starts again from its stored
  *       offsets: the {@code cdc-replication} replica equals the source;
  *   <li>(7 in docs/reliability.md, whose 6 is the poison records test) on time: event times are the
@@ -339,9 +340,16 @@ public class FaultToleranceIT {
     int rounds = 0;
     long terminated = 0;
     long retriesSeen = 0;
+    long inFlightKilled;
+    long retriedAfterInFlightKill;
     // From the server's maintenance database, so that the killer never kills itself.
     try (Connection admin = connect(sandbox.setting("postgres.jdbcUrl"));
         Statement s = admin.createStatement()) {
+      // First a kill that certainly meets a write in flight, so that its effect can be asserted.
+      inFlightKilled = terminateWritesWaitingOnLockedTables(f, s);
+      terminated += inFlightKilled;
+      retriedAfterInFlightKill = awaitSinkRetries(jobId);
+      retriesSeen = retriedAfterInFlightKill;
       while (!feed.done()) {
         try (ResultSet rs =
             s.executeQuery(
@@ -361,18 +369,30 @@ public class FaultToleranceIT {
     }
     feed.await();
     assertTrue("no session was terminated", terminated > 0);
+    assertTrue(
+        "the session killed while its write waited on a lock failed that write, which the sink"
+            + " retried (retries metric "
+            + retriedAfterInFlightKill
+            + ", job restarts "
+            + restarts(jobId)
+            + ")",
+        retriedAfterInFlightKill > 0);
     double convergedSeconds = awaitOracle(f::difference, startedAt);
-    // Reported, not asserted: a terminated session fails a batch only if the batch was in flight
-    // on it; one found idle in the pool is replaced before use, so the retries of a run range from
-    // 0 (measured) upwards, and a batch whose attempts all meet terminated sessions fails the
-    // bundle into a job restart, which resets the counters (also measured).
+    // The rounds' retries are reported, not asserted: a round's kill fails a batch only if the
+    // batch was in flight on the session; one found idle in the pool is replaced before use, and a
+    // batch whose attempts all meet terminated sessions fails the bundle into a job restart, which
+    // resets the counters (measured).
     long retries = Math.max(retriesSeen, sinkRetries(jobId));
     report(
         "4 PostgreSQL sessions terminated",
         String.format(
-            "%d sessions terminated in %d rounds (every 0.5 s while the feed ran); batches retried"
-                + " by the JDBC sinks %d (JdbcUpsertSink retries metric, highest seen in an attempt); job"
-                + " restarts %d (exceptions: %s); tables = oracle %.1f s after the first round; %s",
+            "%d session(s) terminated while their write waited on a lock, then retried by the"
+                + " sink (retries %d); %d sessions terminated in all, in %d rounds (every 0.5 s"
+                + " while the feed ran); batches retried by the JDBC sinks %d (JdbcUpsertSink"
+                + " retries metric, highest seen in an attempt); job restarts %d (exceptions: %s);"
+                + " tables = oracle %.1f s after the first round; %s",
+            inFlightKilled,
+            retriedAfterInFlightKill,
             terminated,
             rounds,
             retries,
@@ -1172,6 +1192,62 @@ public class FaultToleranceIT {
     }
     throw new AssertionError(
         "no ReadClicks vertex in " + flink.getJson("/jobs/" + jobId).path("vertices"));
+  }
+
+  /**
+   * Locks every table of the fixture's database against writes until a session of the job waits on
+   * the lock with its write in flight, terminates the waiting sessions, then releases the lock: a
+   * kill that certainly fails a write (an idle pooled session would simply be replaced). Returns
+   * the sessions terminated.
+   */
+  private static long terminateWritesWaitingOnLockedTables(Fixture f, Statement admin)
+      throws Exception {
+    try (Connection locker = connect(f.jdbcUrl);
+        Statement s = locker.createStatement()) {
+      locker.setAutoCommit(false);
+      String tables;
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables"
+                  + " WHERE schemaname = 'public'")) {
+        rs.next();
+        tables = rs.getString(1);
+      }
+      assertTrue("the job created its tables", tables != null);
+      // EXCLUSIVE: reads go on, every INSERT/UPDATE waits.
+      s.execute("LOCK TABLE " + tables + " IN EXCLUSIVE MODE");
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+          try (ResultSet rs =
+              admin.executeQuery(
+                  "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                      + " WHERE datname = '"
+                      + f.database
+                      + "' AND wait_event_type = 'Lock'")) {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+              return rs.getLong(1);
+            }
+          }
+          Thread.sleep(100);
+        }
+        throw new AssertionError("no write of the job waited on the locked tables within 60 s");
+      } finally {
+        locker.rollback();
+      }
+    }
+  }
+
+  /** The job's sink retries once they show (the REST metrics lag), or 0 after 30 s. */
+  private static long awaitSinkRetries(String jobId) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long retries = sinkRetries(jobId);
+    while (retries == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      retries = sinkRetries(jobId);
+    }
+    return retries;
   }
 
   /** The job's {@code numRestarts} metric. */
