@@ -142,6 +142,12 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
    * sorts it). Unbounded input is unchanged: there the first to arrive at the keyed step wins,
    * which for copies in one partition (the same key) is their source order.
    *
+   * <p>On the Flink runner the copies are not grouped but held: each id is a state key keeping the
+   * copy with the smallest coordinates so far and the others, emitted by the id's timer at the end
+   * of the input (Flink's batch mode processes a keyed step key by key and fires a key's timers as
+   * it moves on, so one id is held at a time; the grouping set up Beam's windowing machinery per
+   * id: {@code lambda-batch} on 1,060,000 records 73 instead of 82 JVM CPU-seconds per million).
+   *
    * <p>The DirectRunner is the exception: it runs every key of a {@code GroupByKey}'s output as a
    * bundle of its own (106,000 records took 230 s instead of 18 s), and it hands a keyed step the
    * records of each split in read order, so there bounded input keeps the stateful dedup in arrival
@@ -201,6 +207,12 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
                   "DropDuplicatesPerBucket",
                   ParDo.of(new BucketedExpiringDedupFn<>(retention, outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
+    } else if (sourcePosition != null && onFlinkRunner(input)) {
+      deduplicated =
+          withIds.apply(
+              "KeepFirstInSourceOrder",
+              ParDo.of(new HeldFirstInSourceOrderFn<>(coder, sourcePosition, outputs))
+                  .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (sourcePosition != null && !onDirectRunner(input)) {
       deduplicated =
           withIds
@@ -264,6 +276,10 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     }
     boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
     return bounded && runner.endsWith("FlinkRunner") ? FLINK_BATCH_KEY_BUCKETS : 0;
+  }
+
+  private static boolean onFlinkRunner(PCollection<?> input) {
+    return input.getPipeline().getOptions().getRunner().getSimpleName().endsWith("FlinkRunner");
   }
 
   /** By class name: the transforms depend on no runner. */
