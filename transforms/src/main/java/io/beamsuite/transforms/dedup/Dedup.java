@@ -270,14 +270,14 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (keyBuckets != BY_RUNNER) {
       return keyBuckets;
     }
-    String runner = input.getPipeline().getOptions().getRunner().getSimpleName();
     if (onDirectRunner(input)) {
       return DIRECT_KEY_BUCKETS;
     }
     boolean bounded = input.isBounded() == PCollection.IsBounded.BOUNDED;
-    return bounded && runner.endsWith("FlinkRunner") ? FLINK_BATCH_KEY_BUCKETS : 0;
+    return bounded && onFlinkRunner(input) ? FLINK_BATCH_KEY_BUCKETS : 0;
   }
 
+  /** By class name: the transforms depend on no runner. */
   private static boolean onFlinkRunner(PCollection<?> input) {
     return input.getPipeline().getOptions().getRunner().getSimpleName().endsWith("FlinkRunner");
   }

@@ -9,7 +9,8 @@ import org.apache.beam.sdk.values.TimestampedValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 final class FirstInSourceOrderFn<T> extends DoFn<KV<String, Iterable<TimestampedValue<T>>>, T> {
-  private static final Comparator<@Nullable SourceCoordinates> NULLS_LAST =
+  /** Source order, copies without coordinates last. */
+  static final Comparator<@Nullable SourceCoordinates> NULLS_LAST =
       Comparator.nullsLast(Comparator.<SourceCoordinates>naturalOrder());
 
   private final SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition;

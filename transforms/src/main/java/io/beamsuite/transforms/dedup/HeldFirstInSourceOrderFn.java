@@ -1,7 +1,6 @@
 package io.beamsuite.transforms.dedup;
 
 import io.beamsuite.transforms.records.SourceCoordinates;
-import java.util.Comparator;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -31,8 +30,6 @@ final class HeldFirstInSourceOrderFn<T> extends DoFn<KV<String, T>, T> {
   private static final String FIRST = "firstCopy";
   private static final String OTHERS = "otherCopies";
   private static final String EMIT = "emitCopies";
-  private static final Comparator<@Nullable SourceCoordinates> NULLS_LAST =
-      Comparator.nullsLast(Comparator.<SourceCoordinates>naturalOrder());
 
   private final SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition;
   private final FirstArrivalOutputs<T> outputs;
@@ -71,7 +68,7 @@ final class HeldFirstInSourceOrderFn<T> extends DoFn<KV<String, T>, T> {
       emit.withOutputTimestamp(timestamp).set(GlobalWindow.INSTANCE.maxTimestamp());
       return;
     }
-    if (NULLS_LAST.compare(
+    if (FirstInSourceOrderFn.NULLS_LAST.compare(
             sourcePosition.apply(copy.getValue()), sourcePosition.apply(held.getValue()))
         < 0) {
       others.add(held);
