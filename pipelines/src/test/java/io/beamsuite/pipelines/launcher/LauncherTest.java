@@ -263,8 +263,7 @@ public class LauncherTest {
   }
 
   @Test
-  public void
-      flinkRunnerDefaultsToNoDeepCopiesAndTheDataStreamBatchModeUnlessTheUserSaysOtherwise() {
+  public void flinkRunnerDefaultsToTheDataStreamBatchModeAndNoDeepCopiesWithoutCheckpointing() {
     PipelineDefinition<?> clickstream = PipelineCatalog.find("clickstream").orElseThrow();
     FlinkPipelineOptions byDefault =
         Launcher.parseOptions(clickstream, List.of("--source=file:/x", "--runner=FlinkRunner"))
@@ -282,6 +281,15 @@ public class LauncherTest {
             .as(FlinkPipelineOptions.class);
     assertFalse(asked.getFasterCopy());
     assertFalse(asked.getUseDataStreamForBatch());
+    // With checkpointing the heap state backend needs its copies of state values.
+    FlinkPipelineOptions checkpointed =
+        Launcher.parseOptions(
+                clickstream,
+                List.of(
+                    "--source=file:/x", "--runner=FlinkRunner", "--checkpointingInterval=10000"))
+            .as(FlinkPipelineOptions.class);
+    assertFalse(checkpointed.getFasterCopy());
+    assertTrue(checkpointed.getUseDataStreamForBatch());
     // The Direct runner has no such copies.
     FlinkPipelineOptions direct =
         Launcher.parseOptions(clickstream, List.of("--source=file:/x"))
