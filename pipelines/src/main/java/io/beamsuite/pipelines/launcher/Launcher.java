@@ -163,14 +163,21 @@ public final class Launcher {
    *       embedded Flink with {@code --checkpointingInterval}: a checkpoint failed with a {@code
    *       ConcurrentModificationException}, the job restarted, and a session counted a click twice.
    *       With checkpointing the copies stay on.
+   *   <li>{@code --maxBundleSize=1}: in a streaming run every element is its own bundle. The Flink
+   *       runner's operators (Beam 2.70) do not pass on a watermark that arrives while a bundle is
+   *       open, and do not pass it on when that bundle finishes either; under a steady input a
+   *       bundle is nearly always open, so the watermark stalled until the input paused. Measured
+   *       with clickstream at 1,000 clicks/s: page-view windows fired 65 s (one window) and 125 s
+   *       (two windows) after their end, only when the clicks stopped; with one-element bundles 2.3
+   *       s after (the watermark trails by 2 s). A bounded run has no bundles on Flink; unaffected.
    * </ul>
    */
   public static List<String> flinkRunnerDefaults(List<String> args) {
     String interval = RunnerArtifacts.flag(args, "checkpointingInterval");
     boolean checkpointing = interval != null && interval.matches("[1-9][0-9]*");
     return checkpointing
-        ? List.of("--useDataStreamForBatch=true")
-        : List.of("--fasterCopy=true", "--useDataStreamForBatch=true");
+        ? List.of("--useDataStreamForBatch=true", "--maxBundleSize=1")
+        : List.of("--fasterCopy=true", "--useDataStreamForBatch=true", "--maxBundleSize=1");
   }
 
   /**

@@ -27,8 +27,11 @@ public interface LowLatencyOptions extends BeamsuiteOptions {
   /** Flink bundle length and watermark interval of a low-latency streaming run, in ms. */
   long FLINK_BUNDLE_AND_WATERMARK_MILLIS = 100;
 
-  /** Flink bundle size of a low-latency streaming run, in elements. */
-  long FLINK_BUNDLE_SIZE = 100;
+  /**
+   * Flink bundle size of a low-latency streaming run, in elements: one, because the Flink runner's
+   * operators drop a watermark that arrives while a bundle is open (the launcher's default too).
+   */
+  long FLINK_BUNDLE_SIZE = 1;
 
   /**
    * On the Flink runner, sets {@code maxBundleTimeMills} and {@code autoWatermarkInterval} to

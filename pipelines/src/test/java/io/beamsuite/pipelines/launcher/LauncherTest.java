@@ -263,13 +263,15 @@ public class LauncherTest {
   }
 
   @Test
-  public void flinkRunnerDefaultsToTheDataStreamBatchModeAndNoDeepCopiesWithoutCheckpointing() {
+  public void
+      flinkRunnerDefaultsToDataStreamBatchOneElementBundlesAndNoCopiesWithoutCheckpointing() {
     PipelineDefinition<?> clickstream = PipelineCatalog.find("clickstream").orElseThrow();
     FlinkPipelineOptions byDefault =
         Launcher.parseOptions(clickstream, List.of("--source=file:/x", "--runner=FlinkRunner"))
             .as(FlinkPipelineOptions.class);
     assertTrue(byDefault.getFasterCopy());
     assertTrue(byDefault.getUseDataStreamForBatch());
+    assertEquals(1L, byDefault.getMaxBundleSize().longValue());
     FlinkPipelineOptions asked =
         Launcher.parseOptions(
                 clickstream,
@@ -277,10 +279,12 @@ public class LauncherTest {
                     "--source=file:/x",
                     "--runner=FlinkRunner",
                     "--fasterCopy=false",
-                    "--useDataStreamForBatch=false"))
+                    "--useDataStreamForBatch=false",
+                    "--maxBundleSize=500"))
             .as(FlinkPipelineOptions.class);
     assertFalse(asked.getFasterCopy());
     assertFalse(asked.getUseDataStreamForBatch());
+    assertEquals(500L, asked.getMaxBundleSize().longValue());
     // With checkpointing the heap state backend needs its copies of state values.
     FlinkPipelineOptions checkpointed =
         Launcher.parseOptions(

@@ -29,7 +29,7 @@ public class LowLatencyOptionsTest {
         PipelineOptionsFactory.fromArgs("--runner=FlinkRunner").as(FraudOptions.class);
     LowLatencyOptions.preferLowLatencyOnFlink(defaults);
     assertEquals(100L, flink(defaults, "MaxBundleTimeMills"));
-    assertEquals(100L, flink(defaults, "MaxBundleSize"));
+    assertEquals(1L, flink(defaults, "MaxBundleSize"));
     assertEquals(100L, flink(defaults, "AutoWatermarkInterval"));
 
     PipelineOptions given =
