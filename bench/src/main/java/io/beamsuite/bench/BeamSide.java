@@ -58,16 +58,15 @@ final class BeamSide {
   /**
    * The runner flags every Beam-on-Flink side starts from: embedded Flink at parallelism 2 with the
    * Flink defaults the launcher gives a user's command with the same flags ({@link
-   * Launcher#flinkRunnerDefaults}), so a side that builds its pipeline without the launcher runs as
-   * that command would.
+   * Launcher#withFlinkRunnerDefaults}), so a side that builds its pipeline without the launcher
+   * runs as that command would.
    */
   static List<String> flinkEmbedded(String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
     args.addAll(Arrays.asList(extra));
-    args.addAll(Launcher.flinkRunnerDefaults(args));
-    return args;
+    return Launcher.withFlinkRunnerDefaults(args);
   }
 
   /**

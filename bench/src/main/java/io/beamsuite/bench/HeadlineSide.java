@@ -44,6 +44,7 @@ public final class HeadlineSide {
           "flink-empty",
           "beam-flink-empty",
           "kappa-replay",
+          "kappa-replay-bundled",
           "kafka-consumer");
 
   /** Side-specific numbers added to the result (e.g. the replay's catch-up time). */
@@ -75,6 +76,8 @@ public final class HeadlineSide {
       case "flink-empty" -> NativeFlinkSide.runEmptyJob();
       case "beam-flink-empty" -> beamEmptyJob();
       case "kappa-replay" -> kappaReplay(a.get("bootstrapServers"), jdbcUrl);
+      case "kappa-replay-bundled" ->
+          kappaReplay(a.get("bootstrapServers"), jdbcUrl, "--maxBundleSize=1000");
       case "kafka-consumer" ->
           EXTRA.put("recordsRead", (double) readToEnd(a.get("bootstrapServers")));
       default -> throw new AssertionError(side);
@@ -126,13 +129,15 @@ public final class HeadlineSide {
 
   /**
    * {@code kappa-replay --version=1 --exitWhenCaughtUp=true} on embedded Flink (p=2, checkpoints
-   * every 2 s: the replay's offsets are committed on checkpoints, and caught-up is judged on them);
-   * records the catch-up time the command reports.
+   * every 2 s: the replay's offsets are committed on checkpoints, and caught-up is judged on them)
+   * with {@code flags} added; records the catch-up time the command reports.
    */
-  private static void kappaReplay(String bootstrapServers, String jdbcUrl) {
+  private static void kappaReplay(String bootstrapServers, String jdbcUrl, String... flags) {
     List<String> argv = new ArrayList<>();
     argv.add("kappa-replay");
-    argv.addAll(BeamSide.flinkEmbedded("--checkpointingInterval=2000"));
+    List<String> runner = new ArrayList<>(List.of("--checkpointingInterval=2000"));
+    runner.addAll(List.of(flags));
+    argv.addAll(BeamSide.flinkEmbedded(runner.toArray(new String[0])));
     argv.addAll(
         List.of(
             "--bootstrapServers=" + bootstrapServers,

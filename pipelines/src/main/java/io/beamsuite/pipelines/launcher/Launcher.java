@@ -202,16 +202,25 @@ public final class Launcher {
           default -> List.of();
         };
     if (!runnerDefaults.isEmpty()) {
-      List<String> withDefaults = new ArrayList<>(args);
-      for (String flag : runnerDefaults) {
-        String name = flag.substring(0, flag.indexOf('='));
-        if (args.stream().noneMatch(a -> a.equals(name) || a.startsWith(name + "="))) {
-          withDefaults.add(flag);
-        }
-      }
-      options = parse(definition, withDefaults);
+      options = parse(definition, withDefaults(args, runnerDefaults));
     }
     return options;
+  }
+
+  /** {@code args} plus those of {@link #flinkRunnerDefaults} that {@code args} do not set. */
+  public static List<String> withFlinkRunnerDefaults(List<String> args) {
+    return withDefaults(args, flinkRunnerDefaults(args));
+  }
+
+  private static List<String> withDefaults(List<String> args, List<String> defaults) {
+    List<String> withDefaults = new ArrayList<>(args);
+    for (String flag : defaults) {
+      String name = flag.substring(0, flag.indexOf('='));
+      if (args.stream().noneMatch(a -> a.equals(name) || a.startsWith(name + "="))) {
+        withDefaults.add(flag);
+      }
+    }
+    return withDefaults;
   }
 
   private static PipelineOptions parse(PipelineDefinition<?> definition, List<String> args) {
