@@ -237,6 +237,23 @@ final class FraudLatency {
         rows);
     FraudPhase base = ladderRun.stream().filter(ph -> ph.rate == rate).findFirst().orElse(null);
     if (base != null) {
+      List<List<String>> slices = new ArrayList<>();
+      base.windowRulesBySlice.forEach(
+          (start, v) ->
+              slices.add(
+                  List.of(
+                      java.time.Instant.ofEpochMilli(start).toString().substring(11, 19),
+                      String.format("%,.0f", v[0]),
+                      ms(v[1]))));
+      out.table(
+          String.format(
+              Locale.ROOT,
+              "fraud: velocity and many_countries alerts through the %,d tx/s phase, by %d s of due"
+                  + " time (UTC)",
+              rate,
+              FraudPhase.SLICE_MS / 1000),
+          List.of("from", "alerts", "max latency ms"),
+          slices);
       for (String rule : RULES) {
         double p99 = percentile(base.latencies.getOrDefault(rule, new double[0]), 0.99) / 1000;
         boolean goalRate = rate == 1000;

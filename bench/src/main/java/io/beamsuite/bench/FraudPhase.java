@@ -34,6 +34,14 @@ final class FraudPhase {
   /** rule -> latencies (ms) of the rows that arrived, sorted. */
   final Map<String, double[]> latencies = new HashMap<>();
 
+  /**
+   * Window-rule alerts by {@value #SLICE_MS} ms slice of due time (slice start, epoch ms): {count,
+   * max latency ms}. Shows when in the phase a latency tail happened (e.g. on minute boundaries).
+   */
+  final java.util.TreeMap<Long, double[]> windowRulesBySlice = new java.util.TreeMap<>();
+
+  static final long SLICE_MS = 5_000;
+
   final Map<String, Integer> expected = new HashMap<>();
   int missing;
   int unexpected;
@@ -114,8 +122,15 @@ final class FraudPhase {
         double due = dueMs(i);
         double latency = rs.getDouble(3) - due;
         byRule.computeIfAbsent(rule, r -> new ArrayList<>()).add(latency);
-        if (!rule.equals(FraudPipeline.AMOUNT_OVER_LIMIT) && due >= lastThirdFrom) {
-          windowRulesLastThird.add(latency);
+        if (!rule.equals(FraudPipeline.AMOUNT_OVER_LIMIT)) {
+          if (due >= lastThirdFrom) {
+            windowRulesLastThird.add(latency);
+          }
+          double[] slice =
+              windowRulesBySlice.computeIfAbsent(
+                  (long) due / SLICE_MS * SLICE_MS, t -> new double[] {0, Double.NEGATIVE_INFINITY});
+          slice[0]++;
+          slice[1] = Math.max(slice[1], latency);
         }
       }
     }

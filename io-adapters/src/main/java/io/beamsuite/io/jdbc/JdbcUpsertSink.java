@@ -108,6 +108,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
   private final boolean insertOnce;
   // withMaxBufferTime: a buffered row is written at the latest this long after it arrived; 0 = off.
   private final long maxBufferMillis;
+  // withSupersededRanges: {start column, end column} of merging windows, or null.
+  private final @Nullable List<String> supersededRange;
 
   private JdbcUpsertSink(
       JdbcConnectionSpec connection,
@@ -120,7 +122,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       String stage,
       @Nullable String conflictGuard,
       boolean insertOnce,
-      long maxBufferMillis) {
+      long maxBufferMillis,
+      @Nullable List<String> supersededRange) {
     this.connection = connection;
     this.table = table;
     this.columns = List.copyOf(columns);
@@ -132,6 +135,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     this.conflictGuard = conflictGuard;
     this.insertOnce = insertOnce;
     this.maxBufferMillis = maxBufferMillis;
+    this.supersededRange = supersededRange;
   }
 
   /** Upserts into {@code table} (optionally {@code schema.table}; validated now). */
@@ -151,7 +155,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         "jdbc-upsert-" + table,
         null,
         false,
-        0L);
+        0L,
+        null);
   }
 
   /** Declares a column with its SQL type (e.g. {@code numeric(12,2)}) and value extractor. */
@@ -174,7 +179,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         conflictGuard,
         insertOnce,
-        maxBufferMillis);
+        maxBufferMillis,
+        supersededRange);
   }
 
   /** The natural key: the conflict target and the primary key of a created table. */
@@ -210,7 +216,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         conflictGuard,
         once,
-        maxBufferMillis);
+        maxBufferMillis,
+        supersededRange);
   }
 
   /** Rows per batch (one transaction); default {@value #DEFAULT_BATCH_SIZE}. */
@@ -229,7 +236,40 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         conflictGuard,
         insertOnce,
-        maxBufferMillis);
+        maxBufferMillis,
+        supersededRange);
+  }
+
+  /**
+   * For merging windows (sessions) stored one row per window: an upsert also deletes the rows of
+   * the same key columns (all but {@code startColumn}) whose {@code [startColumn, endColumn)}
+   * overlaps the written row's and whose start differs. Those rows are earlier panes of windows
+   * that have since merged into the written one (a late record bridged them, moving the start); a
+   * key's windows never overlap otherwise, so no other row is touched. Upserts and their deletes
+   * run in row order within a key, in one statement per row. {@code startColumn} must be a key
+   * column.
+   *
+   * <pre>{@code
+   * JdbcUpsertSink.<Session>to(db, "user_sessions")
+   *     ... // columns user_id, session_start, session_end, clicks
+   *     .withKey("user_id", "session_start")
+   *     .withSupersededRanges("session_start", "session_end");
+   * }</pre>
+   */
+  public JdbcUpsertSink<T> withSupersededRanges(String startColumn, String endColumn) {
+    return new JdbcUpsertSink<>(
+        connection,
+        table,
+        columns,
+        keys,
+        batchSize,
+        maxAttempts,
+        initialBackoffMillis,
+        stage,
+        conflictGuard,
+        insertOnce,
+        maxBufferMillis,
+        List.of(SqlIdentifiers.name(startColumn), SqlIdentifiers.name(endColumn)));
   }
 
   /**
@@ -254,7 +294,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         conflictGuard,
         insertOnce,
-        maxBufferTime.getMillis());
+        maxBufferTime.getMillis(),
+        supersededRange);
   }
 
   /** Attempts for transient errors and the first backoff (doubling, capped at 5 s). */
@@ -273,7 +314,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         conflictGuard,
         insertOnce,
-        maxBufferMillis);
+        maxBufferMillis,
+        supersededRange);
   }
 
   /** The stage name written into dead letters; default {@code jdbc-upsert-<table>}. */
@@ -292,7 +334,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         conflictGuard,
         insertOnce,
-        maxBufferMillis);
+        maxBufferMillis,
+        supersededRange);
   }
 
   JdbcUpsertSink<T> withConflictGuard(String guard) {
@@ -307,7 +350,8 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
         stage,
         guard,
         insertOnce,
-        maxBufferMillis);
+        maxBufferMillis,
+        supersededRange);
   }
 
   /**
@@ -326,7 +370,11 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
 
   /** The parameterized insert/upsert statement. */
   String upsertSql() {
-    return UpsertStatements.upsert(table, columns, keys, insertOnce, conflictGuard);
+    String upsert = UpsertStatements.upsert(table, columns, keys, insertOnce, conflictGuard);
+    return supersededRange == null
+        ? upsert
+        : UpsertStatements.deletingSuperseded(
+            upsert, table, keys, supersededRange.get(0), supersededRange.get(1));
   }
 
   @Override

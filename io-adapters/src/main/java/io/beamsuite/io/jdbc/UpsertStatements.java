@@ -99,4 +99,48 @@ final class UpsertStatements {
     }
     return sql.toString();
   }
+
+  /**
+   * {@code upsert} (parameters unchanged) followed, in the same statement, by the delete of the
+   * rows it supersedes: same key columns but {@code start}, a different {@code start}, and a range
+   * {@code [start, end)} that overlaps the written row's (see {@link
+   * JdbcUpsertSink#withSupersededRanges}).
+   */
+  static String deletingSuperseded(
+      String upsert, String table, List<String> keys, String start, String end) {
+    if (!keys.contains(start)) {
+      throw new IllegalArgumentException(
+          "superseded ranges need " + start + " among the key columns " + keys);
+    }
+    String quotedTable = SqlIdentifiers.quoteQualified(table);
+    String qs = SqlIdentifiers.quote(start);
+    String qe = SqlIdentifiers.quote(end);
+    StringBuilder sql =
+        new StringBuilder("WITH written AS (")
+            .append(upsert)
+            .append(" RETURNING ")
+            .append(keys.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", ")))
+            .append(keys.contains(end) ? "" : ", " + qe)
+            .append(") DELETE FROM ")
+            .append(quotedTable)
+            .append(" AS old USING written WHERE old.")
+            .append(qs)
+            .append(" <> written.")
+            .append(qs)
+            .append(" AND old.")
+            .append(qs)
+            .append(" < written.")
+            .append(qe)
+            .append(" AND old.")
+            .append(qe)
+            .append(" > written.")
+            .append(qs);
+    for (String key : keys) {
+      if (!key.equals(start)) {
+        String q = SqlIdentifiers.quote(key);
+        sql.append(" AND old.").append(q).append(" = written.").append(q);
+      }
+    }
+    return sql.toString();
+  }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -23,6 +24,7 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -118,6 +120,55 @@ public class JdbcUpsertSinkTest {
             pg,
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
                 + " WHERE conrelid = 'upsert_idem'::regclass"));
+  }
+
+  /** "user|start|end|clicks", times as ISO instants. */
+  private static void writeSessions(String... rows) {
+    Pipeline p = Db.pipeline();
+    p.apply(Create.of(List.of(rows)).withCoder(StringUtf8Coder.of()))
+        .apply(
+            JdbcUpsertSink.<String>to(db, "upsert_sessions")
+                .withColumn("user_id", "text", r -> r.split("\\|")[0])
+                .withColumn("session_start", "timestamptz", r -> Instant.parse(r.split("\\|")[1]))
+                .withColumn("session_end", "timestamptz", r -> Instant.parse(r.split("\\|")[2]))
+                .withColumn("clicks", "bigint", r -> Long.parseLong(r.split("\\|")[3]))
+                .withKey("user_id", "session_start")
+                .withSupersededRanges("session_start", "session_end"));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aMergedSessionReplacesTheRowsOfTheSessionsItAbsorbed() throws Exception {
+    writeSessions(
+        "u|2024-01-01T10:05:00Z|2024-01-01T10:35:00Z|1",
+        "u|2024-01-01T10:50:00Z|2024-01-01T11:20:00Z|2",
+        "u|2024-01-01T12:00:00Z|2024-01-01T12:30:00Z|1",
+        "v|2024-01-01T10:05:00Z|2024-01-01T10:35:00Z|1");
+    // A late click at 10:20 bridges u's first two sessions, and one at 10:00 moves the start.
+    writeSessions("u|2024-01-01T10:00:00Z|2024-01-01T11:20:00Z|5");
+    assertEquals(
+        List.of(
+            "u|2024-01-01 10:00:00+00|2024-01-01 11:20:00+00|5",
+            "u|2024-01-01 12:00:00+00|2024-01-01 12:30:00+00|1",
+            "v|2024-01-01 10:05:00+00|2024-01-01 10:35:00+00|1"),
+        Db.rows(
+            pg,
+            "SELECT user_id, session_start AT TIME ZONE 'UTC' || '+00',"
+                + " session_end AT TIME ZONE 'UTC' || '+00', clicks"
+                + " FROM upsert_sessions ORDER BY user_id, session_start"));
+    // The same pane again (a replay) changes nothing; a later pane of it updates in place.
+    writeSessions(
+        "u|2024-01-01T10:00:00Z|2024-01-01T11:20:00Z|5",
+        "u|2024-01-01T12:00:00Z|2024-01-01T12:40:00Z|2");
+    assertEquals(
+        List.of(
+            "u|2024-01-01 10:00:00+00|5",
+            "u|2024-01-01 12:00:00+00|2",
+            "v|2024-01-01 10:05:00+00|1"),
+        Db.rows(
+            pg,
+            "SELECT user_id, session_start AT TIME ZONE 'UTC' || '+00', clicks"
+                + " FROM upsert_sessions ORDER BY user_id, session_start"));
   }
 
   @Test

@@ -96,7 +96,9 @@ public final class ClickstreamPipeline {
             .apply(
                 "WriteUserSessions",
                 WindowResultTable.to(
-                    db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks"))
+                        db, USER_SESSIONS, "user_id", "session_start", "session_end", "clicks")
+                    // A late click that bridges two sessions moves the start: drop the old rows.
+                    .withSupersededRanges("session_start", "session_end"))
             .failures();
     PCollection<DeadLetter> activeUserFailures =
         activeUsers
