@@ -128,7 +128,8 @@ final class FraudPhase {
           }
           double[] slice =
               windowRulesBySlice.computeIfAbsent(
-                  (long) due / SLICE_MS * SLICE_MS, t -> new double[] {0, Double.NEGATIVE_INFINITY});
+                  (long) due / SLICE_MS * SLICE_MS,
+                  t -> new double[] {0, Double.NEGATIVE_INFINITY});
           slice[0]++;
           slice[1] = Math.max(slice[1], latency);
         }
