@@ -19,6 +19,7 @@ import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
 import io.beamsuite.pipelines.testing.Workload;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -242,7 +243,7 @@ final class FraudLatency {
           (start, v) ->
               slices.add(
                   List.of(
-                      java.time.Instant.ofEpochMilli(start).toString().substring(11, 19),
+                      Instant.ofEpochMilli(start).toString().substring(11, 19),
                       String.format("%,.0f", v[0]),
                       ms(v[1]))));
       out.table(

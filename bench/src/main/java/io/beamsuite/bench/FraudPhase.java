@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /** What one phase of the fraud feed sent and what arrived. */
@@ -38,7 +39,7 @@ final class FraudPhase {
    * Window-rule alerts by {@value #SLICE_MS} ms slice of due time (slice start, epoch ms): {count,
    * max latency ms}. Shows when in the phase a latency tail happened (e.g. on minute boundaries).
    */
-  final java.util.TreeMap<Long, double[]> windowRulesBySlice = new java.util.TreeMap<>();
+  final TreeMap<Long, double[]> windowRulesBySlice = new TreeMap<>();
 
   static final long SLICE_MS = 5_000;
 

@@ -22,10 +22,8 @@ final class EmbeddedFlinkCheckpoints {
 
   /** The state backend flags to add for {@code args}, or none. */
   static List<String> defaults(List<String> args) {
-    String interval = RunnerArtifacts.flag(args, "checkpointingInterval");
     if (!"[local]".equals(RunnerArtifacts.flag(args, "flinkMaster"))
-        || interval == null
-        || !interval.matches("[1-9][0-9]*")
+        || !RunnerArtifacts.checkpointing(args)
         || RunnerArtifacts.flag(args, "stateBackend") != null
         || RunnerArtifacts.flag(args, "stateBackendStoragePath") != null) {
       return List.of();

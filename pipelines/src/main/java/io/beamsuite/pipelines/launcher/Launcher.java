@@ -173,9 +173,7 @@ public final class Launcher {
    * </ul>
    */
   public static List<String> flinkRunnerDefaults(List<String> args) {
-    String interval = RunnerArtifacts.flag(args, "checkpointingInterval");
-    boolean checkpointing = interval != null && interval.matches("[1-9][0-9]*");
-    return checkpointing
+    return RunnerArtifacts.checkpointing(args)
         ? List.of("--useDataStreamForBatch=true", "--maxBundleSize=1")
         : List.of("--fasterCopy=true", "--useDataStreamForBatch=true", "--maxBundleSize=1");
   }

@@ -76,6 +76,12 @@ public final class RunnerArtifacts {
     }
   }
 
+  /** Whether {@code args} ask the Flink runner for periodic checkpoints. */
+  static boolean checkpointing(List<String> args) {
+    String interval = flag(args, "checkpointingInterval");
+    return interval != null && interval.matches("[1-9][0-9]*");
+  }
+
   /** The value of {@code --name=value} in {@code args} (the last one wins, as in Beam), or null. */
   static String flag(List<String> args, String name) {
     String value = null;
