@@ -99,6 +99,15 @@ public interface FraudOptions extends LowLatencyOptions {
   void setMaxCustomerHistory(int transactions);
 
   @Description(
+      "Event-time disorder the customers change stream's watermark allows, in seconds (its"
+          + " own bound: change records arrive in commit order, so their updated_at is out of"
+          + " order only by how long a transaction stays open). Default 1")
+  @Default.Long(1)
+  long getCustomersMaxOutOfOrdernessSeconds();
+
+  void setCustomersMaxOutOfOrdernessSeconds(long seconds);
+
+  @Description(
       "How long (processing time) a transaction waits for the customers change stream's"
           + " watermark before it is joined with the customer versions known (an idle or stuck"
           + " change stream must not hold alerts back)")

@@ -108,6 +108,7 @@ public final class FraudPipeline {
                 // usually far later than the business time) let transactions overtake them.
                 EventSource.of(options.getCustomersSource(), options, options.getCustomersTopic())
                     .withMaxRecords(customersMaxRecords(options))
+                    .withMaxOutOfOrdernessSeconds(options.getCustomersMaxOutOfOrdernessSeconds())
                     .withEventTimeField("after.updated_at"))
             .apply(
                 "ParseCustomerChanges",
@@ -218,6 +219,8 @@ public final class FraudPipeline {
       throw new IllegalArgumentException("--alertsTopic: give a topic, or an empty value for none");
     }
     OptionsValidation.requireAtLeast("--customersMaxRecords", options.getCustomersMaxRecords(), 0);
+    OptionsValidation.requireAtLeast(
+        "--customersMaxOutOfOrdernessSeconds", options.getCustomersMaxOutOfOrdernessSeconds(), 0);
     OptionsValidation.requireAtLeast(
         "--countryWindowMinutes", options.getCountryWindowMinutes(), 1);
     OptionsValidation.requireAtLeast("--minCountries", options.getMinCountries(), 1);

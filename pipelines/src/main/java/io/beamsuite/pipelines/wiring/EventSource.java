@@ -113,6 +113,18 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
   }
 
   /**
+   * The same source with its own watermark bound instead of {@code --maxOutOfOrdernessSeconds}, for
+   * an input whose disorder differs from the events' (e.g. a change stream, which arrives in commit
+   * order).
+   */
+  public EventSource withMaxOutOfOrdernessSeconds(long seconds) {
+    if (seconds < 0) {
+      throw new IllegalArgumentException("maxOutOfOrdernessSeconds must be >= 0, got " + seconds);
+    }
+    return toBuilder().setMaxOutOfOrdernessSeconds(seconds).build();
+  }
+
+  /**
    * The same source taking Kafka event time from {@code dottedPath} (e.g. {@code
    * "after.updated_at"} of Debezium envelopes) instead of {@code event_time}; see {@link
    * KafkaJsonSource#withEventTimeField}. Files are bounded, so their timestamps do not drive a

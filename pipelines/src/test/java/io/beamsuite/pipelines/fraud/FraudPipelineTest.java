@@ -306,6 +306,9 @@ public class FraudPipelineTest {
     assertRefused(
         "--customerVersionRetentionMinutes: must be >= 0, got -1",
         o -> o.setCustomerVersionRetentionMinutes(-1));
+    assertRefused(
+        "--customersMaxOutOfOrdernessSeconds: must be >= 0, got -1",
+        o -> o.setCustomersMaxOutOfOrdernessSeconds(-1));
   }
 
   private static void assertRefused(
