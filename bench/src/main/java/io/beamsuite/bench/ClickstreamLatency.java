@@ -12,6 +12,7 @@ import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.pipelines.clickstream.ClickstreamOptions;
 import io.beamsuite.pipelines.clickstream.ClickstreamPipeline;
+import io.beamsuite.pipelines.options.FlinkStreamingBundles;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -68,6 +69,7 @@ final class ClickstreamLatency {
             .as(ClickstreamOptions.class);
     Pipeline p = Pipeline.create(options);
     ClickstreamPipeline.build(p, options);
+    FlinkStreamingBundles.preferOneElementBundles(p);
     PipelineResult result = p.run();
     // (page, window start) -> {clicks, due time of the page's last click in the window}
     Map<String, double[]> sent = new HashMap<>();

@@ -18,6 +18,7 @@ import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
+import io.beamsuite.pipelines.options.FlinkStreamingBundles;
 import io.beamsuite.pipelines.testing.Workload;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,6 +94,7 @@ final class FraudLatency {
             .as(FraudOptions.class);
     Pipeline p = Pipeline.create(options);
     FraudPipeline.build(p, options);
+    FlinkStreamingBundles.preferOneElementBundles(p);
     long submitted = System.currentTimeMillis();
     PipelineResult result = p.run();
     List<FraudPhase> ladderRun = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.beamsuite.kappa;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.ServingViews;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
+import io.beamsuite.pipelines.options.FlinkStreamingBundles;
 import io.beamsuite.pipelines.options.OptionsValidation;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.pipelines.views.EventTimeRange;
@@ -183,6 +184,7 @@ public final class KappaReplay {
       Pipeline pipeline = Pipeline.create(options);
       RevenueAndPageViews.build(
           pipeline, options, EventTimeRange.all(), view -> KappaViews.table(view, version));
+      FlinkStreamingBundles.preferOneElementBundles(pipeline);
       Map<String, String> readStepByTopic =
           Map.of(
               options.getTransactionsTopic(), RevenueAndPageViews.READ_TRANSACTIONS_STEP,

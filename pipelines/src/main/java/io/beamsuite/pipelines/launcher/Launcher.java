@@ -1,6 +1,7 @@
 package io.beamsuite.pipelines.launcher;
 
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
+import io.beamsuite.pipelines.options.FlinkStreamingBundles;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,6 +91,7 @@ public final class Launcher {
     try {
       pipeline = Pipeline.create(parseOptions(definition, pipelineArgs));
       afterRun = definition.build(pipeline);
+      FlinkStreamingBundles.preferOneElementBundles(pipeline);
     } catch (IllegalArgumentException e) {
       return usageError(definition, e, err);
     }
@@ -163,19 +165,15 @@ public final class Launcher {
    *       embedded Flink with {@code --checkpointingInterval}: a checkpoint failed with a {@code
    *       ConcurrentModificationException}, the job restarted, and a session counted a click twice.
    *       With checkpointing the copies stay on.
-   *   <li>{@code --maxBundleSize=1}: in a streaming run every element is its own bundle. The Flink
-   *       runner's operators (Beam 2.70) do not pass on a watermark that arrives while a bundle is
-   *       open, and do not pass it on when that bundle finishes either; under a steady input a
-   *       bundle is nearly always open, so the watermark stalled until the input paused. Measured
-   *       with clickstream at 1,000 clicks/s: page-view windows fired 65 s (one window) and 125 s
-   *       (two windows) after their end, only when the clicks stopped; with one-element bundles 2.3
-   *       s after (the watermark trails by 2 s). A bounded run has no bundles on Flink; unaffected.
    * </ul>
+   *
+   * <p>After the build, a streaming run on Flink also gets one-element bundles ({@link
+   * FlinkStreamingBundles}): whether a run streams depends on the pipeline's sources.
    */
   public static List<String> flinkRunnerDefaults(List<String> args) {
     return RunnerArtifacts.checkpointing(args)
-        ? List.of("--useDataStreamForBatch=true", "--maxBundleSize=1")
-        : List.of("--fasterCopy=true", "--useDataStreamForBatch=true", "--maxBundleSize=1");
+        ? List.of("--useDataStreamForBatch=true")
+        : List.of("--fasterCopy=true", "--useDataStreamForBatch=true");
   }
 
   /**

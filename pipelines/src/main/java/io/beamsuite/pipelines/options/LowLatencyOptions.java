@@ -1,6 +1,5 @@
 package io.beamsuite.pipelines.options;
 
-import java.lang.reflect.Method;
 import java.util.Set;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -42,33 +41,17 @@ public interface LowLatencyOptions extends BeamsuiteOptions {
    * reached by name, so the pipelines need no compile-time dependency on the runner.
    */
   static void preferLowLatencyOnFlink(PipelineOptions options) {
-    if (!options.getRunner().getName().equals("org.apache.beam.runners.flink.FlinkRunner")) {
+    if (!FlinkStreamingBundles.onFlinkRunner(options)) {
       return;
     }
-    try {
-      Class<? extends PipelineOptions> flink =
-          Class.forName(
-                  "org.apache.beam.runners.flink.FlinkPipelineOptions",
-                  true,
-                  options.getRunner().getClassLoader())
-              .asSubclass(PipelineOptions.class);
-      PipelineOptions view = options.as(flink);
-      long millis = FLINK_BUNDLE_AND_WATERMARK_MILLIS;
-      setIfDefault(view, flink, "MaxBundleTimeMills", Set.of(1_000L, 10_000L), millis);
-      setIfDefault(view, flink, "MaxBundleSize", Set.of(1_000L, 5_000L), FLINK_BUNDLE_SIZE);
-      setIfDefault(view, flink, "AutoWatermarkInterval", Set.of(), millis);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot set the Flink runner's latency options", e);
-    }
-  }
-
-  private static void setIfDefault(
-      PipelineOptions view, Class<?> flink, String property, Set<Long> defaults, long value)
-      throws ReflectiveOperationException {
-    Method getter = flink.getMethod("get" + property);
-    Long current = (Long) getter.invoke(view);
-    if (current == null || defaults.contains(current)) {
-      flink.getMethod("set" + property, Long.class).invoke(view, value);
-    }
+    long millis = FLINK_BUNDLE_AND_WATERMARK_MILLIS;
+    FlinkStreamingBundles.setIfDefault(
+        options, "MaxBundleTimeMills", Set.of(1_000L, 10_000L), millis);
+    FlinkStreamingBundles.setIfDefault(
+        options,
+        "MaxBundleSize",
+        FlinkStreamingBundles.FLINK_DEFAULT_BUNDLE_SIZES,
+        FLINK_BUNDLE_SIZE);
+    FlinkStreamingBundles.setIfDefault(options, "AutoWatermarkInterval", Set.of(), millis);
   }
 }
