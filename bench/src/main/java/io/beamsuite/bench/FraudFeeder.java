@@ -20,14 +20,21 @@ final class FraudFeeder {
   private final KafkaProducer<String, String> producer;
   private final List<CustomerRow> pool;
   private final int poolRate;
+  private final String topic;
   private long rotation;
   private long extraRotation;
   private int fresh;
 
   FraudFeeder(KafkaProducer<String, String> producer, List<CustomerRow> pool, int poolRate) {
+    this(producer, pool, poolRate, "transactions");
+  }
+
+  FraudFeeder(
+      KafkaProducer<String, String> producer, List<CustomerRow> pool, int poolRate, String topic) {
     this.producer = producer;
     this.pool = pool;
     this.poolRate = poolRate;
+    this.topic = topic;
   }
 
   void probe(String id) {
@@ -108,6 +115,6 @@ final class FraudFeeder {
             + "\",\"event_time\":\""
             + Instant.ofEpochMilli(eventMs)
             + "\"}";
-    producer.send(new ProducerRecord<>("transactions", customer, json));
+    producer.send(new ProducerRecord<>(topic, customer, json));
   }
 }

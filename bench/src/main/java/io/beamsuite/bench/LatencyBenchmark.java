@@ -86,7 +86,10 @@ public final class LatencyBenchmark {
             "clickRate",
             "clickWindows",
             "warmupSeconds",
-            "retentionMinutes");
+            "retentionMinutes",
+            "directBaseRate",
+            "directSteps",
+            "directStepSeconds");
     int rate = a.intArg("rate", 1000, 1000);
     int seconds = a.intArg("seconds", 60, 10);
     int fastRate = a.intArg("fastRate", 5000, 5000);
@@ -96,6 +99,9 @@ public final class LatencyBenchmark {
     int clickWindows = a.intArg("clickWindows", 2, 1);
     int warmupSeconds = a.intArg("warmupSeconds", 10, 5);
     int retentionMinutes = a.intArg("retentionMinutes", 10, 10);
+    int directBaseRate = a.intArg("directBaseRate", 200, 100);
+    List<Integer> directSteps = a.intList("directSteps", "200,500,1000,2000", "100,200");
+    int directStepSeconds = a.intArg("directStepSeconds", 20, 10);
     TreeSet<Integer> ladder = new TreeSet<>(steps);
     ladder.add(rate);
     ladder.add(fastRate);
@@ -121,6 +127,8 @@ public final class LatencyBenchmark {
           failures);
       ClickstreamLatency.run(
           out, postgres, kafka, clickRate, clickWindows, warmupSeconds, failures);
+      DirectStreamingFraud.run(
+          out, postgres, kafka, directBaseRate, directSteps, directStepSeconds);
     } finally {
       JdbcConnectionSpec.closeAllPools();
     }

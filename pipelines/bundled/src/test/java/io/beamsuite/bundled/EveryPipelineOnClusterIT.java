@@ -75,8 +75,9 @@ import org.junit.runners.MethodSorters;
  *   <li>{@code clickstream} (all three views), {@code fraud}, {@code sensors} and {@code
  *       cdc-replication}, streaming from Kafka side by side (one partition per topic, parallelism
  *       1: four jobs in the cluster's 4 slots);
- *   <li>the same four from the same topics (same partitioning, same order) on embedded Flink (the
- *       local jar): the same tables as on the cluster, each equal to the oracle;
+ *   <li>the same four from the same topics (same partitioning, same order) on embedded Flink and on
+ *       the Direct runner (the local jar): the same tables as on the cluster, each equal to the
+ *       oracle;
  *   <li>the Lambda architecture: {@code lambda-batch} (bounded, from the master dataset's files) at
  *       a cutoff, {@code lambda-speed} (streaming from Kafka) from it, and the serving views read
  *       by SQL and by {@code lambda-serve}.
@@ -211,7 +212,17 @@ public class EveryPipelineOnClusterIT {
 
   @Test
   public void a_everyStreamingPipelineOnTheClusterEqualsTheOracle() throws Exception {
-    clusterTables.putAll(runStreamingPipelines("cluster", flink.restAddress()));
+    clusterTables.putAll(
+        runStreamingPipelines(
+            "cluster",
+            List.of(
+                "--runner=FlinkRunner",
+                "--flinkMaster=" + flink.restAddress(),
+                "--attachedMode=false",
+                // Parallelism 1: the four jobs fit the cluster's 4 slots side by side.
+                "--parallelism=1",
+                "--checkpointingInterval=2000"),
+            true));
   }
 
   @Test
@@ -340,25 +351,40 @@ public class EveryPipelineOnClusterIT {
         cutoff, late);
   }
 
-  /**
-   * Not on the Direct runner: there the same backlog read routed records late (thousands of late
-   * rows while it read a few records a second), so its tables differ from the oracle's; see
-   * docs/reliability.md.
-   */
   @Test
   public void c_theSameTopicsOnEmbeddedFlinkGiveTheClusterTables() throws Exception {
+    assertSameTablesAsOnTheCluster(
+        "embedded Flink",
+        runStreamingPipelines(
+            "embedded_flink",
+            List.of(
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=1",
+                "--checkpointingInterval=2000"),
+            false));
+  }
+
+  @Test
+  public void d_theSameTopicsOnTheDirectRunnerGiveTheClusterTables() throws Exception {
+    assertSameTablesAsOnTheCluster(
+        "the Direct runner",
+        runStreamingPipelines("direct", List.of("--runner=DirectRunner"), false));
+  }
+
+  /** Each of {@code tables} equals the oracle (checked by the runs) and the cluster's (a_). */
+  private static void assertSameTablesAsOnTheCluster(
+      String runner, Map<String, ResultTables> tables) throws Exception {
     assertEquals(
         "the cluster run (a_) wrote its tables",
         streamingPipelines.keySet(),
         clusterTables.keySet());
-    Map<String, ResultTables> embedded = runStreamingPipelines("embedded_flink", "[local]");
-    // Each equals the oracle (checked by the runs); here also the cluster's, table by table.
     for (String pipeline : streamingPipelines.keySet()) {
       assertEquals(
-          pipeline + " on embedded Flink vs the session cluster",
+          pipeline + " on " + runner + " vs the session cluster",
           "",
           differences(
-              pipeline, embedded.get(pipeline), snapshot(pipeline, clusterTables.get(pipeline))));
+              pipeline, tables.get(pipeline), snapshot(pipeline, clusterTables.get(pipeline))));
     }
   }
 
@@ -367,13 +393,12 @@ public class EveryPipelineOnClusterIT {
 
   /**
    * Runs clickstream, fraud, sensors and cdc-replication side by side from the shared topics into
-   * fresh databases named after {@code runner}, streaming, on the FlinkRunner at {@code
-   * flinkMaster} (a session cluster: detached; {@code [local]}: embedded, in the launcher); waits
-   * until every table equals the oracle and the jobs have no failure, then stops them. Returns each
-   * pipeline's tables.
+   * fresh databases named after {@code runner}, streaming, with {@code runnerArgs} (on the session
+   * cluster: detached; otherwise the job runs in the launcher); waits until every table equals the
+   * oracle and the jobs have no failure, then stops them. Returns each pipeline's tables.
    */
-  private static Map<String, ResultTables> runStreamingPipelines(String runner, String flinkMaster)
-      throws Exception {
+  private static Map<String, ResultTables> runStreamingPipelines(
+      String runner, List<String> runnerArgs, boolean onCluster) throws Exception {
     String user = sandbox.setting("postgres.user");
     Map<String, ResultTables> tables = new LinkedHashMap<>();
     Set<String> jobsBefore = jobIds(flink);
@@ -388,11 +413,6 @@ public class EveryPipelineOnClusterIT {
           new ArrayList<>(
               List.of(
                   name,
-                  "--runner=FlinkRunner",
-                  "--flinkMaster=" + flinkMaster,
-                  // Parallelism 1: the four jobs fit the cluster's 4 slots side by side.
-                  "--parallelism=1",
-                  "--checkpointingInterval=2000",
                   "--streaming=true",
                   "--source=kafka",
                   "--bootstrapServers=" + sandbox.setting("kafka.bootstrap"),
@@ -401,13 +421,10 @@ public class EveryPipelineOnClusterIT {
                   "--allowedLatenessSeconds=7200",
                   "--jdbcUrl=" + t.jdbcUrl(),
                   "--jdbcUser=" + user));
-      if (!flinkMaster.equals("[local]")) {
-        args.add("--attachedMode=false");
-      }
+      args.addAll(runnerArgs);
       args.addAll(pipeline.getValue());
       runs.add(launch(runner + "-" + name, args));
     }
-    boolean onCluster = !flinkMaster.equals("[local]");
     List<String> clusterJobs = new ArrayList<>();
     Map<String, String> last = new LinkedHashMap<>();
     try {

@@ -31,6 +31,7 @@ public final class ScoredWindow<K> {
   private final Instant windowEnd;
   private final long readings;
   private final double mean;
+  private final long prevReadings;
   private final double prevMean;
   private final double prevStddev;
   private final double zScore;
@@ -42,6 +43,7 @@ public final class ScoredWindow<K> {
       Instant windowEnd,
       long readings,
       double mean,
+      long prevReadings,
       double prevMean,
       double prevStddev,
       double zScore,
@@ -51,6 +53,7 @@ public final class ScoredWindow<K> {
     this.windowEnd = windowEnd;
     this.readings = readings;
     this.mean = mean;
+    this.prevReadings = prevReadings;
     this.prevMean = prevMean;
     this.prevStddev = prevStddev;
     this.zScore = zScore;
@@ -64,12 +67,22 @@ public final class ScoredWindow<K> {
       Instant windowEnd,
       long readings,
       double mean,
+      long prevReadings,
       double prevMean,
       double prevStddev,
       double zScore,
       boolean anomaly) {
     return new ScoredWindow<>(
-        key, windowStart, windowEnd, readings, mean, prevMean, prevStddev, zScore, anomaly);
+        key,
+        windowStart,
+        windowEnd,
+        readings,
+        mean,
+        prevReadings,
+        prevMean,
+        prevStddev,
+        zScore,
+        anomaly);
   }
 
   /** Whether a window with these statistics can be the predecessor of a scored window. */
@@ -98,6 +111,7 @@ public final class ScoredWindow<K> {
         windowEnd,
         current.count(),
         current.mean(),
+        predecessor.count(),
         predecessor.mean(),
         predecessor.stddev(),
         z,
@@ -123,6 +137,14 @@ public final class ScoredWindow<K> {
 
   public double mean() {
     return mean;
+  }
+
+  /**
+   * Number of readings in the predecessor window. With accumulating panes both counts only grow, so
+   * a later version of a window's row never has fewer of either.
+   */
+  public long prevReadings() {
+    return prevReadings;
   }
 
   public double prevMean() {
@@ -153,6 +175,7 @@ public final class ScoredWindow<K> {
         && windowEnd.equals(s.windowEnd)
         && readings == s.readings
         && Double.compare(mean, s.mean) == 0
+        && prevReadings == s.prevReadings
         && Double.compare(prevMean, s.prevMean) == 0
         && Double.compare(prevStddev, s.prevStddev) == 0
         && Double.compare(zScore, s.zScore) == 0
@@ -162,7 +185,16 @@ public final class ScoredWindow<K> {
   @Override
   public int hashCode() {
     return Objects.hash(
-        key, windowStart, windowEnd, readings, mean, prevMean, prevStddev, zScore, anomaly);
+        key,
+        windowStart,
+        windowEnd,
+        readings,
+        mean,
+        prevReadings,
+        prevMean,
+        prevStddev,
+        zScore,
+        anomaly);
   }
 
   @Override
@@ -177,6 +209,8 @@ public final class ScoredWindow<K> {
         + readings
         + " mean="
         + mean
+        + " prev_n="
+        + prevReadings
         + " prev_mean="
         + prevMean
         + " prev_stddev="
@@ -208,6 +242,8 @@ public final class ScoredWindow<K> {
       VarLongCoder.of().encode(value.readings, out);
       DataOutputStream data = new DataOutputStream(out);
       data.writeLong(Double.doubleToLongBits(value.mean));
+      data.flush();
+      VarLongCoder.of().encode(value.prevReadings, out);
       data.writeLong(Double.doubleToLongBits(value.prevMean));
       data.writeLong(Double.doubleToLongBits(value.prevStddev));
       data.writeLong(Double.doubleToLongBits(value.zScore));
@@ -223,12 +259,13 @@ public final class ScoredWindow<K> {
       long readings = VarLongCoder.of().decode(in);
       DataInputStream data = new DataInputStream(in);
       double mean = Double.longBitsToDouble(data.readLong());
+      long prevReadings = VarLongCoder.of().decode(in);
       double prevMean = Double.longBitsToDouble(data.readLong());
       double prevStddev = Double.longBitsToDouble(data.readLong());
       double zScore = Double.longBitsToDouble(data.readLong());
       boolean anomaly = data.readBoolean();
       return new ScoredWindow<>(
-          key, start, end, readings, mean, prevMean, prevStddev, zScore, anomaly);
+          key, start, end, readings, mean, prevReadings, prevMean, prevStddev, zScore, anomaly);
     }
 
     @Override

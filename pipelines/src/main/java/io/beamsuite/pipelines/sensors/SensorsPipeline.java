@@ -112,6 +112,7 @@ public final class SensorsPipeline {
                     .withColumn("window_end", "timestamptz", ScoredWindow::windowEnd)
                     .withColumn("readings", "bigint", ScoredWindow::readings)
                     .withColumn("mean", "double precision", ScoredWindow::mean)
+                    .withColumn("prev_readings", "bigint", ScoredWindow::prevReadings)
                     .withColumn("prev_mean", "double precision", ScoredWindow::prevMean)
                     .withColumn("prev_stddev", "double precision", ScoredWindow::prevStddev)
                     .withColumn("z_score", "double precision", ScoredWindow::zScore)

@@ -81,14 +81,14 @@ public class ScoreAgainstPreviousWindowTest {
     PCollection<ScoredWindow<String>> rows = score(p.apply(panes));
 
     // W2 vs W1v1: (20 - 12) / 2 = 4 > 3, an anomaly (later superseded).
-    ScoredWindow<String> w2VsW1v1 = row(2, 1, 20, 12, 2, 4.0, true);
+    ScoredWindow<String> w2VsW1v1 = row(2, 1, 20, 2, 12, 2, 4.0, true);
     // W1v1 vs W0v2: (12 - 12) / 1 = 0.
-    ScoredWindow<String> w1v1VsW0v2 = row(1, 2, 12, 12, 1, 0.0, false);
+    ScoredWindow<String> w1v1VsW0v2 = row(1, 2, 12, 2, 12, 1, 0.0, false);
     // W1v2 vs W0v2: (18 - 12) / 1 = 6 > 3.
-    ScoredWindow<String> w1v2VsW0v2 = row(1, 3, 18, 12, 1, 6.0, true);
+    ScoredWindow<String> w1v2VsW0v2 = row(1, 3, 18, 2, 12, 1, 6.0, true);
     // W2 vs W1v2: (20 - 18) / sqrt(224/3) = 2 / 8.640987597877148 = 0.2314550249431379.
     double sd = Math.sqrt(224.0 / 3.0);
-    ScoredWindow<String> w2VsW1v2 = row(2, 1, 20, 18, sd, 2.0 / sd, false);
+    ScoredWindow<String> w2VsW1v2 = row(2, 1, 20, 3, 18, sd, 2.0 / sd, false);
 
     PAssert.that(rows).containsInAnyOrder(List.of(w2VsW1v1, w1v1VsW0v2, w1v2VsW0v2, w2VsW1v2));
     p.run().waitUntilFinish();
@@ -125,9 +125,9 @@ public class ScoreAgainstPreviousWindowTest {
     PAssert.that(rows)
         .containsInAnyOrder(
             List.of(
-                row(1, 2, 5, 2, 1, 3.0, false),
-                row(2, 1, 5, 5, 1, 0.0, false),
-                row(2, 1, 5, 5, 1, 0.0, false)));
+                row(1, 2, 5, 2, 2, 1, 3.0, false),
+                row(2, 1, 5, 2, 5, 1, 0.0, false),
+                row(2, 1, 5, 2, 5, 1, 0.0, false)));
     p.run().waitUntilFinish();
   }
 
@@ -171,6 +171,7 @@ public class ScoreAgainstPreviousWindowTest {
       int index,
       long readings,
       double mean,
+      long prevReadings,
       double prevMean,
       double prevStddev,
       double z,
@@ -182,6 +183,7 @@ public class ScoreAgainstPreviousWindowTest {
         start.plus(Duration.standardMinutes(5)),
         readings,
         mean,
+        prevReadings,
         prevMean,
         prevStddev,
         z,
