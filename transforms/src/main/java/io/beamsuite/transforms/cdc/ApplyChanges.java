@@ -2,6 +2,7 @@ package io.beamsuite.transforms.cdc;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
@@ -85,7 +86,8 @@ import org.joda.time.Instant;
  * it); for an input with another coder give them with {@link #withCoders}. The key coder must be
  * deterministic.
  */
-public final class ApplyChanges<K, V>
+@AutoValue
+public abstract class ApplyChanges<K, V>
     extends PTransform<PCollection<ChangeEvent<K, V>>, ApplyChanges.Result<K, V>> {
   /** Tombstone retention used unless {@link #withTombstoneRetention} says otherwise. */
   public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.standardDays(1);
@@ -96,27 +98,37 @@ public final class ApplyChanges<K, V>
   /** Reason of a non-delete change without an {@code after} image. */
   public static final String MISSING_ROW = DebeziumJson.Reasons.MISSING_ROW;
 
-  private final @Nullable Coder<K> keyCoder;
-  private final @Nullable Coder<V> rowCoder;
-  private final Duration tombstoneRetention;
+  abstract @Nullable Coder<K> keyCoder();
 
-  private ApplyChanges(
-      @Nullable Coder<K> keyCoder, @Nullable Coder<V> rowCoder, Duration tombstoneRetention) {
-    this.keyCoder = keyCoder;
-    this.rowCoder = rowCoder;
-    this.tombstoneRetention = tombstoneRetention;
+  abstract @Nullable Coder<V> rowCoder();
+
+  abstract Duration tombstoneRetention();
+
+  abstract Builder<K, V> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<K, V> {
+    abstract Builder<K, V> setKeyCoder(@Nullable Coder<K> keyCoder);
+
+    abstract Builder<K, V> setRowCoder(@Nullable Coder<V> rowCoder);
+
+    abstract Builder<K, V> setTombstoneRetention(Duration tombstoneRetention);
+
+    abstract ApplyChanges<K, V> build();
   }
 
   /** Applies changes with {@link #DEFAULT_TOMBSTONE_RETENTION}. */
   public static <K, V> ApplyChanges<K, V> create() {
-    return new ApplyChanges<>(null, null, DEFAULT_TOMBSTONE_RETENTION);
+    return new AutoValue_ApplyChanges.Builder<K, V>()
+        .setTombstoneRetention(DEFAULT_TOMBSTONE_RETENTION)
+        .build();
   }
 
   /** The key and row coders, for an input whose coder is not {@link ChangeEvent#coder}. */
   public ApplyChanges<K, V> withCoders(Coder<K> keyCoder, Coder<V> rowCoder) {
     checkArgumentNotNull(keyCoder, "keyCoder");
     checkArgumentNotNull(rowCoder, "rowCoder");
-    return new ApplyChanges<>(keyCoder, rowCoder, tombstoneRetention);
+    return toBuilder().setKeyCoder(keyCoder).setRowCoder(rowCoder).build();
   }
 
   /** How long, in event time after a delete, its tombstone keeps older changes out. */
@@ -124,13 +136,13 @@ public final class ApplyChanges<K, V>
     if (retention == null || !retention.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("tombstone retention must be positive, got " + retention);
     }
-    return new ApplyChanges<>(keyCoder, rowCoder, retention);
+    return toBuilder().setTombstoneRetention(retention).build();
   }
 
   @Override
   public Result<K, V> expand(PCollection<ChangeEvent<K, V>> input) {
-    Coder<K> keys = keyCoder;
-    Coder<V> rows = rowCoder;
+    Coder<K> keys = keyCoder();
+    Coder<V> rows = rowCoder();
     if (keys == null || rows == null) {
       Coder<ChangeEvent<K, V>> inputCoder = input.getCoder();
       if (!(inputCoder instanceof ChangeEvent.ChangeEventCoder)) {
@@ -159,7 +171,7 @@ public final class ApplyChanges<K, V>
                 "ApplyInPositionOrder",
                 ParDo.of(
                         new ApplyFn<K, V>(
-                            tombstoneRetention, mutationsTag, staleTag, deadLetterTag))
+                            tombstoneRetention(), mutationsTag, staleTag, deadLetterTag))
                     .withOutputTags(mutationsTag, TupleTagList.of(staleTag).and(deadLetterTag)));
     return new Result<>(
         input.getPipeline(),
