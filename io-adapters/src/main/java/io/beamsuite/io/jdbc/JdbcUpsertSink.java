@@ -2,19 +2,16 @@ package io.beamsuite.io.jdbc;
 
 import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -346,33 +343,18 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
   }
 
   /** The rows the database refused, as dead letters. */
-  public static final class Result implements POutput {
+  public static final class Result extends TaggedOutputs {
     private static final TupleTag<DeadLetter> FAILURES = new TupleTag<>("failures");
-    private final Pipeline pipeline;
     private final PCollection<DeadLetter> failures;
 
     Result(Pipeline pipeline, PCollection<DeadLetter> failures) {
-      this.pipeline = pipeline;
-      this.failures = failures;
+      super(pipeline);
+      this.failures = output(FAILURES, failures);
     }
 
     /** Rows refused by the database (or by an extractor), with reasons; schema-coded. */
     public PCollection<DeadLetter> failures() {
       return failures;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(FAILURES, failures);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

@@ -3,6 +3,7 @@ package io.beamsuite.pipelines.fraud;
 import com.google.auto.value.AutoValue;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import io.beamsuite.transforms.windowing.LateRecord;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -21,9 +22,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
@@ -183,8 +181,7 @@ public abstract class TrailingWindowRules
   }
 
   /** Alerts, records late for each rule, and dead letters. */
-  public static final class Result implements POutput {
-    private final Pipeline pipeline;
+  public static final class Result extends TaggedOutputs {
     private final PCollection<FraudAlert> alerts;
     private final PCollection<LateRecord<Transaction>> lateManyCountries;
     private final PCollection<LateRecord<Transaction>> lateVelocity;
@@ -196,11 +193,13 @@ public abstract class TrailingWindowRules
         PCollection<LateRecord<Transaction>> lateManyCountries,
         PCollection<LateRecord<Transaction>> lateVelocity,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.alerts = alerts;
-      this.lateManyCountries = lateManyCountries;
-      this.lateVelocity = lateVelocity;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.alerts = output(new TupleTag<FraudAlert>("alerts"), alerts);
+      this.lateManyCountries =
+          output(new TupleTag<LateRecord<Transaction>>("lateManyCountries"), lateManyCountries);
+      this.lateVelocity =
+          output(new TupleTag<LateRecord<Transaction>>("lateVelocity"), lateVelocity);
+      this.deadLetters = output(new TupleTag<DeadLetter>("deadLetters"), deadLetters);
     }
 
     /** One alert per transaction and rule met (again, larger, when a later arrival adds to it). */
@@ -222,24 +221,6 @@ public abstract class TrailingWindowRules
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(
-          new TupleTag<FraudAlert>("alerts"), alerts,
-          new TupleTag<LateRecord<Transaction>>("lateManyCountries"), lateManyCountries,
-          new TupleTag<LateRecord<Transaction>>("lateVelocity"), lateVelocity,
-          new TupleTag<DeadLetter>("deadLetters"), deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** The output tags of both engines. */

@@ -6,7 +6,7 @@ import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
@@ -29,9 +29,6 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -184,13 +181,9 @@ public abstract class ApplyChanges<K, V>
   }
 
   /** The outputs of {@link ApplyChanges}. */
-  public static final class Result<K, V> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<Mutation<K, V>> mutationsTag;
+  public static final class Result<K, V> extends TaggedOutputs {
     private final PCollection<Mutation<K, V>> mutations;
-    private final TupleTag<ChangeEvent<K, V>> staleTag;
     private final PCollection<ChangeEvent<K, V>> staleChanges;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(
@@ -201,13 +194,10 @@ public abstract class ApplyChanges<K, V>
         PCollection<ChangeEvent<K, V>> staleChanges,
         TupleTag<DeadLetter> deadLetterTag,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.mutationsTag = mutationsTag;
-      this.mutations = mutations;
-      this.staleTag = staleTag;
-      this.staleChanges = staleChanges;
-      this.deadLetterTag = deadLetterTag;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.mutations = output(mutationsTag, mutations);
+      this.staleChanges = output(staleTag, staleChanges);
+      this.deadLetters = output(deadLetterTag, deadLetters);
     }
 
     /**
@@ -227,20 +217,6 @@ public abstract class ApplyChanges<K, V>
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(mutationsTag, mutations, staleTag, staleChanges, deadLetterTag, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   private static final class KeyByRowKeyFn<K, V>

@@ -8,7 +8,7 @@ import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.json.TolerantJson;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.RawRecord;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -16,9 +16,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -228,11 +225,8 @@ public abstract class DebeziumJson<V>
   }
 
   /** The changes and the dead letters of a {@link DebeziumJson} parse. */
-  public static final class Result<K, V> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<ChangeEvent<K, V>> changesTag;
+  public static final class Result<K, V> extends TaggedOutputs {
     private final PCollection<ChangeEvent<K, V>> changes;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(
@@ -241,11 +235,9 @@ public abstract class DebeziumJson<V>
         PCollection<ChangeEvent<K, V>> changes,
         TupleTag<DeadLetter> deadLetterTag,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.changesTag = changesTag;
-      this.changes = changes;
-      this.deadLetterTag = deadLetterTag;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.changes = output(changesTag, changes);
+      this.deadLetters = output(deadLetterTag, deadLetters);
     }
 
     /**
@@ -260,19 +252,5 @@ public abstract class DebeziumJson<V>
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(changesTag, changes, deadLetterTag, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

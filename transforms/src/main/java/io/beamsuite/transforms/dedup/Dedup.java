@@ -5,7 +5,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.SourceCoordinates;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -25,9 +25,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -322,11 +319,8 @@ public abstract class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T
   }
 
   /** The outputs of {@link Dedup}. */
-  public static final class Result<T> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<T> uniqueTag;
+  public static final class Result<T> extends TaggedOutputs {
     private final PCollection<T> unique;
-    private final TupleTag<T> duplicatesTag;
     private final PCollection<T> duplicates;
 
     Result(
@@ -335,11 +329,9 @@ public abstract class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T
         PCollection<T> unique,
         TupleTag<T> duplicatesTag,
         PCollection<T> duplicates) {
-      this.pipeline = pipeline;
-      this.uniqueTag = uniqueTag;
-      this.unique = unique;
-      this.duplicatesTag = duplicatesTag;
-      this.duplicates = duplicates;
+      super(pipeline);
+      this.unique = output(uniqueTag, unique);
+      this.duplicates = output(duplicatesTag, duplicates);
     }
 
     /** The first arrival of every id, plus records without an id. */
@@ -351,20 +343,6 @@ public abstract class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T
     public PCollection<T> duplicates() {
       return duplicates;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(uniqueTag, unique, duplicatesTag, duplicates);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Bounded input with a source order: of an id's copies, the one read first is unique. */

@@ -17,8 +17,8 @@ import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import java.nio.charset.CharacterCodingException;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -31,9 +31,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -186,11 +183,8 @@ public abstract class ParseJson<T> extends PTransform<PCollection<RawRecord>, Pa
   }
 
   /** The parsed values and the dead letters of a {@link ParseJson}. */
-  public static final class Result<T> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<T> parsedTag;
+  public static final class Result<T> extends TaggedOutputs {
     private final PCollection<T> parsed;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(
@@ -199,11 +193,9 @@ public abstract class ParseJson<T> extends PTransform<PCollection<RawRecord>, Pa
         PCollection<T> parsed,
         TupleTag<DeadLetter> deadLetterTag,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.parsedTag = parsedTag;
-      this.parsed = parsed;
-      this.deadLetterTag = deadLetterTag;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.parsed = output(parsedTag, parsed);
+      this.deadLetters = output(deadLetterTag, deadLetters);
     }
 
     /** Successfully parsed values. */
@@ -215,20 +207,6 @@ public abstract class ParseJson<T> extends PTransform<PCollection<RawRecord>, Pa
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(parsedTag, parsed, deadLetterTag, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Parses into {@code T}; outputs the value, or the value keyed by its record's source. */

@@ -5,7 +5,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 
 import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -30,9 +30,6 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -289,11 +286,8 @@ public abstract class WindowedAggregate<InputT, K, AccumT, OutputT>
   }
 
   /** The outputs of {@link WindowedAggregate}: results per key and window, and late records. */
-  public static final class Result<K, OutputT, InputT> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<WindowResult<K, OutputT>> resultsTag;
+  public static final class Result<K, OutputT, InputT> extends TaggedOutputs {
     private final PCollection<WindowResult<K, OutputT>> results;
-    private final TupleTag<LateRecord<InputT>> lateTag;
     private final PCollection<LateRecord<InputT>> lateRecords;
 
     Result(
@@ -302,11 +296,9 @@ public abstract class WindowedAggregate<InputT, K, AccumT, OutputT>
         PCollection<WindowResult<K, OutputT>> results,
         TupleTag<LateRecord<InputT>> lateTag,
         PCollection<LateRecord<InputT>> lateRecords) {
-      this.pipeline = pipeline;
-      this.resultsTag = resultsTag;
-      this.results = results;
-      this.lateTag = lateTag;
-      this.lateRecords = lateRecords;
+      super(pipeline);
+      this.results = output(resultsTag, results);
+      this.lateRecords = output(lateTag, lateRecords);
     }
 
     /** One element per fired pane of each key and window. */
@@ -318,19 +310,5 @@ public abstract class WindowedAggregate<InputT, K, AccumT, OutputT>
     public PCollection<LateRecord<InputT>> lateRecords() {
       return lateRecords;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(resultsTag, results, lateTag, lateRecords);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }
