@@ -34,11 +34,6 @@ public final class SourceSpec {
         "--source: expected 'kafka' or 'file:<glob>', got '" + value + "'");
   }
 
-  /** Kafka, the source {@code kafka} names. */
-  public static SourceSpec kafka() {
-    return new SourceSpec(null);
-  }
-
   /** The files {@code glob} matches, as {@code file:<glob>} names them. */
   public static SourceSpec files(String glob) {
     if (glob == null || glob.isEmpty()) {
