@@ -5,7 +5,7 @@ import io.beamsuite.io.jdbc.ServingViews;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
 import io.beamsuite.pipelines.options.FlinkStreamingBundles;
 import io.beamsuite.pipelines.options.OptionsValidation;
-import io.beamsuite.pipelines.options.SourceSpec;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.views.EventTimeRange;
 import io.beamsuite.pipelines.views.RevenueAndPageViews;
 import java.io.PrintStream;
@@ -127,7 +127,8 @@ public final class KappaReplay {
     if (version < 1) {
       throw new IllegalArgumentException("--version: must be >= 1, got " + version);
     }
-    if (SourceSpec.parse(options.getSource()).isFile()) {
+    PipelineSettings settings = OptionsValidation.validate(options);
+    if (settings.source().isFile()) {
       throw new IllegalArgumentException(
           "--source: kappa-replay replays Kafka topics; the master dataset is the Lambda batch layer's");
     }
@@ -150,19 +151,17 @@ public final class KappaReplay {
               + " replay's offsets on checkpoints; that is how progress and catch-up are measured)");
     }
     if (runner.equals("DirectRunner")) {
+      // The runner's own option, not a builder's: Pipeline.create(options) hands it to the Direct
+      // runner, whose run() must return so that this command can poll the replay.
       options.as(DirectOptions.class).setBlockOnRun(false);
     }
-    OptionsValidation.validate(options);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     KappaViews views = KappaViews.on(db);
     if (views.isServed(version)) {
       throw new IllegalArgumentException(
           "--version: version " + version + " is being served; replay into a new version");
     }
-    if (options.getGroupId() == null) {
-      options.setGroupId("kappa-v" + version);
-    }
-    String group = options.getGroupId();
+    String group = settings.groupId() != null ? settings.groupId() : "kappa-v" + version;
     List<String> topics = List.of(options.getTransactionsTopic(), options.getClicksTopic());
 
     KafkaPositions kafka =
@@ -180,10 +179,10 @@ public final class KappaReplay {
           version, from, group, start, live, liveEventTime);
 
       // The one difference from the live pipelines: a watermark that follows event time only.
-      options.as(EventTimeWatermarkOptions.class).setEventTimeWatermark(true);
+      PipelineSettings replay = settings.withGroupId(group).withEventTimeWatermark(true);
       Pipeline pipeline = Pipeline.create(options);
       RevenueAndPageViews.build(
-          pipeline, options, EventTimeRange.all(), view -> KappaViews.table(view, version));
+          pipeline, options, replay, EventTimeRange.all(), view -> KappaViews.table(view, version));
       FlinkStreamingBundles.preferOneElementBundles(pipeline);
       Map<String, String> readStepByTopic =
           Map.of(

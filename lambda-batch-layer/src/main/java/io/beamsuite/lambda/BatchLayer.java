@@ -3,7 +3,7 @@ package io.beamsuite.lambda;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.ServingViews;
 import io.beamsuite.pipelines.options.OptionsValidation;
-import io.beamsuite.pipelines.options.SourceSpec;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.views.EventTimeRange;
 import io.beamsuite.pipelines.views.RevenueAndPageViews;
 import java.io.PrintStream;
@@ -37,8 +37,8 @@ public final class BatchLayer {
 
   /** Adds the batch layer's steps to {@code pipeline}; returns the version it writes. */
   public static long build(Pipeline pipeline, LambdaOptions options) {
-    OptionsValidation.validate(options);
-    if (!SourceSpec.parse(options.getSource()).isFile()) {
+    PipelineSettings settings = OptionsValidation.validate(options);
+    if (!settings.source().isFile()) {
       throw new IllegalArgumentException(
           "--source: the batch layer reads the master dataset, 'file:<dir>'; got '"
               + options.getSource()
@@ -71,6 +71,7 @@ public final class BatchLayer {
     RevenueAndPageViews.build(
         pipeline,
         options,
+        settings,
         EventTimeRange.before(cutoff),
         view -> ServingLayer.batchTable(view, version));
     return version;

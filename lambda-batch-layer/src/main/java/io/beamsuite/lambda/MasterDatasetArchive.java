@@ -1,7 +1,7 @@
 package io.beamsuite.lambda;
 
 import io.beamsuite.pipelines.options.OptionsValidation;
-import io.beamsuite.pipelines.options.SourceSpec;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.transforms.errors.DeadLetter;
@@ -72,8 +72,8 @@ public final class MasterDatasetArchive {
 
   /** Adds the archive's steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, ArchiveOptions options) {
-    OptionsValidation.validate(options);
-    if (SourceSpec.parse(options.getSource()).isFile()) {
+    PipelineSettings settings = OptionsValidation.validate(options);
+    if (settings.source().isFile()) {
       throw new IllegalArgumentException("--source: lambda-archive reads Kafka, --source=kafka");
     }
     OptionsValidation.requireAtLeast("--archiveFlushSeconds", options.getArchiveFlushSeconds(), 1);
@@ -89,7 +89,7 @@ public final class MasterDatasetArchive {
     for (String topic : List.of(options.getTransactionsTopic(), options.getClicksTopic())) {
       PCollectionTuple lines =
           pipeline
-              .apply("Read-" + topic, EventSource.of("kafka", options, topic))
+              .apply("Read-" + topic, EventSource.of(settings, options, topic))
               .apply(
                   "ToLine-" + topic,
                   ParDo.of(new ToPartitionedLineFn(topic))

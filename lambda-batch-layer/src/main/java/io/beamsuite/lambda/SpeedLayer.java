@@ -3,6 +3,7 @@ package io.beamsuite.lambda;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.ServingViews;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.views.EventTimeRange;
 import io.beamsuite.pipelines.views.RevenueAndPageViews;
 import java.sql.SQLException;
@@ -34,7 +35,7 @@ public final class SpeedLayer {
    * --cutoff}, else the served one).
    */
   public static Instant build(Pipeline pipeline, LambdaOptions options) {
-    OptionsValidation.validate(options);
+    PipelineSettings settings = OptionsValidation.validate(options);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     Instant cutoff;
     if (options.getCutoff().isEmpty()) {
@@ -56,7 +57,7 @@ public final class SpeedLayer {
       cutoff = Cutoff.parse(options.getCutoff());
     }
     RevenueAndPageViews.build(
-        pipeline, options, EventTimeRange.from(cutoff), ServingLayer::speedTable);
+        pipeline, options, settings, EventTimeRange.from(cutoff), ServingLayer::speedTable);
     return cutoff;
   }
 }

@@ -1,5 +1,6 @@
 package io.beamsuite.io.jdbc;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.records.SourceCoordinates;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -21,29 +22,43 @@ import org.apache.beam.sdk.values.PCollection;
  * parsed.deadLetters().apply("StoreDeadLetters", DeadLetterJdbcSink.to(db));
  * }</pre>
  */
-public final class DeadLetterJdbcSink
+@AutoValue
+public abstract class DeadLetterJdbcSink
     extends PTransform<PCollection<DeadLetter>, JdbcUpsertSink.Result> {
   /** The default table name. */
   public static final String DEFAULT_TABLE = "dead_letters";
 
-  private final JdbcConnectionSpec connection;
-  private final String table;
-  private final int batchSize;
+  abstract JdbcConnectionSpec connection();
 
-  private DeadLetterJdbcSink(JdbcConnectionSpec connection, String table, int batchSize) {
-    this.connection = connection;
-    this.table = SqlIdentifiers.qualifiedName(table);
-    this.batchSize = batchSize;
+  abstract String table();
+
+  abstract int batchSize();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setConnection(JdbcConnectionSpec connection);
+
+    abstract Builder setTable(String table);
+
+    abstract Builder setBatchSize(int batchSize);
+
+    abstract DeadLetterJdbcSink build();
   }
 
   /** Stores into {@value #DEFAULT_TABLE}. */
   public static DeadLetterJdbcSink to(JdbcConnectionSpec connection) {
-    return new DeadLetterJdbcSink(connection, DEFAULT_TABLE, JdbcUpsertSink.DEFAULT_BATCH_SIZE);
+    return new AutoValue_DeadLetterJdbcSink.Builder()
+        .setConnection(connection)
+        .setTable(SqlIdentifiers.qualifiedName(DEFAULT_TABLE))
+        .setBatchSize(JdbcUpsertSink.DEFAULT_BATCH_SIZE)
+        .build();
   }
 
   /** Stores into another table (validated now). */
   public DeadLetterJdbcSink withTable(String table) {
-    return new DeadLetterJdbcSink(connection, table, batchSize);
+    return toBuilder().setTable(SqlIdentifiers.qualifiedName(table)).build();
   }
 
   /** Dead letters per batch. */
@@ -51,11 +66,11 @@ public final class DeadLetterJdbcSink
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
     }
-    return new DeadLetterJdbcSink(connection, table, batchSize);
+    return toBuilder().setBatchSize(batchSize).build();
   }
 
   JdbcUpsertSink<DeadLetter> storeSink() {
-    return JdbcUpsertSink.<DeadLetter>to(connection, table)
+    return JdbcUpsertSink.<DeadLetter>to(connection(), table())
         .withColumn("stage", "text", DeadLetter::getStage)
         .withColumn("reason", "text", DeadLetter::getReason)
         .withColumn("detail", "text", DeadLetter::getDetail)
@@ -68,7 +83,7 @@ public final class DeadLetterJdbcSink
         .withColumn(
             "source_offset", "bigint", d -> source(d) == null ? null : source(d).getOffset())
         .withUniqueKey("stage", "source_topic", "source_partition", "source_offset")
-        .withBatchSize(batchSize)
+        .withBatchSize(batchSize())
         .withStage("jdbc-dead-letters");
   }
 
@@ -84,7 +99,7 @@ public final class DeadLetterJdbcSink
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    connection.populateDisplayData(builder);
-    builder.add(DisplayData.item("table", table));
+    connection().populateDisplayData(builder);
+    builder.add(DisplayData.item("table", table()));
   }
 }

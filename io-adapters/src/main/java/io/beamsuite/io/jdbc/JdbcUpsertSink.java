@@ -1,19 +1,17 @@
 package io.beamsuite.io.jdbc;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -61,7 +59,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * result.failures().apply(DeadLetterJdbcSink.to(db));
  * }</pre>
  */
-public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpsertSink.Result> {
+@AutoValue
+public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpsertSink.Result> {
   /** Default number of rows per batch. */
   public static final int DEFAULT_BATCH_SIZE = 500;
 
@@ -94,48 +93,63 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     }
   }
 
-  private final JdbcConnectionSpec connection;
-  private final String table;
-  private final List<Column<T>> columns;
-  private final List<String> keys;
-  private final int batchSize;
-  private final int maxAttempts;
-  private final long initialBackoffMillis;
-  private final String stage;
-  // Extra condition of ON CONFLICT DO UPDATE (MutationSink's position guard); trusted, built here.
-  private final @Nullable String conflictGuard;
-  // withUniqueKey: a unique index (nullable columns) and ON CONFLICT DO NOTHING instead of upserts.
-  private final boolean insertOnce;
-  // withMaxBufferTime: a buffered row is written at the latest this long after it arrived; 0 = off.
-  private final long maxBufferMillis;
-  // withSupersededRanges: {start column, end column} of merging windows, or null.
-  private final @Nullable List<String> supersededRange;
+  abstract JdbcConnectionSpec connection();
 
-  private JdbcUpsertSink(
-      JdbcConnectionSpec connection,
-      String table,
-      List<Column<T>> columns,
-      List<String> keys,
-      int batchSize,
-      int maxAttempts,
-      long initialBackoffMillis,
-      String stage,
-      @Nullable String conflictGuard,
-      boolean insertOnce,
-      long maxBufferMillis,
-      @Nullable List<String> supersededRange) {
-    this.connection = connection;
-    this.table = table;
-    this.columns = List.copyOf(columns);
-    this.keys = List.copyOf(keys);
-    this.batchSize = batchSize;
-    this.maxAttempts = maxAttempts;
-    this.initialBackoffMillis = initialBackoffMillis;
-    this.stage = stage;
-    this.conflictGuard = conflictGuard;
-    this.insertOnce = insertOnce;
-    this.maxBufferMillis = maxBufferMillis;
-    this.supersededRange = supersededRange;
+  abstract String table();
+
+  abstract List<Column<T>> columns();
+
+  abstract List<String> keys();
+
+  abstract int batchSize();
+
+  abstract int maxAttempts();
+
+  abstract long initialBackoffMillis();
+
+  abstract String stage();
+
+  /** Extra condition of ON CONFLICT DO UPDATE (MutationSink's position guard); trusted. */
+  abstract @Nullable String conflictGuard();
+
+  /** withUniqueKey: a unique index (nullable columns) and ON CONFLICT DO NOTHING. */
+  abstract boolean insertOnce();
+
+  /** withMaxBufferTime: a buffered row is written at the latest this long after; 0 = off. */
+  abstract long maxBufferMillis();
+
+  /** withSupersededRanges: {start column, end column} of merging windows, or null. */
+  abstract @Nullable List<String> supersededRange();
+
+  abstract Builder<T> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<T> {
+    abstract Builder<T> setConnection(JdbcConnectionSpec connection);
+
+    abstract Builder<T> setTable(String table);
+
+    abstract Builder<T> setColumns(List<Column<T>> columns);
+
+    abstract Builder<T> setKeys(List<String> keys);
+
+    abstract Builder<T> setBatchSize(int batchSize);
+
+    abstract Builder<T> setMaxAttempts(int maxAttempts);
+
+    abstract Builder<T> setInitialBackoffMillis(long initialBackoffMillis);
+
+    abstract Builder<T> setStage(String stage);
+
+    abstract Builder<T> setConflictGuard(@Nullable String conflictGuard);
+
+    abstract Builder<T> setInsertOnce(boolean insertOnce);
+
+    abstract Builder<T> setMaxBufferMillis(long maxBufferMillis);
+
+    abstract Builder<T> setSupersededRange(@Nullable List<String> supersededRange);
+
+    abstract JdbcUpsertSink<T> build();
   }
 
   /** Upserts into {@code table} (optionally {@code schema.table}; validated now). */
@@ -144,43 +158,30 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
       throw new IllegalArgumentException("connection must not be null");
     }
     SqlIdentifiers.qualifiedName(table);
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        List.of(),
-        List.of(),
-        DEFAULT_BATCH_SIZE,
-        DEFAULT_MAX_ATTEMPTS,
-        100,
-        "jdbc-upsert-" + table,
-        null,
-        false,
-        0L,
-        null);
+    return new AutoValue_JdbcUpsertSink.Builder<T>()
+        .setConnection(connection)
+        .setTable(table)
+        .setColumns(List.of())
+        .setKeys(List.of())
+        .setBatchSize(DEFAULT_BATCH_SIZE)
+        .setMaxAttempts(DEFAULT_MAX_ATTEMPTS)
+        .setInitialBackoffMillis(100)
+        .setStage("jdbc-upsert-" + table)
+        .setInsertOnce(false)
+        .setMaxBufferMillis(0L)
+        .build();
   }
 
   /** Declares a column with its SQL type (e.g. {@code numeric(12,2)}) and value extractor. */
   public JdbcUpsertSink<T> withColumn(
       String name, String sqlType, SerializableFunction<T, @Nullable Object> extractor) {
     Column<T> column = new Column<>(name, sqlType, extractor);
-    if (columns.stream().anyMatch(c -> c.name.equals(name))) {
+    if (columns().stream().anyMatch(c -> c.name.equals(name))) {
       throw new IllegalArgumentException("column " + name + " declared twice");
     }
-    List<Column<T>> more = new ArrayList<>(columns);
+    List<Column<T>> more = new ArrayList<>(columns());
     more.add(column);
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        more,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        conflictGuard,
-        insertOnce,
-        maxBufferMillis,
-        supersededRange);
+    return toBuilder().setColumns(List.copyOf(more)).build();
   }
 
   /** The natural key: the conflict target and the primary key of a created table. */
@@ -205,19 +206,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     for (String key : keyColumns) {
       valid.add(SqlIdentifiers.name(key));
     }
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        valid,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        conflictGuard,
-        once,
-        maxBufferMillis,
-        supersededRange);
+    return toBuilder().setKeys(List.copyOf(valid)).setInsertOnce(once).build();
   }
 
   /** Rows per batch (one transaction); default {@value #DEFAULT_BATCH_SIZE}. */
@@ -225,19 +214,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
     }
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        conflictGuard,
-        insertOnce,
-        maxBufferMillis,
-        supersededRange);
+    return toBuilder().setBatchSize(batchSize).build();
   }
 
   /**
@@ -257,19 +234,10 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
    * }</pre>
    */
   public JdbcUpsertSink<T> withSupersededRanges(String startColumn, String endColumn) {
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        conflictGuard,
-        insertOnce,
-        maxBufferMillis,
-        List.of(SqlIdentifiers.name(startColumn), SqlIdentifiers.name(endColumn)));
+    return toBuilder()
+        .setSupersededRange(
+            List.of(SqlIdentifiers.name(startColumn), SqlIdentifiers.name(endColumn)))
+        .build();
   }
 
   /**
@@ -283,19 +251,7 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     if (maxBufferTime == null || maxBufferTime.getMillis() < 1) {
       throw new IllegalArgumentException("maxBufferTime must be positive, got " + maxBufferTime);
     }
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        conflictGuard,
-        insertOnce,
-        maxBufferTime.getMillis(),
-        supersededRange);
+    return toBuilder().setMaxBufferMillis(maxBufferTime.getMillis()).build();
   }
 
   /** Attempts for transient errors and the first backoff (doubling, capped at 5 s). */
@@ -303,19 +259,10 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     if (maxAttempts < 1 || initialBackoff == null || initialBackoff.getMillis() < 1) {
       throw new IllegalArgumentException("maxAttempts >= 1 and a positive backoff are required");
     }
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoff.getMillis(),
-        stage,
-        conflictGuard,
-        insertOnce,
-        maxBufferMillis,
-        supersededRange);
+    return toBuilder()
+        .setMaxAttempts(maxAttempts)
+        .setInitialBackoffMillis(initialBackoff.getMillis())
+        .build();
   }
 
   /** The stage name written into dead letters; default {@code jdbc-upsert-<table>}. */
@@ -323,35 +270,11 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        conflictGuard,
-        insertOnce,
-        maxBufferMillis,
-        supersededRange);
+    return toBuilder().setStage(stage).build();
   }
 
   JdbcUpsertSink<T> withConflictGuard(String guard) {
-    return new JdbcUpsertSink<>(
-        connection,
-        table,
-        columns,
-        keys,
-        batchSize,
-        maxAttempts,
-        initialBackoffMillis,
-        stage,
-        guard,
-        insertOnce,
-        maxBufferMillis,
-        supersededRange);
+    return toBuilder().setConflictGuard(guard).build();
   }
 
   /**
@@ -360,30 +283,31 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
    */
   public void createTable() throws java.sql.SQLException {
     JdbcWrites.ensureCreated(
-        connection.dataSource(), connection.jdbcUrl() + "|" + table, createTableSql());
+        connection().dataSource(), connection().jdbcUrl() + "|" + table(), createTableSql());
   }
 
   /** {@code CREATE TABLE IF NOT EXISTS} for the declared columns and key. */
   String createTableSql() {
-    return UpsertStatements.createTable(table, columns, keys, insertOnce);
+    return UpsertStatements.createTable(table(), columns(), keys(), insertOnce());
   }
 
   /** The parameterized insert/upsert statement. */
   String upsertSql() {
-    String upsert = UpsertStatements.upsert(table, columns, keys, insertOnce, conflictGuard);
-    return supersededRange == null
+    String upsert =
+        UpsertStatements.upsert(table(), columns(), keys(), insertOnce(), conflictGuard());
+    List<String> range = supersededRange();
+    return range == null
         ? upsert
-        : UpsertStatements.deletingSuperseded(
-            upsert, table, keys, supersededRange.get(0), supersededRange.get(1));
+        : UpsertStatements.deletingSuperseded(upsert, table(), keys(), range.get(0), range.get(1));
   }
 
   @Override
   public Result expand(PCollection<T> input) {
-    if (columns.isEmpty()) {
+    if (columns().isEmpty()) {
       throw new IllegalStateException("declare at least one column with withColumn(...)");
     }
-    for (String key : keys) {
-      if (columns.stream().noneMatch(c -> c.name.equals(key))) {
+    for (String key : keys()) {
+      if (columns().stream().noneMatch(c -> c.name.equals(key))) {
         throw new IllegalStateException("key column " + key + " is not a declared column");
       }
     }
@@ -393,16 +317,16 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
                 "Upsert",
                 ParDo.of(
                     new UpsertWriteFn<>(
-                        connection,
-                        table,
-                        columns,
+                        connection(),
+                        table(),
+                        columns(),
                         createTableSql(),
                         upsertSql(),
-                        batchSize,
-                        maxAttempts,
-                        initialBackoffMillis,
-                        maxBufferMillis,
-                        stage)))
+                        batchSize(),
+                        maxAttempts(),
+                        initialBackoffMillis(),
+                        maxBufferMillis(),
+                        stage())))
             .setCoder(DeadLetter.coder());
     return new Result(input.getPipeline(), failures);
   }
@@ -410,42 +334,27 @@ public final class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcUpse
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    connection.populateDisplayData(builder);
+    connection().populateDisplayData(builder);
     builder
-        .add(DisplayData.item("table", table))
-        .add(DisplayData.item(insertOnce ? "uniqueKey" : "key", String.join(",", keys)))
-        .add(DisplayData.item("batchSize", batchSize))
-        .addIfNotDefault(DisplayData.item("maxBufferMillis", maxBufferMillis), 0L);
+        .add(DisplayData.item("table", table()))
+        .add(DisplayData.item(insertOnce() ? "uniqueKey" : "key", String.join(",", keys())))
+        .add(DisplayData.item("batchSize", batchSize()))
+        .addIfNotDefault(DisplayData.item("maxBufferMillis", maxBufferMillis()), 0L);
   }
 
   /** The rows the database refused, as dead letters. */
-  public static final class Result implements POutput {
+  public static final class Result extends TaggedOutputs {
     private static final TupleTag<DeadLetter> FAILURES = new TupleTag<>("failures");
-    private final Pipeline pipeline;
     private final PCollection<DeadLetter> failures;
 
     Result(Pipeline pipeline, PCollection<DeadLetter> failures) {
-      this.pipeline = pipeline;
-      this.failures = failures;
+      super(pipeline);
+      this.failures = output(FAILURES, failures);
     }
 
     /** Rows refused by the database (or by an extractor), with reasons; schema-coded. */
     public PCollection<DeadLetter> failures() {
       return failures;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(FAILURES, failures);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

@@ -1,5 +1,6 @@
 package io.beamsuite.io.jdbc;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.cdc.Mutation;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -50,7 +51,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * // SELECT * FROM customers_replica WHERE NOT _deleted
  * }</pre>
  */
-public final class MutationSink<K, V>
+@AutoValue
+public abstract class MutationSink<K, V>
     extends PTransform<PCollection<Mutation<K, V>>, JdbcUpsertSink.Result> {
   /** The tombstone flag column. */
   public static final String DELETED_COLUMN = "_deleted";
@@ -61,7 +63,7 @@ public final class MutationSink<K, V>
   /** Sequence within the log position of the change that wrote the row. */
   public static final String POSITION_SEQUENCE_COLUMN = "_position_seq";
 
-  private static final class Col<X> implements Serializable {
+  static final class Col<X> implements Serializable {
     private static final long serialVersionUID = 1L;
     final String name;
     final String sqlType;
@@ -78,46 +80,59 @@ public final class MutationSink<K, V>
     }
   }
 
-  private final JdbcConnectionSpec connection;
-  private final String table;
-  private final List<Col<K>> keyColumns;
-  private final List<Col<V>> valueColumns;
-  private final int batchSize;
+  abstract JdbcConnectionSpec connection();
 
-  private MutationSink(
-      JdbcConnectionSpec connection,
-      String table,
-      List<Col<K>> keyColumns,
-      List<Col<V>> valueColumns,
-      int batchSize) {
-    this.connection = connection;
-    this.table = table;
-    this.keyColumns = List.copyOf(keyColumns);
-    this.valueColumns = List.copyOf(valueColumns);
-    this.batchSize = batchSize;
+  abstract String table();
+
+  abstract List<Col<K>> keyColumns();
+
+  abstract List<Col<V>> valueColumns();
+
+  abstract int batchSize();
+
+  abstract Builder<K, V> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<K, V> {
+    abstract Builder<K, V> setConnection(JdbcConnectionSpec connection);
+
+    abstract Builder<K, V> setTable(String table);
+
+    abstract Builder<K, V> setKeyColumns(List<Col<K>> keyColumns);
+
+    abstract Builder<K, V> setValueColumns(List<Col<V>> valueColumns);
+
+    abstract Builder<K, V> setBatchSize(int batchSize);
+
+    abstract MutationSink<K, V> build();
   }
 
   /** Applies mutations to {@code table} (validated now). */
   public static <K, V> MutationSink<K, V> to(JdbcConnectionSpec connection, String table) {
     SqlIdentifiers.qualifiedName(table);
-    return new MutationSink<>(
-        connection, table, List.of(), List.of(), JdbcUpsertSink.DEFAULT_BATCH_SIZE);
+    return new AutoValue_MutationSink.Builder<K, V>()
+        .setConnection(connection)
+        .setTable(table)
+        .setKeyColumns(List.of())
+        .setValueColumns(List.of())
+        .setBatchSize(JdbcUpsertSink.DEFAULT_BATCH_SIZE)
+        .build();
   }
 
   /** A primary-key column, read from the mutation's key. */
   public MutationSink<K, V> withKeyColumn(
       String name, String sqlType, SerializableFunction<K, @Nullable Object> extractor) {
-    List<Col<K>> more = new ArrayList<>(keyColumns);
+    List<Col<K>> more = new ArrayList<>(keyColumns());
     more.add(new Col<>(name, sqlType, extractor));
-    return new MutationSink<>(connection, table, more, valueColumns, batchSize);
+    return toBuilder().setKeyColumns(List.copyOf(more)).build();
   }
 
   /** A value column, read from an upsert's row image; {@code NULL} in tombstones. */
   public MutationSink<K, V> withValueColumn(
       String name, String sqlType, SerializableFunction<V, @Nullable Object> extractor) {
-    List<Col<V>> more = new ArrayList<>(valueColumns);
+    List<Col<V>> more = new ArrayList<>(valueColumns());
     more.add(new Col<>(name, sqlType, extractor));
-    return new MutationSink<>(connection, table, keyColumns, more, batchSize);
+    return toBuilder().setValueColumns(List.copyOf(more)).build();
   }
 
   /** Mutations per batch; default {@value JdbcUpsertSink#DEFAULT_BATCH_SIZE}. */
@@ -125,24 +140,24 @@ public final class MutationSink<K, V>
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
     }
-    return new MutationSink<>(connection, table, keyColumns, valueColumns, batchSize);
+    return toBuilder().setBatchSize(batchSize).build();
   }
 
   JdbcUpsertSink<Mutation<K, V>> upsertSink() {
-    if (keyColumns.isEmpty()) {
+    if (keyColumns().isEmpty()) {
       throw new IllegalStateException("declare the key with withKeyColumn(...)");
     }
     JdbcUpsertSink<Mutation<K, V>> sink =
-        JdbcUpsertSink.<Mutation<K, V>>to(connection, table)
-            .withBatchSize(batchSize)
-            .withStage("jdbc-mutations-" + table);
+        JdbcUpsertSink.<Mutation<K, V>>to(connection(), table())
+            .withBatchSize(batchSize())
+            .withStage("jdbc-mutations-" + table());
     List<String> keys = new ArrayList<>();
-    for (Col<K> key : keyColumns) {
+    for (Col<K> key : keyColumns()) {
       SerializableFunction<K, @Nullable Object> fn = key.extractor;
       sink = sink.withColumn(key.name, key.sqlType, m -> fn.apply(m.key()));
       keys.add(key.name);
     }
-    for (Col<V> value : valueColumns) {
+    for (Col<V> value : valueColumns()) {
       SerializableFunction<V, @Nullable Object> fn = value.extractor;
       sink =
           sink.withColumn(value.name, value.sqlType, m -> m.isDelete() ? null : fn.apply(m.row()));
@@ -164,7 +179,7 @@ public final class MutationSink<K, V>
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    connection.populateDisplayData(builder);
-    builder.add(DisplayData.item("table", table));
+    connection().populateDisplayData(builder);
+    builder.add(DisplayData.item("table", table()));
   }
 }

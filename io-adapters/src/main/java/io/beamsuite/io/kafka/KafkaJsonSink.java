@@ -2,6 +2,7 @@ package io.beamsuite.io.kafka;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
@@ -34,27 +35,37 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     KafkaJsonSink.to("127.0.0.1:9092", "alerts").withExactlyOnce(1, "fraud-alerts-sink"));
  * }</pre>
  */
-public final class KafkaJsonSink extends PTransform<PCollection<KV<String, String>>, PDone> {
-  private final String bootstrapServers;
-  private final String topic;
-  private final int numShards;
-  private final @Nullable String sinkGroupId;
-  private final Map<String, Object> producerConfig;
-  private final KafkaClientProperties clientProperties;
+@AutoValue
+public abstract class KafkaJsonSink extends PTransform<PCollection<KV<String, String>>, PDone> {
+  abstract String bootstrapServers();
 
-  private KafkaJsonSink(
-      String bootstrapServers,
-      String topic,
-      int numShards,
-      @Nullable String sinkGroupId,
-      Map<String, Object> producerConfig,
-      KafkaClientProperties clientProperties) {
-    this.bootstrapServers = bootstrapServers;
-    this.topic = topic;
-    this.numShards = numShards;
-    this.sinkGroupId = sinkGroupId;
-    this.producerConfig = producerConfig;
-    this.clientProperties = clientProperties;
+  abstract String topic();
+
+  abstract int numShards();
+
+  abstract @Nullable String sinkGroupId();
+
+  abstract Map<String, Object> producerConfig();
+
+  abstract KafkaClientProperties clientProperties();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setBootstrapServers(String bootstrapServers);
+
+    abstract Builder setTopic(String topic);
+
+    abstract Builder setNumShards(int numShards);
+
+    abstract Builder setSinkGroupId(@Nullable String sinkGroupId);
+
+    abstract Builder setProducerConfig(Map<String, Object> producerConfig);
+
+    abstract Builder setClientProperties(KafkaClientProperties clientProperties);
+
+    abstract KafkaJsonSink build();
   }
 
   /** Writes to {@code topic} on the cluster at {@code bootstrapServers}. */
@@ -64,8 +75,13 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
     if (bootstrapServers.isBlank() || topic.isBlank()) {
       throw new IllegalArgumentException("bootstrapServers and topic must be non-blank");
     }
-    return new KafkaJsonSink(
-        bootstrapServers, topic, 0, null, Map.of(), KafkaClientProperties.none());
+    return new AutoValue_KafkaJsonSink.Builder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopic(topic)
+        .setNumShards(0)
+        .setProducerConfig(Map.of())
+        .setClientProperties(KafkaClientProperties.none())
+        .build();
   }
 
   /**
@@ -79,8 +95,7 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
     if (sinkGroupId == null || sinkGroupId.isBlank()) {
       throw new IllegalArgumentException("sinkGroupId must be non-blank");
     }
-    return new KafkaJsonSink(
-        bootstrapServers, topic, numShards, sinkGroupId, producerConfig, clientProperties);
+    return toBuilder().setNumShards(numShards).setSinkGroupId(sinkGroupId).build();
   }
 
   /**
@@ -88,10 +103,9 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
    * logged or rendered by this transform.
    */
   public KafkaJsonSink withProducerConfig(Map<String, Object> extra) {
-    Map<String, Object> merged = new HashMap<>(producerConfig);
+    Map<String, Object> merged = new HashMap<>(producerConfig());
     merged.putAll(extra);
-    return new KafkaJsonSink(
-        bootstrapServers, topic, numShards, sinkGroupId, Map.copyOf(merged), clientProperties);
+    return toBuilder().setProducerConfig(Map.copyOf(merged)).build();
   }
 
   /**
@@ -101,31 +115,30 @@ public final class KafkaJsonSink extends PTransform<PCollection<KV<String, Strin
    */
   public KafkaJsonSink withClientProperties(KafkaClientProperties properties) {
     checkArgumentNotNull(properties, "properties");
-    return new KafkaJsonSink(
-        bootstrapServers, topic, numShards, sinkGroupId, producerConfig, properties);
+    return toBuilder().setClientProperties(properties).build();
   }
 
   @Override
   public PDone expand(PCollection<KV<String, String>> input) {
-    Map<String, Object> config = clientProperties.plainProperties();
-    config.putAll(producerConfig);
+    Map<String, Object> config = clientProperties().plainProperties();
+    config.putAll(producerConfig());
     config.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
     config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     KafkaIO.Write<String, String> write =
         KafkaIO.<String, String>write()
-            .withBootstrapServers(bootstrapServers)
-            .withTopic(topic)
+            .withBootstrapServers(bootstrapServers())
+            .withTopic(topic())
             .withKeySerializer(StringSerializer.class)
             .withValueSerializer(StringSerializer.class)
             .withProducerConfigUpdates(config);
-    if (clientProperties.secretsFile() != null) {
+    if (clientProperties().secretsFile() != null) {
       write =
           write
-              .withProducerFactoryFn(clientProperties.<String, String>producerFactory())
-              .withConsumerFactoryFn(clientProperties.consumerFactory());
+              .withProducerFactoryFn(clientProperties().<String, String>producerFactory())
+              .withConsumerFactoryFn(clientProperties().consumerFactory());
     }
-    if (sinkGroupId != null) {
-      write = write.withEOS(numShards, sinkGroupId);
+    if (sinkGroupId() != null) {
+      write = write.withEOS(numShards(), sinkGroupId());
     }
     return input
         .apply("CountWritten", MapElements.via(new CountFn()))

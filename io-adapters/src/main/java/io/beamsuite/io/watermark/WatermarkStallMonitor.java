@@ -2,6 +2,7 @@ package io.beamsuite.io.watermark;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -44,25 +45,36 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> the records of the watched input
  */
-public final class WatermarkStallMonitor<T>
+@AutoValue
+public abstract class WatermarkStallMonitor<T>
     extends PTransform<PCollection<T>, PCollection<String>> {
   /** Threshold unless {@link #withThreshold} says otherwise. */
   public static final Duration DEFAULT_THRESHOLD = Duration.standardMinutes(2);
 
   private static final long PROBE_INTERVAL_MILLIS = 1_000;
 
-  private final String inputName;
-  private final Duration threshold;
+  abstract String inputName();
 
-  private WatermarkStallMonitor(String inputName, Duration threshold) {
-    this.inputName = inputName;
-    this.threshold = threshold;
+  abstract Duration threshold();
+
+  abstract Builder<T> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<T> {
+    abstract Builder<T> setInputName(String inputName);
+
+    abstract Builder<T> setThreshold(Duration threshold);
+
+    abstract WatermarkStallMonitor<T> build();
   }
 
   /** Watches the input called {@code inputName} in the warnings (e.g. {@code "topic clicks"}). */
   public static <T> WatermarkStallMonitor<T> of(String inputName) {
     checkArgumentNotNull(inputName, "inputName");
-    return new WatermarkStallMonitor<>(inputName, DEFAULT_THRESHOLD);
+    return new AutoValue_WatermarkStallMonitor.Builder<T>()
+        .setInputName(inputName)
+        .setThreshold(DEFAULT_THRESHOLD)
+        .build();
   }
 
   /** How long a probe may wait for the watermark before the input counts as stalled. */
@@ -71,15 +83,15 @@ public final class WatermarkStallMonitor<T>
     if (!threshold.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("threshold must be positive, got " + threshold);
     }
-    return new WatermarkStallMonitor<>(inputName, threshold);
+    return toBuilder().setThreshold(threshold).build();
   }
 
   @Override
   public PCollection<String> expand(PCollection<T> input) {
     return input
-        .apply("SampleProbes", ParDo.of(new SampleProbesFn<T>(inputName)))
+        .apply("SampleProbes", ParDo.of(new SampleProbesFn<T>(inputName())))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-        .apply("DetectStalls", ParDo.of(new DetectStallsFn(threshold)))
+        .apply("DetectStalls", ParDo.of(new DetectStallsFn(threshold())))
         .setCoder(StringUtf8Coder.of());
   }
 

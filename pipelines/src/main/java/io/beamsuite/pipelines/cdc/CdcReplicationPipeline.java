@@ -4,6 +4,7 @@ import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.MutationSink;
 import io.beamsuite.pipelines.model.Customer;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.transforms.cdc.ApplyChanges;
@@ -31,16 +32,14 @@ public final class CdcReplicationPipeline {
 
   /** Adds the replication steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, CdcReplicationOptions options) {
-    OptionsValidation.validate(options);
+    PipelineSettings settings = OptionsValidation.validate(options);
     OptionsValidation.requireAtLeast(
         "--tombstoneRetentionHours", options.getTombstoneRetentionHours(), 1);
     JdbcConnectionSpec db = OptionsValidation.database(options);
 
     DebeziumJson.Result<String, Customer> changes =
         pipeline
-            .apply(
-                "ReadChanges",
-                EventSource.of(options.getSource(), options, options.getChangesTopic()))
+            .apply("ReadChanges", EventSource.of(settings, options, options.getChangesTopic()))
             .apply(
                 "ParseChanges",
                 DebeziumJson.parse(Customer.class)

@@ -3,6 +3,7 @@ package io.beamsuite.pipelines.clickstream;
 import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.views.PageViewsPerMinute;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
@@ -44,16 +45,14 @@ public final class ClickstreamPipeline {
 
   /** Adds the clickstream steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, ClickstreamOptions options) {
-    OptionsValidation.validate(options);
+    PipelineSettings settings = OptionsValidation.validate(options);
     OptionsValidation.requireAtLeast("--sessionGapMinutes", options.getSessionGapMinutes(), 1);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
 
     UniqueEvents.Result<Click> clicks =
         pipeline
-            .apply(
-                "ReadClicks",
-                EventSource.of(options.getSource(), options, options.getClicksTopic()))
+            .apply("ReadClicks", EventSource.of(settings, options, options.getClicksTopic()))
             .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
 
     WindowedAggregate.Result<String, Long, Click> pageViews =

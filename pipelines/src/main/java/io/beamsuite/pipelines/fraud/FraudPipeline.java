@@ -8,6 +8,7 @@ import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.options.Guarantee;
 import io.beamsuite.pipelines.options.LowLatencyOptions;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
@@ -82,8 +83,8 @@ public final class FraudPipeline {
 
   /** Adds the fraud steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, FraudOptions options) {
-    validate(options);
-    if (streaming(options)) {
+    Settings settings = validate(options);
+    if (streaming(settings.common(), options)) {
       LowLatencyOptions.preferLowLatencyOnFlink(options);
     }
     JdbcConnectionSpec db = OptionsValidation.database(options);
@@ -93,7 +94,7 @@ public final class FraudPipeline {
         pipeline
             .apply(
                 "ReadTransactions",
-                EventSource.of(options.getSource(), options, options.getTransactionsTopic()))
+                EventSource.of(settings.common(), options, options.getTransactionsTopic()))
             .apply(
                 "UniqueTransactions",
                 UniqueEvents.of(Transaction.class, "parse-transactions", options));
@@ -106,7 +107,8 @@ public final class FraudPipeline {
                 // watermark (and its records in flight) hold the as-of join back until the
                 // versions valid for a transaction have arrived; Kafka record time (the commit,
                 // usually far later than the business time) let transactions overtake them.
-                EventSource.of(options.getCustomersSource(), options, options.getCustomersTopic())
+                EventSource.of(settings.common(), options, options.getCustomersTopic())
+                    .withSource(settings.customersSource())
                     .withMaxRecords(customersMaxRecords(options))
                     .withMaxOutOfOrdernessSeconds(options.getCustomersMaxOutOfOrdernessSeconds())
                     .withEventTimeField("after.updated_at"))
@@ -177,7 +179,7 @@ public final class FraudPipeline {
       KafkaJsonSink sink =
           KafkaJsonSink.to(options.getBootstrapServers(), options.getAlertsTopic())
               .withClientProperties(OptionsValidation.kafkaClient(options));
-      if (Guarantee.parse(options.getGuarantee()) == Guarantee.EXACTLY_ONCE) {
+      if (settings.common().guarantee() == Guarantee.EXACTLY_ONCE) {
         sink = sink.withExactlyOnce(1, "beamsuite-fraud-" + options.getAlertsTopic());
       }
       alerts
@@ -202,12 +204,16 @@ public final class FraudPipeline {
         .apply("DeadLetters", DeadLetterOutput.to(db, options));
   }
 
-  private static void validate(FraudOptions options) {
-    OptionsValidation.validate(options);
+  /** The run's parsed settings and the parsed {@code --customersSource}. */
+  private record Settings(PipelineSettings common, SourceSpec customersSource) {}
+
+  private static Settings validate(FraudOptions options) {
+    PipelineSettings common = OptionsValidation.validate(options);
     OptionsValidation.requireNonBlank("--transactionsTopic", options.getTransactionsTopic());
     OptionsValidation.requireNonBlank("--customersTopic", options.getCustomersTopic());
+    SourceSpec customersSource;
     try {
-      SourceSpec.parse(options.getCustomersSource());
+      customersSource = SourceSpec.parse(options.getCustomersSource());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "--customersSource: expected 'kafka' or 'file:<glob>', got '"
@@ -233,12 +239,13 @@ public final class FraudPipeline {
     OptionsValidation.requireAtLeast(
         "--customersIdleTimeoutSeconds", options.getCustomersIdleTimeoutSeconds(), 1);
     OptionsValidation.requireAtLeast("--alertFlushMillis", options.getAlertFlushMillis(), 1);
+    return new Settings(common, customersSource);
   }
 
   /** A streaming run: asked for, or an unbounded Kafka read of the transactions. */
-  private static boolean streaming(FraudOptions options) {
+  private static boolean streaming(PipelineSettings settings, FraudOptions options) {
     boolean unboundedKafka =
-        !SourceSpec.parse(options.getSource()).isFile()
+        !settings.source().isFile()
             && options.getMaxRecords() == 0
             && options.getMaxReadSeconds() == 0;
     return unboundedKafka || options.as(StreamingOptions.class).isStreaming();

@@ -1,7 +1,9 @@
 package io.beamsuite.pipelines.fraud;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.transforms.errors.DeadLetter;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import io.beamsuite.transforms.windowing.LateRecord;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -20,9 +22,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
@@ -56,7 +55,8 @@ import org.joda.time.Duration;
  * rules.alerts(); // FraudAlert rows keyed (rule, event_id)
  * }</pre>
  */
-public final class TrailingWindowRules
+@AutoValue
+public abstract class TrailingWindowRules
     extends PTransform<PCollection<Transaction>, TrailingWindowRules.Result> {
   /** Stage of the dead letters this transform writes. */
   public static final String STAGE = "fraud-trailing-rules";
@@ -64,57 +64,64 @@ public final class TrailingWindowRules
   /** Default cap on a customer's retained transactions. */
   public static final int DEFAULT_MAX_HISTORY = 10_000;
 
-  private final long countryWindowMillis;
-  private final long minCountries;
-  private final long velocityWindowMillis;
-  private final long velocityCount;
-  private final long allowedLatenessMillis;
-  private final int maxHistory;
+  abstract long countryWindowMillis();
 
-  private TrailingWindowRules(
-      long countryWindowMillis,
-      long minCountries,
-      long velocityWindowMillis,
-      long velocityCount,
-      long allowedLatenessMillis,
-      int maxHistory) {
-    this.countryWindowMillis = countryWindowMillis;
-    this.minCountries = minCountries;
-    this.velocityWindowMillis = velocityWindowMillis;
-    this.velocityCount = velocityCount;
-    this.allowedLatenessMillis = allowedLatenessMillis;
-    this.maxHistory = maxHistory;
+  abstract long minCountries();
+
+  abstract long velocityWindowMillis();
+
+  abstract long velocityCount();
+
+  abstract long allowedLatenessMillis();
+
+  abstract int maxHistory();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setCountryWindowMillis(long countryWindowMillis);
+
+    abstract Builder setMinCountries(long minCountries);
+
+    abstract Builder setVelocityWindowMillis(long velocityWindowMillis);
+
+    abstract Builder setVelocityCount(long velocityCount);
+
+    abstract Builder setAllowedLatenessMillis(long allowedLatenessMillis);
+
+    abstract Builder setMaxHistory(int maxHistory);
+
+    abstract TrailingWindowRules build();
   }
 
   /** The pipeline's defaults: 3 countries in 10 min, 5 transactions in 1 min, 10 min lateness. */
   public static TrailingWindowRules of() {
-    return new TrailingWindowRules(600_000, 3, 60_000, 5, 600_000, DEFAULT_MAX_HISTORY);
+    return new AutoValue_TrailingWindowRules.Builder()
+        .setCountryWindowMillis(600_000)
+        .setMinCountries(3)
+        .setVelocityWindowMillis(60_000)
+        .setVelocityCount(5)
+        .setAllowedLatenessMillis(600_000)
+        .setMaxHistory(DEFAULT_MAX_HISTORY)
+        .build();
   }
 
   /** {@code many_countries}: at least {@code minimum} distinct countries within {@code window}. */
   public TrailingWindowRules withManyCountries(Duration window, long minimum) {
     requirePositive("country window", window.getMillis());
     requirePositive("minimum countries", minimum);
-    return new TrailingWindowRules(
-        window.getMillis(),
-        minimum,
-        velocityWindowMillis,
-        velocityCount,
-        allowedLatenessMillis,
-        maxHistory);
+    return toBuilder().setCountryWindowMillis(window.getMillis()).setMinCountries(minimum).build();
   }
 
   /** {@code velocity}: at least {@code minimum} transactions within {@code window}. */
   public TrailingWindowRules withVelocity(Duration window, long minimum) {
     requirePositive("velocity window", window.getMillis());
     requirePositive("velocity count", minimum);
-    return new TrailingWindowRules(
-        countryWindowMillis,
-        minCountries,
-        window.getMillis(),
-        minimum,
-        allowedLatenessMillis,
-        maxHistory);
+    return toBuilder()
+        .setVelocityWindowMillis(window.getMillis())
+        .setVelocityCount(minimum)
+        .build();
   }
 
   /** How long (event time) after the watermark passed a transaction it is still accepted. */
@@ -122,25 +129,13 @@ public final class TrailingWindowRules
     if (lateness.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must be >= 0, got " + lateness);
     }
-    return new TrailingWindowRules(
-        countryWindowMillis,
-        minCountries,
-        velocityWindowMillis,
-        velocityCount,
-        lateness.getMillis(),
-        maxHistory);
+    return toBuilder().setAllowedLatenessMillis(lateness.getMillis()).build();
   }
 
   /** Most transactions kept per customer in a streaming run; see the class documentation. */
   public TrailingWindowRules withMaxHistory(int maxHistory) {
     requirePositive("max history", maxHistory);
-    return new TrailingWindowRules(
-        countryWindowMillis,
-        minCountries,
-        velocityWindowMillis,
-        velocityCount,
-        allowedLatenessMillis,
-        maxHistory);
+    return toBuilder().setMaxHistory(maxHistory).build();
   }
 
   private static void requirePositive(String what, long value) {
@@ -151,7 +146,8 @@ public final class TrailingWindowRules
 
   @Override
   public Result expand(PCollection<Transaction> transactions) {
-    Rules rules = new Rules(countryWindowMillis, minCountries, velocityWindowMillis, velocityCount);
+    Rules rules =
+        new Rules(countryWindowMillis(), minCountries(), velocityWindowMillis(), velocityCount());
     Tags tags = new Tags();
     PCollectionTuple outputs;
     if (transactions.isBounded() == PCollection.IsBounded.BOUNDED) {
@@ -170,7 +166,9 @@ public final class TrailingWindowRules
               .setCoder(KvCoder.of(StringUtf8Coder.of(), transactions.getCoder()))
               .apply(
                   "EvaluateOnArrival",
-                  ParDo.of(new EvaluateOnArrivalFn(rules, allowedLatenessMillis, maxHistory, tags))
+                  ParDo.of(
+                          new EvaluateOnArrivalFn(
+                              rules, allowedLatenessMillis(), maxHistory(), tags))
                       .withOutputTags(tags.alerts, tags.others()));
     }
     Coder<LateRecord<Transaction>> lateCoder = LateRecord.coder(transactions.getCoder());
@@ -183,8 +181,7 @@ public final class TrailingWindowRules
   }
 
   /** Alerts, records late for each rule, and dead letters. */
-  public static final class Result implements POutput {
-    private final Pipeline pipeline;
+  public static final class Result extends TaggedOutputs {
     private final PCollection<FraudAlert> alerts;
     private final PCollection<LateRecord<Transaction>> lateManyCountries;
     private final PCollection<LateRecord<Transaction>> lateVelocity;
@@ -196,11 +193,13 @@ public final class TrailingWindowRules
         PCollection<LateRecord<Transaction>> lateManyCountries,
         PCollection<LateRecord<Transaction>> lateVelocity,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.alerts = alerts;
-      this.lateManyCountries = lateManyCountries;
-      this.lateVelocity = lateVelocity;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.alerts = output(new TupleTag<FraudAlert>("alerts"), alerts);
+      this.lateManyCountries =
+          output(new TupleTag<LateRecord<Transaction>>("lateManyCountries"), lateManyCountries);
+      this.lateVelocity =
+          output(new TupleTag<LateRecord<Transaction>>("lateVelocity"), lateVelocity);
+      this.deadLetters = output(new TupleTag<DeadLetter>("deadLetters"), deadLetters);
     }
 
     /** One alert per transaction and rule met (again, larger, when a later arrival adds to it). */
@@ -222,24 +221,6 @@ public final class TrailingWindowRules
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(
-          new TupleTag<FraudAlert>("alerts"), alerts,
-          new TupleTag<LateRecord<Transaction>>("lateManyCountries"), lateManyCountries,
-          new TupleTag<LateRecord<Transaction>>("lateVelocity"), lateVelocity,
-          new TupleTag<DeadLetter>("deadLetters"), deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** The output tags of both engines. */

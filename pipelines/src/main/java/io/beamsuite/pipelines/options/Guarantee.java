@@ -5,7 +5,7 @@ package io.beamsuite.pipelines.options;
  * upserts either way.
  *
  * <pre>{@code
- * if (Guarantee.parse(options.getGuarantee()) == Guarantee.EXACTLY_ONCE) { ... }
+ * if (OptionsValidation.validate(options).guarantee() == Guarantee.EXACTLY_ONCE) { ... }
  * }</pre>
  */
 public enum Guarantee {

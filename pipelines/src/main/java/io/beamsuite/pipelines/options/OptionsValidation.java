@@ -10,15 +10,18 @@ import java.util.List;
  * with a message naming the option instead of deep inside a runner.
  *
  * <pre>{@code
- * OptionsValidation.validate(options); // IllegalArgumentException("--source: ...")
+ * PipelineSettings settings = OptionsValidation.validate(options); // or "--source: ..."
  * }</pre>
  */
 public final class OptionsValidation {
   private OptionsValidation() {}
 
-  /** Throws {@link IllegalArgumentException} naming the first bad option. */
-  public static void validate(BeamsuiteOptions options) {
-    SourceSpec.parse(options.getSource());
+  /**
+   * Throws {@link IllegalArgumentException} naming the first bad option; returns the typed values
+   * of the string options, for the pipeline builders.
+   */
+  public static PipelineSettings validate(BeamsuiteOptions options) {
+    SourceSpec source = SourceSpec.parse(options.getSource());
     requireNonBlank("--bootstrapServers", options.getBootstrapServers());
     requireAtLeast("--maxRecords", options.getMaxRecords(), 0);
     requireAtLeast("--maxReadSeconds", options.getMaxReadSeconds(), 0);
@@ -38,8 +41,13 @@ public final class OptionsValidation {
     if (options.getJdbcPassword() != null && options.getJdbcPasswordEnv() != null) {
       throw new IllegalArgumentException("give --jdbcPassword or --jdbcPasswordEnv, not both");
     }
-    Guarantee.parse(options.getGuarantee());
+    Guarantee guarantee = Guarantee.parse(options.getGuarantee());
     kafkaClient(options);
+    return PipelineSettings.of(
+        source,
+        guarantee,
+        options.getGroupId(),
+        options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark());
   }
 
   /**

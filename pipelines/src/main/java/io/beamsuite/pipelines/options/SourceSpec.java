@@ -34,6 +34,14 @@ public final class SourceSpec {
         "--source: expected 'kafka' or 'file:<glob>', got '" + value + "'");
   }
 
+  /** The files {@code glob} matches, as {@code file:<glob>} names them. */
+  public static SourceSpec files(String glob) {
+    if (glob == null || glob.isEmpty()) {
+      throw new IllegalArgumentException("glob must not be empty");
+    }
+    return new SourceSpec(glob);
+  }
+
   public boolean isFile() {
     return fileGlob != null;
   }

@@ -1,5 +1,6 @@
 package io.beamsuite.pipelines.sensors;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.windowing.WindowResult;
 import io.beamsuite.transforms.windowing.WindowSpec;
 import java.util.SortedMap;
@@ -65,18 +66,27 @@ import org.joda.time.Instant;
  *         ScoreAgainstPreviousWindow.<String>of(spec, 3.0).withKeyCoder(StringUtf8Coder.of()));
  * }</pre>
  */
-public final class ScoreAgainstPreviousWindow<K>
+@AutoValue
+public abstract class ScoreAgainstPreviousWindow<K>
     extends PTransform<PCollection<WindowResult<K, SeriesStats>>, PCollection<ScoredWindow<K>>> {
 
-  private final WindowSpec windows;
-  private final double zThreshold;
-  private final @Nullable Coder<K> keyCoder;
+  abstract WindowSpec windows();
 
-  private ScoreAgainstPreviousWindow(
-      WindowSpec windows, double zThreshold, @Nullable Coder<K> keyCoder) {
-    this.windows = windows;
-    this.zThreshold = zThreshold;
-    this.keyCoder = keyCoder;
+  abstract double zThreshold();
+
+  abstract @Nullable Coder<K> keyCoder();
+
+  abstract Builder<K> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<K> {
+    abstract Builder<K> setWindows(WindowSpec windows);
+
+    abstract Builder<K> setZThreshold(double zThreshold);
+
+    abstract Builder<K> setKeyCoder(@Nullable Coder<K> keyCoder);
+
+    abstract ScoreAgainstPreviousWindow<K> build();
   }
 
   /**
@@ -93,7 +103,10 @@ public final class ScoreAgainstPreviousWindow<K>
     if (!(zThreshold > 0) || Double.isInfinite(zThreshold)) {
       throw new IllegalArgumentException("zThreshold must be a positive number, got " + zThreshold);
     }
-    return new ScoreAgainstPreviousWindow<>(windows, zThreshold, null);
+    return new AutoValue_ScoreAgainstPreviousWindow.Builder<K>()
+        .setWindows(windows)
+        .setZThreshold(zThreshold)
+        .build();
   }
 
   /** The (deterministic) coder of the series keys. Required. */
@@ -101,28 +114,28 @@ public final class ScoreAgainstPreviousWindow<K>
     if (keyCoder == null) {
       throw new IllegalArgumentException("keyCoder must not be null");
     }
-    return new ScoreAgainstPreviousWindow<>(windows, zThreshold, keyCoder);
+    return toBuilder().setKeyCoder(keyCoder).build();
   }
 
   @Override
   public PCollection<ScoredWindow<K>> expand(PCollection<WindowResult<K, SeriesStats>> input) {
-    if (keyCoder == null) {
+    if (keyCoder() == null) {
       throw new IllegalStateException(
           "ScoreAgainstPreviousWindow needs the key coder: call withKeyCoder(...)");
     }
     return input
         .apply("KeyBySeries", WithKeys.of((WindowResult<K, SeriesStats> r) -> r.key()))
-        .setCoder(KvCoder.of(keyCoder, input.getCoder()))
+        .setCoder(KvCoder.of(keyCoder(), input.getCoder()))
         .apply(
             "ScorePanes",
             ParDo.of(
                 new ScoreFn<K>(
-                    windows.getSize().getMillis(),
-                    windows.getPeriod().getMillis(),
-                    windows.getAllowedLateness().getMillis(),
-                    zThreshold,
+                    windows().getSize().getMillis(),
+                    windows().getPeriod().getMillis(),
+                    windows().getAllowedLateness().getMillis(),
+                    zThreshold(),
                     input.isBounded() == PCollection.IsBounded.UNBOUNDED)))
-        .setCoder(ScoredWindow.coder(keyCoder));
+        .setCoder(ScoredWindow.coder(keyCoder()));
   }
 
   /** The stateful scoring, per series key, in the global window. */

@@ -4,6 +4,7 @@ import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.io.jdbc.JdbcUpsertSink;
 import io.beamsuite.pipelines.model.SensorReading;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
 import io.beamsuite.pipelines.wiring.LateRecordSink;
@@ -46,9 +47,12 @@ public final class SensorsPipeline {
 
   private SensorsPipeline() {}
 
-  /** Throws {@link IllegalArgumentException} naming the first bad option. */
-  public static void validate(SensorsOptions options) {
-    OptionsValidation.validate(options);
+  /**
+   * Throws {@link IllegalArgumentException} naming the first bad option; returns the parsed
+   * settings.
+   */
+  public static PipelineSettings validate(SensorsOptions options) {
+    PipelineSettings settings = OptionsValidation.validate(options);
     OptionsValidation.requireNonBlank("--readingsTopic", options.getReadingsTopic());
     OptionsValidation.requireAtLeast("--windowMinutes", options.getWindowMinutes(), 1);
     OptionsValidation.requireAtLeast("--periodMinutes", options.getPeriodMinutes(), 1);
@@ -63,11 +67,12 @@ public final class SensorsPipeline {
     if (!(z > 0) || Double.isInfinite(z)) {
       throw new IllegalArgumentException("--zThreshold: must be a number > 0, got " + z);
     }
+    return settings;
   }
 
   /** Adds the sensors steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, SensorsOptions options) {
-    validate(options);
+    PipelineSettings settings = validate(options);
     JdbcConnectionSpec db = OptionsValidation.database(options);
     WindowSpec windows =
         WindowSpec.sliding(
@@ -79,8 +84,7 @@ public final class SensorsPipeline {
     UniqueEvents.Result<SensorReading> readings =
         pipeline
             .apply(
-                "ReadSensorReadings",
-                EventSource.of(options.getSource(), options, options.getReadingsTopic()))
+                "ReadSensorReadings", EventSource.of(settings, options, options.getReadingsTopic()))
             .apply(
                 "UniqueReadings",
                 UniqueEvents.of(SensorReading.class, "parse-sensor-readings", options));

@@ -4,6 +4,7 @@ import io.beamsuite.io.jdbc.JdbcConnectionSpec;
 import io.beamsuite.pipelines.model.Click;
 import io.beamsuite.pipelines.model.Transaction;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.pipelines.wiring.DeadLetterOutput;
 import io.beamsuite.pipelines.wiring.EventSource;
@@ -32,8 +33,10 @@ import org.joda.time.Duration;
  * RevenueAndPageViews.build(pipeline, options, EventTimeRange.before(cutoff), view -> view + "_batch_v3");
  * // Lambda speed layer: Kafka from the cutoff on
  * RevenueAndPageViews.build(pipeline, options, EventTimeRange.from(cutoff), view -> view + "_speed");
- * // Kappa replay: the whole log into version 2
- * RevenueAndPageViews.build(pipeline, options, EventTimeRange.all(), view -> view + "_v2");
+ * // Kappa replay: the whole log into version 2, with its own consumer group and watermark
+ * PipelineSettings replay =
+ *     OptionsValidation.validate(options).withGroupId("kappa-v2").withEventTimeWatermark(true);
+ * RevenueAndPageViews.build(pipeline, options, replay, EventTimeRange.all(), view -> view + "_v2");
  * }</pre>
  */
 public final class RevenueAndPageViews {
@@ -64,7 +67,21 @@ public final class RevenueAndPageViews {
       ViewsOptions options,
       EventTimeRange range,
       UnaryOperator<String> tableOf) {
-    OptionsValidation.validate(options);
+    build(pipeline, options, OptionsValidation.validate(options), range, tableOf);
+  }
+
+  /**
+   * As {@link #build(Pipeline, ViewsOptions, EventTimeRange, UnaryOperator)}, for a caller that has
+   * validated {@code options} already: {@code settings} is what {@link OptionsValidation#validate}
+   * returned for them, possibly with the reads' consumer group or watermark policy changed (the
+   * Kappa replay).
+   */
+  public static void build(
+      Pipeline pipeline,
+      ViewsOptions options,
+      PipelineSettings settings,
+      EventTimeRange range,
+      UnaryOperator<String> tableOf) {
     OptionsValidation.requireAtLeast(
         "--transactionsMaxRecords", options.getTransactionsMaxRecords(), 0);
     OptionsValidation.requireAtLeast("--clicksMaxRecords", options.getClicksMaxRecords(), 0);
@@ -78,7 +95,10 @@ public final class RevenueAndPageViews {
             .apply(
                 READ_TRANSACTIONS_STEP,
                 source(
-                    options, options.getTransactionsTopic(), options.getTransactionsMaxRecords()))
+                    settings,
+                    options,
+                    options.getTransactionsTopic(),
+                    options.getTransactionsMaxRecords()))
             .apply(
                 "UniqueTransactions",
                 UniqueEvents.of(Transaction.class, "parse-transactions", options));
@@ -86,7 +106,7 @@ public final class RevenueAndPageViews {
         pipeline
             .apply(
                 READ_CLICKS_STEP,
-                source(options, options.getClicksTopic(), options.getClicksMaxRecords()))
+                source(settings, options, options.getClicksTopic(), options.getClicksMaxRecords()))
             .apply("UniqueClicks", UniqueEvents.of(Click.class, "parse-clicks", options));
 
     WindowedAggregate.Result<String, Long, Transaction> revenue =
@@ -141,14 +161,15 @@ public final class RevenueAndPageViews {
    * The topic's events: from Kafka (bounded by {@code maxRecords} when above 0, else by the common
    * bounds), or the files under {@code <master dataset>/<topic>/}.
    */
-  private static EventSource source(ViewsOptions options, String topic, long maxRecords) {
-    SourceSpec spec = SourceSpec.parse(options.getSource());
+  private static EventSource source(
+      PipelineSettings settings, ViewsOptions options, String topic, long maxRecords) {
+    EventSource read = EventSource.of(settings, options, topic);
+    SourceSpec spec = settings.source();
     if (spec.isFile()) {
-      return EventSource.of(
-          "file:" + stripSlash(spec.fileGlob()) + "/" + topic + "/**.jsonl", options, topic);
+      return read.withSource(
+          SourceSpec.files(stripSlash(spec.fileGlob()) + "/" + topic + "/**.jsonl"));
     }
-    EventSource kafka = EventSource.of("kafka", options, topic);
-    return maxRecords > 0 ? kafka.withMaxRecords(maxRecords) : kafka;
+    return maxRecords > 0 ? read.withMaxRecords(maxRecords) : read;
   }
 
   private static String stripSlash(String dir) {

@@ -7,6 +7,7 @@ import io.beamsuite.io.kafka.KafkaJsonSource;
 import io.beamsuite.pipelines.options.BeamsuiteOptions;
 import io.beamsuite.pipelines.options.EventTimeWatermarkOptions;
 import io.beamsuite.pipelines.options.OptionsValidation;
+import io.beamsuite.pipelines.options.PipelineSettings;
 import io.beamsuite.pipelines.options.SourceSpec;
 import io.beamsuite.transforms.records.RawRecord;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -19,11 +20,12 @@ import org.joda.time.Duration;
  * The raw records of one input of a pipeline, from Kafka or from JSON-lines files, timestamped with
  * their {@code event_time}. Whether the read is bounded follows from the options: files always,
  * Kafka with {@code --maxRecords} or {@code --maxReadSeconds}. The Kafka watermark follows event
- * time only when the options say so ({@link EventTimeWatermarkOptions}, the Kappa replay).
+ * time only when the settings say so ({@link EventTimeWatermarkOptions}, the Kappa replay).
  *
  * <pre>{@code
+ * PipelineSettings settings = OptionsValidation.validate(options);
  * PCollection<RawRecord> raw =
- *     p.apply("ReadClicks", EventSource.of(options.getSource(), options, options.getClicksTopic()));
+ *     p.apply("ReadClicks", EventSource.of(settings, options, options.getClicksTopic()));
  * }</pre>
  */
 @AutoValue
@@ -81,23 +83,51 @@ public abstract class EventSource extends PTransform<PBegin, PCollection<RawReco
   }
 
   /**
+   * Reads the run's {@code --source} ({@code kafka} or {@code file:<glob>}) as parsed into {@code
+   * settings}, with its consumer group and watermark policy; {@code topic} is the Kafka topic used
+   * when the source is Kafka. Bounds and the watermark delay come from {@code options}.
+   */
+  public static EventSource of(PipelineSettings settings, BeamsuiteOptions options, String topic) {
+    return fromOptions(settings.source(), options, topic)
+        .setGroupId(settings.groupId())
+        .setEventTimeWatermark(settings.eventTimeWatermark())
+        .build();
+  }
+
+  /**
    * Reads {@code source} ({@code kafka} or {@code file:<glob>}); {@code topic} is the Kafka topic
-   * used when the source is Kafka. Bounds and the watermark delay come from {@code options}.
+   * used when the source is Kafka. Bounds, consumer group and the watermark come from {@code
+   * options}. A pipeline builder uses {@link #of(PipelineSettings, BeamsuiteOptions, String)}.
    */
   public static EventSource of(String source, BeamsuiteOptions options, String topic) {
+    return fromOptions(SourceSpec.parse(source), options, topic)
+        .setGroupId(options.getGroupId())
+        .setEventTimeWatermark(options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark())
+        .build();
+  }
+
+  private static Builder fromOptions(SourceSpec source, BeamsuiteOptions options, String topic) {
     return new AutoValue_EventSource.Builder()
-        .setSource(SourceSpec.parse(source))
+        .setSource(source)
         .setTopic(topic)
         .setBootstrapServers(options.getBootstrapServers())
-        .setGroupId(options.getGroupId())
         .setMaxRecords(options.getMaxRecords())
         .setMaxReadSeconds(options.getMaxReadSeconds())
         .setMaxOutOfOrdernessSeconds(options.getMaxOutOfOrdernessSeconds())
         .setEventTimeField(null)
         .setWatermarkStallWarningSeconds(options.getWatermarkStallWarningSeconds())
-        .setEventTimeWatermark(options.as(EventTimeWatermarkOptions.class).getEventTimeWatermark())
-        .setKafkaClient(OptionsValidation.kafkaClient(options))
-        .build();
+        .setKafkaClient(OptionsValidation.kafkaClient(options));
+  }
+
+  /**
+   * The same read from another source than the run's {@code --source}: another option's (e.g.
+   * {@code --customersSource}) or a topic's part of a directory, already parsed.
+   */
+  public EventSource withSource(SourceSpec source) {
+    if (source == null) {
+      throw new IllegalArgumentException("source must not be null");
+    }
+    return toBuilder().setSource(source).build();
   }
 
   /**

@@ -7,17 +7,13 @@ import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.json.ParseJson;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
-import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -95,30 +91,17 @@ public final class UniqueEvents<T extends Event>
   }
 
   /** Unique events and the dead letters of the parse. */
-  public static final class Result<T> implements POutput {
+  public static final class Result<T> extends TaggedOutputs {
     private static final TupleTag<Object> UNIQUE = new TupleTag<>("unique");
     private static final TupleTag<Object> DEAD_LETTERS = new TupleTag<>("deadLetters");
     private final PCollection<T> unique;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(PCollection<T> unique, PCollection<DeadLetter> deadLetters) {
-      this.unique = unique;
-      this.deadLetters = deadLetters;
+      super(unique.getPipeline());
+      this.unique = output(UNIQUE, unique);
+      this.deadLetters = output(DEAD_LETTERS, deadLetters);
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return unique.getPipeline();
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(UNIQUE, unique, DEAD_LETTERS, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
 
     /** Valid events, first copy of each {@code event_id} only. */
     public PCollection<T> unique() {

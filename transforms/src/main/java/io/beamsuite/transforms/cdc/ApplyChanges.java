@@ -2,10 +2,11 @@ package io.beamsuite.transforms.cdc;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
@@ -28,9 +29,6 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -85,7 +83,8 @@ import org.joda.time.Instant;
  * it); for an input with another coder give them with {@link #withCoders}. The key coder must be
  * deterministic.
  */
-public final class ApplyChanges<K, V>
+@AutoValue
+public abstract class ApplyChanges<K, V>
     extends PTransform<PCollection<ChangeEvent<K, V>>, ApplyChanges.Result<K, V>> {
   /** Tombstone retention used unless {@link #withTombstoneRetention} says otherwise. */
   public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.standardDays(1);
@@ -96,27 +95,37 @@ public final class ApplyChanges<K, V>
   /** Reason of a non-delete change without an {@code after} image. */
   public static final String MISSING_ROW = DebeziumJson.Reasons.MISSING_ROW;
 
-  private final @Nullable Coder<K> keyCoder;
-  private final @Nullable Coder<V> rowCoder;
-  private final Duration tombstoneRetention;
+  abstract @Nullable Coder<K> keyCoder();
 
-  private ApplyChanges(
-      @Nullable Coder<K> keyCoder, @Nullable Coder<V> rowCoder, Duration tombstoneRetention) {
-    this.keyCoder = keyCoder;
-    this.rowCoder = rowCoder;
-    this.tombstoneRetention = tombstoneRetention;
+  abstract @Nullable Coder<V> rowCoder();
+
+  abstract Duration tombstoneRetention();
+
+  abstract Builder<K, V> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<K, V> {
+    abstract Builder<K, V> setKeyCoder(@Nullable Coder<K> keyCoder);
+
+    abstract Builder<K, V> setRowCoder(@Nullable Coder<V> rowCoder);
+
+    abstract Builder<K, V> setTombstoneRetention(Duration tombstoneRetention);
+
+    abstract ApplyChanges<K, V> build();
   }
 
   /** Applies changes with {@link #DEFAULT_TOMBSTONE_RETENTION}. */
   public static <K, V> ApplyChanges<K, V> create() {
-    return new ApplyChanges<>(null, null, DEFAULT_TOMBSTONE_RETENTION);
+    return new AutoValue_ApplyChanges.Builder<K, V>()
+        .setTombstoneRetention(DEFAULT_TOMBSTONE_RETENTION)
+        .build();
   }
 
   /** The key and row coders, for an input whose coder is not {@link ChangeEvent#coder}. */
   public ApplyChanges<K, V> withCoders(Coder<K> keyCoder, Coder<V> rowCoder) {
     checkArgumentNotNull(keyCoder, "keyCoder");
     checkArgumentNotNull(rowCoder, "rowCoder");
-    return new ApplyChanges<>(keyCoder, rowCoder, tombstoneRetention);
+    return toBuilder().setKeyCoder(keyCoder).setRowCoder(rowCoder).build();
   }
 
   /** How long, in event time after a delete, its tombstone keeps older changes out. */
@@ -124,13 +133,13 @@ public final class ApplyChanges<K, V>
     if (retention == null || !retention.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("tombstone retention must be positive, got " + retention);
     }
-    return new ApplyChanges<>(keyCoder, rowCoder, retention);
+    return toBuilder().setTombstoneRetention(retention).build();
   }
 
   @Override
   public Result<K, V> expand(PCollection<ChangeEvent<K, V>> input) {
-    Coder<K> keys = keyCoder;
-    Coder<V> rows = rowCoder;
+    Coder<K> keys = keyCoder();
+    Coder<V> rows = rowCoder();
     if (keys == null || rows == null) {
       Coder<ChangeEvent<K, V>> inputCoder = input.getCoder();
       if (!(inputCoder instanceof ChangeEvent.ChangeEventCoder)) {
@@ -159,7 +168,7 @@ public final class ApplyChanges<K, V>
                 "ApplyInPositionOrder",
                 ParDo.of(
                         new ApplyFn<K, V>(
-                            tombstoneRetention, mutationsTag, staleTag, deadLetterTag))
+                            tombstoneRetention(), mutationsTag, staleTag, deadLetterTag))
                     .withOutputTags(mutationsTag, TupleTagList.of(staleTag).and(deadLetterTag)));
     return new Result<>(
         input.getPipeline(),
@@ -172,13 +181,9 @@ public final class ApplyChanges<K, V>
   }
 
   /** The outputs of {@link ApplyChanges}. */
-  public static final class Result<K, V> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<Mutation<K, V>> mutationsTag;
+  public static final class Result<K, V> extends TaggedOutputs {
     private final PCollection<Mutation<K, V>> mutations;
-    private final TupleTag<ChangeEvent<K, V>> staleTag;
     private final PCollection<ChangeEvent<K, V>> staleChanges;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(
@@ -189,13 +194,10 @@ public final class ApplyChanges<K, V>
         PCollection<ChangeEvent<K, V>> staleChanges,
         TupleTag<DeadLetter> deadLetterTag,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.mutationsTag = mutationsTag;
-      this.mutations = mutations;
-      this.staleTag = staleTag;
-      this.staleChanges = staleChanges;
-      this.deadLetterTag = deadLetterTag;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.mutations = output(mutationsTag, mutations);
+      this.staleChanges = output(staleTag, staleChanges);
+      this.deadLetters = output(deadLetterTag, deadLetters);
     }
 
     /**
@@ -215,20 +217,6 @@ public final class ApplyChanges<K, V>
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(mutationsTag, mutations, staleTag, staleChanges, deadLetterTag, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   private static final class KeyByRowKeyFn<K, V>

@@ -2,12 +2,13 @@ package io.beamsuite.transforms.cdc;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.json.TolerantJson;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.RawRecord;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -15,9 +16,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -79,7 +77,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>The row coder is the Beam schema coder of the row class (or the coder registered for it)
  * unless {@link #withRowCoder(Coder)} gives one; Java serialization is refused.
  */
-public final class DebeziumJson<V>
+@AutoValue
+public abstract class DebeziumJson<V>
     extends PTransform<PCollection<RawRecord>, DebeziumJson.Result<String, V>> {
   /** Default upper bound on payload size: 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
@@ -116,23 +115,31 @@ public final class DebeziumJson<V>
     private Reasons() {}
   }
 
-  private final Class<V> rowClass;
-  private final @Nullable String keyField;
-  private final String stage;
-  private final int maxPayloadBytes;
-  private final @Nullable Coder<V> rowCoder;
+  abstract Class<V> rowClass();
 
-  private DebeziumJson(
-      Class<V> rowClass,
-      @Nullable String keyField,
-      String stage,
-      int maxPayloadBytes,
-      @Nullable Coder<V> rowCoder) {
-    this.rowClass = rowClass;
-    this.keyField = keyField;
-    this.stage = stage;
-    this.maxPayloadBytes = maxPayloadBytes;
-    this.rowCoder = rowCoder;
+  abstract @Nullable String keyField();
+
+  abstract String stage();
+
+  abstract int maxPayloadBytes();
+
+  abstract @Nullable Coder<V> rowCoder();
+
+  abstract Builder<V> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<V> {
+    abstract Builder<V> setRowClass(Class<V> rowClass);
+
+    abstract Builder<V> setKeyField(@Nullable String keyField);
+
+    abstract Builder<V> setStage(String stage);
+
+    abstract Builder<V> setMaxPayloadBytes(int maxPayloadBytes);
+
+    abstract Builder<V> setRowCoder(@Nullable Coder<V> rowCoder);
+
+    abstract DebeziumJson<V> build();
   }
 
   /**
@@ -142,12 +149,11 @@ public final class DebeziumJson<V>
    */
   public static <V> DebeziumJson<V> parse(Class<V> rowClass) {
     checkArgumentNotNull(rowClass, "rowClass");
-    return new DebeziumJson<>(
-        rowClass,
-        null,
-        "parse-changes-" + rowClass.getSimpleName(),
-        DEFAULT_MAX_PAYLOAD_BYTES,
-        null);
+    return new AutoValue_DebeziumJson.Builder<V>()
+        .setRowClass(rowClass)
+        .setStage("parse-changes-" + rowClass.getSimpleName())
+        .setMaxPayloadBytes(DEFAULT_MAX_PAYLOAD_BYTES)
+        .build();
   }
 
   /** The row field (JSON name, e.g. {@code customer_id}) whose value is the change's key. */
@@ -155,7 +161,7 @@ public final class DebeziumJson<V>
     if (keyField == null || keyField.isEmpty()) {
       throw new IllegalArgumentException("keyField must be a non-empty field name");
     }
-    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+    return toBuilder().setKeyField(keyField).build();
   }
 
   /** The stage name written into dead letters. */
@@ -163,7 +169,7 @@ public final class DebeziumJson<V>
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+    return toBuilder().setStage(stage).build();
   }
 
   /** Payloads longer than this many bytes are dead letters ({@code payload_too_large}). */
@@ -172,18 +178,18 @@ public final class DebeziumJson<V>
       throw new IllegalArgumentException(
           "maxPayloadBytes must be positive, got " + maxPayloadBytes);
     }
-    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+    return toBuilder().setMaxPayloadBytes(maxPayloadBytes).build();
   }
 
   /** The coder of the rows, when the row class has no Beam schema or registered coder. */
   public DebeziumJson<V> withRowCoder(Coder<V> rowCoder) {
     checkArgumentNotNull(rowCoder, "rowCoder");
-    return new DebeziumJson<>(rowClass, keyField, stage, maxPayloadBytes, rowCoder);
+    return toBuilder().setRowCoder(rowCoder).build();
   }
 
   @Override
   public Result<String, V> expand(PCollection<RawRecord> input) {
-    if (keyField == null) {
+    if (keyField() == null) {
       throw new IllegalStateException(
           "DebeziumJson needs the key column: call withKeyField(\"<column>\")");
     }
@@ -196,7 +202,12 @@ public final class DebeziumJson<V>
             "ParseEnvelope",
             ParDo.of(
                     new ParseEnvelopeFn<>(
-                        rowClass, keyField, stage, maxPayloadBytes, changesTag, deadLetterTag))
+                        rowClass(),
+                        keyField(),
+                        stage(),
+                        maxPayloadBytes(),
+                        changesTag,
+                        deadLetterTag))
                 .withOutputTags(changesTag, TupleTagList.of(deadLetterTag)));
     return new Result<>(
         input.getPipeline(),
@@ -208,17 +219,14 @@ public final class DebeziumJson<V>
   }
 
   private Coder<V> rowCoder(Pipeline pipeline) {
-    return rowCoder != null
-        ? rowCoder
-        : EfficientCoders.infer(pipeline, TypeDescriptor.of(rowClass), "withRowCoder(...)");
+    return rowCoder() != null
+        ? rowCoder()
+        : EfficientCoders.infer(pipeline, TypeDescriptor.of(rowClass()), "withRowCoder(...)");
   }
 
   /** The changes and the dead letters of a {@link DebeziumJson} parse. */
-  public static final class Result<K, V> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<ChangeEvent<K, V>> changesTag;
+  public static final class Result<K, V> extends TaggedOutputs {
     private final PCollection<ChangeEvent<K, V>> changes;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(
@@ -227,11 +235,9 @@ public final class DebeziumJson<V>
         PCollection<ChangeEvent<K, V>> changes,
         TupleTag<DeadLetter> deadLetterTag,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.changesTag = changesTag;
-      this.changes = changes;
-      this.deadLetterTag = deadLetterTag;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.changes = output(changesTag, changes);
+      this.deadLetters = output(deadLetterTag, deadLetters);
     }
 
     /**
@@ -246,19 +252,5 @@ public final class DebeziumJson<V>
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(changesTag, changes, deadLetterTag, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

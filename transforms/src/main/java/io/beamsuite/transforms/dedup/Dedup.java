@@ -2,9 +2,10 @@ package io.beamsuite.transforms.dedup;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.SourceCoordinates;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -24,9 +25,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -88,7 +86,8 @@ import org.joda.time.Duration;
  * PCollection<Click> unique = deduped.unique();
  * }</pre>
  */
-public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> {
+@AutoValue
+public abstract class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> {
   /** Retention used unless {@link #withRetention} says otherwise. */
   public static final Duration DEFAULT_RETENTION = Duration.standardHours(1);
 
@@ -103,26 +102,38 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   /** {@link #keyBuckets} when {@link #withKeyBuckets} was not called: chosen by runner. */
   private static final int BY_RUNNER = -1;
 
-  private final SerializableFunction<T, String> idFn;
-  private final Duration retention;
-  private final int keyBuckets;
-  private final @Nullable SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition;
+  abstract SerializableFunction<T, String> idFn();
 
-  private Dedup(
-      SerializableFunction<T, String> idFn,
-      Duration retention,
-      int keyBuckets,
-      @Nullable SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition) {
-    this.idFn = idFn;
-    this.retention = retention;
-    this.keyBuckets = keyBuckets;
-    this.sourcePosition = sourcePosition;
+  abstract Duration retention();
+
+  abstract int keyBuckets();
+
+  abstract @Nullable SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition();
+
+  abstract Builder<T> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<T> {
+    abstract Builder<T> setIdFn(SerializableFunction<T, String> idFn);
+
+    abstract Builder<T> setRetention(Duration retention);
+
+    abstract Builder<T> setKeyBuckets(int keyBuckets);
+
+    abstract Builder<T> setSourcePosition(
+        @Nullable SerializableFunction<T, @Nullable SourceCoordinates> sourcePosition);
+
+    abstract Dedup<T> build();
   }
 
   /** Deduplicates by the id {@code idFn} extracts, with {@link #DEFAULT_RETENTION}. */
   public static <T> Dedup<T> byId(SerializableFunction<T, String> idFn) {
     checkArgumentNotNull(idFn, "idFn");
-    return new Dedup<>(idFn, DEFAULT_RETENTION, BY_RUNNER, null);
+    return new AutoValue_Dedup.Builder<T>()
+        .setIdFn(idFn)
+        .setRetention(DEFAULT_RETENTION)
+        .setKeyBuckets(BY_RUNNER)
+        .build();
   }
 
   /** How long, in event time after the latest copy, an id is remembered. */
@@ -130,7 +141,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (retention == null || !retention.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("retention must be positive, got " + retention);
     }
-    return new Dedup<>(idFn, retention, keyBuckets, sourcePosition);
+    return toBuilder().setRetention(retention).build();
   }
 
   /**
@@ -155,7 +166,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
    */
   public Dedup<T> withSourceOrder(SerializableFunction<T, @Nullable SourceCoordinates> positionFn) {
     checkArgumentNotNull(positionFn, "positionFn");
-    return new Dedup<>(idFn, retention, keyBuckets, positionFn);
+    return toBuilder().setSourcePosition(positionFn).build();
   }
 
   /**
@@ -168,7 +179,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     if (buckets < 0) {
       throw new IllegalArgumentException("buckets must be >= 0, got " + buckets);
     }
-    return new Dedup<>(idFn, retention, buckets, sourcePosition);
+    return toBuilder().setKeyBuckets(buckets).build();
   }
 
   @Override
@@ -183,7 +194,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     PCollectionTuple keyed =
         input.apply(
             "KeyById",
-            ParDo.of(new KeyByIdFn<>(idFn, withIdTag, withoutIdTag))
+            ParDo.of(new KeyByIdFn<>(idFn(), withIdTag, withoutIdTag))
                 .withOutputTags(withIdTag, TupleTagList.of(withoutIdTag)));
     PCollection<KV<String, T>> withIds =
         keyed
@@ -196,7 +207,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
       deduplicated =
           withIds.apply(
               "DropDuplicates",
-              ParDo.of(new ExpiringDedupFn<>(retention, outputs))
+              ParDo.of(new ExpiringDedupFn<>(retention(), outputs))
                   .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (unbounded) {
       deduplicated =
@@ -205,15 +216,15 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
               .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
               .apply(
                   "DropDuplicatesPerBucket",
-                  ParDo.of(new BucketedExpiringDedupFn<>(retention, outputs))
+                  ParDo.of(new BucketedExpiringDedupFn<>(retention(), outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
-    } else if (sourcePosition != null && onFlinkRunner(input)) {
+    } else if (sourcePosition() != null && onFlinkRunner(input)) {
       deduplicated =
           withIds.apply(
               "KeepFirstInSourceOrder",
-              ParDo.of(new HeldFirstInSourceOrderFn<>(coder, sourcePosition, outputs))
+              ParDo.of(new HeldFirstInSourceOrderFn<>(coder, sourcePosition(), outputs))
                   .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
-    } else if (sourcePosition != null && !onDirectRunner(input)) {
+    } else if (sourcePosition() != null && !onDirectRunner(input)) {
       deduplicated =
           withIds
               .apply("WithTimestamps", Reify.timestampsInValue())
@@ -226,7 +237,7 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
               .apply("CopiesById", GroupByKey.create())
               .apply(
                   "KeepFirstInSourceOrder",
-                  ParDo.of(new FirstInSourceOrderFn<>(sourcePosition, outputs))
+                  ParDo.of(new FirstInSourceOrderFn<>(sourcePosition(), outputs))
                       .withOutputTags(uniqueTag, TupleTagList.of(duplicatesTag)));
     } else if (bucketsFor(input) == 0) {
       deduplicated =
@@ -267,8 +278,8 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
    * else none.
    */
   private int bucketsFor(PCollection<T> input) {
-    if (keyBuckets != BY_RUNNER) {
-      return keyBuckets;
+    if (keyBuckets() != BY_RUNNER) {
+      return keyBuckets();
     }
     if (onDirectRunner(input)) {
       return DIRECT_KEY_BUCKETS;
@@ -308,11 +319,8 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
   }
 
   /** The outputs of {@link Dedup}. */
-  public static final class Result<T> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<T> uniqueTag;
+  public static final class Result<T> extends TaggedOutputs {
     private final PCollection<T> unique;
-    private final TupleTag<T> duplicatesTag;
     private final PCollection<T> duplicates;
 
     Result(
@@ -321,11 +329,9 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
         PCollection<T> unique,
         TupleTag<T> duplicatesTag,
         PCollection<T> duplicates) {
-      this.pipeline = pipeline;
-      this.uniqueTag = uniqueTag;
-      this.unique = unique;
-      this.duplicatesTag = duplicatesTag;
-      this.duplicates = duplicates;
+      super(pipeline);
+      this.unique = output(uniqueTag, unique);
+      this.duplicates = output(duplicatesTag, duplicates);
     }
 
     /** The first arrival of every id, plus records without an id. */
@@ -337,20 +343,6 @@ public final class Dedup<T> extends PTransform<PCollection<T>, Dedup.Result<T>> 
     public PCollection<T> duplicates() {
       return duplicates;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(uniqueTag, unique, duplicatesTag, duplicates);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Bounded input with a source order: of an id's copies, the one read first is unique. */

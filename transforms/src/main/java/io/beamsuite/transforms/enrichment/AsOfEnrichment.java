@@ -2,6 +2,7 @@ package io.beamsuite.transforms.enrichment;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.cdc.ChangeEvent;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
@@ -91,7 +92,8 @@ import org.joda.time.Duration;
  *             .withIdleTimeout(Duration.standardMinutes(5)));
  * }</pre>
  */
-public final class AsOfEnrichment<InputT, K, V, OutputT>
+@AutoValue
+public abstract class AsOfEnrichment<InputT, K, V, OutputT>
     extends PTransform<PCollection<InputT>, EnrichmentResult<InputT, OutputT>> {
   /** Version retention used unless {@link #withVersionRetention} says otherwise. */
   public static final Duration DEFAULT_VERSION_RETENTION = Duration.standardHours(1);
@@ -99,29 +101,39 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
   /** Idle timeout used unless {@link #withIdleTimeout} says otherwise. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.standardMinutes(10);
 
-  private final SerializableFunction<InputT, K> keyFn;
-  private final PCollection<ChangeEvent<K, V>> dimension;
-  private final JoinFn<InputT, V, OutputT> joinFn;
-  private final Duration versionRetention;
-  private final Duration idleTimeout;
-  private final @Nullable Coder<OutputT> outputCoder;
-  private final String stage;
+  abstract SerializableFunction<InputT, K> keyFn();
 
-  private AsOfEnrichment(
-      SerializableFunction<InputT, K> keyFn,
-      PCollection<ChangeEvent<K, V>> dimension,
-      JoinFn<InputT, V, OutputT> joinFn,
-      Duration versionRetention,
-      Duration idleTimeout,
-      @Nullable Coder<OutputT> outputCoder,
-      String stage) {
-    this.keyFn = keyFn;
-    this.dimension = dimension;
-    this.joinFn = joinFn;
-    this.versionRetention = versionRetention;
-    this.idleTimeout = idleTimeout;
-    this.outputCoder = outputCoder;
-    this.stage = stage;
+  abstract PCollection<ChangeEvent<K, V>> dimension();
+
+  abstract JoinFn<InputT, V, OutputT> joinFn();
+
+  abstract Duration versionRetention();
+
+  abstract Duration idleTimeout();
+
+  abstract @Nullable Coder<OutputT> outputCoder();
+
+  abstract String stage();
+
+  abstract Builder<InputT, K, V, OutputT> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<InputT, K, V, OutputT> {
+    abstract Builder<InputT, K, V, OutputT> setKeyFn(SerializableFunction<InputT, K> keyFn);
+
+    abstract Builder<InputT, K, V, OutputT> setDimension(PCollection<ChangeEvent<K, V>> dimension);
+
+    abstract Builder<InputT, K, V, OutputT> setJoinFn(JoinFn<InputT, V, OutputT> joinFn);
+
+    abstract Builder<InputT, K, V, OutputT> setVersionRetention(Duration versionRetention);
+
+    abstract Builder<InputT, K, V, OutputT> setIdleTimeout(Duration idleTimeout);
+
+    abstract Builder<InputT, K, V, OutputT> setOutputCoder(@Nullable Coder<OutputT> outputCoder);
+
+    abstract Builder<InputT, K, V, OutputT> setStage(String stage);
+
+    abstract AsOfEnrichment<InputT, K, V, OutputT> build();
   }
 
   /**
@@ -134,14 +146,14 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     checkArgumentNotNull(keyFn, "keyFn");
     checkArgumentNotNull(dimension, "dimension");
     checkArgumentNotNull(joinFn, "joinFn");
-    return new AsOfEnrichment<>(
-        keyFn,
-        dimension,
-        joinFn,
-        DEFAULT_VERSION_RETENTION,
-        DEFAULT_IDLE_TIMEOUT,
-        null,
-        "enrich-as-of");
+    return new AutoValue_AsOfEnrichment.Builder<InputT, K, V, OutputT>()
+        .setKeyFn(keyFn)
+        .setDimension(dimension)
+        .setJoinFn(joinFn)
+        .setVersionRetention(DEFAULT_VERSION_RETENTION)
+        .setIdleTimeout(DEFAULT_IDLE_TIMEOUT)
+        .setStage("enrich-as-of")
+        .build();
   }
 
   /** How far behind the watermark a record may be and still be joined exactly. */
@@ -149,8 +161,7 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     if (retention == null || retention.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("version retention must be >= 0, got " + retention);
     }
-    return new AsOfEnrichment<>(
-        keyFn, dimension, joinFn, retention, idleTimeout, outputCoder, stage);
+    return toBuilder().setVersionRetention(retention).build();
   }
 
   /**
@@ -161,20 +172,12 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     if (timeout == null || !timeout.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("idle timeout must be positive, got " + timeout);
     }
-    return new AsOfEnrichment<>(
-        keyFn, dimension, joinFn, versionRetention, timeout, outputCoder, stage);
+    return toBuilder().setIdleTimeout(timeout).build();
   }
 
   /** Coder of the enriched records (needed when it cannot be inferred). */
   public AsOfEnrichment<InputT, K, V, OutputT> withOutputCoder(Coder<OutputT> outputCoder) {
-    return new AsOfEnrichment<>(
-        keyFn,
-        dimension,
-        joinFn,
-        versionRetention,
-        idleTimeout,
-        checkArgumentNotNull(outputCoder, "outputCoder"),
-        stage);
+    return toBuilder().setOutputCoder(checkArgumentNotNull(outputCoder, "outputCoder")).build();
   }
 
   /** Stage name written into failures' dead letters. */
@@ -182,16 +185,15 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    return new AsOfEnrichment<>(
-        keyFn, dimension, joinFn, versionRetention, idleTimeout, outputCoder, stage);
+    return toBuilder().setStage(stage).build();
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
     Coder<OutputT> resolvedOutputCoder =
-        EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
-    Coder<ChangeEvent<K, V>> changeCoder = dimension.getCoder();
+        EnrichmentCoders.outputCoder(outputCoder(), input.getPipeline(), joinFn());
+    Coder<ChangeEvent<K, V>> changeCoder = dimension().getCoder();
     List<? extends Coder<?>> parts = changeCoder.getCoderArguments();
     if (parts.size() != 2) {
       throw new IllegalStateException(
@@ -212,16 +214,16 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
             "KeyRecords",
             ParDo.of(
                     new KeyRecordsFn<K, V, InputT>(
-                        keyFn, stage, keyedTag, unmatchedTag, failuresTag))
+                        keyFn(), stage(), keyedTag, unmatchedTag, failuresTag))
                 .withOutputTags(keyedTag, TupleTagList.of(unmatchedTag).and(failuresTag)));
     PCollection<KV<K, RecordOrChange<InputT, K, V>>> records =
         keyedRecords.get(keyedTag).setCoder(keyedCoder);
     TupleTagList additional = TupleTagList.of(unmatchedTag).and(failuresTag);
     PCollectionTuple joined;
-    if (dimension.isBounded() == PCollection.IsBounded.BOUNDED) {
+    if (dimension().isBounded() == PCollection.IsBounded.BOUNDED) {
       // Every version is known once the dimension is read: join at once against a side input.
       PCollectionView<Map<K, DimensionVersions<V>>> versions =
-          dimension
+          dimension()
               .apply("ChangesGlobal", Window.into(new GlobalWindows()))
               .apply("KeyChanges", WithKeys.of((ChangeEvent<K, V> c) -> c.key()))
               .setCoder(KvCoder.of(keyCoder, changeCoder))
@@ -234,12 +236,12 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
               "JoinAsOfEventTime",
               ParDo.of(
                       new SideInputJoinFn<InputT, K, V, OutputT>(
-                          joinFn, versions, stage, enrichedTag, unmatchedTag, failuresTag))
+                          joinFn(), versions, stage(), enrichedTag, unmatchedTag, failuresTag))
                   .withSideInputs(versions)
                   .withOutputTags(enrichedTag, additional));
     } else {
       PCollection<KV<K, RecordOrChange<InputT, K, V>>> keyedChanges =
-          dimension.apply("KeyChanges", ParDo.of(new KeyChangesFn<InputT, K, V>()));
+          dimension().apply("KeyChanges", ParDo.of(new KeyChangesFn<InputT, K, V>()));
       joined =
           PCollectionList.of(records.apply("RecordsGlobal", Window.into(new GlobalWindows())))
               .and(
@@ -251,12 +253,12 @@ public final class AsOfEnrichment<InputT, K, V, OutputT>
                   "JoinAsOfEventTime",
                   ParDo.of(
                           new AsOfJoinFn<InputT, K, V, OutputT>(
-                              joinFn,
+                              joinFn(),
                               rowCoder,
                               input.getCoder(),
-                              versionRetention,
-                              idleTimeout,
-                              stage,
+                              versionRetention(),
+                              idleTimeout(),
+                              stage(),
                               enrichedTag,
                               unmatchedTag,
                               failuresTag))

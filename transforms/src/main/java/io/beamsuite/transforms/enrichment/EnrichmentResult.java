@@ -1,13 +1,9 @@
 package io.beamsuite.transforms.enrichment;
 
 import io.beamsuite.transforms.errors.DeadLetter;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
@@ -23,13 +19,9 @@ import org.apache.beam.sdk.values.TupleTag;
  * result.failures().apply(...);    // dead letters
  * }</pre>
  */
-public final class EnrichmentResult<InputT, OutputT> implements POutput {
-  private final Pipeline pipeline;
-  private final TupleTag<OutputT> enrichedTag;
+public final class EnrichmentResult<InputT, OutputT> extends TaggedOutputs {
   private final PCollection<OutputT> enriched;
-  private final TupleTag<InputT> unmatchedTag;
   private final PCollection<InputT> unmatched;
-  private final TupleTag<DeadLetter> failuresTag;
   private final PCollection<DeadLetter> failures;
 
   public EnrichmentResult(
@@ -40,13 +32,10 @@ public final class EnrichmentResult<InputT, OutputT> implements POutput {
       PCollection<InputT> unmatched,
       TupleTag<DeadLetter> failuresTag,
       PCollection<DeadLetter> failures) {
-    this.pipeline = pipeline;
-    this.enrichedTag = enrichedTag;
-    this.enriched = enriched;
-    this.unmatchedTag = unmatchedTag;
-    this.unmatched = unmatched;
-    this.failuresTag = failuresTag;
-    this.failures = failures;
+    super(pipeline);
+    this.enriched = output(enrichedTag, enriched);
+    this.unmatched = output(unmatchedTag, unmatched);
+    this.failures = output(failuresTag, failures);
   }
 
   /** Records joined with their dimension value. */
@@ -63,18 +52,4 @@ public final class EnrichmentResult<InputT, OutputT> implements POutput {
   public PCollection<DeadLetter> failures() {
     return failures;
   }
-
-  @Override
-  public Pipeline getPipeline() {
-    return pipeline;
-  }
-
-  @Override
-  public Map<TupleTag<?>, PValue> expand() {
-    return Map.of(enrichedTag, enriched, unmatchedTag, unmatched, failuresTag, failures);
-  }
-
-  @Override
-  public void finishSpecifyingOutput(
-      String transformName, PInput input, PTransform<?, ?> transform) {}
 }

@@ -2,6 +2,7 @@ package io.beamsuite.transforms.enrichment;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.errors.DeadLetters;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
@@ -67,40 +68,53 @@ import org.joda.time.Instant;
  *             .withRefreshInterval(Duration.standardMinutes(10)));
  * }</pre>
  */
-public final class SideInputEnrichment<InputT, K, V, OutputT>
+@AutoValue
+public abstract class SideInputEnrichment<InputT, K, V, OutputT>
     extends PTransform<PCollection<InputT>, EnrichmentResult<InputT, OutputT>> {
   /** Refresh interval used unless {@link #withRefreshInterval} says otherwise. */
   public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.standardMinutes(5);
 
-  private final SerializableFunction<InputT, K> keyFn;
-  private final ReferenceTable<K, V> table;
-  private final JoinFn<InputT, V, OutputT> joinFn;
-  private final Duration refreshInterval;
-  private final @Nullable PCollection<?> reloadSignal;
-  private final @Nullable Coder<K> keyCoder;
-  private final @Nullable Coder<V> valueCoder;
-  private final @Nullable Coder<OutputT> outputCoder;
-  private final String stage;
+  abstract SerializableFunction<InputT, K> keyFn();
 
-  private SideInputEnrichment(
-      SerializableFunction<InputT, K> keyFn,
-      ReferenceTable<K, V> table,
-      JoinFn<InputT, V, OutputT> joinFn,
-      Duration refreshInterval,
-      @Nullable PCollection<?> reloadSignal,
-      @Nullable Coder<K> keyCoder,
-      @Nullable Coder<V> valueCoder,
-      @Nullable Coder<OutputT> outputCoder,
-      String stage) {
-    this.keyFn = keyFn;
-    this.table = table;
-    this.joinFn = joinFn;
-    this.refreshInterval = refreshInterval;
-    this.reloadSignal = reloadSignal;
-    this.keyCoder = keyCoder;
-    this.valueCoder = valueCoder;
-    this.outputCoder = outputCoder;
-    this.stage = stage;
+  abstract ReferenceTable<K, V> table();
+
+  abstract JoinFn<InputT, V, OutputT> joinFn();
+
+  abstract Duration refreshInterval();
+
+  abstract @Nullable PCollection<?> reloadSignal();
+
+  abstract @Nullable Coder<K> keyCoder();
+
+  abstract @Nullable Coder<V> valueCoder();
+
+  abstract @Nullable Coder<OutputT> outputCoder();
+
+  abstract String stage();
+
+  abstract Builder<InputT, K, V, OutputT> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<InputT, K, V, OutputT> {
+    abstract Builder<InputT, K, V, OutputT> setKeyFn(SerializableFunction<InputT, K> keyFn);
+
+    abstract Builder<InputT, K, V, OutputT> setTable(ReferenceTable<K, V> table);
+
+    abstract Builder<InputT, K, V, OutputT> setJoinFn(JoinFn<InputT, V, OutputT> joinFn);
+
+    abstract Builder<InputT, K, V, OutputT> setRefreshInterval(Duration refreshInterval);
+
+    abstract Builder<InputT, K, V, OutputT> setReloadSignal(@Nullable PCollection<?> signal);
+
+    abstract Builder<InputT, K, V, OutputT> setKeyCoder(@Nullable Coder<K> keyCoder);
+
+    abstract Builder<InputT, K, V, OutputT> setValueCoder(@Nullable Coder<V> valueCoder);
+
+    abstract Builder<InputT, K, V, OutputT> setOutputCoder(@Nullable Coder<OutputT> outputCoder);
+
+    abstract Builder<InputT, K, V, OutputT> setStage(String stage);
+
+    abstract SideInputEnrichment<InputT, K, V, OutputT> build();
   }
 
   /** Joins each record with {@code table}'s row for {@code keyFn(record)}. */
@@ -111,16 +125,13 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     checkArgumentNotNull(keyFn, "keyFn");
     checkArgumentNotNull(table, "table");
     checkArgumentNotNull(joinFn, "joinFn");
-    return new SideInputEnrichment<>(
-        keyFn,
-        table,
-        joinFn,
-        DEFAULT_REFRESH_INTERVAL,
-        null,
-        null,
-        null,
-        null,
-        "enrich-side-input");
+    return new AutoValue_SideInputEnrichment.Builder<InputT, K, V, OutputT>()
+        .setKeyFn(keyFn)
+        .setTable(table)
+        .setJoinFn(joinFn)
+        .setRefreshInterval(DEFAULT_REFRESH_INTERVAL)
+        .setStage("enrich-side-input")
+        .build();
   }
 
   /** How often an unbounded pipeline reloads the table. */
@@ -128,44 +139,27 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     if (interval == null || !interval.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("refresh interval must be positive, got " + interval);
     }
-    return new SideInputEnrichment<>(
-        keyFn, table, joinFn, interval, reloadSignal, keyCoder, valueCoder, outputCoder, stage);
+    return toBuilder().setRefreshInterval(interval).build();
   }
 
   /** Reloads the table once per element of {@code signal} instead of on a timer. */
   public SideInputEnrichment<InputT, K, V, OutputT> reloadOn(PCollection<?> signal) {
     checkArgumentNotNull(signal, "signal");
-    return new SideInputEnrichment<>(
-        keyFn, table, joinFn, refreshInterval, signal, keyCoder, valueCoder, outputCoder, stage);
+    return toBuilder().setReloadSignal(signal).build();
   }
 
   /** Coders of the table's keys and rows (needed when they cannot be inferred). */
   public SideInputEnrichment<InputT, K, V, OutputT> withTableCoders(
       Coder<K> keyCoder, Coder<V> valueCoder) {
-    return new SideInputEnrichment<>(
-        keyFn,
-        table,
-        joinFn,
-        refreshInterval,
-        reloadSignal,
-        checkArgumentNotNull(keyCoder, "keyCoder"),
-        checkArgumentNotNull(valueCoder, "valueCoder"),
-        outputCoder,
-        stage);
+    return toBuilder()
+        .setKeyCoder(checkArgumentNotNull(keyCoder, "keyCoder"))
+        .setValueCoder(checkArgumentNotNull(valueCoder, "valueCoder"))
+        .build();
   }
 
   /** Coder of the enriched records (needed when it cannot be inferred). */
   public SideInputEnrichment<InputT, K, V, OutputT> withOutputCoder(Coder<OutputT> outputCoder) {
-    return new SideInputEnrichment<>(
-        keyFn,
-        table,
-        joinFn,
-        refreshInterval,
-        reloadSignal,
-        keyCoder,
-        valueCoder,
-        checkArgumentNotNull(outputCoder, "outputCoder"),
-        stage);
+    return toBuilder().setOutputCoder(checkArgumentNotNull(outputCoder, "outputCoder")).build();
   }
 
   /** Stage name written into failures' dead letters. */
@@ -173,26 +167,19 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    return new SideInputEnrichment<>(
-        keyFn,
-        table,
-        joinFn,
-        refreshInterval,
-        reloadSignal,
-        keyCoder,
-        valueCoder,
-        outputCoder,
-        stage);
+    return toBuilder().setStage(stage).build();
   }
 
   @Override
   public EnrichmentResult<InputT, OutputT> expand(PCollection<InputT> input) {
+    Coder<K> keyCoder = keyCoder();
+    Coder<V> valueCoder = valueCoder();
     if (keyCoder == null || valueCoder == null) {
       throw new IllegalStateException(
           "SideInputEnrichment needs the table's coders: call withTableCoders(keyCoder, valueCoder)");
     }
     Coder<OutputT> resolvedOutputCoder =
-        EnrichmentCoders.outputCoder(outputCoder, input.getPipeline(), joinFn);
+        EnrichmentCoders.outputCoder(outputCoder(), input.getPipeline(), joinFn());
     PCollectionView<Iterable<TableSnapshot<K, V>>> snapshot =
         reloadTicks(input)
             .apply(
@@ -200,7 +187,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
                 Window.<KV<String, Long>>into(new GlobalWindows())
                     .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
                     .discardingFiredPanes())
-            .apply("LoadTable", ParDo.of(new LoadTableFn<>(table)))
+            .apply("LoadTable", ParDo.of(new LoadTableFn<>(table())))
             .setCoder(TableSnapshot.coder(keyCoder, valueCoder))
             // The view holds the latest pane; if two loads share a pane, the reader takes the
             // newest.
@@ -214,7 +201,13 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
             "JoinWithTable",
             ParDo.of(
                     new JoinWithSnapshotFn<>(
-                        keyFn, joinFn, snapshot, stage, enrichedTag, unmatchedTag, failuresTag))
+                        keyFn(),
+                        joinFn(),
+                        snapshot,
+                        stage(),
+                        enrichedTag,
+                        unmatchedTag,
+                        failuresTag))
                 .withSideInputs(snapshot)
                 .withOutputTags(enrichedTag, TupleTagList.of(unmatchedTag).and(failuresTag)));
     return new EnrichmentResult<>(
@@ -231,6 +224,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
   /** One element per reload, all under one key so versions can be numbered in state. */
   private PCollection<KV<String, Long>> reloadTicks(PCollection<InputT> input) {
     PCollection<Long> ticks;
+    PCollection<?> reloadSignal = reloadSignal();
     if (reloadSignal != null) {
       ticks =
           reloadSignal.apply(
@@ -245,7 +239,7 @@ public final class SideInputEnrichment<InputT, K, V, OutputT>
       ticks =
           input
               .getPipeline()
-              .apply("RefreshEvery", PeriodicImpulse.create().withInterval(refreshInterval))
+              .apply("RefreshEvery", PeriodicImpulse.create().withInterval(refreshInterval()))
               .apply(
                   "ImpulseToTick",
                   MapElements.into(TypeDescriptors.longs()).via((Instant at) -> 0L));

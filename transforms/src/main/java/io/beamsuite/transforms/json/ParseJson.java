@@ -11,13 +11,14 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.coders.EfficientCoders;
 import io.beamsuite.transforms.errors.DeadLetter;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
 import io.beamsuite.transforms.records.RawRecord;
 import io.beamsuite.transforms.records.SourceCoordinates;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import java.nio.charset.CharacterCodingException;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -30,9 +31,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -63,26 +61,42 @@ import org.joda.time.Instant;
  * #withCoder(Coder)} gives one; Java serialization is refused because it is neither compact nor
  * deterministic.
  */
-public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, ParseJson.Result<T>> {
+@AutoValue
+public abstract class ParseJson<T> extends PTransform<PCollection<RawRecord>, ParseJson.Result<T>> {
   /** Default upper bound on payload size: 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
 
-  private final Class<T> type;
-  private final String stage;
-  private final int maxPayloadBytes;
-  private final @Nullable Coder<T> coder;
+  abstract Class<T> type();
 
-  private ParseJson(Class<T> type, String stage, int maxPayloadBytes, @Nullable Coder<T> coder) {
-    this.type = type;
-    this.stage = stage;
-    this.maxPayloadBytes = maxPayloadBytes;
-    this.coder = coder;
+  abstract String stage();
+
+  abstract int maxPayloadBytes();
+
+  abstract @Nullable Coder<T> coder();
+
+  abstract Builder<T> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<T> {
+    abstract Builder<T> setType(Class<T> type);
+
+    abstract Builder<T> setStage(String stage);
+
+    abstract Builder<T> setMaxPayloadBytes(int maxPayloadBytes);
+
+    abstract Builder<T> setCoder(@Nullable Coder<T> coder);
+
+    abstract ParseJson<T> build();
   }
 
   /** Parses into {@code type}; dead letters name the stage {@code parse-<SimpleName>}. */
   public static <T> ParseJson<T> of(Class<T> type) {
     checkArgumentNotNull(type, "type");
-    return new ParseJson<>(type, "parse-" + type.getSimpleName(), DEFAULT_MAX_PAYLOAD_BYTES, null);
+    return new AutoValue_ParseJson.Builder<T>()
+        .setType(type)
+        .setStage("parse-" + type.getSimpleName())
+        .setMaxPayloadBytes(DEFAULT_MAX_PAYLOAD_BYTES)
+        .build();
   }
 
   /** The stage name written into dead letters. */
@@ -90,7 +104,7 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
     if (stage == null || stage.isBlank()) {
       throw new IllegalArgumentException("stage must be a non-blank name");
     }
-    return new ParseJson<>(type, stage, maxPayloadBytes, coder);
+    return toBuilder().setStage(stage).build();
   }
 
   /** Payloads longer than this many bytes are dead letters ({@code payload_too_large}). */
@@ -99,13 +113,13 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
       throw new IllegalArgumentException(
           "maxPayloadBytes must be positive, got " + maxPayloadBytes);
     }
-    return new ParseJson<>(type, stage, maxPayloadBytes, coder);
+    return toBuilder().setMaxPayloadBytes(maxPayloadBytes).build();
   }
 
   /** The coder of the parsed values, when the registry has none for the class. */
   public ParseJson<T> withCoder(Coder<T> coder) {
     checkArgumentNotNull(coder, "coder");
-    return new ParseJson<>(type, stage, maxPayloadBytes, coder);
+    return toBuilder().setCoder(coder).build();
   }
 
   /**
@@ -148,7 +162,7 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
             "Parse",
             ParDo.of(
                     new ParseFn<T, OutputT>(
-                        type, stage, maxPayloadBytes, keyBySource, parsedTag, deadLetterTag))
+                        type(), stage(), maxPayloadBytes(), keyBySource, parsedTag, deadLetterTag))
                 .withOutputTags(parsedTag, TupleTagList.of(deadLetterTag)));
     PCollection<OutputT> parsed = outputs.get(parsedTag).setCoder(outputCoder);
     // ParDo gives a typed additional output the coder registry's coder, which for the
@@ -163,17 +177,14 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
   }
 
   private Coder<T> outputCoder(Pipeline pipeline) {
-    return coder != null
-        ? coder
-        : EfficientCoders.infer(pipeline, TypeDescriptor.of(type), "withCoder(...)");
+    return coder() != null
+        ? coder()
+        : EfficientCoders.infer(pipeline, TypeDescriptor.of(type()), "withCoder(...)");
   }
 
   /** The parsed values and the dead letters of a {@link ParseJson}. */
-  public static final class Result<T> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<T> parsedTag;
+  public static final class Result<T> extends TaggedOutputs {
     private final PCollection<T> parsed;
-    private final TupleTag<DeadLetter> deadLetterTag;
     private final PCollection<DeadLetter> deadLetters;
 
     Result(
@@ -182,11 +193,9 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
         PCollection<T> parsed,
         TupleTag<DeadLetter> deadLetterTag,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.parsedTag = parsedTag;
-      this.parsed = parsed;
-      this.deadLetterTag = deadLetterTag;
-      this.deadLetters = deadLetters;
+      super(pipeline);
+      this.parsed = output(parsedTag, parsed);
+      this.deadLetters = output(deadLetterTag, deadLetters);
     }
 
     /** Successfully parsed values. */
@@ -198,20 +207,6 @@ public final class ParseJson<T> extends PTransform<PCollection<RawRecord>, Parse
     public PCollection<DeadLetter> deadLetters() {
       return deadLetters;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(parsedTag, parsed, deadLetterTag, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Parses into {@code T}; outputs the value, or the value keyed by its record's source. */

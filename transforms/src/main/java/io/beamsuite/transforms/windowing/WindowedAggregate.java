@@ -3,8 +3,9 @@ package io.beamsuite.transforms.windowing;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import static org.apache.beam.sdk.util.Preconditions.checkStateNotNull;
 
+import com.google.auto.value.AutoValue;
 import io.beamsuite.transforms.portability.AdditionalOutputs;
-import java.util.Map;
+import io.beamsuite.transforms.results.TaggedOutputs;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -29,9 +30,6 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -89,23 +87,32 @@ import org.joda.time.Duration;
  * <p>The input may be in any windowing; it is ignored. Results and late records are in the global
  * window, results stamped with the max timestamp of their window, late records with their own.
  */
-public final class WindowedAggregate<InputT, K, AccumT, OutputT>
+@AutoValue
+public abstract class WindowedAggregate<InputT, K, AccumT, OutputT>
     extends PTransform<PCollection<InputT>, WindowedAggregate.Result<K, OutputT, InputT>> {
 
-  private final SerializableFunction<InputT, K> keyFn;
-  private final CombineFn<InputT, AccumT, OutputT> combineFn;
-  private final @Nullable WindowSpec spec;
-  private final @Nullable Coder<K> keyCoder;
+  abstract SerializableFunction<InputT, K> keyFn();
 
-  private WindowedAggregate(
-      SerializableFunction<InputT, K> keyFn,
-      CombineFn<InputT, AccumT, OutputT> combineFn,
-      @Nullable WindowSpec spec,
-      @Nullable Coder<K> keyCoder) {
-    this.keyFn = keyFn;
-    this.combineFn = combineFn;
-    this.spec = spec;
-    this.keyCoder = keyCoder;
+  abstract CombineFn<InputT, AccumT, OutputT> combineFn();
+
+  abstract @Nullable WindowSpec windowSpec();
+
+  abstract @Nullable Coder<K> keyCoder();
+
+  abstract Builder<InputT, K, AccumT, OutputT> toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder<InputT, K, AccumT, OutputT> {
+    abstract Builder<InputT, K, AccumT, OutputT> setKeyFn(SerializableFunction<InputT, K> keyFn);
+
+    abstract Builder<InputT, K, AccumT, OutputT> setCombineFn(
+        CombineFn<InputT, AccumT, OutputT> combineFn);
+
+    abstract Builder<InputT, K, AccumT, OutputT> setWindowSpec(@Nullable WindowSpec windowSpec);
+
+    abstract Builder<InputT, K, AccumT, OutputT> setKeyCoder(@Nullable Coder<K> keyCoder);
+
+    abstract WindowedAggregate<InputT, K, AccumT, OutputT> build();
   }
 
   /** Aggregates with {@code combineFn} per key given by {@code keyFn}; call {@link #over} next. */
@@ -113,24 +120,27 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
       SerializableFunction<InputT, K> keyFn, CombineFn<InputT, AccumT, OutputT> combineFn) {
     checkArgumentNotNull(keyFn, "keyFn");
     checkArgumentNotNull(combineFn, "combineFn");
-    return new WindowedAggregate<>(keyFn, combineFn, null, null);
+    return new AutoValue_WindowedAggregate.Builder<InputT, K, AccumT, OutputT>()
+        .setKeyFn(keyFn)
+        .setCombineFn(combineFn)
+        .build();
   }
 
   /** The windows to aggregate over. Required. */
   public WindowedAggregate<InputT, K, AccumT, OutputT> over(WindowSpec spec) {
     checkArgumentNotNull(spec, "spec");
-    return new WindowedAggregate<>(keyFn, combineFn, spec, keyCoder);
+    return toBuilder().setWindowSpec(spec).build();
   }
 
   /** The coder of the keys; needed when it cannot be inferred (e.g. {@code keyFn} is a lambda). */
   public WindowedAggregate<InputT, K, AccumT, OutputT> withKeyCoder(Coder<K> keyCoder) {
     checkArgumentNotNull(keyCoder, "keyCoder");
-    return new WindowedAggregate<>(keyFn, combineFn, spec, keyCoder);
+    return toBuilder().setKeyCoder(keyCoder).build();
   }
 
   @Override
   public Result<K, OutputT, InputT> expand(PCollection<InputT> input) {
-    if (spec == null) {
+    if (windowSpec() == null) {
       throw new IllegalStateException(
           "WindowedAggregate needs a window spec: call over(WindowSpec)");
     }
@@ -140,16 +150,17 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
     Coder<AccumT> accumulatorCoder;
     Coder<OutputT> outputCoder;
     try {
-      accumulatorCoder = combineFn.getAccumulatorCoder(registry, inputCoder);
-      outputCoder = combineFn.getDefaultOutputCoder(registry, inputCoder);
+      accumulatorCoder = combineFn().getAccumulatorCoder(registry, inputCoder);
+      outputCoder = combineFn().getDefaultOutputCoder(registry, inputCoder);
     } catch (CannotProvideCoderException e) {
-      throw new IllegalStateException("No coder for the accumulator or output of " + combineFn, e);
+      throw new IllegalStateException(
+          "No coder for the accumulator or output of " + combineFn(), e);
     }
 
     // Project to (key, record) before anything is shuffled.
     PCollection<KV<K, InputT>> keyed =
         input
-            .apply("KeyRecords", ParDo.of(new KeyRecordsFn<>(keyFn)))
+            .apply("KeyRecords", ParDo.of(new KeyRecordsFn<>(keyFn())))
             .setCoder(KvCoder.of(resolvedKeyCoder, inputCoder));
     Coder<WindowResult<K, OutputT>> resultCoder = WindowResult.coder(resolvedKeyCoder, outputCoder);
     Coder<LateRecord<InputT>> lateCoder = LateRecord.coder(inputCoder);
@@ -178,7 +189,7 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
                     .withAllowedLateness(Duration.ZERO)
                     .discardingFiredPanes()
                     .withTimestampCombiner(TimestampCombiner.END_OF_WINDOW))
-            .apply("CombinePerWindow", Combine.<K, InputT, OutputT>perKey(combineFn))
+            .apply("CombinePerWindow", Combine.<K, InputT, OutputT>perKey(combineFn()))
             .setCoder(KvCoder.of(keyCoder, outputCoder))
             .apply("ToWindowResults", ParDo.of(new ToWindowResultFn<K, OutputT>()))
             .setCoder(resultCoder)
@@ -204,7 +215,7 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
                 "AggregatePerWindow",
                 ParDo.of(
                         new WindowedAggregateFn<>(
-                            spec(), combineFn, accumulatorCoder, resultsTag, lateTag))
+                            spec(), combineFn(), accumulatorCoder, resultsTag, lateTag))
                     .withOutputTags(resultsTag, TupleTagList.of(lateTag)));
     // The late output always gets a consumer: Beam's Spark runner (2.70) merges an unconsumed
     // additional output of a two-output ParDo into its main output.
@@ -219,7 +230,7 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
   }
 
   private WindowSpec spec() {
-    return checkStateNotNull(spec, "spec");
+    return checkStateNotNull(windowSpec(), "spec");
   }
 
   /** Keys each record and counts it ({@code records_in}), on both paths. */
@@ -263,11 +274,11 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
   }
 
   private Coder<K> resolveKeyCoder(CoderRegistry registry) {
-    if (keyCoder != null) {
-      return keyCoder;
+    if (keyCoder() != null) {
+      return keyCoder();
     }
     try {
-      return registry.getCoder(TypeDescriptors.outputOf(keyFn));
+      return registry.getCoder(TypeDescriptors.outputOf(keyFn()));
     } catch (CannotProvideCoderException | IllegalArgumentException e) {
       throw new IllegalStateException(
           "Cannot infer the key coder of WindowedAggregate; call withKeyCoder(...)", e);
@@ -275,11 +286,8 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
   }
 
   /** The outputs of {@link WindowedAggregate}: results per key and window, and late records. */
-  public static final class Result<K, OutputT, InputT> implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<WindowResult<K, OutputT>> resultsTag;
+  public static final class Result<K, OutputT, InputT> extends TaggedOutputs {
     private final PCollection<WindowResult<K, OutputT>> results;
-    private final TupleTag<LateRecord<InputT>> lateTag;
     private final PCollection<LateRecord<InputT>> lateRecords;
 
     Result(
@@ -288,11 +296,9 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
         PCollection<WindowResult<K, OutputT>> results,
         TupleTag<LateRecord<InputT>> lateTag,
         PCollection<LateRecord<InputT>> lateRecords) {
-      this.pipeline = pipeline;
-      this.resultsTag = resultsTag;
-      this.results = results;
-      this.lateTag = lateTag;
-      this.lateRecords = lateRecords;
+      super(pipeline);
+      this.results = output(resultsTag, results);
+      this.lateRecords = output(lateTag, lateRecords);
     }
 
     /** One element per fired pane of each key and window. */
@@ -304,19 +310,5 @@ public final class WindowedAggregate<InputT, K, AccumT, OutputT>
     public PCollection<LateRecord<InputT>> lateRecords() {
       return lateRecords;
     }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(resultsTag, results, lateTag, lateRecords);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

@@ -1,0 +1,2 @@
+/** The one implementation of {@code POutput} that every transform's typed result extends. */
+package io.beamsuite.transforms.results;
