@@ -121,6 +121,9 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
   /** withSupersededRanges: {start column, end column} of merging windows, or null. */
   abstract @Nullable List<String> supersededRange();
 
+  /** withGrowingColumns: a conflicting row is replaced only if none of these is smaller. */
+  abstract List<String> growingColumns();
+
   abstract Builder<T> toBuilder();
 
   @AutoValue.Builder
@@ -149,6 +152,8 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
 
     abstract Builder<T> setSupersededRange(@Nullable List<String> supersededRange);
 
+    abstract Builder<T> setGrowingColumns(List<String> growingColumns);
+
     abstract JdbcUpsertSink<T> build();
   }
 
@@ -169,6 +174,7 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
         .setStage("jdbc-upsert-" + table)
         .setInsertOnce(false)
         .setMaxBufferMillis(0L)
+        .setGrowingColumns(List.of())
         .build();
   }
 
@@ -241,6 +247,33 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
   }
 
   /**
+   * For rows whose versions only grow, such as the panes of an accumulating window (a count, a sum
+   * of non-negative values): a row replaces the stored row of its key only if none of {@code
+   * columns} is smaller than the stored value ({@code ON CONFLICT ... DO UPDATE ... WHERE}). Beam
+   * does not keep the order of elements between bundles, and a runner may write two bundles of an
+   * unkeyed step in either order (the Direct runner runs them on parallel threads), so without this
+   * an earlier pane that reaches the table after a later one would overwrite it. Equal values are
+   * replaced (a replay of the same pane). The columns must be declared, non-key columns.
+   *
+   * <pre>{@code
+   * JdbcUpsertSink.<WindowResult<String, Long>>to(db, "page_views_per_minute")
+   *     ... // columns page, window_start, window_end, views
+   *     .withKey("page", "window_start")
+   *     .withGrowingColumns("views");
+   * }</pre>
+   */
+  public JdbcUpsertSink<T> withGrowingColumns(String... columns) {
+    if (columns == null || columns.length == 0) {
+      throw new IllegalArgumentException("name at least one growing column");
+    }
+    List<String> names = new ArrayList<>();
+    for (String column : columns) {
+      names.add(SqlIdentifiers.name(column));
+    }
+    return toBuilder().setGrowingColumns(List.copyOf(names)).build();
+  }
+
+  /**
    * Writes a buffered row at the latest {@code maxBufferTime} after it arrived, also in the middle
    * of a long bundle or while no further row comes (a streaming runner may keep a bundle open for a
    * second or more): a timer of the writer flushes the buffer, on top of the batch-full and
@@ -293,8 +326,21 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
 
   /** The parameterized insert/upsert statement. */
   String upsertSql() {
+    List<String> guards = new ArrayList<>();
+    if (conflictGuard() != null) {
+      guards.add(conflictGuard());
+    }
+    for (String column : growingColumns()) {
+      String quoted = SqlIdentifiers.quote(column);
+      guards.add("t." + quoted + " <= EXCLUDED." + quoted);
+    }
     String upsert =
-        UpsertStatements.upsert(table(), columns(), keys(), insertOnce(), conflictGuard());
+        UpsertStatements.upsert(
+            table(),
+            columns(),
+            keys(),
+            insertOnce(),
+            guards.isEmpty() ? null : String.join(" AND ", guards));
     List<String> range = supersededRange();
     return range == null
         ? upsert
@@ -309,6 +355,12 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
     for (String key : keys()) {
       if (columns().stream().noneMatch(c -> c.name.equals(key))) {
         throw new IllegalStateException("key column " + key + " is not a declared column");
+      }
+    }
+    for (String growing : growingColumns()) {
+      if (keys().contains(growing) || columns().stream().noneMatch(c -> c.name.equals(growing))) {
+        throw new IllegalStateException(
+            "growing column " + growing + " is not a declared non-key column");
       }
     }
     PCollection<DeadLetter> failures =

@@ -171,6 +171,57 @@ public class JdbcUpsertSinkTest {
                 + " FROM upsert_sessions ORDER BY user_id, session_start"));
   }
 
+  /** "page|views" panes of one window, written in one run each. */
+  private static void writePanes(String... rows) {
+    Pipeline p = Db.pipeline();
+    p.apply(Create.of(List.of(rows)).withCoder(StringUtf8Coder.of()))
+        .apply(
+            JdbcUpsertSink.<String>to(db, "upsert_panes")
+                .withColumn("page", "text", r -> r.split("\\|")[0])
+                .withColumn("views", "bigint", r -> Long.parseLong(r.split("\\|")[1]))
+                .withColumn("note", "text", r -> r)
+                .withKey("page")
+                .withGrowingColumns("views"));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void anEarlierPaneArrivingLateNeverReplacesALaterOne() throws Exception {
+    writePanes("a|5", "b|1");
+    // a's earlier pane (3) arrives after its later one (5): kept out; b's later pane replaces.
+    writePanes("a|3", "b|4");
+    // The same pane again (a replay) is applied: equal is not smaller.
+    writePanes("b|4");
+    assertEquals(
+        List.of("a|5|a|5", "b|4|b|4"),
+        Db.rows(pg, "SELECT page, views, note FROM upsert_panes ORDER BY page"));
+    assertThat(
+        JdbcUpsertSink.<String>to(db, "upsert_panes")
+            .withColumn("page", "text", r -> r)
+            .withColumn("views", "bigint", r -> 1L)
+            .withKey("page")
+            .withGrowingColumns("views")
+            .upsertSql(),
+        containsString(
+            "DO UPDATE SET \"views\" = EXCLUDED.\"views\" WHERE t.\"views\" <= EXCLUDED.\"views\""));
+  }
+
+  @Test
+  public void aGrowingColumnMustBeADeclaredNonKeyColumn() {
+    Pipeline p = Db.pipeline();
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                p.apply(Create.of("x"))
+                    .apply(
+                        JdbcUpsertSink.<String>to(db, "upsert_growing_key")
+                            .withColumn("page", "text", r -> r)
+                            .withKey("page")
+                            .withGrowingColumns("page")));
+    assertEquals("growing column page is not a declared non-key column", e.getMessage());
+  }
+
   @Test
   public void transientSerializationFailureIsRetried() throws Exception {
     // The trigger raises 40001 for the first row it sees; a sequence is not rolled back with the

@@ -122,6 +122,8 @@ public final class SensorsPipeline {
                     .withColumn("z_score", "double precision", ScoredWindow::zScore)
                     .withColumn("anomaly", "boolean", ScoredWindow::anomaly)
                     .withKey("sensor_id", "metric", "window_start")
+                    // Both counts only grow from one version of a row to the next.
+                    .withGrowingColumns("readings", "prev_readings")
                     .withStage("write-" + SENSOR_ANOMALIES))
             .failures();
 

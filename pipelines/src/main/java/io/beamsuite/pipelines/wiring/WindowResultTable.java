@@ -8,7 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The one way the pipelines store {@link WindowResult}s of a count or sum: an idempotent upsert
  * into {@code table (key text, start timestamptz, end timestamptz, value bigint)} keyed by the
- * result's key and the window start, so a later (accumulating) pane replaces the row.
+ * result's key and the window start, so a later (accumulating) pane replaces the row and an earlier
+ * one that arrives after it does not ({@link JdbcUpsertSink#withGrowingColumns}).
  *
  * <pre>{@code
  * views.results().apply("WritePageViews",
@@ -38,6 +39,9 @@ public final class WindowResultTable {
         .withColumn(valueColumn, "bigint", WindowResult::value)
         .withKey(
             keyColumn == null ? new String[] {startColumn} : new String[] {keyColumn, startColumn})
+        // Accumulating panes of a count or sum only grow: an earlier pane written after a later
+        // one (bundles of this step may be written in any order) must not replace it.
+        .withGrowingColumns(valueColumn)
         .withStage("write-" + table);
   }
 }
