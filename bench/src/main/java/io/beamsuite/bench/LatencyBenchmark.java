@@ -74,7 +74,19 @@ public final class LatencyBenchmark {
 
   private LatencyBenchmark() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    // System.exit: the Direct runner leaves its Kafka readers' threads running after cancel(),
+    // which would keep this JVM alive after the last result is written.
+    try {
+      run(args);
+    } catch (Throwable t) {
+      t.printStackTrace();
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  private static void run(String[] args) throws Exception {
     BenchArgs a =
         BenchArgs.parse(
             args,
