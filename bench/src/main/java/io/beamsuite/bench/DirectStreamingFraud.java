@@ -3,13 +3,10 @@ package io.beamsuite.bench;
 import static io.beamsuite.bench.LatencyBenchmark.producer;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
-import io.beamsuite.pipelines.testing.Workload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +15,6 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Streaming fraud on the Direct runner (the local default) from Kafka: the same open-loop feed as
@@ -39,23 +35,7 @@ final class DirectStreamingFraud {
       int stepSeconds)
       throws Exception {
     int poolSize = 1 + 16 * baseRate;
-    EventGenerator generator =
-        EventGenerator.of(
-            GeneratorConfig.builder()
-                .seed(BenchEvents.SEED)
-                .eventCount(10)
-                .customerCount(poolSize)
-                .customerUpdateCount(0)
-                .build());
-    List<CustomerRow> pool = generator.customerSnapshot();
-    kafka.createTopic(TRANSACTIONS, 2);
-    kafka.createTopic(CUSTOMERS, 1);
-    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
-      for (String envelope : Workload.customerChanges(generator)) {
-        producer.send(new ProducerRecord<>(CUSTOMERS, envelope));
-      }
-      producer.flush();
-    }
+    List<CustomerRow> pool = FraudFeeder.customerPool(kafka, TRANSACTIONS, CUSTOMERS, poolSize);
     FraudOptions options =
         PipelineOptionsFactory.fromArgs(
                 "--runner=DirectRunner",

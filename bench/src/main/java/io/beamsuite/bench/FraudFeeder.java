@@ -7,7 +7,12 @@ import static io.beamsuite.bench.LatencyBenchmark.OVER_LIMIT_SLOTS;
 import static io.beamsuite.bench.LatencyBenchmark.VELOCITY_SLOTS;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
+import io.beamsuite.fixtures.generator.EventGenerator;
+import io.beamsuite.fixtures.generator.GeneratorConfig;
+import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
+import io.beamsuite.pipelines.testing.Workload;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +40,34 @@ final class FraudFeeder {
     this.pool = pool;
     this.poolRate = poolRate;
     this.topic = topic;
+  }
+
+  /**
+   * Creates {@code transactionsTopic} (2 partitions) and {@code customersTopic} (1), sends the CDC
+   * snapshot of {@code poolSize} generated customers to the latter and returns them: the pool a
+   * feeder draws its under-limit transactions from.
+   */
+  static List<CustomerRow> customerPool(
+      EmbeddedKafka kafka, String transactionsTopic, String customersTopic, int poolSize)
+      throws IOException {
+    EventGenerator generator =
+        EventGenerator.of(
+            GeneratorConfig.builder()
+                .seed(BenchEvents.SEED)
+                .eventCount(10)
+                .customerCount(poolSize)
+                .customerUpdateCount(0)
+                .build());
+    kafka.createTopic(transactionsTopic, 2);
+    kafka.createTopic(customersTopic, 1);
+    try (KafkaProducer<String, String> producer =
+        LatencyBenchmark.producer(kafka.bootstrapServers())) {
+      for (String envelope : Workload.customerChanges(generator)) {
+        producer.send(new ProducerRecord<>(customersTopic, envelope));
+      }
+      producer.flush();
+    }
+    return generator.customerSnapshot();
   }
 
   void probe(String id) {

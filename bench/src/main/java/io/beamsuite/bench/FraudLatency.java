@@ -12,14 +12,11 @@ import static io.beamsuite.bench.LatencyBenchmark.percentile;
 import static io.beamsuite.bench.LatencyBenchmark.producer;
 
 import io.beamsuite.fixtures.generator.CustomerRow;
-import io.beamsuite.fixtures.generator.EventGenerator;
-import io.beamsuite.fixtures.generator.GeneratorConfig;
 import io.beamsuite.fixtures.services.EmbeddedKafka;
 import io.beamsuite.fixtures.services.EmbeddedPostgres;
 import io.beamsuite.pipelines.fraud.FraudOptions;
 import io.beamsuite.pipelines.fraud.FraudPipeline;
 import io.beamsuite.pipelines.options.FlinkStreamingBundles;
-import io.beamsuite.pipelines.testing.Workload;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +27,6 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The fraud half of section 6 (see {@link LatencyBenchmark} for the workload and the method): one
@@ -55,23 +51,7 @@ final class FraudLatency {
       List<String> failures)
       throws Exception {
     int poolSize = 1 + 16 * rate; // the last customer takes the start-up probes only
-    EventGenerator generator =
-        EventGenerator.of(
-            GeneratorConfig.builder()
-                .seed(BenchEvents.SEED)
-                .eventCount(10)
-                .customerCount(poolSize)
-                .customerUpdateCount(0)
-                .build());
-    List<CustomerRow> pool = generator.customerSnapshot();
-    kafka.createTopic("transactions", 2);
-    kafka.createTopic("customers", 1);
-    try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
-      for (String envelope : Workload.customerChanges(generator)) {
-        producer.send(new ProducerRecord<>("customers", envelope));
-      }
-      producer.flush();
-    }
+    List<CustomerRow> pool = FraudFeeder.customerPool(kafka, "transactions", "customers", poolSize);
     createTable(
         postgres,
         "CREATE TABLE "
