@@ -39,11 +39,14 @@ import org.joda.time.Instant;
  * statistics arrive this emits (1) that window scored against its predecessor, if the predecessor
  * is known and qualifies, and (2) the successor window (start + period) scored against it again, if
  * the successor is known and this window qualifies. Every pane that changes either side of a pair
- * therefore re-emits the pair's row with the latest values of both, so a sink that upserts by
- * {@code (key, windowStart)} in emission order ends with the row computed from the final
- * statistics, whatever the pane order. (With accumulating panes a predecessor that qualifies keeps
- * qualifying: readings only grow, and values that differ keep a standard deviation above 0; so no
- * row ever needs retracting.)
+ * therefore re-emits the pair's row with the latest values of both. Beam keeps no order between
+ * bundles, so a window's earlier pane can arrive after a later one: with accumulating panes it has
+ * fewer readings, and it is ignored (counted {@code stale_panes}). A sink that upserts by {@code
+ * (key, windowStart)} and refuses a row whose counts ({@link ScoredWindow#readings}, {@link
+ * ScoredWindow#prevReadings}) are smaller than the stored row's ends with the row computed from the
+ * final statistics, whatever the order of panes and rows. (With accumulating panes a predecessor
+ * that qualifies keeps qualifying: readings only grow, and values that differ keep a standard
+ * deviation above 0; so no row ever needs retracting.)
  *
  * <p>Give it the {@link WindowSpec} the statistics were aggregated over. A window's statistics are
  * dropped from state once neither it nor its successor can change any more: at {@code windowEnd +
@@ -53,7 +56,8 @@ import org.joda.time.Instant;
  * refuses to finish a stateful step whose timers were re-armed while its last key's timers fired).
  *
  * <p>Counters ({@code ScoreAgainstPreviousWindow.class}): {@code panes_in}, {@code rows_out},
- * {@code anomaly_rows_out} (row versions, not distinct windows), {@code windows_expired}.
+ * {@code anomaly_rows_out} (row versions, not distinct windows), {@code windows_expired}, {@code
+ * stale_panes}.
  *
  * <pre>{@code
  * WindowSpec spec =
@@ -168,6 +172,8 @@ public abstract class ScoreAgainstPreviousWindow<K>
         Metrics.counter(ScoreAgainstPreviousWindow.class, "anomaly_rows_out");
     private final Counter windowsExpired =
         Metrics.counter(ScoreAgainstPreviousWindow.class, "windows_expired");
+    private final Counter stalePanes =
+        Metrics.counter(ScoreAgainstPreviousWindow.class, "stale_panes");
 
     ScoreFn(
         long sizeMillis,
@@ -199,6 +205,12 @@ public abstract class ScoreAgainstPreviousWindow<K>
       SortedMap<Long, SeriesStats> statsByStart = statsState.read();
       if (statsByStart == null) {
         statsByStart = new TreeMap<>();
+      }
+      SeriesStats stored = statsByStart.get(start);
+      if (stored != null && stored.count() > current.count()) {
+        // An earlier pane of this window, delivered after a later one: its statistics are stale.
+        stalePanes.inc();
+        return;
       }
       statsByStart.put(start, current);
       statsState.write(statsByStart);

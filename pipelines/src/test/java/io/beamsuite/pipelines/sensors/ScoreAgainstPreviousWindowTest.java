@@ -102,6 +102,27 @@ public class ScoreAgainstPreviousWindowTest {
   }
 
   @Test
+  public void anEarlierPaneDeliveredAfterALaterOneIsIgnored() {
+    SeriesStats w0v2 = SeriesStats.ofValues(11, 13); // n 2, mean 12, stddev 1
+    SeriesStats w0v3 = SeriesStats.ofValues(10, 14, 30); // n 3, mean 18, stddev sqrt(224/3)
+    SeriesStats w1 = SeriesStats.ofValues(20);
+    TestStream<WindowResult<String, SeriesStats>> panes =
+        TestStream.create(INPUT_CODER)
+            .advanceWatermarkTo(T)
+            .addElements(pane(1, Timing.EARLY, 0, w1))
+            .addElements(pane(0, Timing.EARLY, 1, w0v3))
+            // W0's earlier pane (fewer readings) arrives last: stale, no row from it.
+            .addElements(pane(0, Timing.EARLY, 0, w0v2))
+            .advanceWatermarkToInfinity();
+
+    PCollection<ScoredWindow<String>> rows = score(p.apply(panes));
+
+    double sd = Math.sqrt(224.0 / 3.0);
+    PAssert.that(rows).containsInAnyOrder(List.of(row(1, 1, 20, 3, 18, sd, 2.0 / sd, false)));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   public void statisticsOfAWindowAreKeptUntilItsSuccessorIsFinal() {
     // W0 expires at its end 10:05 + period 1 min + lateness 10 min = 10:16, W1 at 10:17.
     SeriesStats w0 = SeriesStats.ofValues(1, 3); // mean 2, stddev 1
