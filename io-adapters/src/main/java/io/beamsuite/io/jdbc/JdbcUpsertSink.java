@@ -253,7 +253,8 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
    * does not keep the order of elements between bundles, and a runner may write two bundles of an
    * unkeyed step in either order (the Direct runner runs them on parallel threads), so without this
    * an earlier pane that reaches the table after a later one would overwrite it. Equal values are
-   * replaced (a replay of the same pane). The columns must be declared, non-key columns.
+   * replaced (a replay of the same pane), and so is a stored NULL (a column added to an existing
+   * table). The columns must be declared, non-key columns.
    *
    * <pre>{@code
    * JdbcUpsertSink.<WindowResult<String, Long>>to(db, "page_views_per_minute")
@@ -332,7 +333,8 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
     }
     for (String column : growingColumns()) {
       String quoted = SqlIdentifiers.quote(column);
-      guards.add("t." + quoted + " <= EXCLUDED." + quoted);
+      // A stored NULL (a column added to an existing table) counts as smaller.
+      guards.add("(t." + quoted + " IS NULL OR t." + quoted + " <= EXCLUDED." + quoted + ")");
     }
     String upsert =
         UpsertStatements.upsert(
@@ -391,7 +393,9 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
         .add(DisplayData.item("table", table()))
         .add(DisplayData.item(insertOnce() ? "uniqueKey" : "key", String.join(",", keys())))
         .add(DisplayData.item("batchSize", batchSize()))
-        .addIfNotDefault(DisplayData.item("maxBufferMillis", maxBufferMillis()), 0L);
+        .addIfNotDefault(DisplayData.item("maxBufferMillis", maxBufferMillis()), 0L)
+        .addIfNotDefault(
+            DisplayData.item("growingColumns", String.join(",", growingColumns())), "");
   }
 
   /** The rows the database refused, as dead letters. */

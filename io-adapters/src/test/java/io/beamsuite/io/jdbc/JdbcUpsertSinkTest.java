@@ -192,8 +192,11 @@ public class JdbcUpsertSinkTest {
     writePanes("a|3", "b|4");
     // The same pane again (a replay) is applied: equal is not smaller.
     writePanes("b|4");
+    // A NULL stored value (a column added to an existing table) is replaced.
+    Db.execute(pg, "UPDATE upsert_panes SET views = NULL WHERE page = 'a'");
+    writePanes("a|3");
     assertEquals(
-        List.of("a|5|a|5", "b|4|b|4"),
+        List.of("a|3|a|3", "b|4|b|4"),
         Db.rows(pg, "SELECT page, views, note FROM upsert_panes ORDER BY page"));
     assertThat(
         JdbcUpsertSink.<String>to(db, "upsert_panes")
@@ -203,7 +206,8 @@ public class JdbcUpsertSinkTest {
             .withGrowingColumns("views")
             .upsertSql(),
         containsString(
-            "DO UPDATE SET \"views\" = EXCLUDED.\"views\" WHERE t.\"views\" <= EXCLUDED.\"views\""));
+            "DO UPDATE SET \"views\" = EXCLUDED.\"views\" WHERE (t.\"views\" IS NULL OR"
+                + " t.\"views\" <= EXCLUDED.\"views\")"));
   }
 
   @Test
