@@ -21,22 +21,35 @@ import org.junit.Test;
 /**
  * {@code run-scripts/demo.sh}, the README's first command, end to end as a user runs it (a small
  * workload): on the DirectRunner and on embedded Flink it must exit 0 with every view MATCHing the
- * oracle, and leave no service behind (the PostgreSQL and Kafka ports it reported are closed).
- *
- * <p>The {@code flink-cluster} and {@code spark-batch} modes are not run here: with this workload
- * they passed but took 186 s and 367 s on a busy 2-core machine, too much for the suite's budget.
+ * oracle, and leave no service behind (the PostgreSQL, Kafka and Flink cluster ports it reported
+ * are closed). Every {@code --runner} mode runs: the DirectRunner, embedded Flink, a Flink session
+ * cluster the demo starts (every job submitted to it), and Spark local for the batch layer with the
+ * rest on the DirectRunner; each run checks that its steps name the runner they ran on.
  */
 public class DemoIT {
   private static final Path REPO = Path.of("..", "..").toAbsolutePath().normalize();
 
+  private static final String DIRECT = "DirectRunner";
+  private static final String FLINK_CLUSTER = "Flink cluster 127.0.0.1:";
+
   @Test
   public void demoMatchesTheOracleOnDirect() throws Exception {
-    runDemo("direct");
+    runDemo("direct", DIRECT, DIRECT);
   }
 
   @Test
   public void demoMatchesTheOracleOnFlink() throws Exception {
-    runDemo("flink");
+    runDemo("flink", "embedded Flink", "embedded Flink");
+  }
+
+  @Test
+  public void demoMatchesTheOracleOnAFlinkSessionCluster() throws Exception {
+    runDemo("flink-cluster", FLINK_CLUSTER, FLINK_CLUSTER);
+  }
+
+  @Test
+  public void demoMatchesTheOracleWithTheBatchLayerOnSpark() throws Exception {
+    runDemo("spark-batch", "Spark local[2]", DIRECT);
   }
 
   @Test
@@ -88,7 +101,13 @@ public class DemoIT {
     return builder.start();
   }
 
-  private static void runDemo(String runner) throws Exception {
+  /**
+   * Runs the demo with {@code --runner runner}; step 3 (the batch layer) must name {@code
+   * batchRunner} as where it ran, steps 4 to 8 (speed layer, fraud, sensors, cdc-replication, the
+   * Kappa replay) {@code streamingRunner}.
+   */
+  private static void runDemo(String runner, String batchRunner, String streamingRunner)
+      throws Exception {
     Path state = Files.createDirectories(Path.of("target", "demo-it-" + runner).toAbsolutePath());
     Path log = state.resolve("demo.log");
     Process demo = demoProcess(state, log, "--runner", runner, "--events", "1500", "--seed", "7");
@@ -103,6 +122,15 @@ public class DemoIT {
     assertEquals(output, 0, demo.exitValue());
     assertTrue(output, output.contains("RESULT: all MATCH"));
     assertFalse(output, output.contains("MISMATCH"));
+    for (int step = 3; step <= 8; step++) {
+      String expected = step == 3 ? batchRunner : streamingRunner;
+      Matcher line =
+          Pattern.compile("(?m)^\\[" + step + "\\] .* \\[(.+)\\] \\.\\.\\.$").matcher(output);
+      assertTrue("step " + step + " names no runner:\n" + output, line.find());
+      assertTrue(
+          "step " + step + " ran on " + line.group(1) + ", expected " + expected + ":\n" + output,
+          line.group(1).startsWith(expected));
+    }
     for (String view :
         List.of(
             "revenue_per_merchant_hour",
@@ -134,7 +162,7 @@ public class DemoIT {
     }
   }
 
-  /** The PostgreSQL and Kafka ports of the report's "where to look" section. */
+  /** The PostgreSQL, Kafka and (if any) Flink cluster ports of the report's "where to look". */
   private static List<Integer> reportedPorts(String output) {
     Map<String, Integer> ports = new HashMap<>();
     Matcher pg =
@@ -144,6 +172,10 @@ public class DemoIT {
     assertTrue(output, kafka.find());
     ports.put("postgres", Integer.parseInt(pg.group(1)));
     ports.put("kafka", Integer.parseInt(kafka.group(1)));
+    Matcher flinkUi = Pattern.compile("Flink UI\\s+http://127\\.0\\.0\\.1:(\\d+)/").matcher(output);
+    if (flinkUi.find()) {
+      ports.put("flink", Integer.parseInt(flinkUi.group(1)));
+    }
     return List.copyOf(ports.values());
   }
 
