@@ -6,6 +6,7 @@ import io.beamsuite.transforms.results.TaggedOutputs;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -228,9 +229,11 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
    * the same key columns (all but {@code startColumn}) whose {@code [startColumn, endColumn)}
    * overlaps the written row's and whose start differs. Those rows are earlier panes of windows
    * that have since merged into the written one (a late record bridged them, moving the start); a
-   * key's windows never overlap otherwise, so no other row is touched. Upserts and their deletes
-   * run in row order within a key, in one statement per row. {@code startColumn} must be a key
-   * column.
+   * key's windows never overlap otherwise, so no other row is touched. A row whose range lies
+   * inside a stored row of the same key columns under another start is not written: it is an
+   * earlier pane of a window that has since merged into the stored one, reaching the table late
+   * (Beam keeps no order between bundles). Each row's upsert and delete run in one statement.
+   * {@code startColumn} must be a key column and {@code endColumn} a declared column.
    *
    * <pre>{@code
    * JdbcUpsertSink.<Session>to(db, "user_sessions")
@@ -336,17 +339,42 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
       // A stored NULL (a column added to an existing table) counts as smaller.
       guards.add("(t." + quoted + " IS NULL OR t." + quoted + " <= EXCLUDED." + quoted + ")");
     }
+    List<String> range = supersededRange();
     String upsert =
         UpsertStatements.upsert(
             table(),
             columns(),
             keys(),
             insertOnce(),
-            guards.isEmpty() ? null : String.join(" AND ", guards));
-    List<String> range = supersededRange();
+            guards.isEmpty() ? null : String.join(" AND ", guards),
+            range == null
+                ? null
+                : UpsertStatements.notCovered(table(), keys(), range.get(0), range.get(1)));
     return range == null
         ? upsert
         : UpsertStatements.deletingSuperseded(upsert, table(), keys(), range.get(0), range.get(1));
+  }
+
+  /**
+   * The statement's parameters after one per column, as indexes into {@link #columns()}: the values
+   * they take.
+   */
+  int[] extraParameters() {
+    List<String> range = supersededRange();
+    if (range == null) {
+      return new int[0];
+    }
+    List<String> names = UpsertStatements.notCoveredParameters(keys(), range.get(0), range.get(1));
+    List<String> declared = columns().stream().map(c -> c.name).collect(Collectors.toList());
+    int[] indexes = new int[names.size()];
+    for (int i = 0; i < indexes.length; i++) {
+      indexes[i] = declared.indexOf(names.get(i));
+      if (indexes[i] < 0) {
+        throw new IllegalStateException(
+            "superseded-range column " + names.get(i) + " is not a declared column");
+      }
+    }
+    return indexes;
   }
 
   @Override
@@ -376,6 +404,7 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
                         columns(),
                         createTableSql(),
                         upsertSql(),
+                        extraParameters(),
                         batchSize(),
                         maxAttempts(),
                         initialBackoffMillis(),

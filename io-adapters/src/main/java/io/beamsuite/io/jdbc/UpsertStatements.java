@@ -1,6 +1,7 @@
 package io.beamsuite.io.jdbc;
 
 import io.beamsuite.io.jdbc.JdbcUpsertSink.Column;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -60,25 +61,29 @@ final class UpsertStatements {
         + "' USING ERRCODE = '55000'; END $beamsuite$";
   }
 
-  /** The parameterized insert/upsert statement. */
+  /**
+   * The parameterized insert/upsert statement: one parameter per column, then (with a {@code
+   * rowCondition}) that condition's own parameters. A row whose condition is false is not written.
+   */
   static String upsert(
       String table,
       List<? extends Column<?>> columns,
       List<String> keys,
       boolean insertOnce,
-      @Nullable String conflictGuard) {
+      @Nullable String conflictGuard,
+      @Nullable String rowCondition) {
     String quotedTable = SqlIdentifiers.quoteQualified(table);
     String names =
         columns.stream().map(c -> SqlIdentifiers.quote(c.name)).collect(Collectors.joining(", "));
     String marks = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
     StringBuilder sql =
-        new StringBuilder("INSERT INTO ")
-            .append(quotedTable)
-            .append(" AS t (")
-            .append(names)
-            .append(") VALUES (")
-            .append(marks)
-            .append(")");
+        new StringBuilder("INSERT INTO ").append(quotedTable).append(" AS t (").append(names);
+    // INSERT ... SELECT resolves untyped parameters as the target columns' types, as VALUES does.
+    if (rowCondition == null) {
+      sql.append(") VALUES (").append(marks).append(")");
+    } else {
+      sql.append(") SELECT ").append(marks).append(" WHERE ").append(rowCondition);
+    }
     if (keys.isEmpty()) {
       return sql.toString();
     }
@@ -98,6 +103,47 @@ final class UpsertStatements {
       sql.append(" WHERE ").append(conflictGuard);
     }
     return sql.toString();
+  }
+
+  /**
+   * For merging windows: true unless a stored row of the same key columns but {@code start} has a
+   * different start and a range that contains the written row's. Such a row is a later pane of the
+   * merged window the written one has since become part of, so the written row is an earlier pane
+   * that reached the table late and must not replace it. Its parameters take the values of {@link
+   * #notCoveredParameters}.
+   */
+  static String notCovered(String table, List<String> keys, String start, String end) {
+    String qs = SqlIdentifiers.quote(start);
+    String qe = SqlIdentifiers.quote(end);
+    StringBuilder sql =
+        new StringBuilder("NOT EXISTS (SELECT 1 FROM ")
+            .append(SqlIdentifiers.quoteQualified(table))
+            .append(" AS cover WHERE");
+    for (String key : keys) {
+      if (!key.equals(start)) {
+        sql.append(" cover.").append(SqlIdentifiers.quote(key)).append(" = ? AND");
+      }
+    }
+    return sql.append(" cover.")
+        .append(qs)
+        .append(" <> ? AND cover.")
+        .append(qs)
+        .append(" <= ? AND cover.")
+        .append(qe)
+        .append(" >= ?)")
+        .toString();
+  }
+
+  /** The columns whose values {@link #notCovered}'s parameters take, in order. */
+  static List<String> notCoveredParameters(List<String> keys, String start, String end) {
+    List<String> names = new ArrayList<>();
+    for (String key : keys) {
+      if (!key.equals(start)) {
+        names.add(key);
+      }
+    }
+    names.addAll(List.of(start, start, end));
+    return names;
   }
 
   /**

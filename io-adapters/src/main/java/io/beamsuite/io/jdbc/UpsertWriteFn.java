@@ -28,6 +28,7 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
   private final List<Column<T>> columns;
   private final String ddl;
   private final String sql;
+  private final int[] extraParameters;
   private final int batchSize;
   private final int maxAttempts;
   private final long initialBackoffMillis;
@@ -57,6 +58,7 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
       List<Column<T>> columns,
       String ddl,
       String sql,
+      int[] extraParameters,
       int batchSize,
       int maxAttempts,
       long initialBackoffMillis,
@@ -67,6 +69,7 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
     this.columns = columns;
     this.ddl = ddl;
     this.sql = sql;
+    this.extraParameters = extraParameters.clone();
     this.batchSize = batchSize;
     this.maxAttempts = maxAttempts;
     this.initialBackoffMillis = initialBackoffMillis;
@@ -268,6 +271,9 @@ final class UpsertWriteFn<T> extends DoFn<T, DeadLetter> {
   private void bindRow(PreparedStatement statement, @Nullable Object[] values) throws SQLException {
     for (int i = 0; i < values.length; i++) {
       JdbcWrites.bind(statement, i + 1, values[i]);
+    }
+    for (int i = 0; i < extraParameters.length; i++) {
+      JdbcWrites.bind(statement, values.length + i + 1, values[extraParameters[i]]);
     }
   }
 
