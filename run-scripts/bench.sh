@@ -27,14 +27,16 @@ usage: bench.sh [--quick] [--only <section>[,<section>...]] [--offline] [--no-bu
        bench.sh --help
 
 Builds the bench module (mvn -Pbench), runs the benchmark mains and writes docs/benchmarks.md and
-docs/benchmarks.png (the page is generated from scratch on every run). The full run takes about
+docs/benchmarks.png (a full run starts from scratch; --quick and --only refresh their sections and
+keep the other sections' last results from bench/target/results). The full run takes about
 an hour on a loaded 2-core machine (section 1 alone: 2,000,000 transactions + 2,000,000 clicks,
 a warm-up and 3 trials per side); --quick is a smoke run of under 5 minutes: sections
 ${QUICK_SECTIONS[*]} only (unless --only says otherwise), small inputs, 1 trial, no warm-up.
 
 Options:
   --quick          small inputs (numbers are for checking the plumbing, not for reading)
-  --only LIST      run only these sections (comma-separated); the others are marked "not run"
+  --only LIST      run only these sections (comma-separated); the others keep their last results
+                   (the page says when and by which command), or are marked "not run" if none
                    sections: ${SECTIONS[*]}
                    (flink-vs-native also produces section 2, framework cost vs plain Java)
   --offline        build with mvn -o (everything already in ~/.m2)

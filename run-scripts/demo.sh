@@ -21,7 +21,7 @@ against an independent oracle. Exit status 0 when everything matches, 1 otherwis
                   Kappa replay is slow: fine for a few thousand events, not for the default 50000);
                   flink-cluster: a local Flink session cluster started for the demo; spark-batch:
                   the batch layer on Spark local[2], the rest on the DirectRunner
-  --events N      generated events (default 50000, about 1.5 minutes on 2 cores after the build;
+  --events N      generated events (default 50000, about 1 minute on 2 cores after the build;
                   about 3% more records with duplicates and malformed ones)
   --seed S        generator seed (default 1)
   --keep-running  leave the services up after the report (Ctrl-C stops them)

@@ -17,7 +17,7 @@ import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * Section 7: encode + decode per record of each event type with the coder the pipelines use (the
+ * Section 8: encode + decode per record of each event type with the coder the pipelines use (the
  * coder {@link EfficientCoders#infer} picks, as {@code ParseJson} does: the event types' own
  * field-by-field default coders), against a plain Jackson round trip of the same record ({@code
  * readTree} of its JSON + {@code writeValueAsBytes}). Also the {@link RawRecord} coder. Warm-up,

@@ -37,7 +37,7 @@ public final class DemoBenchmark {
     }
     out.note(
         String.format(
-            "`run-scripts/demo.sh --events %,d` on its default runner (embedded Flink), run by the"
+            "`run-scripts/demo.sh --events %d` on its default runner (embedded Flink), run by the"
                 + " benchmark as a process of its own and timed from its start to its exit: services"
                 + " (PostgreSQL, Kafka, Debezium) started, the workload generated, the Lambda batch and"
                 + " speed layers, the serving views, the Kappa replay, fraud, sensors and cdc-replication"

@@ -33,7 +33,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
 
 /**
- * Section 4: enrichment of the generated transactions with the customer's credit limit, on the
+ * Section 7: enrichment of the generated transactions with the customer's credit limit, on the
  * embedded FlinkRunner (parallelism 2), against a real PostgreSQL ({@link EmbeddedPostgres}):
  *
  * <ul>

@@ -6,11 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Section 8 (issue 11): the clickstream parse + dedup + page views per minute on the embedded
- * FlinkRunner ({@link BeamSide}), over clean clicks vs the same clicks with one {@link
- * MalformedCorpus} record after every 9 (10% poison: malformed JSON, oversized, invalid UTF-8,
- * wrong types, hostile strings...). Throughput counts every input record; every poison record the
- * corpus expects to be dead-lettered must come out as exactly one dead letter.
+ * Section 9: the clickstream parse + dedup + page views per minute on the embedded FlinkRunner
+ * ({@link BeamSide}), over clean clicks vs the same clicks with one {@link MalformedCorpus} record
+ * after every 9 (10% poison: malformed JSON, oversized, invalid UTF-8, wrong types, hostile
+ * strings...). Throughput counts every input record; every poison record the corpus expects to be
+ * dead-lettered must come out as exactly one dead letter.
  */
 public final class PoisonInputBenchmark {
   private PoisonInputBenchmark() {}

@@ -56,9 +56,10 @@ import org.joda.time.Duration;
  * runner: the Flink runner's batch mode groups a keyed step's bounded input with a sort that
  * reorders the values of a key, so there a stateful dedup keeps some copy of an id, not necessarily
  * the first. {@link #withSourceOrder} fixes "first" on bounded input to the copy read first from
- * its source (the smallest {@link SourceCoordinates}) by grouping an id's copies off the
- * DirectRunner (which keeps read order, see there); the pipelines' {@code UniqueEvents} uses it.
- * Without it, bounded input is deduplicated with state in arrival order, as described next.
+ * its source (the smallest {@link SourceCoordinates}) by comparing an id's copies off the
+ * DirectRunner (held per id on Flink, grouped elsewhere; the DirectRunner keeps read order, see
+ * there); the pipelines' {@code UniqueEvents} uses it. Without it, bounded input is deduplicated
+ * with state in arrival order, as described next.
  *
  * <p><b>State keys.</b> By default every id is its own state key, like Beam's {@code Deduplicate}:
  * the best layout where state keys are cheap (Dataflow, Flink, Spark). On the Flink runner in batch
