@@ -137,6 +137,21 @@ public class JdbcUpsertSinkTest {
     p.run().waitUntilFinish();
   }
 
+  /** "user|start|end|clicks" of every stored session, in order. */
+  private static List<String> sessionRows() throws Exception {
+    return Db.rows(
+        pg,
+        "SELECT user_id, session_start AT TIME ZONE 'UTC' || '+00',"
+            + " session_end AT TIME ZONE 'UTC' || '+00', clicks"
+            + " FROM upsert_sessions ORDER BY user_id, session_start");
+  }
+
+  private static final List<String> MERGED_SESSIONS =
+      List.of(
+          "u|2024-01-01 10:00:00+00|2024-01-01 11:20:00+00|5",
+          "u|2024-01-01 12:00:00+00|2024-01-01 12:30:00+00|1",
+          "v|2024-01-01 10:05:00+00|2024-01-01 10:35:00+00|1");
+
   @Test
   public void aMergedSessionReplacesTheRowsOfTheSessionsItAbsorbed() throws Exception {
     writeSessions(
@@ -146,31 +161,13 @@ public class JdbcUpsertSinkTest {
         "v|2024-01-01T10:05:00Z|2024-01-01T10:35:00Z|1");
     // A late click at 10:20 bridges u's first two sessions, and one at 10:00 moves the start.
     writeSessions("u|2024-01-01T10:00:00Z|2024-01-01T11:20:00Z|5");
-    assertEquals(
-        List.of(
-            "u|2024-01-01 10:00:00+00|2024-01-01 11:20:00+00|5",
-            "u|2024-01-01 12:00:00+00|2024-01-01 12:30:00+00|1",
-            "v|2024-01-01 10:05:00+00|2024-01-01 10:35:00+00|1"),
-        Db.rows(
-            pg,
-            "SELECT user_id, session_start AT TIME ZONE 'UTC' || '+00',"
-                + " session_end AT TIME ZONE 'UTC' || '+00', clicks"
-                + " FROM upsert_sessions ORDER BY user_id, session_start"));
+    assertEquals(MERGED_SESSIONS, sessionRows());
     // Earlier panes of the sessions it absorbed, reaching the table after it (a runner may write
     // two bundles in either order), leave it alone: neither re-inserted nor deleting it.
     writeSessions(
         "u|2024-01-01T10:05:00Z|2024-01-01T10:35:00Z|1",
         "u|2024-01-01T10:50:00Z|2024-01-01T11:20:00Z|2");
-    assertEquals(
-        List.of(
-            "u|2024-01-01 10:00:00+00|2024-01-01 11:20:00+00|5",
-            "u|2024-01-01 12:00:00+00|2024-01-01 12:30:00+00|1",
-            "v|2024-01-01 10:05:00+00|2024-01-01 10:35:00+00|1"),
-        Db.rows(
-            pg,
-            "SELECT user_id, session_start AT TIME ZONE 'UTC' || '+00',"
-                + " session_end AT TIME ZONE 'UTC' || '+00', clicks"
-                + " FROM upsert_sessions ORDER BY user_id, session_start"));
+    assertEquals(MERGED_SESSIONS, sessionRows());
     // The same pane again (a replay) changes nothing; a later pane of it updates in place.
     writeSessions(
         "u|2024-01-01T10:00:00Z|2024-01-01T11:20:00Z|5",
