@@ -80,7 +80,7 @@ final class DirectStreamingFraud {
             Profiles.sample(
                 () -> {
                   feeder.run(phase);
-                  phase.drain(postgres);
+                  feeder.drainWhileFeeding(phase, postgres);
                   return phase.sent;
                 });
         phases.add(phase);
