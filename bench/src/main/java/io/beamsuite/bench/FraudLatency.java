@@ -171,7 +171,7 @@ final class FraudLatency {
                 + " phase, the transactions' watermark would stop too, and the phase's last held"
                 + " transactions would wait for KafkaIO's idle-partition rule, which moves a caught-up"
                 + " partition from its backlog check, about once a second: up to 1 s more for the last 2 s"
-                + " of a phase, 3% of its alerts, which set the p99 of earlier versions of this page).",
+                + " of a phase, 3%% of its alerts, which set the p99 of earlier versions of this page).",
             retentionMinutes,
             poolSize,
             BLOCK,
