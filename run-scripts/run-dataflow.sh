@@ -39,7 +39,8 @@ Launch: java [\$BEAMSUITE_JAVA_OPTS] -jar beamsuite-dataflow.jar <pipeline> --ru
 Other options pass through unchanged, e.g. --experiments=use_runner_v2, --enableStreamingEngine,
 --usePublicIps=false, --network=N, --subnetwork=S, --serviceAccount=SA, --maxNumWorkers=N,
 --jdbcPasswordEnv=NAME (--jdbcPassword is refused: it would be serialized into the job spec).
-Every pipeline runs in batch and streaming on Runner v1 and v2 (docs/dataflow.md).
+clickstream, fraud, sensors and cdc-replication run in batch and streaming on Runner v1 and v2;
+lambda-batch is batch only, lambda-archive streaming only (docs/dataflow.md).
 
 EOF2
   run_script_help_footer '  BEAMSUITE_STATE_DIR      where --dry-run writes by default (default <repo>/.beamsuite)'
