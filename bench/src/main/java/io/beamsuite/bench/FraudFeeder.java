@@ -116,7 +116,7 @@ final class FraudFeeder {
         lastCountryMs = Math.max(eventMs, lastCountryMs + 1);
         send(id, countryCustomer, 1_000, HOP_COUNTRIES[hop], lastCountryMs);
       } else if (Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0 || phase.rate <= poolRate) {
-        CustomerRow c = pool.get((int) (rotation++ % (pool.size() - 1)));
+        CustomerRow c = nextInRotation();
         boolean over = Arrays.binarySearch(OVER_LIMIT_SLOTS, slot) >= 0;
         send(id, c.customerId(), over ? c.creditLimitCents() + 1 : 1_000, "US", eventMs);
       } else {
@@ -154,7 +154,7 @@ final class FraudFeeder {
               long startNanos = System.nanoTime();
               for (long i = 0; !done.get(); i++) {
                 LockSupport.parkNanos(startNanos + (long) (i * 1e9 / poolRate) - System.nanoTime());
-                CustomerRow c = pool.get((int) (rotation++ % (pool.size() - 1)));
+                CustomerRow c = nextInRotation();
                 send(
                     "fill-" + phase.name + "-" + i, // outside the phase's alert-key prefix
                     c.customerId(),
@@ -171,6 +171,11 @@ final class FraudFeeder {
       done.set(true);
       filler.join();
     }
+  }
+
+  /** The next pool customer in rotation; the last one is kept for the start-up probes. */
+  private CustomerRow nextInRotation() {
+    return pool.get((int) (rotation++ % (pool.size() - 1)));
   }
 
   private void send(String id, String customer, long amountCents, String country, long eventMs) {

@@ -347,9 +347,7 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
             keys(),
             insertOnce(),
             guards.isEmpty() ? null : String.join(" AND ", guards),
-            range == null
-                ? null
-                : UpsertStatements.notCovered(table(), keys(), range.get(0), range.get(1)));
+            range == null ? null : notCovered(range).sql());
     return range == null
         ? upsert
         : UpsertStatements.deletingSuperseded(upsert, table(), keys(), range.get(0), range.get(1));
@@ -364,7 +362,7 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
     if (range == null) {
       return new int[0];
     }
-    List<String> names = UpsertStatements.notCoveredParameters(keys(), range.get(0), range.get(1));
+    List<String> names = notCovered(range).parameterColumns();
     List<String> declared = columns().stream().map(c -> c.name).collect(Collectors.toList());
     int[] indexes = new int[names.size()];
     for (int i = 0; i < indexes.length; i++) {
@@ -375,6 +373,10 @@ public abstract class JdbcUpsertSink<T> extends PTransform<PCollection<T>, JdbcU
       }
     }
     return indexes;
+  }
+
+  private UpsertStatements.RowCondition notCovered(List<String> range) {
+    return UpsertStatements.notCovered(table(), keys(), range.get(0), range.get(1));
   }
 
   @Override

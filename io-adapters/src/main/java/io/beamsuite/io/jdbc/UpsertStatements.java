@@ -105,45 +105,34 @@ final class UpsertStatements {
     return sql.toString();
   }
 
+  /** A row condition's SQL and the columns whose values its parameters take, in order. */
+  record RowCondition(String sql, List<String> parameterColumns) {}
+
   /**
    * For merging windows: true unless a stored row of the same key columns but {@code start} has a
    * different start and a range that contains the written row's. Such a row is a later pane of the
    * merged window the written one has since become part of, so the written row is an earlier pane
-   * that reached the table late and must not replace it. Its parameters take the values of {@link
-   * #notCoveredParameters}.
+   * that reached the table late and must not replace it.
    */
-  static String notCovered(String table, List<String> keys, String start, String end) {
-    String qs = SqlIdentifiers.quote(start);
-    String qe = SqlIdentifiers.quote(end);
+  static RowCondition notCovered(String table, List<String> keys, String start, String end) {
     StringBuilder sql =
         new StringBuilder("NOT EXISTS (SELECT 1 FROM ")
             .append(SqlIdentifiers.quoteQualified(table))
-            .append(" AS cover WHERE");
+            .append(" AS cover WHERE ");
+    List<String> parameterColumns = new ArrayList<>();
+    List<String> tests = new ArrayList<>();
     for (String key : keys) {
       if (!key.equals(start)) {
-        sql.append(" cover.").append(SqlIdentifiers.quote(key)).append(" = ? AND");
+        tests.add("cover." + SqlIdentifiers.quote(key) + " = ?");
+        parameterColumns.add(key);
       }
     }
-    return sql.append(" cover.")
-        .append(qs)
-        .append(" <> ? AND cover.")
-        .append(qs)
-        .append(" <= ? AND cover.")
-        .append(qe)
-        .append(" >= ?)")
-        .toString();
-  }
-
-  /** The columns whose values {@link #notCovered}'s parameters take, in order. */
-  static List<String> notCoveredParameters(List<String> keys, String start, String end) {
-    List<String> names = new ArrayList<>();
-    for (String key : keys) {
-      if (!key.equals(start)) {
-        names.add(key);
-      }
-    }
-    names.addAll(List.of(start, start, end));
-    return names;
+    tests.add("cover." + SqlIdentifiers.quote(start) + " <> ?");
+    tests.add("cover." + SqlIdentifiers.quote(start) + " <= ?");
+    tests.add("cover." + SqlIdentifiers.quote(end) + " >= ?");
+    parameterColumns.addAll(List.of(start, start, end));
+    sql.append(String.join(" AND ", tests)).append(")");
+    return new RowCondition(sql.toString(), List.copyOf(parameterColumns));
   }
 
   /**
